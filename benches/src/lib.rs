@@ -1,0 +1,1 @@
+//! Benchmarks of sfd; see `storage.rs` and `BENCHMARKS.md`.

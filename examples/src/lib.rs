@@ -1,0 +1,1 @@
+//! Example programs of sfd; see the `[[example]]` entries of this crate.

@@ -1,0 +1,47 @@
+//! # sfd-core
+//!
+//! The embeddable core of sfd, a toolkit for AI short-form dramas: the
+//! document types, and (with the default `storage` feature) versioned
+//! storage of dramas on a local folder, in memory or on S3 / R2, with
+//! compare-and-swap edits of every nested entity.
+//!
+//! ```
+//! use sfd_core::{Drama, EditExt, Episode, Scene, ScenePatch, StorageBuilder, StorageExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> sfd_core::Result<()> {
+//! let storage = StorageBuilder::memory().build()?;
+//! let mut drama = Drama::new("drama_quickstart01", "Corgi Musk", "A dog builds rockets", "corgi tycoon");
+//! let mut ep = Episode::new("ep1", "Garage", "It starts in a garage");
+//! ep.scenes.push(Scene::new("ep1-sc1", "Night. A corgi stares at a star map."));
+//! drama.episodes.push(ep);
+//! storage.create_drama(&drama).await?;
+//!
+//! let patch = ScenePatch { description: Some("Dawn. The rocket hums.".into()), ..Default::default() };
+//! let scene = storage.update_scene("drama_quickstart01", "ep1", "ep1-sc1", patch, None).await?;
+//! assert_eq!(storage.get_drama("drama_quickstart01").await?.version, scene.version);
+//! # Ok(()) }
+//! ```
+//!
+//! Features: `storage` (default) adds [`Storage`], [`ObjectStorage`] and the
+//! edit functions; without it only the serde document types remain, which is
+//! what `sfd-client` uses.
+
+mod error;
+pub mod model;
+
+#[cfg(feature = "storage")]
+mod edit;
+#[cfg(feature = "storage")]
+pub mod storage;
+
+pub use error::{BoxError, EntityKind, Error, Result};
+pub use model::*;
+
+#[cfg(feature = "storage")]
+pub use edit::EditExt;
+#[cfg(feature = "storage")]
+pub use storage::{
+    Cursor, Key, KeyLocks, ListOptions, Listed, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version,
+    Versioned, WriteMode,
+};

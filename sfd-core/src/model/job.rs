@@ -1,0 +1,161 @@
+//! Job records (`JobStatusRecord` on the wire, camelCase).
+
+use serde::{Deserialize, Serialize};
+
+use super::Object;
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobType {
+    /// Generate a drama from a premise.
+    GenerateDrama,
+    /// Improve a drama from feedback into a new drama.
+    ImproveDrama,
+    /// Critique a drama.
+    CriticDrama,
+    /// Render an image asset.
+    GenerateImage,
+    /// Render a video asset.
+    GenerateVideo,
+    /// Render an audio asset.
+    GenerateAudio,
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Stored, waiting for a runner.
+    Pending,
+    /// A runner holds it.
+    Processing,
+    /// Finished with a result.
+    Completed,
+    /// Finished with an error.
+    Failed,
+    /// Stopped on request.
+    Cancelled,
+}
+
+impl JobStatus {
+    /// True once the job can no longer change.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled)
+    }
+
+    /// Whether `self → next` is an allowed transition:
+    /// `pending → processing → completed | failed | cancelled`, and
+    /// `pending → cancelled | failed`. A finished job never changes.
+    pub fn can_become(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Processing | Cancelled | Failed) | (Processing, Processing | Completed | Failed | Cancelled)
+        )
+    }
+}
+
+/// Progress of a running job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The stage, e.g. `outline` or `episodes`.
+    pub stage: String,
+    /// Units done in this stage.
+    pub done: u32,
+    /// Units in this stage.
+    pub total: u32,
+}
+
+/// A stored job: `JobStatusRecord` in the contract, plus `progress`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// `job_…`.
+    pub job_id: String,
+    /// What the job does.
+    #[serde(rename = "type")]
+    pub kind: JobType,
+    /// Where it is.
+    pub status: JobStatus,
+    /// The drama it belongs to (for improvements: the new drama).
+    pub drama_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+    /// When a runner first started it.
+    #[serde(default)]
+    pub started_at: Option<u64>,
+    /// When it finished.
+    #[serde(default)]
+    pub completed_at: Option<u64>,
+    /// What went wrong, in words a user can act on.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// `{dramaId, usage}` or `{feedback, usage}`.
+    #[serde(default)]
+    pub result: Option<Object>,
+    /// The current stage and how far it is.
+    #[serde(default)]
+    pub progress: Option<Progress>,
+    /// Fields this version does not know; kept as they are.
+    #[serde(flatten)]
+    pub extra: Object,
+}
+
+impl Job {
+    /// A new pending job created now.
+    pub fn new(job_id: impl Into<String>, kind: JobType, drama_id: impl Into<String>, created_at: u64) -> Self {
+        Job {
+            job_id: job_id.into(),
+            kind,
+            status: JobStatus::Pending,
+            drama_id: drama_id.into(),
+            created_at,
+            started_at: None,
+            completed_at: None,
+            error: None,
+            result: None,
+            progress: None,
+            extra: Object::new(),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wire_shape_is_camel_case_with_nulls() {
+        let job = Job::new("job_1", JobType::GenerateDrama, "drama_1", 5);
+        assert_eq!(
+            serde_json::to_value(&job).unwrap(),
+            json!({"jobId": "job_1", "type": "generate_drama", "status": "pending", "dramaId": "drama_1",
+                   "createdAt": 5, "startedAt": null, "completedAt": null, "error": null,
+                   "result": null, "progress": null})
+        );
+    }
+
+    #[test]
+    fn finished_jobs_never_change() {
+        use JobStatus::*;
+        for done in [Completed, Failed, Cancelled] {
+            assert!(done.is_terminal());
+            for next in [Pending, Processing, Completed, Failed, Cancelled] {
+                assert!(!done.can_become(next));
+            }
+        }
+        assert!(Pending.can_become(Processing));
+        assert!(!Pending.can_become(Completed));
+        assert!(Processing.can_become(Completed));
+    }
+}

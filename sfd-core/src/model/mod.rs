@@ -1,0 +1,21 @@
+//! Documents, ids, patches and validation. Knows nothing of storage or HTTP.
+
+mod api;
+mod character;
+mod document;
+pub mod id;
+mod job;
+mod locate;
+mod patch;
+mod validate;
+
+pub use api::{
+    AssetList, CharacterList, CreateDramaRequest, CriticRequest, DramaPage, DramaSummary, EpisodeList, ErrorBody,
+    Health, ImproveDramaRequest, ImproveDramaResponse, JobList, JobResponse, SceneList, Success,
+};
+pub use character::Character;
+pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
+pub use job::{Job, JobStatus, JobType, Progress, now_ms};
+pub use locate::AssetOwner;
+pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
+pub use validate::{Problem, Problems, validate};

@@ -1,0 +1,100 @@
+//! Storage keys. Every key is built from validated ids, so nothing like
+//! `../` can reach the object store.
+
+use crate::error::EntityKind;
+use crate::model::id::id_problem;
+use crate::{Error, Result};
+
+/// The prefix under which drama documents are stored.
+pub(crate) const DRAMAS: &str = "dramas/";
+/// The prefix under which job records are stored.
+pub(crate) const JOBS: &str = "jobs/";
+/// The file suffix of every document.
+pub(crate) const SUFFIX: &str = ".json";
+
+/// A validated storage key for one document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    kind: EntityKind,
+    id: String,
+    path: String,
+}
+
+fn check(field: &str, id: &str) -> Result<()> {
+    match id_problem(id) {
+        Some(msg) => Err(Error::invalid(field, msg)),
+        None => Ok(()),
+    }
+}
+
+impl Key {
+    /// The key of drama `id`: `dramas/{id}.json`.
+    pub fn drama(id: &str) -> Result<Key> {
+        check("id", id)?;
+        Ok(Key {
+            kind: EntityKind::Drama,
+            id: id.to_string(),
+            path: format!("{DRAMAS}{id}{SUFFIX}"),
+        })
+    }
+
+    /// The key of job `job_id` of drama `drama_id`: `jobs/{dramaId}/{jobId}.json`.
+    pub fn job(drama_id: &str, job_id: &str) -> Result<Key> {
+        check("dramaId", drama_id)?;
+        check("jobId", job_id)?;
+        Ok(Key {
+            kind: EntityKind::Job,
+            id: job_id.to_string(),
+            path: format!("{JOBS}{drama_id}/{job_id}{SUFFIX}"),
+        })
+    }
+
+    /// The listing prefix of the jobs of one drama: `jobs/{dramaId}/`.
+    pub fn jobs_prefix(drama_id: &str) -> Result<String> {
+        check("dramaId", drama_id)?;
+        Ok(format!("{JOBS}{drama_id}/"))
+    }
+
+    /// What the key holds.
+    pub fn kind(&self) -> EntityKind {
+        self.kind
+    }
+
+    /// The id of the document.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The full key path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The id of the document stored at `path` under `prefix`, if `path` is one.
+    pub(crate) fn id_from_path<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
+        let id = path.strip_prefix(prefix)?.strip_suffix(SUFFIX)?;
+        id_problem(id).is_none().then_some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_built_from_valid_ids_only() {
+        assert_eq!(Key::drama("d1").unwrap().path(), "dramas/d1.json");
+        assert_eq!(Key::job("d1", "job_1").unwrap().path(), "jobs/d1/job_1.json");
+        for bad in ["../x", "a/b", "", "é"] {
+            assert!(matches!(Key::drama(bad), Err(Error::Invalid(_))), "{bad}");
+            assert!(Key::job("d", bad).is_err());
+        }
+    }
+
+    #[test]
+    fn ids_come_back_from_paths() {
+        assert_eq!(Key::id_from_path(DRAMAS, "dramas/d1.json"), Some("d1"));
+        assert_eq!(Key::id_from_path(DRAMAS, "dramas/d1.json#1"), None);
+        assert_eq!(Key::id_from_path(DRAMAS, "dramas/x/y.json"), None);
+    }
+}

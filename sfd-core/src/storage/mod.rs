@@ -1,0 +1,116 @@
+//! Versioned storage of drama documents and job records.
+//!
+//! [`Storage`] is the small object-safe core (get, conditional put, delete,
+//! list); [`StorageExt`] adds the typed helpers; [`ObjectStorage`] is the one
+//! implementation, over any [`object_store::ObjectStore`].
+//!
+//! Layout of keys:
+//! - `dramas/{id}.json`: the document; its version is the object's e-tag.
+//! - `jobs/{dramaId}/{jobId}.json`: a job record.
+
+mod builder;
+mod cursor;
+mod ext;
+mod key;
+mod local;
+mod object;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::Result;
+
+pub use builder::StorageBuilder;
+pub use cursor::Cursor;
+pub use ext::{ListOptions, StorageExt, Versioned};
+pub use key::Key;
+pub use local::KeyLocks;
+pub use object::ObjectStorage;
+
+/// The version of a stored object (its e-tag). Opaque: compare, don't parse.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version(String);
+
+impl Version {
+    /// Wraps a version string, e.g. one received in an `If-Match` header.
+    pub fn new(v: impl Into<String>) -> Self {
+        Version(v.into())
+    }
+
+    /// The version string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a write treats what is already stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Only if nothing is stored under the key ([`crate::Error::AlreadyExists`] otherwise).
+    Create,
+    /// Only if the stored version is this one ([`crate::Error::VersionMismatch`] otherwise).
+    Update(Version),
+    /// Unconditionally.
+    Overwrite,
+}
+
+/// An object as read: its bytes and version.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The raw bytes.
+    pub body: Bytes,
+    /// The version to pass to [`WriteMode::Update`].
+    pub version: Version,
+    /// When it was last written, in ms since the epoch.
+    pub updated_at: u64,
+}
+
+/// An object as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its full key path, e.g. `dramas/d1.json`.
+    pub path: String,
+    /// When it was last written, in ms since the epoch.
+    pub updated_at: u64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Versioned key-value storage with compare-and-swap writes.
+///
+/// Used as `Arc<dyn Storage>`. Every write that replaces a document is
+/// conditional, on every backend, so concurrent writers never lose updates.
+#[async_trait]
+pub trait Storage: fmt::Debug + Send + Sync {
+    /// Reads an object; `None` when nothing is stored under `key`.
+    async fn get(&self, key: &Key) -> Result<Option<Stored>>;
+
+    /// Writes an object under the condition of `mode` and returns its new version.
+    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version>;
+
+    /// Deletes an object, only at version `expected` when given.
+    /// Returns whether something was deleted.
+    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool>;
+
+    /// Lists up to `limit` objects under `prefix` (a key path ending in `/`)
+    /// whose path sorts strictly after `after`, in ascending path order.
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>>;
+
+    /// In-process locks that serialise read-modify-write cycles on one key,
+    /// so writers in one process queue instead of retrying. Cross-process
+    /// safety never depends on them: writes stay compare-and-swap.
+    fn edit_locks(&self) -> Option<&KeyLocks> {
+        None
+    }
+
+    /// A short description of the backend for logs, without secrets.
+    fn describe(&self) -> String;
+}

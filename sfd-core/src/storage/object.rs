@@ -1,0 +1,309 @@
+//! [`ObjectStorage`]: the [`Storage`] implementation over `object_store`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
+
+use super::local::{FileLocks, KeyLocks};
+use super::{Key, Listed, Storage, Stored, Version, WriteMode};
+use crate::{Error, Result};
+
+/// What a conditional delete leaves for a moment before the object is removed.
+/// Readers treat it as absent; a create over it replaces it.
+const TOMBSTONE: &[u8] = br#"{"$sfd":"deleted"}"#;
+
+/// [`Storage`] over any [`ObjectStore`]: S3, R2, the local folder, memory.
+///
+/// Stores with native conditional writes (S3, R2, memory) use
+/// `PutMode::Create` / `PutMode::Update`. The local folder, whose
+/// `LocalFileSystem` cannot do `PutMode::Update`, checks the version and
+/// writes under a per-key `flock`, so two OS processes sharing one folder are
+/// safe too; its writes go to a staging file that is renamed into place, so a
+/// crash never leaves a torn document.
+pub struct ObjectStorage {
+    store: Arc<dyn ObjectStore>,
+    file_locks: Option<FileLocks>,
+    sorted_listing: bool,
+    edit_locks: KeyLocks,
+    label: String,
+}
+
+impl fmt::Debug for ObjectStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectStorage").field("backend", &self.label).finish()
+    }
+}
+
+impl ObjectStorage {
+    /// Wraps a store that implements `PutMode::Create` and `PutMode::Update`
+    /// natively (as S3, R2, GCS, Azure and `InMemory` do).
+    ///
+    /// `sorted_listing` says whether the store lists keys in ascending order
+    /// (S3 and `InMemory` do); when false, listings are sorted here.
+    pub fn new(store: Arc<dyn ObjectStore>, sorted_listing: bool, label: impl Into<String>) -> Self {
+        ObjectStorage {
+            store,
+            file_locks: None,
+            sorted_listing,
+            edit_locks: KeyLocks::default(),
+            label: label.into(),
+        }
+    }
+
+    /// Wraps a `LocalFileSystem` rooted at `root`, adding the file locks
+    /// that make its conditional writes safe across processes.
+    pub(crate) fn local(store: Arc<dyn ObjectStore>, root: std::path::PathBuf) -> Self {
+        let label = format!("local folder {}", root.display());
+        ObjectStorage {
+            store,
+            file_locks: Some(FileLocks::new(root)),
+            sorted_listing: false,
+            edit_locks: KeyLocks::default(),
+            label,
+        }
+    }
+
+    /// The underlying object store.
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    fn map_err(&self, key: &Key, e: object_store::Error, expected: Option<&Version>) -> Error {
+        match e {
+            object_store::Error::AlreadyExists { .. } => Error::AlreadyExists {
+                kind: key.kind(),
+                id: key.id().to_string(),
+            },
+            object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. } if expected.is_some() => {
+                Error::VersionMismatch {
+                    kind: key.kind(),
+                    id: key.id().to_string(),
+                    expected: expected.map(|v| v.to_string()).unwrap_or_default(),
+                    actual: None,
+                }
+            }
+            other => Error::Storage {
+                key: key.path().to_string(),
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// The current version, or `None` when absent (or a tombstone).
+    async fn head(&self, key: &Key) -> Result<Option<Version>> {
+        Ok(self.get(key).await?.map(|s| s.version))
+    }
+
+    async fn raw_put(&self, key: &Key, body: Bytes, mode: PutMode) -> Result<Version> {
+        let expected = match &mode {
+            PutMode::Update(v) => v.e_tag.clone().map(Version),
+            _ => None,
+        };
+        let opts = PutOptions {
+            mode,
+            ..Default::default()
+        };
+        let res = self
+            .store
+            .put_opts(&Path::from(key.path()), PutPayload::from_bytes(body), opts)
+            .await
+            .map_err(|e| self.map_err(key, e, expected.as_ref()))?;
+        res.e_tag.map(Version).ok_or_else(|| Error::Storage {
+            key: key.path().to_string(),
+            source: "the store returned no e-tag for a write".into(),
+        })
+    }
+
+    fn mismatch(key: &Key, expected: &Version, actual: Option<Version>) -> Error {
+        Error::VersionMismatch {
+            kind: key.kind(),
+            id: key.id().to_string(),
+            expected: expected.to_string(),
+            actual: actual.map(|v| v.0),
+        }
+    }
+
+    /// A conditional write on the local folder: checked and done under the key's file lock.
+    async fn locked_put(&self, locks: &FileLocks, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        let _guard = locks.lock(key).await?;
+        match mode {
+            WriteMode::Create => self.raw_put(key, body, PutMode::Create).await,
+            WriteMode::Overwrite => self.raw_put(key, body, PutMode::Overwrite).await,
+            WriteMode::Update(expected) => {
+                let actual = self.head(key).await?;
+                if actual.as_ref() != Some(&expected) {
+                    return Err(Self::mismatch(key, &expected, actual));
+                }
+                self.raw_put(key, body, PutMode::Overwrite).await
+            }
+        }
+    }
+
+    /// A create on a native store; a tombstone left by an interrupted delete is replaced.
+    async fn native_create(&self, key: &Key, body: Bytes) -> Result<Version> {
+        match self.raw_put(key, body.clone(), PutMode::Create).await {
+            Err(Error::AlreadyExists { .. }) => {
+                let current = self.store.get(&Path::from(key.path())).await;
+                let Ok(current) = current else {
+                    return Err(Error::AlreadyExists {
+                        kind: key.kind(),
+                        id: key.id().to_string(),
+                    });
+                };
+                let e_tag = current.meta.e_tag.clone();
+                let bytes = current.bytes().await.map_err(|e| self.map_err(key, e, None))?;
+                if bytes.as_ref() != TOMBSTONE {
+                    return Err(Error::AlreadyExists {
+                        kind: key.kind(),
+                        id: key.id().to_string(),
+                    });
+                }
+                let update = PutMode::Update(UpdateVersion { e_tag, version: None });
+                self.raw_put(key, body, update).await.map_err(|e| match e {
+                    Error::VersionMismatch { kind, id, .. } => Error::AlreadyExists { kind, id },
+                    other => other,
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn remove(&self, key: &Key) -> Result<bool> {
+        match self.store.delete(&Path::from(key.path())).await {
+            Ok(()) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.map_err(key, e, None)),
+        }
+    }
+}
+
+#[async_trait]
+impl Storage for ObjectStorage {
+    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+        let res = match self
+            .store
+            .get_opts(&Path::from(key.path()), GetOptions::default())
+            .await
+        {
+            Ok(res) => res,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.map_err(key, e, None)),
+        };
+        let version = Version(res.meta.e_tag.clone().unwrap_or_default());
+        let updated_at = res.meta.last_modified.timestamp_millis().max(0) as u64;
+        let body = match res.bytes().await {
+            Ok(b) => b,
+            // Deleted between the open and the read.
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.map_err(key, e, None)),
+        };
+        if body.as_ref() == TOMBSTONE {
+            return Ok(None);
+        }
+        Ok(Some(Stored {
+            body,
+            version,
+            updated_at,
+        }))
+    }
+
+    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        if let Some(locks) = &self.file_locks {
+            return self.locked_put(locks, key, body, mode).await;
+        }
+        match mode {
+            WriteMode::Create => self.native_create(key, body).await,
+            WriteMode::Overwrite => self.raw_put(key, body, PutMode::Overwrite).await,
+            WriteMode::Update(v) => {
+                let update = UpdateVersion {
+                    e_tag: Some(v.0),
+                    version: None,
+                };
+                self.raw_put(key, body, PutMode::Update(update)).await
+            }
+        }
+    }
+
+    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
+        if let Some(locks) = &self.file_locks {
+            let _guard = locks.lock(key).await?;
+            let actual = self.head(key).await?;
+            return match (actual, expected) {
+                (None, _) => Ok(false),
+                (Some(actual), Some(exp)) if &actual != exp => Err(Self::mismatch(key, exp, Some(actual))),
+                _ => self.remove(key).await,
+            };
+        }
+        // Native stores have no conditional delete: replace the object with a
+        // tombstone at the expected (or current) version first, so that a
+        // concurrent writer or deleter loses its compare-and-swap, then remove it.
+        loop {
+            let Some(current) = self.head(key).await? else {
+                return Ok(false);
+            };
+            if let Some(exp) = expected
+                && exp != &current
+            {
+                return Err(Self::mismatch(key, exp, Some(current)));
+            }
+            let tomb = self
+                .put(key, Bytes::from_static(TOMBSTONE), WriteMode::Update(current))
+                .await;
+            match tomb {
+                Ok(_) => return self.remove(key).await.map(|_| true),
+                Err(Error::VersionMismatch { .. }) if expected.is_none() => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
+        let dir = Path::from(prefix.trim_end_matches('/'));
+        let stream = match after {
+            Some(after) => self.store.list_with_offset(Some(&dir), &Path::from(after)),
+            None => self.store.list(Some(&dir)),
+        };
+        let listing_err = |e: object_store::Error| Error::Storage {
+            key: prefix.to_string(),
+            source: Box::new(e),
+        };
+        let entries = stream.map_err(listing_err).try_filter_map(|meta| async move {
+            let path = meta.location.to_string();
+            // Only direct children that are documents; skip staging files and sub-folders.
+            let direct = path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| !rest.contains('/') && rest.ends_with(super::key::SUFFIX));
+            Ok(direct.then(|| Listed {
+                path,
+                updated_at: meta.last_modified.timestamp_millis().max(0) as u64,
+                size: meta.size,
+            }))
+        });
+        let mut out: Vec<Listed> = if self.sorted_listing {
+            entries.take(limit).try_collect().await?
+        } else {
+            let mut all: Vec<Listed> = entries.try_collect().await?;
+            all.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+            all.truncate(limit);
+            all
+        };
+        // Stores may ignore the offset's exclusivity; enforce it.
+        if let Some(after) = after {
+            out.retain(|l| l.path.as_str() > after);
+        }
+        Ok(out)
+    }
+
+    fn edit_locks(&self) -> Option<&KeyLocks> {
+        Some(&self.edit_locks)
+    }
+
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests of sfd-core, built as one binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod backends;
+mod conformance;
+mod fixtures;
+mod processes;
