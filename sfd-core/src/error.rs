@@ -107,6 +107,37 @@ pub enum Error {
     /// The storage configuration is wrong (names the setting at fault).
     #[error("storage configuration: {0}")]
     Config(String),
+    /// No LLM is configured, so nothing can be generated.
+    #[error(
+        "no LLM is configured: set OPENAI_API_KEY (and optionally OPENAI_API_BASE and GPT_MODEL) \
+         to use OpenAI or an OpenAI-compatible server"
+    )]
+    LlmNotConfigured,
+    /// The LLM provider failed, or its output could not be used.
+    #[error("LLM {kind}{}: {message} ({attempts} attempt{})", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), if *attempts == 1 { "" } else { "s" })]
+    Llm {
+        /// What kind of failure.
+        kind: LlmErrorKind,
+        /// The HTTP status, when the provider answered with one.
+        status: Option<u16>,
+        /// What the provider said (secrets removed).
+        message: String,
+        /// How many requests were made.
+        attempts: u32,
+    },
+    /// A generation stage failed; says which stage and episode.
+    #[error("generation failed at stage '{stage}'{}: {source}", episode.as_ref().map(|e| format!(", episode {e}")).unwrap_or_default())]
+    Generation {
+        /// `outline`, `episode`, `improve_plan`, `critique`, …
+        stage: String,
+        /// The episode id, for per-episode stages.
+        episode: Option<String>,
+        /// The underlying failure.
+        source: Box<Error>,
+    },
+    /// The operation was cancelled.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
     /// The storage backend failed or could not be reached.
     #[error("storage error on '{key}': {source}")]
     Storage {
@@ -118,7 +149,75 @@ pub enum Error {
     },
 }
 
+/// The kinds of LLM failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LlmErrorKind {
+    /// 401 / 403: the key is missing, wrong or lacks access.
+    Auth,
+    /// 400 / 404 / 422: the request was refused (unknown model, bad parameter).
+    BadRequest,
+    /// 429 after every retry.
+    RateLimited,
+    /// The account has no quota left (`insufficient_quota`); never retried.
+    Quota,
+    /// 5xx after every retry.
+    Server,
+    /// No answer in time, after every retry.
+    Timeout,
+    /// The server could not be reached, after every retry.
+    Connection,
+    /// The token budget ran out (`finish_reason: "length"`).
+    Length,
+    /// The model refused (`message.refusal`).
+    Refusal,
+    /// The output was not valid JSON for the schema, or broke the rules, even after a repair.
+    InvalidOutput,
+    /// The provider's answer was not a chat completion.
+    Decode,
+}
+
+impl fmt::Display for LlmErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LlmErrorKind::Auth => "authentication failed",
+            LlmErrorKind::BadRequest => "request refused",
+            LlmErrorKind::RateLimited => "rate limited",
+            LlmErrorKind::Quota => "quota exhausted",
+            LlmErrorKind::Server => "server error",
+            LlmErrorKind::Timeout => "timed out",
+            LlmErrorKind::Connection => "unreachable",
+            LlmErrorKind::Length => "ran out of tokens",
+            LlmErrorKind::Refusal => "refused",
+            LlmErrorKind::InvalidOutput => "gave unusable output",
+            LlmErrorKind::Decode => "answered in an unknown format",
+        })
+    }
+}
+
 impl Error {
+    /// An [`Error::Llm`] of `kind` after `attempts` requests.
+    pub fn llm(kind: LlmErrorKind, status: Option<u16>, message: impl Into<String>, attempts: u32) -> Self {
+        Error::Llm {
+            kind,
+            status,
+            message: message.into(),
+            attempts,
+        }
+    }
+
+    /// Wraps an error with the generation stage (and episode) it happened in.
+    pub fn at_stage(self, stage: &str, episode: Option<&str>) -> Self {
+        match self {
+            e @ (Error::Generation { .. } | Error::Cancelled(_)) => e,
+            e => Error::Generation {
+                stage: stage.to_string(),
+                episode: episode.map(str::to_string),
+                source: Box::new(e),
+            },
+        }
+    }
+
     /// Builds [`Error::Invalid`] from a single problem.
     pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid(Problems::one(path, message))

@@ -23,8 +23,13 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Features: `storage` (default) adds [`Storage`], [`ObjectStorage`] and the
-//! edit functions; without it only the serde document types remain, which is
+//! Features:
+//! - `storage` (default): [`Storage`], [`ObjectStorage`] and the edit functions;
+//! - `llm` (default): the [`Llm`] trait, [`OpenAiLlm`], and generation,
+//!   improvement and critique;
+//! - `simulator`: `SimulatedLlm`, a stand-in model for benchmarks and demos.
+//!
+//! Without default features only the serde document types remain, which is
 //! what `sfd-client` uses.
 
 mod error;
@@ -32,14 +37,29 @@ pub mod model;
 
 #[cfg(feature = "storage")]
 mod edit;
+#[cfg(feature = "llm")]
+pub mod generate;
+#[cfg(feature = "llm")]
+pub mod llm;
 #[cfg(feature = "storage")]
 pub mod storage;
 
-pub use error::{BoxError, EntityKind, Error, Result};
+pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
 
 #[cfg(feature = "storage")]
 pub use edit::EditExt;
+#[cfg(feature = "llm")]
+pub use generate::{
+    Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, critique_and_improve, critique_drama,
+    generate_drama, generate_one_shot, improve_drama,
+};
+#[cfg(feature = "simulator")]
+pub use llm::SimulatedLlm;
+#[cfg(feature = "llm")]
+pub use llm::{
+    ChatRequest, ChatResponse, FinishReason, JsonSchema, Llm, Message, OpenAiConfig, OpenAiLlm, Role, Usage,
+};
 #[cfg(feature = "storage")]
 pub use storage::{
     Cursor, Key, KeyLocks, ListOptions, Listed, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version,

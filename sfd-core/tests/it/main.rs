@@ -4,4 +4,7 @@
 mod backends;
 mod conformance;
 mod fixtures;
+mod generation;
+mod openai;
 mod processes;
+mod scripted;

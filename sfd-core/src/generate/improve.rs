@@ -1,0 +1,223 @@
+//! Improvement: a new drama from an old one and feedback, rewriting only
+//! the episodes the feedback touches.
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::json;
+
+use super::ask::{Ask, ask};
+use super::hierarchical::{bible_json, build_scenes, finish, scene_problems};
+use super::schemas::{self, ImprovePlan, RewrittenEpisode};
+use super::{ProgressFn, prompts};
+use crate::llm::{Llm, Usage};
+use crate::model::{Drama, Progress, now_ms};
+use crate::{Error, Result};
+
+/// How to improve a drama.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImproveOptions {
+    /// The new drama's id; `{id}_improved_{ms}` when absent.
+    pub new_id: Option<String>,
+    /// A model other than the LLM's default.
+    pub model: Option<String>,
+    /// Allowed video durations in seconds.
+    pub video_durations: Vec<u32>,
+    /// Episode calls in flight at once.
+    pub max_parallel: usize,
+    /// Completion budget of each call.
+    pub tokens: u32,
+}
+
+impl Default for ImproveOptions {
+    fn default() -> Self {
+        ImproveOptions {
+            new_id: None,
+            model: None,
+            video_durations: vec![10, 15],
+            max_parallel: 4,
+            tokens: 16_000,
+        }
+    }
+}
+
+/// The default id of an improvement of `id`.
+pub fn improved_id(id: &str) -> String {
+    let suffix = format!("_improved_{}", now_ms());
+    let keep = crate::model::id::MAX_ID_LEN.saturating_sub(suffix.len());
+    format!("{}{suffix}", &id[..id.len().min(keep)])
+}
+
+/// An improved drama and what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Improved {
+    /// The new drama (new id; untouched parts keep their ids and text).
+    pub drama: Drama,
+    /// The ids of the episodes that were rewritten.
+    pub changed_episodes: Vec<String>,
+    /// Whether the title or description changed.
+    pub changed_head: bool,
+    /// The plan, in words.
+    pub summary: String,
+    /// Calls and tokens spent.
+    pub usage: Usage,
+}
+
+/// Improves `drama` from `feedback`: plans which episodes change, rewrites
+/// only those (in parallel), and records the change in the new drama's
+/// `metadata.improvement`.
+pub async fn improve_drama(
+    llm: &dyn Llm,
+    drama: &Drama,
+    feedback: &str,
+    opts: &ImproveOptions,
+    progress: ProgressFn<'_>,
+) -> Result<Improved> {
+    if feedback.trim().is_empty() {
+        return Err(Error::invalid("feedback", "the feedback must not be empty"));
+    }
+    let new_id = opts.new_id.clone().unwrap_or_else(|| improved_id(&drama.id));
+    if let Some(msg) = crate::model::id::id_problem(&new_id) {
+        return Err(Error::invalid("newDramaId", msg));
+    }
+    let model = opts.model.as_deref();
+    let episode_ids: Vec<String> = drama.episodes.iter().map(|e| e.id.clone()).collect();
+    progress(Progress {
+        stage: "plan".into(),
+        done: 0,
+        total: 1,
+    });
+    let drama_json = serde_json::to_string(drama).unwrap_or_default();
+    let (plan, mut usage) = ask(
+        llm,
+        Ask {
+            stage: "improve_plan",
+            episode: None,
+            prompt: prompts::improve_plan(&drama_json, feedback),
+            schema: schemas::improve_plan(&episode_ids),
+            budget: opts.tokens,
+            model,
+        },
+        |p: &ImprovePlan| {
+            p.episodes
+                .iter()
+                .filter(|c| !episode_ids.contains(&c.episode_id))
+                .map(|c| format!("'{}' is not an episode id; use one of {episode_ids:?}", c.episode_id))
+                .collect()
+        },
+    )
+    .await?;
+    let mut changes = plan.episodes.clone();
+    changes.dedup_by(|a, b| a.episode_id == b.episode_id);
+    let total = changes.len() as u32;
+    progress(Progress {
+        stage: "plan".into(),
+        done: 1,
+        total: 1,
+    });
+    progress(Progress {
+        stage: "episodes".into(),
+        done: 0,
+        total,
+    });
+
+    let cast_ids: Vec<String> = drama.characters.iter().map(|c| c.id.clone()).collect();
+    let listing: Vec<(String, String)> = drama
+        .episodes
+        .iter()
+        .map(|e| (e.title.clone(), e.description.clone()))
+        .collect();
+    let bible = bible_json(&drama.title, &drama.description, &drama.characters, &listing);
+    let durations = &opts.video_durations;
+    let done = std::sync::atomic::AtomicU32::new(0);
+    let rewritten: Vec<(String, RewrittenEpisode, Usage)> = futures::stream::iter(changes)
+        .map(|change| {
+            let (bible, cast_ids, done) = (&bible, &cast_ids, &done);
+            async move {
+                let current = drama
+                    .episode(&change.episode_id)
+                    .map(|e| json!(e).to_string())
+                    .unwrap_or_default();
+                let (ep, u) = ask(
+                    llm,
+                    Ask {
+                        stage: "improve_episode",
+                        episode: Some(&change.episode_id),
+                        prompt: prompts::improve_episode(bible, &current, feedback, &change.instructions, durations),
+                        schema: schemas::rewritten_episode(cast_ids, durations),
+                        budget: opts.tokens,
+                        model,
+                    },
+                    |r: &RewrittenEpisode| scene_problems(&r.scenes, cast_ids, None, durations),
+                )
+                .await?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                progress(Progress {
+                    stage: "episodes".into(),
+                    done: n,
+                    total,
+                });
+                Ok::<_, Error>((change.episode_id, ep, u))
+            }
+        })
+        .buffer_unordered(opts.max_parallel.max(1))
+        .try_collect()
+        .await?;
+
+    let mut new = drama.clone();
+    new.id = new_id;
+    let mut changed_head = false;
+    if let Some(t) = plan.title.filter(|t| !t.trim().is_empty() && *t != drama.title) {
+        new.title = t;
+        changed_head = true;
+    }
+    if let Some(d) = plan
+        .description
+        .filter(|d| !d.trim().is_empty() && *d != drama.description)
+    {
+        new.description = d;
+        changed_head = true;
+    }
+    let mut changed_episodes = Vec::new();
+    for (ep_id, r, u) in rewritten {
+        usage += u;
+        if let Ok(ep) = new.episode_mut(&ep_id) {
+            ep.title = r.title;
+            ep.description = r.synopsis;
+            // Episode-level assets are kept; the scenes are replaced.
+            ep.scenes = build_scenes(&ep_id, r.scenes);
+            changed_episodes.push(ep_id);
+        }
+    }
+    // Rewritten scenes may drop assets other parts referred to.
+    let live: Vec<String> = new.inner_ids().map(str::to_string).collect();
+    for a in new.assets_mut() {
+        a.depends_on.retain(|d| live.contains(d));
+    }
+    changed_episodes.sort_by_key(|id| episode_ids.iter().position(|e| e == id));
+    let mut meta = new.metadata.take().unwrap_or_default();
+    meta.insert(
+        "improvement".into(),
+        json!({"from": drama.id, "changedEpisodes": changed_episodes, "changedHead": changed_head,
+               "summary": plan.summary, "feedback": feedback}),
+    );
+    new.metadata = Some(meta);
+    let generated = finish(new, usage)?;
+    Ok(Improved {
+        drama: generated.drama,
+        changed_episodes,
+        changed_head,
+        summary: plan.summary,
+        usage: generated.usage,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn improved_ids_stay_valid() {
+        let id = improved_id("corgi_musk_v4");
+        assert!(id.starts_with("corgi_musk_v4_improved_"));
+        assert!(crate::model::id::is_valid_id(&improved_id(&"x".repeat(128))));
+    }
+}

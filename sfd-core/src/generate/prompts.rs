@@ -1,0 +1,119 @@
+//! Every prompt sfd sends, in one place.
+//!
+//! Written for short-form vertical drama: a hook in the first seconds, a
+//! cliffhanger per episode, 9:16 framing, and shots of 10–15 seconds.
+
+/// The system prompt shared by every generation call.
+pub const SYSTEM: &str = "You are the head writer of a short-form vertical drama studio (the 1-3 minute episodes \
+of ReelShort, DramaBox and TikTok series). You write for a phone held upright: every shot is framed 9:16, \
+close-ups and strong silhouettes read best, and each shot lasts 10 to 15 seconds. Every episode opens with a \
+hook in its first three seconds and ends on a cliffhanger that makes the viewer swipe to the next one. Keep \
+characters consistent across episodes: the same names, looks, voices and motives. Answer only with JSON that \
+follows the given schema.";
+
+/// Stage 1: the outline and character bible.
+pub fn outline(premise: &str, episodes: Option<u32>) -> String {
+    let count = match episodes {
+        Some(n) => format!("Write exactly {n} episodes."),
+        None => "If the premise names a number of episodes, write exactly that many and put the number in \
+                 requested_episode_count; otherwise write 3 episodes and set requested_episode_count to null."
+            .to_string(),
+    };
+    format!(
+        "Premise:\n{premise}\n\nCreate the outline of this short drama: a title, a one-paragraph logline as the \
+description, the cast (2 to 6 characters; for each a name, a visual and personality description detailed \
+enough to draw the same character in every shot, gender, whether they are a lead, and a voice description \
+for casting), and the episode list, each with a title and a synopsis that ends on its cliffhanger. {count}"
+    )
+}
+
+/// Stage 2: the scenes of one episode.
+pub fn episode(outline_json: &str, number: usize, scenes: Option<u32>, durations: &[u32]) -> String {
+    let count = match scenes {
+        Some(n) => format!("exactly {n} scenes"),
+        None => "3 to 6 scenes".to_string(),
+    };
+    let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
+    format!(
+        "The drama so far (outline and character bible, with character ids):\n{outline_json}\n\n\
+Write episode {number} as {count}. For each scene give: what happens (action and key lines of dialogue); \
+the ids of the characters on screen (at most 3, only ids from the character bible); an image prompt for one \
+9:16 keyframe that describes each character's look as in the bible; a video prompt for the shot that moves \
+from that keyframe (camera, action, dialogue, sound); and the shot's duration in seconds, one of {}. \
+The first scene hooks within three seconds; the last scene ends on the episode's cliffhanger.",
+        durations.join(" or ")
+    )
+}
+
+/// The follow-up when an answer broke the rules.
+pub fn repair(problems: &[String]) -> String {
+    format!(
+        "Your answer has these problems:\n- {}\nAnswer again with the whole corrected JSON, fixing every problem.",
+        problems.join("\n- ")
+    )
+}
+
+/// One call for the whole drama (the old server's way; kept as a baseline).
+pub fn one_shot(premise: &str, episodes: u32, scenes: u32, durations: &[u32]) -> String {
+    let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
+    format!(
+        "Premise:\n{premise}\n\nWrite the whole short drama in one answer: title, logline, cast (name, look and \
+personality, gender, lead or not, voice), and exactly {episodes} episodes of exactly {scenes} scenes. For each \
+scene: the action, the names of the characters on screen (at most 3), a 9:16 keyframe image prompt, a video \
+prompt, and a duration of {} seconds.",
+        durations.join(" or ")
+    )
+}
+
+/// Improvement, step 1: decide what to change.
+pub fn improve_plan(drama_json: &str, feedback: &str) -> String {
+    format!(
+        "Here is a short drama:\n{drama_json}\n\nFeedback from the producer:\n{feedback}\n\nDecide how to apply \
+the feedback with the smallest change that fully answers it. Give a new title or description only if the \
+feedback calls for it (null otherwise). List only the episodes that must be rewritten, each with precise \
+instructions; episodes the feedback does not touch must not be listed. Summarise the plan in one paragraph."
+    )
+}
+
+/// Improvement, step 2: rewrite one episode.
+pub fn improve_episode(
+    outline_json: &str,
+    episode_json: &str,
+    feedback: &str,
+    instructions: &str,
+    durations: &[u32],
+) -> String {
+    let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
+    format!(
+        "The drama (outline and character bible, with character ids):\n{outline_json}\n\nThe current episode:\n\
+{episode_json}\n\nProducer feedback:\n{feedback}\n\nRewrite this episode following these instructions:\n\
+{instructions}\n\nKeep what works; give the full episode: title, synopsis and every scene (action, on-screen \
+character ids, at most 3, from the bible; 9:16 keyframe image prompt; video prompt; duration {} seconds). Keep \
+the hook in the first three seconds and the cliffhanger at the end.",
+        durations.join(" or ")
+    )
+}
+
+/// Critique of a whole drama.
+pub fn critique(drama_json: &str) -> String {
+    format!(
+        "Here is a short vertical drama:\n{drama_json}\n\nCritique it as a demanding short-form drama editor. \
+Score from 1 to 10: the hook of the first seconds, pacing, character consistency, cliffhangers, and visual \
+clarity of the image and video prompts for 9:16. List strengths, weaknesses and concrete suggestions, then \
+write the full critique as free text a writer can act on, episode by episode."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_carry_the_format_rules() {
+        assert!(SYSTEM.contains("9:16") && SYSTEM.contains("hook") && SYSTEM.contains("cliffhanger"));
+        assert!(outline("p", Some(5)).contains("exactly 5 episodes"));
+        assert!(episode("{}", 2, Some(4), &[10, 15]).contains("exactly 4 scenes"));
+        assert!(episode("{}", 2, None, &[10, 15]).contains("10 or 15"));
+        assert!(repair(&["a".into(), "b".into()]).contains("- a\n- b"));
+    }
+}

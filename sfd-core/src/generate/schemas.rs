@@ -1,0 +1,305 @@
+//! The strict JSON schemas of every generation call, and the shapes they parse into.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::llm::JsonSchema;
+
+fn object(props: Value) -> Value {
+    let required: Vec<String> = props
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": props})
+}
+
+fn array(items: Value, min: Option<u32>, max: Option<u32>) -> Value {
+    let mut a = json!({"type": "array", "items": items});
+    if let Some(min) = min {
+        a["minItems"] = json!(min);
+    }
+    if let Some(max) = max {
+        a["maxItems"] = json!(max);
+    }
+    a
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn nullable_string() -> Value {
+    json!({"type": ["string", "null"]})
+}
+
+/// A character as the outline writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlineCharacter {
+    /// Name.
+    pub name: String,
+    /// Look and personality.
+    pub description: String,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Lead or not.
+    pub main: bool,
+    /// Voice for casting.
+    pub voice_description: Option<String>,
+}
+
+/// An episode as the outline writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlineEpisode {
+    /// Title.
+    pub title: String,
+    /// Synopsis ending on the cliffhanger.
+    pub synopsis: String,
+}
+
+/// Stage 1's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outline {
+    /// Title.
+    pub title: String,
+    /// Logline.
+    pub description: String,
+    /// The episode count the premise names, if any.
+    pub requested_episode_count: Option<u32>,
+    /// The cast.
+    pub characters: Vec<OutlineCharacter>,
+    /// The episodes.
+    pub episodes: Vec<OutlineEpisode>,
+}
+
+/// A scene as stage 2 writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneDraft {
+    /// Action and dialogue.
+    pub description: String,
+    /// Ids of the characters on screen.
+    pub characters: Vec<String>,
+    /// 9:16 keyframe prompt.
+    pub image_prompt: String,
+    /// Video prompt.
+    pub video_prompt: String,
+    /// Seconds.
+    pub duration: i64,
+}
+
+/// Stage 2's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpisodeDraft {
+    /// The scenes in order.
+    pub scenes: Vec<SceneDraft>,
+}
+
+/// A rewritten episode (improvement).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RewrittenEpisode {
+    /// Title.
+    pub title: String,
+    /// Synopsis.
+    pub synopsis: String,
+    /// The scenes in order.
+    pub scenes: Vec<SceneDraft>,
+}
+
+fn characters_on_screen(character_ids: &[String]) -> Value {
+    if character_ids.is_empty() {
+        return array(string(), None, Some(0));
+    }
+    array(json!({"type": "string", "enum": character_ids}), None, Some(3))
+}
+
+fn scene(character_ids: &[String], durations: &[u32]) -> Value {
+    object(json!({
+        "description": string(),
+        "characters": characters_on_screen(character_ids),
+        "image_prompt": string(),
+        "video_prompt": string(),
+        "duration": {"type": "integer", "enum": durations},
+    }))
+}
+
+/// Stage 1: a fixed episode count when known, 1 to 12 otherwise.
+pub fn outline(episodes: Option<u32>) -> JsonSchema {
+    let character = object(json!({
+        "name": string(),
+        "description": string(),
+        "gender": nullable_string(),
+        "main": {"type": "boolean"},
+        "voice_description": nullable_string(),
+    }));
+    let episode = object(json!({"title": string(), "synopsis": string()}));
+    let (min, max) = match episodes {
+        Some(n) => (n, n),
+        None => (1, 12),
+    };
+    JsonSchema {
+        name: "drama_outline".into(),
+        schema: object(json!({
+            "title": string(),
+            "description": string(),
+            "requested_episode_count": {"type": ["integer", "null"]},
+            "characters": array(character, Some(1), Some(8)),
+            "episodes": array(episode, Some(min), Some(max)),
+        })),
+    }
+}
+
+/// Stage 2: the scenes of one episode; references constrained to the cast by `enum`.
+pub fn episode(character_ids: &[String], scenes: Option<u32>, durations: &[u32]) -> JsonSchema {
+    let (min, max) = match scenes {
+        Some(n) => (n, n),
+        None => (3, 6),
+    };
+    JsonSchema {
+        name: "episode_scenes".into(),
+        schema: object(json!({"scenes": array(scene(character_ids, durations), Some(min), Some(max))})),
+    }
+}
+
+/// Improvement: a whole rewritten episode.
+pub fn rewritten_episode(character_ids: &[String], durations: &[u32]) -> JsonSchema {
+    JsonSchema {
+        name: "rewritten_episode".into(),
+        schema: object(json!({
+            "title": string(),
+            "synopsis": string(),
+            "scenes": array(scene(character_ids, durations), Some(1), Some(12)),
+        })),
+    }
+}
+
+/// The plan of an improvement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImprovePlan {
+    /// What will change and why.
+    pub summary: String,
+    /// A new title, if the feedback calls for one.
+    pub title: Option<String>,
+    /// A new logline, if the feedback calls for one.
+    pub description: Option<String>,
+    /// The episodes to rewrite.
+    pub episodes: Vec<EpisodeChange>,
+}
+
+/// One episode to rewrite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpisodeChange {
+    /// Its id.
+    pub episode_id: String,
+    /// What to do.
+    pub instructions: String,
+}
+
+/// Improvement, step 1: which episodes change (ids constrained by `enum`).
+pub fn improve_plan(episode_ids: &[String]) -> JsonSchema {
+    let id = if episode_ids.is_empty() {
+        string()
+    } else {
+        json!({"type": "string", "enum": episode_ids})
+    };
+    let change = object(json!({"episode_id": id, "instructions": string()}));
+    JsonSchema {
+        name: "improve_plan".into(),
+        schema: object(json!({
+            "summary": string(),
+            "title": nullable_string(),
+            "description": nullable_string(),
+            "episodes": array(change, Some(0), Some(episode_ids.len() as u32)),
+        })),
+    }
+}
+
+/// Critique: scores per dimension plus free text.
+pub fn critique() -> JsonSchema {
+    let score = json!({"type": "integer", "minimum": 1, "maximum": 10});
+    JsonSchema {
+        name: "drama_critique".into(),
+        schema: object(json!({
+            "scores": object(json!({
+                "hook": score,
+                "pacing": score,
+                "character_consistency": score,
+                "cliffhangers": score,
+                "visual_clarity": score,
+            })),
+            "summary": string(),
+            "strengths": array(string(), None, None),
+            "weaknesses": array(string(), None, None),
+            "suggestions": array(string(), None, None),
+            "feedback": string(),
+        })),
+    }
+}
+
+/// The old way, one call for everything (baseline for benchmarks).
+pub fn one_shot(episodes: u32, scenes: u32, durations: &[u32]) -> JsonSchema {
+    let character = object(json!({
+        "name": string(),
+        "description": string(),
+        "gender": nullable_string(),
+        "main": {"type": "boolean"},
+        "voice_description": nullable_string(),
+    }));
+    let scene = object(json!({
+        "description": string(),
+        "characters": array(string(), None, Some(3)),
+        "image_prompt": string(),
+        "video_prompt": string(),
+        "duration": {"type": "integer", "enum": durations},
+    }));
+    let episode = object(json!({
+        "title": string(),
+        "synopsis": string(),
+        "scenes": array(scene, Some(scenes), Some(scenes)),
+    }));
+    JsonSchema {
+        name: "whole_drama".into(),
+        schema: object(json!({
+            "title": string(),
+            "description": string(),
+            "characters": array(character, Some(1), Some(8)),
+            "episodes": array(episode, Some(episodes), Some(episodes)),
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::strict_problems;
+
+    #[test]
+    fn every_schema_we_send_obeys_strict_mode() {
+        let ids = vec!["char-a".to_string(), "char-b".to_string()];
+        let eps = vec!["ep1".to_string()];
+        let all = [
+            outline(None),
+            outline(Some(5)),
+            episode(&ids, Some(4), &[10, 15]),
+            episode(&[], None, &[10]),
+            rewritten_episode(&ids, &[10, 15]),
+            improve_plan(&eps),
+            improve_plan(&[]),
+            critique(),
+            one_shot(5, 4, &[10, 15]),
+        ];
+        for s in all {
+            let p = strict_problems(&s.schema);
+            assert!(p.is_empty(), "{}: {p:?}", s.name);
+        }
+    }
+
+    #[test]
+    fn references_are_constrained_by_enum() {
+        let ids = vec!["char-a".to_string()];
+        let s = episode(&ids, Some(2), &[10, 15]).schema;
+        let scene = &s["properties"]["scenes"]["items"]["properties"];
+        assert_eq!(scene["characters"]["items"]["enum"], json!(["char-a"]));
+        assert_eq!(scene["characters"]["maxItems"], json!(3));
+        assert_eq!(scene["duration"]["enum"], json!([10, 15]));
+        assert_eq!(s["properties"]["scenes"]["minItems"], json!(2));
+    }
+}

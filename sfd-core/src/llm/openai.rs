@@ -1,0 +1,359 @@
+//! [`OpenAiLlm`]: chat completions over reqwest, for OpenAI and any
+//! OpenAI-compatible server (vLLM, llama.cpp, Ollama).
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::retry::parse_retry_after;
+use super::{ChatRequest, ChatResponse, FinishReason, Llm, RetryPolicy, Usage};
+use crate::{Error, LlmErrorKind, Result};
+
+/// The OpenAI API.
+pub const DEFAULT_API_BASE: &str = "https://api.openai.com/v1";
+/// The model used when `GPT_MODEL` is not set.
+pub const DEFAULT_MODEL: &str = "gpt-5";
+
+/// How to reach an OpenAI-compatible chat-completions API.
+#[derive(Clone)]
+pub struct OpenAiConfig {
+    api_base: String,
+    api_key: Option<String>,
+    model: String,
+    timeout: Duration,
+    reasoning_effort: Option<String>,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for OpenAiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiConfig")
+            .field("api_base", &self.api_base)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .field("reasoning_effort", &self.reasoning_effort)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl OpenAiConfig {
+    /// OpenAI with this key, the default model and a 10-minute timeout.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        OpenAiConfig {
+            api_base: DEFAULT_API_BASE.to_string(),
+            api_key: Some(api_key.into()).filter(|k| !k.is_empty()),
+            model: DEFAULT_MODEL.to_string(),
+            timeout: Duration::from_secs(600),
+            reasoning_effort: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Reads `OPENAI_API_KEY`, `OPENAI_API_BASE` and `GPT_MODEL`, plus
+    /// `OPENAI_TIMEOUT_SECS` and `OPENAI_REASONING_EFFORT`. `None` when
+    /// neither a key nor a base URL is set (no LLM configured).
+    ///
+    /// `var` reads one variable; pass `|k| std::env::var(k).ok()`.
+    pub fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>> {
+        let get = |k: &str| var(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let key = get("OPENAI_API_KEY");
+        let base = get("OPENAI_API_BASE");
+        if key.is_none() && base.is_none() {
+            return Ok(None);
+        }
+        let mut c = OpenAiConfig::new(key.unwrap_or_default());
+        if let Some(base) = base {
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                return Err(Error::Config(format!(
+                    "OPENAI_API_BASE must be an http(s) URL, got '{base}'"
+                )));
+            }
+            c.api_base = base;
+        }
+        if let Some(model) = get("GPT_MODEL") {
+            c.model = model;
+        }
+        if let Some(t) = get("OPENAI_TIMEOUT_SECS") {
+            let secs: u64 =
+                t.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                    Error::Config(format!("OPENAI_TIMEOUT_SECS must be a positive number, got '{t}'"))
+                })?;
+            c.timeout = Duration::from_secs(secs);
+        }
+        c.reasoning_effort = get("OPENAI_REASONING_EFFORT");
+        Ok(Some(c))
+    }
+
+    /// A different API base URL (an OpenAI-compatible server).
+    pub fn with_api_base(mut self, base: impl Into<String>) -> Self {
+        self.api_base = base.into();
+        self
+    }
+
+    /// A different default model.
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// The timeout of one request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends `reasoning_effort` (`minimal`, `low`, `medium`, `high`) with every request.
+    pub fn with_reasoning_effort(mut self, effort: impl Into<String>) -> Self {
+        self.reasoning_effort = Some(effort.into());
+        self
+    }
+
+    /// How failed requests are retried.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The API base URL.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+
+    /// The default model.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+}
+
+/// The OpenAI-compatible [`Llm`].
+///
+/// Sends `max_completion_tokens` (never `max_tokens`), no `temperature`,
+/// and strict `json_schema` response formats. Retries 429, 5xx, timeouts and
+/// connection errors with jittered exponential backoff, honouring
+/// `Retry-After`; never retries 400, 401, 403 or `insufficient_quota`.
+#[derive(Debug, Clone)]
+pub struct OpenAiLlm {
+    http: reqwest::Client,
+    config: OpenAiConfig,
+}
+
+/// Removes the API key, and anything shaped like one, from provider text.
+fn scrub(text: &str, key: Option<&str>) -> String {
+    let mut s = match key {
+        Some(k) if k.len() >= 4 => text.replace(k, "***"),
+        _ => text.to_string(),
+    };
+    let mut out = String::with_capacity(s.len());
+    while let Some(pos) = s.find("sk-") {
+        out.push_str(&s[..pos + 3]);
+        let rest = &s[pos + 3..];
+        let n = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*'))
+            .unwrap_or(rest.len());
+        out.push_str(if n >= 8 { "***" } else { &rest[..n] });
+        s = rest[n..].to_string();
+    }
+    out.push_str(&s);
+    out
+}
+
+impl OpenAiLlm {
+    /// A client for `config`.
+    pub fn new(config: OpenAiConfig) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client for the LLM: {e}")))?;
+        Ok(OpenAiLlm { http, config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &OpenAiConfig {
+        &self.config
+    }
+
+    /// The JSON body sent for `req`.
+    pub fn request_body(&self, req: &ChatRequest) -> Value {
+        let mut body = json!({
+            "model": req.model.as_deref().unwrap_or(&self.config.model),
+            "messages": req.messages,
+            "max_completion_tokens": req.max_completion_tokens,
+        });
+        if let Some(schema) = &req.schema {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": {"name": schema.name, "strict": true, "schema": schema.schema},
+            });
+        }
+        if let Some(effort) = &self.config.reasoning_effort {
+            body["reasoning_effort"] = json!(effort);
+        }
+        body
+    }
+
+    fn parse_success(&self, text: &str, attempts: u32) -> Result<ChatResponse> {
+        let decode = |why: &str| {
+            let head: String = text.chars().take(200).collect();
+            Error::llm(
+                LlmErrorKind::Decode,
+                Some(200),
+                scrub(&format!("{why}: {head}"), self.config.api_key.as_deref()),
+                attempts,
+            )
+        };
+        let v: Value = serde_json::from_str(text).map_err(|_| decode("the answer is not JSON"))?;
+        let choice = v["choices"].get(0).ok_or_else(|| decode("the answer has no choices"))?;
+        let message = &choice["message"];
+        if let Some(refusal) = message["refusal"].as_str().filter(|r| !r.is_empty()) {
+            return Err(Error::llm(LlmErrorKind::Refusal, None, refusal, attempts));
+        }
+        let finish_reason = FinishReason::parse(choice["finish_reason"].as_str().unwrap_or("stop"));
+        let usage = Usage {
+            calls: 1,
+            prompt_tokens: v["usage"]["prompt_tokens"].as_u64().unwrap_or(0),
+            completion_tokens: v["usage"]["completion_tokens"].as_u64().unwrap_or(0),
+        };
+        match finish_reason {
+            FinishReason::Length => {
+                return Err(Error::llm(
+                    LlmErrorKind::Length,
+                    None,
+                    format!(
+                        "the completion budget ran out after {} tokens (reasoning included); raise max_completion_tokens",
+                        usage.completion_tokens
+                    ),
+                    attempts,
+                ));
+            }
+            FinishReason::ContentFilter => {
+                return Err(Error::llm(
+                    LlmErrorKind::Refusal,
+                    None,
+                    "the provider's content filter stopped the answer",
+                    attempts,
+                ));
+            }
+            _ => {}
+        }
+        let content = message["content"].as_str().unwrap_or_default().to_string();
+        Ok(ChatResponse {
+            content,
+            finish_reason,
+            usage,
+        })
+    }
+}
+
+#[async_trait]
+impl Llm for OpenAiLlm {
+    async fn chat(&self, req: ChatRequest) -> Result<ChatResponse> {
+        let url = format!("{}/chat/completions", self.config.api_base.trim_end_matches('/'));
+        let body = self.request_body(&req);
+        let key = self.config.api_key.as_deref();
+        let policy = &self.config.retry;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut rb = self.http.post(&url).json(&body);
+            if let Some(k) = key {
+                rb = rb.bearer_auth(k);
+            }
+            let (kind, status, message, retry_after) = match rb.send().await {
+                Err(e) => {
+                    let kind = if e.is_timeout() {
+                        LlmErrorKind::Timeout
+                    } else {
+                        LlmErrorKind::Connection
+                    };
+                    (kind, None, scrub(&e.to_string(), key), None)
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let h = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+                    let retry_after = parse_retry_after(h("retry-after").as_deref(), h("retry-after-ms").as_deref());
+                    match resp.text().await {
+                        Ok(text) if (200..300).contains(&status) => return self.parse_success(&text, attempts),
+                        Ok(text) => {
+                            let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                            let code = err["error"]["code"].as_str().or(err["error"]["type"].as_str());
+                            let kind = match status {
+                                401 | 403 => LlmErrorKind::Auth,
+                                429 if code == Some("insufficient_quota") => LlmErrorKind::Quota,
+                                429 => LlmErrorKind::RateLimited,
+                                500..=599 => LlmErrorKind::Server,
+                                _ => LlmErrorKind::BadRequest,
+                            };
+                            let msg = err["error"]["message"]
+                                .as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| text.chars().take(300).collect());
+                            (kind, Some(status), scrub(&msg, key), retry_after)
+                        }
+                        Err(e) => {
+                            let kind = if e.is_timeout() {
+                                LlmErrorKind::Timeout
+                            } else {
+                                LlmErrorKind::Connection
+                            };
+                            (kind, Some(status), scrub(&e.to_string(), key), None)
+                        }
+                    }
+                }
+            };
+            let retryable = matches!(
+                kind,
+                LlmErrorKind::RateLimited | LlmErrorKind::Server | LlmErrorKind::Timeout | LlmErrorKind::Connection
+            );
+            if !retryable || attempts > policy.max_retries {
+                return Err(Error::llm(kind, status, message, attempts));
+            }
+            let delay = policy.delay(attempts - 1, retry_after);
+            tracing::warn!(attempt = attempts, %kind, ?status, delay_ms = delay.as_millis() as u64, "LLM request failed; retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn model(&self) -> &str {
+        &self.config.model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_keys() {
+        let s = scrub(
+            "Incorrect API key provided: sk-proj-abcdefghijkl. Also sk-abc.",
+            Some("sk-proj-abcdefghijkl"),
+        );
+        assert!(!s.contains("abcdefghijkl"), "{s}");
+        assert_eq!(scrub("token sk-1234567890abc here", None), "token sk-*** here");
+        assert_eq!(scrub("no secrets", Some("k")), "no secrets");
+    }
+
+    #[test]
+    fn env_config_reads_old_names_and_hides_the_key() {
+        let env = |k: &str| match k {
+            "OPENAI_API_KEY" => Some("sk-secret-123456".to_string()),
+            "GPT_MODEL" => Some("gpt-5-mini".to_string()),
+            _ => None,
+        };
+        let c = OpenAiConfig::from_env_vars(env).unwrap().unwrap();
+        assert_eq!(c.model(), "gpt-5-mini");
+        assert_eq!(c.api_base(), DEFAULT_API_BASE);
+        assert!(!format!("{c:?}").contains("secret"));
+        assert!(OpenAiConfig::from_env_vars(|_| None).unwrap().is_none());
+        let bad = OpenAiConfig::from_env_vars(|k| (k == "OPENAI_API_BASE").then(|| "localhost:8000".to_string()));
+        assert!(bad.unwrap_err().to_string().contains("OPENAI_API_BASE"));
+        let local =
+            OpenAiConfig::from_env_vars(|k| (k == "OPENAI_API_BASE").then(|| "http://127.0.0.1:11434/v1".into()));
+        assert!(local.unwrap().unwrap().api_key.is_none());
+    }
+}
