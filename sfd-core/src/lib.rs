@@ -27,6 +27,7 @@
 //! - `storage` (default): [`Storage`], [`ObjectStorage`] and the edit functions;
 //! - `llm` (default): the [`Llm`] trait, [`OpenAiLlm`], and generation,
 //!   improvement and critique;
+//! - `jobs` (default): [`JobRunner`], durable leased jobs with progress and events;
 //! - `simulator`: `SimulatedLlm`, a stand-in model for benchmarks and demos.
 //!
 //! Without default features only the serde document types remain, which is
@@ -39,6 +40,8 @@ pub mod model;
 mod edit;
 #[cfg(feature = "llm")]
 pub mod generate;
+#[cfg(feature = "jobs")]
+pub mod jobs;
 #[cfg(feature = "llm")]
 pub mod llm;
 #[cfg(feature = "storage")]
@@ -54,6 +57,8 @@ pub use generate::{
     Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, critique_and_improve, critique_drama,
     generate_drama, generate_one_shot, improve_drama,
 };
+#[cfg(feature = "jobs")]
+pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};
 #[cfg(feature = "simulator")]
 pub use llm::SimulatedLlm;
 #[cfg(feature = "llm")]

@@ -54,7 +54,7 @@ impl Default for GenerateOptions {
             scenes_per_episode: None,
             video_durations: vec![10, 15],
             model: None,
-            max_parallel: 4,
+            max_parallel: 8,
             outline_tokens: 16_000,
             episode_tokens: 16_000,
         }

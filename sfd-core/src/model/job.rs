@@ -97,6 +97,18 @@ pub struct Job {
     /// The current stage and how far it is.
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// Everything needed to run (or re-run) the job.
+    #[serde(default)]
+    pub input: Option<JobInput>,
+    /// How many times a runner has started the job.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The runner holding the job while it is `processing`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Until when (ms since the epoch) the owner's lease holds.
+    #[serde(default)]
+    pub lease_until: Option<u64>,
     /// Fields this version does not know; kept as they are.
     #[serde(flatten)]
     pub extra: Object,
@@ -116,9 +128,37 @@ impl Job {
             error: None,
             result: None,
             progress: None,
+            input: None,
+            attempts: 0,
+            owner: None,
+            lease_until: None,
             extra: Object::new(),
         }
     }
+}
+
+/// What a job works from (stored in the record, so any runner can run it again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobInput {
+    /// The premise (generation).
+    #[serde(default)]
+    pub premise: Option<String>,
+    /// The feedback (improvement).
+    #[serde(default)]
+    pub feedback: Option<String>,
+    /// The drama improved or critiqued.
+    #[serde(default)]
+    pub source_drama_id: Option<String>,
+    /// The model to use instead of the configured one.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Requested episodes (generation).
+    #[serde(default)]
+    pub episodes: Option<u32>,
+    /// Requested scenes per episode (generation).
+    #[serde(default)]
+    pub scenes_per_episode: Option<u32>,
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -141,7 +181,8 @@ mod tests {
             serde_json::to_value(&job).unwrap(),
             json!({"jobId": "job_1", "type": "generate_drama", "status": "pending", "dramaId": "drama_1",
                    "createdAt": 5, "startedAt": null, "completedAt": null, "error": null,
-                   "result": null, "progress": null})
+                   "result": null, "progress": null, "input": null, "attempts": 0, "owner": null,
+                   "leaseUntil": null})
         );
     }
 

@@ -15,7 +15,7 @@ pub use api::{
 };
 pub use character::Character;
 pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
-pub use job::{Job, JobStatus, JobType, Progress, now_ms};
+pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
 pub use locate::AssetOwner;
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
 pub use validate::{Problem, Problems, validate};

@@ -49,6 +49,19 @@ impl Key {
         })
     }
 
+    /// A work-queue entry: `queue/{name}.json`, where `name` is made of
+    /// digits, ids and dots only.
+    pub(crate) fn queue(name: &str) -> Result<Key> {
+        if name.is_empty() || !name.split('.').all(|part| id_problem(part).is_none()) {
+            return Err(Error::invalid("queue", format!("'{name}' is not a queue entry name")));
+        }
+        Ok(Key {
+            kind: EntityKind::Job,
+            id: name.to_string(),
+            path: format!("queue/{name}{SUFFIX}"),
+        })
+    }
+
     /// The listing prefix of the jobs of one drama: `jobs/{dramaId}/`.
     pub fn jobs_prefix(drama_id: &str) -> Result<String> {
         check("dramaId", drama_id)?;

@@ -5,6 +5,7 @@ mod backends;
 mod conformance;
 mod fixtures;
 mod generation;
+mod jobs;
 mod openai;
 mod processes;
 mod scripted;

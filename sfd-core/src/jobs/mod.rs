@@ -1,0 +1,48 @@
+//! Durable jobs: records in [`crate::Storage`], a durable queue, leases,
+//! recovery after crashes, cancellation and live events.
+
+mod events;
+mod queue;
+mod runner;
+mod work;
+
+use std::time::Duration;
+
+pub use events::{JobEvent, JobEventKind};
+pub use runner::JobRunner;
+
+use crate::generate::GenerateOptions;
+
+/// How a [`JobRunner`] behaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerConfig {
+    /// Jobs run at once by this runner.
+    pub concurrency: usize,
+    /// How long a claim holds without renewal; renewed every third of it.
+    pub lease: Duration,
+    /// The longest a job may run.
+    pub job_timeout: Duration,
+    /// Starts allowed per job before an interrupted job is failed.
+    pub max_attempts: u32,
+    /// How often to look for work other processes queued, and to poll jobs
+    /// run elsewhere.
+    pub poll_interval: Duration,
+    /// The least time between two progress writes to storage.
+    pub progress_interval: Duration,
+    /// Defaults for generation jobs (durations, parallelism, budgets).
+    pub generate: GenerateOptions,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            concurrency: 16,
+            lease: Duration::from_secs(30),
+            job_timeout: Duration::from_secs(30 * 60),
+            max_attempts: 3,
+            poll_interval: Duration::from_secs(2),
+            progress_interval: Duration::from_secs(1),
+            generate: GenerateOptions::default(),
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! [`JobRunner`]: claims jobs from the durable queue under a lease, runs them
+//! with a concurrency bound and a timeout, renews the lease while they run,
+//! and records how they end.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use serde_json::json;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::task::{AbortHandle, JoinHandle};
+
+use super::events::{EventHub, JobEvent, JobEventKind};
+use super::work::{self, Outcome, made_by, usage_json};
+use super::{RunnerConfig, queue};
+use crate::llm::Llm;
+use crate::model::id::new_job_id;
+use crate::model::{Job, JobStatus, Object, Progress, now_ms};
+use crate::storage::{Storage, StorageExt, Version, WriteMode};
+use crate::{Error, Result};
+
+/// How a running job stopped without a result.
+enum Stop {
+    Cancelled,
+    TimedOut(Duration),
+    Failed(Error),
+}
+
+/// The job record a worker holds, and its version.
+struct Slot {
+    job: Job,
+    version: Version,
+}
+
+/// Aborts a helper task when the worker that owns it ends or is aborted.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+struct Running {
+    cancel: Arc<Notify>,
+    abort: Option<AbortHandle>,
+}
+
+struct Inner {
+    storage: Arc<dyn Storage>,
+    llm: Option<Arc<dyn Llm>>,
+    config: RunnerConfig,
+    owner: String,
+    events: EventHub,
+    wake: Notify,
+    running: Mutex<HashMap<String, Running>>,
+    stopping: AtomicBool,
+}
+
+/// Runs drama jobs stored in a [`Storage`]; several runners (in one process
+/// or many) may share one store.
+///
+/// Dropping a runner stops it at once, as a crash would: its jobs stay
+/// `processing` until their leases expire, then another runner resumes or
+/// fails them. [`JobRunner::shutdown`] stops it gracefully instead, handing
+/// its jobs back to the queue.
+pub struct JobRunner {
+    inner: Arc<Inner>,
+    main: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for JobRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobRunner").field("owner", &self.inner.owner).finish()
+    }
+}
+
+impl Drop for JobRunner {
+    fn drop(&mut self) {
+        self.main.abort();
+        let running = self.inner.running.lock().unwrap_or_else(|e| e.into_inner());
+        for r in running.values() {
+            if let Some(a) = &r.abort {
+                a.abort();
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl JobRunner {
+    /// Starts a runner on `storage`. Jobs that need an LLM fail with
+    /// [`Error::LlmNotConfigured`] when `llm` is `None`.
+    ///
+    /// Must be called inside a tokio runtime.
+    pub fn start(storage: Arc<dyn Storage>, llm: Option<Arc<dyn Llm>>, config: RunnerConfig) -> Self {
+        let concurrency = config.concurrency.max(1);
+        let inner = Arc::new(Inner {
+            storage,
+            llm,
+            owner: format!("runner_{}", uuid::Uuid::new_v4().simple()),
+            config,
+            events: EventHub::default(),
+            wake: Notify::new(),
+            running: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+        });
+        let main = tokio::spawn(Inner::run(Arc::clone(&inner), Arc::new(Semaphore::new(concurrency))));
+        JobRunner { inner, main }
+    }
+
+    /// This runner's lease owner name.
+    pub fn owner(&self) -> &str {
+        &self.inner.owner
+    }
+
+    /// The storage jobs are kept in.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.inner.storage
+    }
+
+    /// Whether an LLM is configured.
+    pub fn has_llm(&self) -> bool {
+        self.inner.llm.is_some()
+    }
+
+    /// Stores a new pending job and wakes the runner. The job's id is made
+    /// when empty; [`Error::AlreadyExists`] if it is taken.
+    pub async fn submit(&self, mut job: Job) -> Result<Job> {
+        if job.job_id.is_empty() {
+            job.job_id = new_job_id();
+        }
+        job.status = JobStatus::Pending;
+        // The queue entry first: a runner that finds an entry whose record is
+        // not there yet leaves it alone for a while (see `claim_next`).
+        queue::push(&*self.inner.storage, &job).await?;
+        if let Err(e) = self.inner.storage.put_job(&job, WriteMode::Create).await {
+            queue::remove(&*self.inner.storage, &job).await;
+            return Err(e);
+        }
+        self.inner.wake.notify_one();
+        Ok(job)
+    }
+
+    /// A job of drama `drama_id`.
+    pub async fn get(&self, drama_id: &str, job_id: &str) -> Result<Job> {
+        Ok(self.inner.storage.get_job(drama_id, job_id).await?.value)
+    }
+
+    /// Every job of a drama, oldest first.
+    pub async fn list(&self, drama_id: &str) -> Result<Vec<Job>> {
+        self.inner.storage.list_jobs(drama_id).await
+    }
+
+    /// Cancels a pending or running job; a finished job is returned unchanged.
+    /// A running generation stops its LLM calls and saves no drama.
+    pub async fn cancel(&self, drama_id: &str, job_id: &str) -> Result<Job> {
+        let storage = &self.inner.storage;
+        loop {
+            let current = storage.get_job(drama_id, job_id).await?;
+            let mut job = current.value;
+            if job.status.is_terminal() {
+                return Ok(job);
+            }
+            job.status = JobStatus::Cancelled;
+            job.completed_at = Some(now_ms());
+            job.owner = None;
+            job.lease_until = None;
+            match storage.put_job(&job, WriteMode::Update(current.version)).await {
+                Ok(_) => {
+                    if let Some(r) = lock(&self.inner.running).get(job_id) {
+                        r.cancel.notify_one();
+                    }
+                    queue::remove(&**storage, &job).await;
+                    self.inner.events.publish(JobEventKind::Status, &job);
+                    return Ok(job);
+                }
+                Err(Error::VersionMismatch { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Events of a job: first a snapshot, then every change, ending with the
+    /// final status. Jobs run by another process are followed by polling.
+    pub async fn subscribe(&self, drama_id: &str, job_id: &str) -> Result<BoxStream<'static, JobEvent>> {
+        let rx = self.inner.events.subscribe(job_id);
+        let first = self.get(drama_id, job_id).await?;
+        let inner = Arc::clone(&self.inner);
+        struct State {
+            rx: tokio::sync::broadcast::Receiver<JobEvent>,
+            inner: Arc<Inner>,
+            last: Job,
+            first: Option<JobEvent>,
+            done: bool,
+        }
+        let state = State {
+            rx,
+            inner,
+            last: first.clone(),
+            first: Some(JobEvent {
+                kind: JobEventKind::Status,
+                job: first,
+            }),
+            done: false,
+        };
+        Ok(futures::stream::unfold(state, |mut st| async move {
+            if st.done {
+                return None;
+            }
+            if let Some(ev) = st.first.take() {
+                st.done = ev.job.status.is_terminal();
+                return Some((ev, st));
+            }
+            loop {
+                let poll = tokio::time::sleep(st.inner.config.poll_interval);
+                let ev = tokio::select! {
+                    r = st.rx.recv() => match r {
+                        Ok(ev) => Some(ev),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => None,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            st.rx = st.inner.events.subscribe(&st.last.job_id);
+                            st.inner.reread(&st.last).await
+                        }
+                    },
+                    _ = poll => st.inner.reread(&st.last).await,
+                };
+                if let Some(ev) = ev {
+                    st.last = ev.job.clone();
+                    st.done = ev.job.status.is_terminal();
+                    return Some((ev, st));
+                }
+            }
+        })
+        .boxed())
+    }
+
+    /// Waits until the job ends and returns it.
+    pub async fn wait(&self, drama_id: &str, job_id: &str) -> Result<Job> {
+        let mut events = self.subscribe(drama_id, job_id).await?;
+        while let Some(ev) = events.next().await {
+            if ev.job.status.is_terminal() {
+                return Ok(ev.job);
+            }
+        }
+        self.get(drama_id, job_id).await
+    }
+
+    /// Stops claiming, stops the running jobs and hands them back to the
+    /// queue (pending, attempt not counted) so another runner resumes them at once.
+    pub async fn shutdown(self) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        self.main.abort();
+        let jobs: Vec<(String, Running)> = lock(&self.inner.running).drain().collect();
+        for (job_id, r) in jobs {
+            if let Some(a) = r.abort {
+                a.abort();
+            }
+            self.inner.release(&job_id).await;
+        }
+    }
+}
+
+impl Inner {
+    async fn run(inner: Arc<Inner>, slots: Arc<Semaphore>) {
+        loop {
+            let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+                return;
+            };
+            let claimed = loop {
+                if inner.stopping.load(Ordering::SeqCst) {
+                    return;
+                }
+                match inner.claim_next().await {
+                    Ok(Some(c)) => break c,
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
+                }
+                tokio::select! {
+                    _ = inner.wake.notified() => {}
+                    _ = tokio::time::sleep(inner.config.poll_interval) => {}
+                }
+            };
+            let (job, version) = claimed;
+            let cancel = Arc::new(Notify::new());
+            let job_id = job.job_id.clone();
+            lock(&inner.running).insert(
+                job_id.clone(),
+                Running {
+                    cancel: Arc::clone(&cancel),
+                    abort: None,
+                },
+            );
+            let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, permit));
+            if let Some(r) = lock(&inner.running).get_mut(&job_id) {
+                r.abort = Some(task.abort_handle());
+            }
+        }
+    }
+
+    fn is_running(&self, job_id: &str) -> bool {
+        lock(&self.running).contains_key(job_id)
+    }
+
+    /// Finds the oldest job this runner may take, and takes it with a conditional write.
+    async fn claim_next(&self) -> Result<Option<(Job, Version)>> {
+        let now = now_ms();
+        let entries = self.storage.list(queue::PREFIX, None, 256).await?;
+        for entry in entries {
+            let Some((drama_id, job_id)) = queue::parse(&entry.path) else {
+                continue;
+            };
+            if self.is_running(&job_id) {
+                continue;
+            }
+            let current = match self.storage.get_job(&drama_id, &job_id).await {
+                Ok(c) => c,
+                Err(Error::NotFound { .. }) => {
+                    // Either the record is being written right now, or it never will be.
+                    if entry.updated_at + 60_000 < now {
+                        queue::remove_path(&*self.storage, &entry.path).await;
+                    }
+                    continue;
+                }
+                Err(Error::Corrupt { key, reason }) => {
+                    tracing::error!(%key, %reason, "unreadable job record; skipping it");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let mut job = current.value;
+            match job.status {
+                s if s.is_terminal() => {
+                    queue::remove(&*self.storage, &job).await;
+                    continue;
+                }
+                JobStatus::Processing if job.lease_until.unwrap_or(0) > now => continue,
+                _ => {}
+            }
+            let interrupted = job.status == JobStatus::Processing;
+            if interrupted && job.attempts >= self.config.max_attempts {
+                job.status = JobStatus::Failed;
+                job.completed_at = Some(now);
+                job.error = Some(format!(
+                    "interrupted: server stopped while the job was running; retried {} times",
+                    job.attempts.saturating_sub(1)
+                ));
+                job.owner = None;
+                job.lease_until = None;
+                if self
+                    .storage
+                    .put_job(&job, WriteMode::Update(current.version))
+                    .await
+                    .is_ok()
+                {
+                    tracing::warn!(job = %job.job_id, attempts = job.attempts, "job interrupted too often; failed");
+                    queue::remove(&*self.storage, &job).await;
+                    self.events.publish(JobEventKind::Status, &job);
+                }
+                continue;
+            }
+            job.status = JobStatus::Processing;
+            job.owner = Some(self.owner.clone());
+            job.lease_until = Some(now + self.config.lease.as_millis() as u64);
+            job.attempts += 1;
+            job.started_at.get_or_insert(now);
+            match self.storage.put_job(&job, WriteMode::Update(current.version)).await {
+                Ok(version) => {
+                    if interrupted {
+                        tracing::info!(job = %job.job_id, attempt = job.attempts, "resuming an interrupted job");
+                    }
+                    return Ok(Some((job, version)));
+                }
+                Err(Error::VersionMismatch { .. }) => continue, // another runner was faster
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes `f(job)` with compare-and-swap. `Ok(Some(job))` when the job is
+    /// no longer this runner's (cancelled, finished or taken over).
+    async fn update(&self, slot: &mut Slot, f: impl Fn(&mut Job)) -> Result<Option<Job>> {
+        loop {
+            let mut next = slot.job.clone();
+            f(&mut next);
+            match self
+                .storage
+                .put_job(&next, WriteMode::Update(slot.version.clone()))
+                .await
+            {
+                Ok(v) => {
+                    slot.job = next;
+                    slot.version = v;
+                    return Ok(None);
+                }
+                Err(Error::VersionMismatch { .. }) => {
+                    let current = self.storage.get_job(&slot.job.drama_id, &slot.job.job_id).await?;
+                    if current.value.status.is_terminal() || current.value.owner.as_deref() != Some(&self.owner) {
+                        return Ok(Some(current.value));
+                    }
+                    slot.job = current.value;
+                    slot.version = current.version;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn work(self: Arc<Self>, job: Job, version: Version, cancel: Arc<Notify>, _permit: OwnedSemaphorePermit) {
+        let lease_ms = self.config.lease.as_millis() as u64;
+        self.events.publish(JobEventKind::Status, &job);
+        let slot = Arc::new(tokio::sync::Mutex::new(Slot {
+            job: job.clone(),
+            version,
+        }));
+        let latest: Arc<Mutex<Option<Progress>>> = Arc::new(Mutex::new(None));
+
+        // Renew the lease and save progress, throttled; notice cancellation or takeover.
+        let mut renewer = {
+            let (inner, slot, latest, cancel) = (
+                Arc::clone(&self),
+                Arc::clone(&slot),
+                Arc::clone(&latest),
+                Arc::clone(&cancel),
+            );
+            let every = (inner.config.lease / 3).min(inner.config.progress_interval);
+            AbortOnDrop(tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    let progress = lock(&latest).clone();
+                    let mut s = slot.lock().await;
+                    let until = now_ms() + lease_ms;
+                    match inner
+                        .update(&mut s, |j| {
+                            j.lease_until = Some(until);
+                            if progress.is_some() {
+                                j.progress.clone_from(&progress);
+                            }
+                        })
+                        .await
+                    {
+                        Ok(None) => {}
+                        Ok(Some(_)) => {
+                            cancel.notify_one();
+                            return;
+                        }
+                        Err(e) => tracing::warn!(job = %s.job.job_id, error = %e, "could not renew the lease"),
+                    }
+                }
+            }))
+        };
+
+        let progress_fn = {
+            let (inner, latest, base) = (Arc::clone(&self), Arc::clone(&latest), job.clone());
+            move |p: Progress| {
+                *lock(&latest) = Some(p.clone());
+                let mut snapshot = base.clone();
+                snapshot.progress = Some(p);
+                inner.events.publish(JobEventKind::Progress, &snapshot);
+            }
+        };
+        let timeout = self.config.job_timeout;
+        let outcome = {
+            let work = work::execute(
+                &*self.storage,
+                self.llm.as_deref(),
+                &self.config.generate,
+                &job,
+                &progress_fn,
+            );
+            tokio::select! {
+                r = tokio::time::timeout(timeout, work) => match r {
+                    Ok(Ok(o)) => Ok(o),
+                    Ok(Err(Error::Cancelled(_))) => Err(Stop::Cancelled),
+                    Ok(Err(e)) => Err(Stop::Failed(e)),
+                    Err(_) => Err(Stop::TimedOut(timeout)),
+                },
+                _ = cancel.notified() => Err(Stop::Cancelled),
+            }
+        };
+        renewer.0.abort();
+        let _ = (&mut renewer.0).await;
+        let progress = lock(&latest).take();
+        let mut s = slot.lock().await;
+        self.finish(&mut s, outcome, progress).await;
+        lock(&self.running).remove(&job.job_id);
+    }
+
+    async fn finish(&self, slot: &mut Slot, outcome: std::result::Result<Outcome, Stop>, progress: Option<Progress>) {
+        let lease_ms = self.config.lease.as_millis() as u64;
+        let mut saved_drama = None;
+        let result: std::result::Result<Object, Stop> = match outcome {
+            Ok(Outcome::Drama { drama, usage }) => {
+                // Nothing becomes visible unless the job is still ours.
+                match self.update(slot, |j| j.lease_until = Some(now_ms() + lease_ms)).await {
+                    Ok(None) => {}
+                    Ok(Some(other)) => {
+                        self.events.publish(JobEventKind::Status, &other);
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(job = %slot.job.job_id, error = %e, "could not confirm the lease; the job will be retried");
+                        return;
+                    }
+                }
+                match self.save(&drama, &slot.job).await {
+                    Ok(()) => {
+                        saved_drama = Some(drama.id.clone());
+                        let mut r = Object::new();
+                        r.insert("dramaId".into(), json!(drama.id));
+                        r.insert("usage".into(), usage_json(&usage));
+                        Ok(r)
+                    }
+                    Err(e) => Err(Stop::Failed(e)),
+                }
+            }
+            Ok(Outcome::Result(r)) => Ok(r),
+            Err(stop) => Err(stop),
+        };
+        let now = now_ms();
+        let attempts = slot.job.attempts;
+        let max = self.config.max_attempts;
+        let written = match result {
+            Ok(r) => {
+                self.update(slot, |j| {
+                    j.status = JobStatus::Completed;
+                    j.completed_at = Some(now);
+                    j.result = Some(r.clone());
+                    j.error = None;
+                    j.owner = None;
+                    j.lease_until = None;
+                    if progress.is_some() {
+                        j.progress.clone_from(&progress);
+                    }
+                })
+                .await
+            }
+            Err(Stop::Cancelled) => match self.storage.get_job(&slot.job.drama_id, &slot.job.job_id).await {
+                Ok(v) => Ok(Some(v.value)),
+                Err(e) => Err(e),
+            },
+            Err(stop) => {
+                let message = match stop {
+                    Stop::TimedOut(d) => format!("timed out: the job ran longer than {} s", d.as_secs()),
+                    Stop::Failed(e) => e.to_string(),
+                    Stop::Cancelled => "cancelled".to_string(),
+                };
+                let message = format!("{message} (job attempt {attempts} of {max})");
+                tracing::warn!(job = %slot.job.job_id, error = %message, "job failed");
+                self.update(slot, |j| {
+                    j.status = JobStatus::Failed;
+                    j.completed_at = Some(now);
+                    j.error = Some(message.clone());
+                    j.owner = None;
+                    j.lease_until = None;
+                    if progress.is_some() {
+                        j.progress.clone_from(&progress);
+                    }
+                })
+                .await
+            }
+        };
+        match written {
+            Ok(None) => {
+                queue::remove(&*self.storage, &slot.job).await;
+                self.events.publish(JobEventKind::Status, &slot.job);
+            }
+            Ok(Some(other)) => {
+                // Cancelled (or taken over) while finishing: leave nothing behind.
+                if let Some(id) = saved_drama
+                    && other.status != JobStatus::Completed
+                {
+                    let _ = self.storage.delete_drama(&id, None).await;
+                }
+                self.events.publish(JobEventKind::Status, &other);
+            }
+            Err(e) => tracing::warn!(job = %slot.job.job_id, error = %e, "could not record the end of a job"),
+        }
+    }
+
+    /// Saves a job's drama with `PutMode::Create`; a drama this same job saved
+    /// before an interruption counts as saved.
+    async fn save(&self, drama: &crate::model::Drama, job: &Job) -> Result<()> {
+        match self.storage.create_drama(drama).await {
+            Ok(_) => Ok(()),
+            Err(Error::AlreadyExists { kind, id }) => match self.storage.get_drama(&id).await {
+                Ok(existing) if made_by(&existing.value, job) => Ok(()),
+                _ => Err(Error::AlreadyExists { kind, id }),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A status event if the stored job differs from `last`.
+    async fn reread(&self, last: &Job) -> Option<JobEvent> {
+        let now = self.storage.get_job(&last.drama_id, &last.job_id).await.ok()?.value;
+        (now.status != last.status || now.progress != last.progress).then_some(JobEvent {
+            kind: JobEventKind::Status,
+            job: now,
+        })
+    }
+
+    /// Hands a job back to the queue after a graceful stop.
+    async fn release(&self, job_id: &str) {
+        let Ok(entries) = self.storage.list(queue::PREFIX, None, usize::MAX).await else {
+            return;
+        };
+        let Some((drama_id, _)) = entries
+            .iter()
+            .filter_map(|e| queue::parse(&e.path))
+            .find(|(_, j)| j == job_id)
+        else {
+            return;
+        };
+        let Ok(current) = self.storage.get_job(&drama_id, job_id).await else {
+            return;
+        };
+        let mut slot = Slot {
+            job: current.value,
+            version: current.version,
+        };
+        if slot.job.owner.as_deref() != Some(&self.owner) {
+            return;
+        }
+        let _ = self
+            .update(&mut slot, |j| {
+                j.status = JobStatus::Pending;
+                j.owner = None;
+                j.lease_until = None;
+                j.attempts = j.attempts.saturating_sub(1);
+            })
+            .await;
+    }
+}

@@ -1,0 +1,108 @@
+//! What each kind of job does, given its stored input.
+
+use serde_json::{Value, json};
+
+use crate::generate::{GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, improve_drama};
+use crate::llm::{Llm, Usage};
+use crate::model::{Drama, Job, JobType, Object};
+use crate::storage::{Storage, StorageExt};
+use crate::{Error, Result};
+
+/// What a finished piece of work produced.
+pub(crate) enum Outcome {
+    /// A drama to save under the job's drama id.
+    Drama { drama: Box<Drama>, usage: Usage },
+    /// A result to store in the job record.
+    Result(Object),
+}
+
+pub(crate) fn usage_json(u: &Usage) -> Value {
+    json!({"calls": u.calls, "promptTokens": u.prompt_tokens, "completionTokens": u.completion_tokens})
+}
+
+/// Marks a drama as made by `job`, so a resumed job can recognise its own output.
+pub(crate) fn tag(drama: &mut Drama, job: &Job, model: &str) {
+    let meta = drama.metadata.get_or_insert_with(Object::new);
+    meta.insert("generation".into(), json!({"jobId": job.job_id, "model": model}));
+}
+
+/// Whether `drama` was saved by `job`.
+pub(crate) fn made_by(drama: &Drama, job: &Job) -> bool {
+    drama
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("generation"))
+        .and_then(|g| g.get("jobId"))
+        .and_then(Value::as_str)
+        == Some(job.job_id.as_str())
+}
+
+pub(crate) async fn execute(
+    storage: &dyn Storage,
+    llm: Option<&dyn Llm>,
+    defaults: &GenerateOptions,
+    job: &Job,
+    progress: ProgressFn<'_>,
+) -> Result<Outcome> {
+    let input = job.input.clone().unwrap_or_default();
+    let needs_llm = || llm.ok_or(Error::LlmNotConfigured);
+    match job.kind {
+        JobType::GenerateDrama => {
+            let llm = needs_llm()?;
+            let premise = input
+                .premise
+                .ok_or_else(|| Error::invalid("premise", "the job has no premise"))?;
+            let opts = GenerateOptions {
+                id: Some(job.drama_id.clone()),
+                episodes: input.episodes,
+                scenes_per_episode: input.scenes_per_episode,
+                model: input.model.clone(),
+                ..defaults.clone()
+            };
+            let g = generate_drama(llm, &premise, &opts, progress).await?;
+            let mut drama = g.drama;
+            tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
+            Ok(Outcome::Drama {
+                drama: Box::new(drama),
+                usage: g.usage,
+            })
+        }
+        JobType::ImproveDrama => {
+            let llm = needs_llm()?;
+            let source = input
+                .source_drama_id
+                .ok_or_else(|| Error::invalid("sourceDramaId", "the job has no source drama"))?;
+            let feedback = input.feedback.unwrap_or_default();
+            let original = storage.get_drama(&source).await?.value;
+            let opts = ImproveOptions {
+                new_id: Some(job.drama_id.clone()),
+                model: input.model.clone(),
+                video_durations: defaults.video_durations.clone(),
+                max_parallel: defaults.max_parallel,
+                tokens: defaults.episode_tokens,
+            };
+            let improved = improve_drama(llm, &original, &feedback, &opts, progress).await?;
+            let mut drama = improved.drama;
+            tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
+            Ok(Outcome::Drama {
+                drama: Box::new(drama),
+                usage: improved.usage,
+            })
+        }
+        JobType::CriticDrama => {
+            let llm = needs_llm()?;
+            let drama = storage.get_drama(&job.drama_id).await?.value;
+            let (critique, usage) = critique_drama(llm, &drama, input.model.as_deref()).await?;
+            let mut result = Object::new();
+            result.insert("dramaId".into(), json!(job.drama_id));
+            result.insert("feedback".into(), json!(critique.feedback));
+            result.insert("critique".into(), json!(critique));
+            result.insert("usage".into(), usage_json(&usage));
+            Ok(Outcome::Result(result))
+        }
+        JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => Err(Error::invalid(
+            "type",
+            format!("{:?} jobs need a media renderer, and none is configured", job.kind),
+        )),
+    }
+}
