@@ -46,6 +46,8 @@ pub mod jobs;
 pub mod llm;
 #[cfg(feature = "storage")]
 pub mod storage;
+#[cfg(feature = "jobs")]
+mod studio;
 
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
@@ -70,3 +72,5 @@ pub use storage::{
     Cursor, Key, KeyLocks, ListOptions, Listed, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version,
     Versioned, WriteMode,
 };
+#[cfg(feature = "jobs")]
+pub use studio::{GenerationRequest, Studio};

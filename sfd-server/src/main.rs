@@ -1,12 +1,27 @@
-//! `sfd-server`: the HTTP/OpenAPI service of sfd.
-//!
-//! Not built yet: the hyper server comes with its own issue. Until then this
-//! binary says so and exits with an error instead of pretending to serve.
+//! `sfd-server`: configuration in, [`sfd_server::serve`] out.
 
-fn main() -> std::process::ExitCode {
-    eprintln!(
-        "sfd-server {}: the HTTP service is not implemented yet; use the sfd-core library directly",
-        env!("CARGO_PKG_VERSION")
-    );
-    std::process::ExitCode::from(2)
+use std::process::ExitCode;
+
+use clap::Parser;
+use sfd_server::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    sfd_server::init_tracing(config.log_format);
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("sfd-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> sfd_server::Result<()> {
+    let state = config.build_state()?;
+    let listener = tokio::net::TcpListener::bind(config.addr()).await?;
+    tracing::info!(addr = %listener.local_addr()?, docs = %format!("http://{}/docs", config.addr()), "sfd-server listening");
+    sfd_server::serve(listener, state, sfd_server::shutdown_signal()).await
 }

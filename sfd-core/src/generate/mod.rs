@@ -13,7 +13,7 @@ use crate::model::Progress;
 
 pub use critique::{Critique, Scores, critique_and_improve, critique_drama};
 pub use hierarchical::{count_in_premise, generate_drama};
-pub use improve::{ImproveOptions, Improved, improve_drama};
+pub use improve::{ImproveOptions, Improved, improve_drama, improved_id};
 pub use one_shot::generate_one_shot;
 
 use crate::llm::Usage;

@@ -27,7 +27,7 @@ pub struct JobEvent {
     pub job: Job,
 }
 
-const CAPACITY: usize = 256;
+const CAPACITY: usize = 64;
 
 /// Per-job broadcast channels, created on first use and dropped when the job ends.
 #[derive(Debug, Default)]
@@ -43,6 +43,21 @@ impl EventHub {
             .subscribe()
     }
 
+    /// Drops the channel of a job once its last subscriber is gone
+    /// (called when a subscription ends; `receivers` is how many the caller still holds).
+    pub(crate) fn release(&self, job_id: &str, receivers: usize) {
+        let mut map = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if map.get(job_id).is_some_and(|tx| tx.receiver_count() <= receivers) {
+            map.remove(job_id);
+        }
+    }
+
+    /// How many jobs have a channel (for tests of clean-up).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.channels.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     pub(crate) fn publish(&self, kind: JobEventKind, job: &Job) {
         let mut map = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = map.get(&job.job_id) {
@@ -51,5 +66,27 @@ impl EventHub {
                 map.remove(&job.job_id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{JobStatus, JobType};
+
+    #[test]
+    fn channels_go_away_with_their_last_subscriber_or_the_end_of_the_job() {
+        let hub = EventHub::default();
+        let mut job = Job::new("j1", JobType::GenerateDrama, "d", 1);
+        let rx = hub.subscribe("j1");
+        hub.publish(JobEventKind::Status, &job);
+        assert_eq!(hub.len(), 1);
+        hub.release("j1", 1);
+        assert_eq!(hub.len(), 0);
+        drop(rx);
+        let _rx = hub.subscribe("j1");
+        job.status = JobStatus::Completed;
+        hub.publish(JobEventKind::Status, &job);
+        assert_eq!(hub.len(), 0);
     }
 }

@@ -200,6 +200,12 @@ impl JobRunner {
             first: Option<JobEvent>,
             done: bool,
         }
+        impl Drop for State {
+            fn drop(&mut self) {
+                // This subscription's receiver is the one still counted.
+                self.inner.events.release(&self.last.job_id, 1);
+            }
+        }
         let state = State {
             rx,
             inner,
@@ -254,7 +260,7 @@ impl JobRunner {
 
     /// Stops claiming, stops the running jobs and hands them back to the
     /// queue (pending, attempt not counted) so another runner resumes them at once.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(&self) {
         self.inner.stopping.store(true, Ordering::SeqCst);
         self.main.abort();
         let jobs: Vec<(String, Running)> = lock(&self.inner.running).drain().collect();

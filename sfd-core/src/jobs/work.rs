@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::generate::{GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, improve_drama};
+use crate::generate::{
+    GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, generate_one_shot, improve_drama,
+};
 use crate::llm::{Llm, Usage};
 use crate::model::{Drama, Job, JobType, Object};
 use crate::storage::{Storage, StorageExt};
@@ -59,7 +61,16 @@ pub(crate) async fn execute(
                 model: input.model.clone(),
                 ..defaults.clone()
             };
-            let g = generate_drama(llm, &premise, &opts, progress).await?;
+            let g = match input.mode.as_deref() {
+                None | Some("hierarchical") => generate_drama(llm, &premise, &opts, progress).await?,
+                Some("one_shot") => generate_one_shot(llm, &premise, &opts).await?,
+                Some(other) => {
+                    return Err(Error::invalid(
+                        "mode",
+                        format!("unknown generation mode '{other}'; use hierarchical or one_shot"),
+                    ));
+                }
+            };
             let mut drama = g.drama;
             tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
             Ok(Outcome::Drama {

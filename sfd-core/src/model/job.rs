@@ -159,6 +159,10 @@ pub struct JobInput {
     /// Requested scenes per episode (generation).
     #[serde(default)]
     pub scenes_per_episode: Option<u32>,
+    /// `hierarchical` (default: outline, then episodes in parallel) or
+    /// `one_shot` (a single call; for small models and comparisons).
+    #[serde(default)]
+    pub mode: Option<String>,
 }
 
 /// Milliseconds since the Unix epoch, now.

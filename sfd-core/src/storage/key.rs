@@ -51,6 +51,7 @@ impl Key {
 
     /// A work-queue entry: `queue/{name}.json`, where `name` is made of
     /// digits, ids and dots only.
+    #[cfg(feature = "jobs")]
     pub(crate) fn queue(name: &str) -> Result<Key> {
         if name.is_empty() || !name.split('.').all(|part| id_problem(part).is_none()) {
             return Err(Error::invalid("queue", format!("'{name}' is not a queue entry name")));

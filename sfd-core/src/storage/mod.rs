@@ -30,10 +30,35 @@ pub use local::KeyLocks;
 pub use object::ObjectStorage;
 
 /// The version of a stored object (its e-tag). Opaque: compare, don't parse.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Two versions are equal when they differ only by surrounding quotes, so a
+/// version sent back in an `If-Match` header matches the stored one on
+/// every backend.
+#[derive(Debug, Clone, Eq)]
 pub struct Version(String);
 
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.bare() == other.bare()
+    }
+}
+
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bare().hash(state);
+    }
+}
+
 impl Version {
+    fn bare(&self) -> &str {
+        self.0.trim_start_matches("W/").trim_matches('"')
+    }
+
+    /// The version as an HTTP entity tag: always quoted.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.bare())
+    }
+
     /// Wraps a version string, e.g. one received in an `If-Match` header.
     pub fn new(v: impl Into<String>) -> Self {
         Version(v.into())

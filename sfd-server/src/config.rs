@@ -1,0 +1,223 @@
+//! Configuration from flags and the old server's environment names, checked
+//! whole at start so a bad value fails fast and names its variable.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, ValueEnum};
+use sfd_core::{Llm, OpenAiConfig, OpenAiLlm, RunnerConfig, Storage, StorageBuilder, Studio};
+
+use crate::{AppState, Error, Result};
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Every setting of the server. Each flag can also be set by the
+/// environment variable named in `--help`; an old `.env` works unchanged.
+#[derive(Clone, Parser)]
+#[command(
+    name = "sfd-server",
+    version,
+    about = "The sfd HTTP/OpenAPI server for AI short-form dramas"
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on.
+    #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 8000)]
+    pub port: u16,
+    /// Storage URL: a folder, memory://, or s3://bucket/prefix?endpoint=…; overrides R2_* and --data-dir.
+    #[arg(long, env = "SFD_STORAGE", value_name = "URL")]
+    pub storage: Option<String>,
+    /// The local folder used when no S3 / R2 storage is configured.
+    #[arg(long, env = "SFD_DATA_DIR", value_name = "DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Flush local writes to disk before answering (durable on power loss).
+    #[arg(long, env = "SFD_FSYNC", default_value_t = false)]
+    pub fsync: bool,
+    /// Comma-separated API keys; empty turns auth off.
+    #[arg(
+        long,
+        env = "API_KEYS",
+        value_name = "KEYS",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub api_keys: String,
+    /// Deployment name (development, staging, production).
+    #[arg(long, env = "ENVIRONMENT", default_value = "development")]
+    pub environment: String,
+    /// Comma-separated origins allowed by CORS; `*` for any.
+    #[arg(long, env = "CORS_ORIGINS", value_name = "ORIGINS", default_value = "*")]
+    pub cors_origins: String,
+    /// Largest request body in bytes.
+    #[arg(long, env = "SFD_BODY_LIMIT", value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Jobs run at once by this process.
+    #[arg(long, env = "SFD_JOB_CONCURRENCY", value_name = "N", default_value_t = 16)]
+    pub job_concurrency: usize,
+    /// Log format.
+    #[arg(long, env = "SFD_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// OpenAI (or compatible) API key.
+    #[arg(long, env = "OPENAI_API_KEY", value_name = "KEY", hide_env_values = true)]
+    pub openai_api_key: Option<String>,
+    /// OpenAI-compatible API base URL (vLLM, llama.cpp, Ollama…).
+    #[arg(long, env = "OPENAI_API_BASE", value_name = "URL")]
+    pub openai_api_base: Option<String>,
+    /// The model.
+    #[arg(long, env = "GPT_MODEL", value_name = "MODEL")]
+    pub gpt_model: Option<String>,
+    /// Use the simulated LLM (demos and tests without a key; never the default).
+    #[arg(long, env = "SFD_SIMULATED_LLM", default_value_t = false)]
+    pub simulated_llm: bool,
+}
+
+impl std::fmt::Debug for Config {
+    // Keys stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field(
+                "storage",
+                &self.storage.as_ref().map(|s| s.split('?').next().unwrap_or_default()),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("api_keys", &format!("{} configured", self.keys().len()))
+            .field("environment", &self.environment)
+            .field("gpt_model", &self.gpt_model)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// The address to bind.
+    pub fn addr(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.api_keys
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn storage(&self) -> Result<Arc<dyn Storage>> {
+        let env = |k: &str| std::env::var(k).ok();
+        let builder = match &self.storage {
+            Some(url) => StorageBuilder::from_url(url).map_err(|e| Error::Config(format!("SFD_STORAGE: {e}")))?,
+            None => match StorageBuilder::from_env_vars(env)? {
+                b if env("R2_ACCESS_KEY_ID").is_some() || env("R2_ENDPOINT_URL").is_some() => b,
+                _ => StorageBuilder::local(&self.data_dir),
+            },
+        };
+        let storage = builder.with_fsync(self.fsync).build()?;
+        tracing::info!(backend = %sfd_core::Storage::describe(&storage), "storage ready");
+        Ok(Arc::new(storage))
+    }
+
+    fn llm(&self) -> Result<Option<Arc<dyn Llm>>> {
+        if self.simulated_llm {
+            tracing::warn!("using the SIMULATED LLM: generated dramas are placeholders");
+            return Ok(Some(Arc::new(sfd_core::SimulatedLlm::instant())));
+        }
+        let get = |k: &str| match k {
+            "OPENAI_API_KEY" => self.openai_api_key.clone(),
+            "OPENAI_API_BASE" => self.openai_api_base.clone(),
+            "GPT_MODEL" => self.gpt_model.clone(),
+            other => std::env::var(other).ok(),
+        };
+        match OpenAiConfig::from_env_vars(get)? {
+            Some(c) => {
+                tracing::info!(api_base = c.api_base(), model = c.model(), "LLM configured");
+                Ok(Some(Arc::new(OpenAiLlm::new(c)?)))
+            }
+            None => {
+                tracing::warn!("no LLM configured (set OPENAI_API_KEY): generation requests will answer 503");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks every setting and builds the server state (storage, LLM, job runner).
+    /// Must be called inside a tokio runtime.
+    pub fn build_state(&self) -> Result<AppState> {
+        if self.body_limit == 0 {
+            return Err(Error::Config("SFD_BODY_LIMIT must be at least 1 byte".into()));
+        }
+        if self.job_concurrency == 0 {
+            return Err(Error::Config("SFD_JOB_CONCURRENCY must be at least 1".into()));
+        }
+        let storage = self.storage()?;
+        let llm = self.llm()?;
+        let keys = self.keys();
+        if keys.is_empty() {
+            tracing::warn!(environment = %self.environment, "API_KEYS is empty: authentication is OFF");
+        }
+        let runner = RunnerConfig {
+            concurrency: self.job_concurrency,
+            ..Default::default()
+        };
+        let origins = self
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(AppState::new(Studio::new(storage, llm, runner))
+            .with_api_keys(keys)
+            .with_body_limit(self.body_limit)
+            .with_cors_origins(origins))
+    }
+}
+
+/// Sets up logging: `RUST_LOG` filters (default `info`), text or JSON lines.
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_and_keys_stay_hidden() {
+        let c = Config::try_parse_from([
+            "sfd-server",
+            "--port",
+            "9000",
+            "--api-keys",
+            "k1, k2",
+            "--openai-api-key",
+            "sk-secret",
+        ])
+        .unwrap();
+        assert_eq!(c.addr(), "127.0.0.1:9000");
+        assert_eq!(c.keys(), ["k1", "k2"]);
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("sk-secret") && !dbg.contains("k1"), "{dbg}");
+        let err = Config::try_parse_from(["sfd-server", "--port", "eighty"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("PORT"), "{err}");
+    }
+}

@@ -1,0 +1,257 @@
+//! Handlers of the drama-level routes, jobs and the live event stream.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http_body_util::StreamBody;
+use http_body_util::combinators::UnsyncBoxBody;
+use hyper::body::Frame;
+use serde_json::{Value, json};
+use sfd_core::{
+    DramaPatch, EntityKind, GenerationRequest, ImproveDramaRequest, ImproveDramaResponse, Job, JobList, JobResponse,
+    ListOptions, Patch, StorageExt, Success,
+};
+
+use crate::error::HttpError;
+use crate::http::{self as h, Body};
+use crate::state::AppState;
+
+type Answer = Result<Response<Body>, HttpError>;
+
+fn job_response(job: &Job) -> JobResponse {
+    JobResponse {
+        drama_id: job.drama_id.clone(),
+        job_id: job.job_id.clone(),
+        status: job.status,
+        message: poll_message(job),
+    }
+}
+
+fn poll_message(job: &Job) -> String {
+    format!(
+        "job queued; poll GET /dramas/{d}/jobs/{j} or stream GET /dramas/{d}/jobs/{j}/events",
+        d = job.drama_id,
+        j = job.job_id
+    )
+}
+
+/// `GET /dramas?limit&cursor&view`
+pub async fn list(state: &AppState, query: Option<&str>) -> Answer {
+    let mut opts = ListOptions::default();
+    let mut full = false;
+    for (k, v) in h::query(query)? {
+        match k.as_str() {
+            "limit" => {
+                opts.limit = v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        HttpError::bad_request(format!("limit must be a whole number from 1 to 1000, got '{v}'"))
+                    })?;
+            }
+            "cursor" if !v.is_empty() => opts.cursor = Some(v),
+            "cursor" => {}
+            "view" => {
+                full = match v.as_str() {
+                    "summary" => false,
+                    "full" => true,
+                    _ => {
+                        return Err(HttpError::bad_request(format!(
+                            "view must be summary or full, got '{v}'"
+                        )));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let storage = state.studio().storage();
+    Ok(if full {
+        h::json(StatusCode::OK, &storage.list_dramas_full(&opts).await?)
+    } else {
+        h::json(StatusCode::OK, &storage.list_dramas(&opts).await?)
+    })
+}
+
+/// `POST /dramas`: `{premise, id?, model?}` → 202 job, or `{drama}` → 201 drama.
+pub async fn create(state: &AppState, body: Option<Value>) -> Answer {
+    let body = h::required(body)?;
+    let Value::Object(map) = &body else {
+        return Err(HttpError::unprocessable("the body must be a JSON object"));
+    };
+    if let Some(d) = map.get("drama") {
+        let drama: sfd_core::Drama = h::parse(d.clone(), "drama")?;
+        let v = state.studio().storage().create_drama(&drama).await?;
+        let mut r = h::with_etag(h::json(StatusCode::CREATED, &drama), &v);
+        if let Ok(loc) = HeaderValue::from_str(&format!("/dramas/{}", drama.id)) {
+            r.headers_mut().insert(header::LOCATION, loc);
+        }
+        return Ok(r);
+    }
+    if map.contains_key("premise") {
+        #[derive(serde::Deserialize)]
+        struct Generate {
+            premise: String,
+            #[serde(default)]
+            id: Option<String>,
+            #[serde(default)]
+            model: Option<String>,
+            #[serde(default)]
+            episodes: Option<u32>,
+            #[serde(default)]
+            scenes_per_episode: Option<u32>,
+        }
+        let g: Generate = h::parse(body, "generation request")?;
+        let job = state
+            .studio()
+            .start_generation(GenerationRequest {
+                premise: g.premise,
+                id: g.id,
+                model: g.model,
+                episodes: g.episodes,
+                scenes_per_episode: g.scenes_per_episode,
+            })
+            .await?;
+        return Ok(h::json(StatusCode::ACCEPTED, &job_response(&job)));
+    }
+    Err(HttpError::unprocessable(
+        "the body needs either 'premise' (to generate a drama) or 'drama' (to store one)",
+    ))
+}
+
+/// `GET /dramas/{id}`: the stored bytes as they are.
+pub async fn get(state: &AppState, headers: &HeaderMap, id: &str) -> Answer {
+    let stored = state.studio().storage().get_drama_bytes(id).await?;
+    if h::none_match(headers, &stored.version) {
+        return Ok(h::not_modified(&stored.version));
+    }
+    Ok(h::with_etag(
+        h::json_bytes(StatusCode::OK, stored.body),
+        &stored.version,
+    ))
+}
+
+/// `PATCH /dramas/{id}`
+pub async fn patch(state: &AppState, headers: &HeaderMap, id: &str, body: Option<Value>) -> Answer {
+    let patch = DramaPatch::from_value(h::required(body)?).map_err(|p| HttpError::unprocessable(p.to_string()))?;
+    let expected = h::if_match(headers)?;
+    let v = sfd_core::EditExt::update_drama(&**state.studio().storage(), id, patch, expected.as_ref()).await?;
+    Ok(h::with_etag(h::json(StatusCode::OK, &v.value), &v.version))
+}
+
+/// `DELETE /dramas/{id}`
+pub async fn delete(state: &AppState, headers: &HeaderMap, id: &str) -> Answer {
+    let expected = h::if_match(headers)?;
+    state.studio().storage().delete_drama(id, expected.as_ref()).await?;
+    Ok(h::json(StatusCode::OK, &Success { success: true }))
+}
+
+/// `POST /dramas/{id}/improve`
+pub async fn improve(state: &AppState, id: &str, body: Option<Value>) -> Answer {
+    let req: ImproveDramaRequest = h::parse(h::required(body)?, "improve request")?;
+    let job = state
+        .studio()
+        .start_improvement(id, &req.feedback, req.new_drama_id, req.model)
+        .await?;
+    Ok(h::json(
+        StatusCode::ACCEPTED,
+        &ImproveDramaResponse {
+            original_id: id.to_string(),
+            improved_id: job.drama_id.clone(),
+            job_id: job.job_id.clone(),
+            status: job.status,
+            message: poll_message(&job),
+        },
+    ))
+}
+
+/// `POST /dramas/{id}/critic` (the body may be empty)
+pub async fn critic(state: &AppState, id: &str, body: Option<Value>) -> Answer {
+    let req: sfd_core::CriticRequest = match body {
+        Some(b) => h::parse(b, "critic request")?,
+        None => Default::default(),
+    };
+    let job = state.studio().start_critique(id, req.model).await?;
+    Ok(h::json(StatusCode::ACCEPTED, &job_response(&job)))
+}
+
+/// `GET /dramas/{id}/jobs`
+pub async fn jobs(state: &AppState, id: &str) -> Answer {
+    let jobs = state.studio().jobs().list(id).await?;
+    if jobs.is_empty() {
+        // A drama with no jobs must exist; a job-only id (generation in progress) has jobs.
+        state.studio().storage().get_drama_bytes(id).await?;
+    }
+    Ok(h::json(StatusCode::OK, &JobList { jobs }))
+}
+
+/// `GET /dramas/{id}/jobs/{jobId}`: 404 unless the job belongs to that drama.
+pub async fn job(state: &AppState, id: &str, job_id: &str) -> Answer {
+    Ok(h::json(StatusCode::OK, &state.studio().jobs().get(id, job_id).await?))
+}
+
+/// `POST /dramas/{id}/jobs/{jobId}/cancel`
+pub async fn cancel(state: &AppState, id: &str, job_id: &str) -> Answer {
+    Ok(h::json(
+        StatusCode::OK,
+        &state.studio().jobs().cancel(id, job_id).await?,
+    ))
+}
+
+/// `GET /dramas/{id}/jobs/{jobId}/events`: Server-Sent Events until the job ends.
+pub async fn events(state: &AppState, id: &str, job_id: &str) -> Answer {
+    let stream = state.studio().jobs().subscribe(id, job_id).await.map_err(|e| match e {
+        sfd_core::Error::NotFound { .. } => HttpError::not_found(EntityKind::Job, job_id),
+        other => other.into(),
+    })?;
+    let mut stopping = state.inner.stopping.subscribe();
+    let mut seq = 0u64;
+    let frames = stream
+        .map(move |ev| {
+            seq += 1;
+            let kind = match ev.kind {
+                sfd_core::JobEventKind::Status => "status",
+                sfd_core::JobEventKind::Progress => "progress",
+            };
+            let data = serde_json::to_string(&ev.job).unwrap_or_else(|_| "{}".into());
+            Bytes::from(format!("id: {seq}\nevent: {kind}\ndata: {data}\n\n"))
+        })
+        .take_until(async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        })
+        .chain(futures::stream::once(async {
+            Bytes::from_static(b"event: end\ndata: {}\n\n")
+        }))
+        .map(|b| Ok::<_, Infallible>(Frame::data(b)));
+    let mut r = Response::new(UnsyncBoxBody::new(StreamBody::new(frames)));
+    let hs = r.headers_mut();
+    hs.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(r)
+}
+
+/// `GET /health`
+pub async fn health(state: &AppState) -> Answer {
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        state.studio().storage().list("dramas/", None, 1),
+    )
+    .await;
+    let storage_ok = matches!(probe, Ok(Ok(_)));
+    let body = json!({
+        "status": if storage_ok { "ok" } else { "degraded" },
+        "timestamp": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "storage": if storage_ok { "ok" } else { "unavailable" },
+        "llm": if state.studio().jobs().has_llm() { "configured" } else { "not configured" },
+    });
+    let status = if storage_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    Ok(h::json(status, &body))
+}

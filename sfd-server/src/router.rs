@@ -1,0 +1,226 @@
+//! Routing by `match` on path segments, with the table of every route.
+
+use http::Method;
+use sfd_core::AssetOwner;
+
+use crate::error::HttpError;
+use crate::http::percent_decode;
+
+/// Every route: its path template and the methods it answers.
+/// `openapi.json` describes exactly these (a test keeps them in step).
+pub const ROUTES: &[(&str, &[Method])] = &[
+    ("/health", &[Method::GET]),
+    ("/openapi.json", &[Method::GET]),
+    ("/docs", &[Method::GET]),
+    ("/dramas", &[Method::GET, Method::POST]),
+    ("/dramas/{id}", &[Method::GET, Method::PATCH, Method::DELETE]),
+    ("/dramas/{id}/improve", &[Method::POST]),
+    ("/dramas/{id}/critic", &[Method::POST]),
+    ("/dramas/{id}/jobs", &[Method::GET]),
+    ("/dramas/{id}/jobs/{jobId}", &[Method::GET]),
+    ("/dramas/{id}/jobs/{jobId}/cancel", &[Method::POST]),
+    ("/dramas/{id}/jobs/{jobId}/events", &[Method::GET]),
+    ("/dramas/{id}/assets", &[Method::GET, Method::POST]),
+    (
+        "/dramas/{id}/assets/{aid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    ("/dramas/{id}/characters", &[Method::GET, Method::POST]),
+    (
+        "/dramas/{id}/characters/{cid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    ("/dramas/{id}/characters/{cid}/assets", &[Method::GET, Method::POST]),
+    (
+        "/dramas/{id}/characters/{cid}/assets/{aid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    ("/dramas/{id}/episodes", &[Method::GET, Method::POST]),
+    (
+        "/dramas/{id}/episodes/{eid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    ("/dramas/{id}/episodes/{eid}/assets", &[Method::GET, Method::POST]),
+    (
+        "/dramas/{id}/episodes/{eid}/assets/{aid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    ("/dramas/{id}/episodes/{eid}/scenes", &[Method::GET, Method::POST]),
+    (
+        "/dramas/{id}/episodes/{eid}/scenes/{sid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+    (
+        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets",
+        &[Method::GET, Method::POST],
+    ),
+    (
+        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}",
+        &[Method::GET, Method::PATCH, Method::DELETE],
+    ),
+];
+
+/// A matched route with its decoded path ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/health`
+    Health,
+    /// `/openapi.json`
+    OpenApi,
+    /// `/docs`
+    Docs,
+    /// `/dramas`
+    Dramas,
+    /// `/dramas/{id}`
+    Drama(String),
+    /// `/dramas/{id}/improve`
+    Improve(String),
+    /// `/dramas/{id}/critic`
+    Critic(String),
+    /// `/dramas/{id}/jobs`
+    Jobs(String),
+    /// `/dramas/{id}/jobs/{jobId}`
+    Job(String, String),
+    /// `/dramas/{id}/jobs/{jobId}/cancel`
+    JobCancel(String, String),
+    /// `/dramas/{id}/jobs/{jobId}/events`
+    JobEvents(String, String),
+    /// `/dramas/{id}/characters`
+    Characters(String),
+    /// `/dramas/{id}/characters/{cid}`
+    Character(String, String),
+    /// `/dramas/{id}/episodes`
+    Episodes(String),
+    /// `/dramas/{id}/episodes/{eid}`
+    Episode(String, String),
+    /// `/dramas/{id}/episodes/{eid}/scenes`
+    Scenes(String, String),
+    /// `/dramas/{id}/episodes/{eid}/scenes/{sid}`
+    Scene(String, String, String),
+    /// The assets of an owner.
+    Assets(String, AssetOwner),
+    /// One asset of an owner.
+    Asset(String, AssetOwner, String),
+}
+
+/// The methods of the route at `template`.
+fn methods(template: &str) -> &'static [Method] {
+    ROUTES
+        .iter()
+        .find(|(t, _)| *t == template)
+        .map(|(_, m)| *m)
+        .unwrap_or(&[])
+}
+
+/// Matches a path; `Ok(None)` when no route has this shape.
+pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpError> {
+    let raw: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segs: Vec<String> = raw.iter().map(|s| percent_decode(s, false)).collect::<Result<_, _>>()?;
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let o = |x: &str| x.to_string();
+    let (route, template) = match s.as_slice() {
+        ["health"] => (Route::Health, "/health"),
+        ["openapi.json"] => (Route::OpenApi, "/openapi.json"),
+        ["docs"] => (Route::Docs, "/docs"),
+        ["dramas"] => (Route::Dramas, "/dramas"),
+        ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}"),
+        ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve"),
+        ["dramas", d, "critic"] => (Route::Critic(o(d)), "/dramas/{id}/critic"),
+        ["dramas", d, "jobs"] => (Route::Jobs(o(d)), "/dramas/{id}/jobs"),
+        ["dramas", d, "jobs", j] => (Route::Job(o(d), o(j)), "/dramas/{id}/jobs/{jobId}"),
+        ["dramas", d, "jobs", j, "cancel"] => (Route::JobCancel(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/cancel"),
+        ["dramas", d, "jobs", j, "events"] => (Route::JobEvents(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/events"),
+        ["dramas", d, "assets"] => (Route::Assets(o(d), AssetOwner::Drama), "/dramas/{id}/assets"),
+        ["dramas", d, "assets", a] => (Route::Asset(o(d), AssetOwner::Drama, o(a)), "/dramas/{id}/assets/{aid}"),
+        ["dramas", d, "characters"] => (Route::Characters(o(d)), "/dramas/{id}/characters"),
+        ["dramas", d, "characters", c] => (Route::Character(o(d), o(c)), "/dramas/{id}/characters/{cid}"),
+        ["dramas", d, "characters", c, "assets"] => (
+            Route::Assets(o(d), AssetOwner::Character(o(c))),
+            "/dramas/{id}/characters/{cid}/assets",
+        ),
+        ["dramas", d, "characters", c, "assets", a] => (
+            Route::Asset(o(d), AssetOwner::Character(o(c)), o(a)),
+            "/dramas/{id}/characters/{cid}/assets/{aid}",
+        ),
+        ["dramas", d, "episodes"] => (Route::Episodes(o(d)), "/dramas/{id}/episodes"),
+        ["dramas", d, "episodes", e] => (Route::Episode(o(d), o(e)), "/dramas/{id}/episodes/{eid}"),
+        ["dramas", d, "episodes", e, "assets"] => (
+            Route::Assets(o(d), AssetOwner::Episode(o(e))),
+            "/dramas/{id}/episodes/{eid}/assets",
+        ),
+        ["dramas", d, "episodes", e, "assets", a] => (
+            Route::Asset(o(d), AssetOwner::Episode(o(e)), o(a)),
+            "/dramas/{id}/episodes/{eid}/assets/{aid}",
+        ),
+        ["dramas", d, "episodes", e, "scenes"] => (Route::Scenes(o(d), o(e)), "/dramas/{id}/episodes/{eid}/scenes"),
+        ["dramas", d, "episodes", e, "scenes", sc] => (
+            Route::Scene(o(d), o(e), o(sc)),
+            "/dramas/{id}/episodes/{eid}/scenes/{sid}",
+        ),
+        ["dramas", d, "episodes", e, "scenes", sc, "assets"] => (
+            Route::Assets(o(d), AssetOwner::scene(o(e), o(sc))),
+            "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets",
+        ),
+        ["dramas", d, "episodes", e, "scenes", sc, "assets", a] => (
+            Route::Asset(o(d), AssetOwner::scene(o(e), o(sc)), o(a)),
+            "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}",
+        ),
+        _ => return Ok(None),
+    };
+    // Every path id is checked before anything reaches storage.
+    for (seg, tmpl) in segs.iter().zip(template.trim_start_matches('/').split('/')) {
+        if tmpl.starts_with('{')
+            && let Some(msg) = sfd_core::id::id_problem(seg)
+        {
+            return Err(HttpError::bad_request(format!("path parameter {tmpl}: {msg}")));
+        }
+    }
+    Ok(Some((route, methods(template))))
+}
+
+/// The `Allow` header value for a set of methods.
+pub fn allow(methods: &[Method]) -> String {
+    let mut v: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    v.push("OPTIONS");
+    v.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path for a template, with a sample id in every parameter.
+    pub fn sample(template: &str) -> String {
+        template
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    #[test]
+    fn every_template_resolves_to_its_methods() {
+        for (t, m) in ROUTES {
+            let (_, got) = resolve(&sample(t))
+                .unwrap()
+                .unwrap_or_else(|| panic!("{t} does not resolve"));
+            assert_eq!(got, *m, "{t}");
+        }
+    }
+
+    #[test]
+    fn bad_ids_and_unknown_paths() {
+        assert!(resolve("/dramas/a%2Fb").is_err());
+        assert!(resolve("/dramas/..").is_err());
+        assert!(resolve("/dramas/%zz").is_err());
+        assert_eq!(resolve("/nope").unwrap(), None);
+        assert_eq!(resolve("/dramas/x/nope").unwrap(), None);
+        let (r, _) = resolve("/dramas/d1/episodes/ep1/scenes/ep1-sc1/assets/a")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            r,
+            Route::Asset("d1".into(), AssetOwner::scene("ep1", "ep1-sc1"), "a".into())
+        );
+    }
+}

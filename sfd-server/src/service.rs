@@ -1,0 +1,183 @@
+//! One request: request id, CORS, auth, routing, logging.
+
+use std::time::Instant;
+
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+
+use crate::error::HttpError;
+use crate::http::{self as h, Body};
+use crate::nested::{self, Target};
+use crate::router::{Route, allow, resolve};
+use crate::state::AppState;
+use crate::{dramas, openapi};
+
+/// Compares two byte strings in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+/// Whether `X-API-Key` holds one of the keys; every key is compared, always.
+fn authorised(keys: &[String], headers: &HeaderMap) -> bool {
+    let given = headers.get("x-api-key").map(HeaderValue::as_bytes).unwrap_or_default();
+    keys.iter()
+        .fold(false, |ok, k| constant_time_eq(k.as_bytes(), given) | ok)
+}
+
+fn cors(state: &AppState, req_headers: &HeaderMap, res: &mut Response<Body>) {
+    let Some(origin) = req_headers.get(header::ORIGIN) else {
+        return;
+    };
+    let origins = &state.inner.cors_origins;
+    let allowed = origins.iter().any(|o| o == "*" || o.as_bytes() == origin.as_bytes());
+    if !allowed {
+        return;
+    }
+    let hs = res.headers_mut();
+    if origins.iter().any(|o| o == "*") {
+        hs.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    } else {
+        hs.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        hs.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    hs.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("ETag, Location, X-Request-Id"),
+    );
+}
+
+fn preflight(methods: &[Method]) -> Response<Body> {
+    let mut r = Response::new(h::full(bytes::Bytes::new()));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    let hs = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&allow(methods)) {
+        hs.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v.clone());
+        hs.insert(header::ALLOW, v);
+    }
+    hs.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Content-Type, X-API-Key, If-Match, If-None-Match, X-Request-Id"),
+    );
+    hs.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    r
+}
+
+/// Answers one request; never fails (errors become JSON error answers).
+pub async fn handle(state: AppState, req: Request<Incoming>) -> Result<Response<Body>, std::convert::Infallible> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let headers = req.headers().clone();
+    let mut res = match route(&state, req).await {
+        Ok(r) => r,
+        Err(e) => h::error(&e),
+    };
+    cors(&state, &headers, &mut res);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(request_id, %method, path, status, duration_ms = ms, "request");
+    } else {
+        tracing::info!(request_id, %method, path, status, duration_ms = ms, "request");
+    }
+    Ok(res)
+}
+
+async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, HttpError> {
+    let (parts, body) = req.into_parts();
+    let Some((route, methods)) = resolve(parts.uri.path())? else {
+        return Err(HttpError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no route {}", parts.uri.path()),
+        ));
+    };
+    if parts.method == Method::OPTIONS {
+        return Ok(preflight(methods));
+    }
+    if !methods.contains(&parts.method) {
+        let e = HttpError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed here; use {}", parts.method, allow(methods)),
+        );
+        let mut r = h::error(&e);
+        if let Ok(v) = HeaderValue::from_str(&allow(methods)) {
+            r.headers_mut().insert(header::ALLOW, v);
+        }
+        return Ok(r);
+    }
+    let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs);
+    let keys = &state.inner.api_keys;
+    if !open && !keys.is_empty() && !authorised(keys, &parts.headers) {
+        return Err(HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid X-API-Key header is required",
+        ));
+    }
+    let m = &parts.method;
+    let hs = &parts.headers;
+    let has_body = matches!(*m, Method::POST | Method::PATCH);
+    let body = if has_body {
+        h::read_json(hs, body, state.inner.body_limit).await?
+    } else {
+        None
+    };
+    let q = parts.uri.query();
+    match route {
+        Route::Health => dramas::health(state).await,
+        Route::OpenApi => Ok(h::json(StatusCode::OK, &*openapi::SPEC)),
+        Route::Docs => Ok(openapi::docs_page()),
+        Route::Dramas if m == Method::GET => dramas::list(state, q).await,
+        Route::Dramas => dramas::create(state, body).await,
+        Route::Drama(id) if m == Method::GET => dramas::get(state, hs, &id).await,
+        Route::Drama(id) if m == Method::PATCH => dramas::patch(state, hs, &id, body).await,
+        Route::Drama(id) => dramas::delete(state, hs, &id).await,
+        Route::Improve(id) => dramas::improve(state, &id, body).await,
+        Route::Critic(id) => dramas::critic(state, &id, body).await,
+        Route::Jobs(id) => dramas::jobs(state, &id).await,
+        Route::Job(id, j) => dramas::job(state, &id, &j).await,
+        Route::JobCancel(id, j) => dramas::cancel(state, &id, &j).await,
+        Route::JobEvents(id, j) => dramas::events(state, &id, &j).await,
+        Route::Characters(d) => nested::collection(state, m, hs, &d, Target::Characters, body).await,
+        Route::Character(d, c) => nested::item(state, m, hs, &d, Target::Characters, &c, body).await,
+        Route::Episodes(d) => nested::collection(state, m, hs, &d, Target::Episodes, body).await,
+        Route::Episode(d, e) => nested::item(state, m, hs, &d, Target::Episodes, &e, body).await,
+        Route::Scenes(d, e) => nested::collection(state, m, hs, &d, Target::Scenes(&e), body).await,
+        Route::Scene(d, e, s) => nested::item(state, m, hs, &d, Target::Scenes(&e), &s, body).await,
+        Route::Assets(d, o) => nested::collection(state, m, hs, &d, Target::Assets(&o), body).await,
+        Route::Asset(d, o, a) => nested::item(state, m, hs, &d, Target::Assets(&o), &a, body).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_compare_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+        let mut hs = HeaderMap::new();
+        hs.insert("x-api-key", HeaderValue::from_static("k2"));
+        assert!(authorised(&["k1".into(), "k2".into()], &hs));
+        assert!(!authorised(&["k1".into()], &hs));
+    }
+}

@@ -1,0 +1,67 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use sfd_core::Studio;
+use tokio::sync::watch;
+
+/// The server's shared state: the studio (storage, LLM, jobs) and the HTTP settings.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub studio: Studio,
+    pub api_keys: Vec<String>,
+    pub body_limit: usize,
+    pub cors_origins: Vec<String>,
+    pub stopping: watch::Sender<bool>,
+}
+
+impl AppState {
+    /// State over a studio; no API keys, a 10 MiB body limit, any CORS origin.
+    pub fn new(studio: Studio) -> Self {
+        AppState {
+            inner: Arc::new(Inner {
+                studio,
+                api_keys: Vec::new(),
+                body_limit: 10 * 1024 * 1024,
+                cors_origins: vec!["*".to_string()],
+                stopping: watch::channel(false).0,
+            }),
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        // Settings are fixed before the state is shared; until then there is one owner.
+        match Arc::get_mut(&mut self.inner) {
+            Some(i) => i,
+            None => unreachable!("AppState settings changed after the state was shared"),
+        }
+    }
+
+    /// Requires one of `keys` in `X-API-Key` (empty: auth off).
+    pub fn with_api_keys(mut self, keys: Vec<String>) -> Self {
+        self.inner_mut().api_keys = keys.into_iter().filter(|k| !k.is_empty()).collect();
+        self
+    }
+
+    /// The largest request body, in bytes.
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.inner_mut().body_limit = limit;
+        self
+    }
+
+    /// The origins allowed by CORS (`*` for any).
+    pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
+        self.inner_mut().cors_origins = origins;
+        self
+    }
+
+    /// The studio.
+    pub fn studio(&self) -> &Studio {
+        &self.inner.studio
+    }
+}
