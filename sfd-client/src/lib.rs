@@ -1,16 +1,36 @@
 //! # sfd-client
 //!
-//! The typed Rust client for the sfd HTTP API. **Not built yet**: the HTTP
-//! server and its client come with their own issues. Until then this crate
-//! only re-exports the wire types of `sfd-core` (built without storage), so
-//! code can already be written against them.
+//! The typed Rust client for the sfd HTTP API: one method per route, the
+//! `sfd-core` document types in and out, retries for idempotent calls,
+//! ETags for safe concurrent edits, and job waiting over Server-Sent Events.
 //!
-//! ```
-//! let body: sfd_client::CreateDramaRequest = serde_json::from_str(r#"{"premise": "a corgi tycoon"}"#).unwrap();
-//! assert!(matches!(body, sfd_client::CreateDramaRequest::Generate { .. }));
+//! ```no_run
+//! use std::time::Duration;
+//! use sfd_client::{Client, ScenePatch};
+//!
+//! # async fn run() -> sfd_client::Result<()> {
+//! let client = Client::new("http://127.0.0.1:8000").with_api_key("my-key");
+//! let started = client.generate_drama("A corgi becomes a tycoon, 3 episodes", None, None).await?;
+//! let job = client.wait_for_job(&started.drama_id, &started.job_id, Duration::from_secs(600)).await?;
+//! println!("job ended: {:?}", job.status);
+//! let drama = client.get_drama(&started.drama_id).await?;
+//! println!("{}: {} episodes", drama.value.title, drama.value.episodes.len());
+//! let patch = ScenePatch { description: Some("Dawn. The rocket hums.".into()), ..Default::default() };
+//! let scene = client.update_scene(&started.drama_id, "ep1", "ep1-sc1", &patch, drama.etag.as_deref()).await?;
+//! println!("scene now: {}", scene.value.description);
+//! # Ok(()) }
 //! ```
 
+mod api;
+mod client;
+mod error;
+mod jobs;
+mod sse;
+
+pub use client::{Client, Versioned};
+pub use error::{Error, Result};
 pub use sfd_core::{
-    Asset, AssetKind, Character, CreateDramaRequest, Drama, DramaPage, DramaSummary, Episode, ErrorBody, Job,
-    JobResponse, JobStatus, JobType, Scene,
+    Asset, AssetKind, AssetOwner, AssetPatch, Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage,
+    DramaPatch, DramaSummary, Episode, EpisodePatch, ErrorBody, Health, ImproveDramaResponse, Job, JobResponse,
+    JobStatus, JobType, Progress, Scene, ScenePatch,
 };

@@ -1,0 +1,643 @@
+//! One method per route of the HTTP contract.
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use reqwest::Method;
+use serde_json::json;
+use sfd_core::{
+    Asset, AssetList, AssetOwner, AssetPatch, Character, CharacterList, CharacterPatch, Drama, DramaPage, DramaPatch,
+    DramaSummary, Episode, EpisodeList, EpisodePatch, Health, ImproveDramaResponse, Job, JobList, JobResponse, Scene,
+    SceneList, ScenePatch, Success,
+};
+
+use crate::client::{Client, Versioned, decode};
+use crate::{Error, Result};
+
+/// Percent-encodes a path segment (ids are plain, but never trust input).
+pub(crate) fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn characters_path(drama_id: &str) -> String {
+    format!("/dramas/{}/characters", enc(drama_id))
+}
+
+fn episodes_path(drama_id: &str) -> String {
+    format!("/dramas/{}/episodes", enc(drama_id))
+}
+
+fn scenes_path(drama_id: &str, episode_id: &str) -> String {
+    format!("/dramas/{}/episodes/{}/scenes", enc(drama_id), enc(episode_id))
+}
+
+/// The assets path of an owner.
+fn owner_path(drama_id: &str, owner: &AssetOwner) -> String {
+    let d = enc(drama_id);
+    match owner {
+        AssetOwner::Drama => format!("/dramas/{d}/assets"),
+        AssetOwner::Character(c) => format!("/dramas/{d}/characters/{}/assets", enc(c)),
+        AssetOwner::Episode(e) => format!("/dramas/{d}/episodes/{}/assets", enc(e)),
+        AssetOwner::Scene { episode, scene } => {
+            format!("/dramas/{d}/episodes/{}/scenes/{}/assets", enc(episode), enc(scene))
+        }
+    }
+}
+
+impl Client {
+    /// Liveness, version and storage state (`GET /health`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let h = client.health().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn health(&self) -> Result<Health> {
+        Ok(self.call::<Health, ()>(Method::GET, "/health", None, None).await?.value)
+    }
+
+    /// One page of dramas in ascending id order (`GET /dramas`); pass the returned cursor for the next.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let page = client.list_dramas_page(100, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_dramas_page(&self, limit: u32, cursor: Option<&str>) -> Result<DramaPage<DramaSummary>> {
+        let mut q = vec![("limit", limit.to_string())];
+        if let Some(c) = cursor {
+            q.push(("cursor", c.to_string()));
+        }
+        let resp = self.send::<()>(Method::GET, "/dramas", &q, None, None).await?;
+        Ok(decode(resp).await?.value)
+    }
+
+    /// Every drama, walking the pages through the cursor.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// use futures::StreamExt;
+    /// let mut all = client.list_dramas(100);
+    /// while let Some(d) = all.next().await { println!("{}", d?.title); }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_dramas(&self, page_size: u32) -> BoxStream<'_, Result<DramaSummary>> {
+        futures::stream::try_unfold(
+            (Some(None::<String>), Vec::<DramaSummary>::new()),
+            move |(cursor, mut buf)| async move {
+                let mut cursor = cursor;
+                loop {
+                    if let Some(d) = buf.pop() {
+                        return Ok(Some((d, (cursor, buf))));
+                    }
+                    let Some(c) = cursor else { return Ok(None) };
+                    let page = self.list_dramas_page(page_size, c.as_deref()).await?;
+                    cursor = page.cursor.map(Some);
+                    buf = page.dramas;
+                    buf.reverse();
+                    if buf.is_empty() && cursor.is_none() {
+                        return Ok(None);
+                    }
+                }
+            },
+        )
+        .boxed()
+    }
+
+    /// Starts generating a drama from a premise (`POST /dramas`, 202); wait with [`Client::wait_for_job`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let job = client.generate_drama("a corgi becomes a tycoon, 3 episodes", None, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn generate_drama(&self, premise: &str, id: Option<&str>, model: Option<&str>) -> Result<JobResponse> {
+        let body = json!({"premise": premise, "id": id, "model": model});
+        Ok(self.call(Method::POST, "/dramas", Some(&body), None).await?.value)
+    }
+
+    /// Stores a whole drama (`POST /dramas` with `{drama}`, 201); a taken id is a conflict.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let d = sfd_client::Drama::new("my_drama", "Title", "Logline", "Premise");
+    /// client.import_drama(&d).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn import_drama(&self, drama: &Drama) -> Result<Versioned<Drama>> {
+        self.call(Method::POST, "/dramas", Some(&json!({ "drama": drama })), None)
+            .await
+    }
+
+    /// A drama and its version (`GET /dramas/{id}`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let d = client.get_drama("my_drama").await?;
+    /// println!("{} at {:?}", d.value.title, d.etag);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_drama(&self, id: &str) -> Result<Versioned<Drama>> {
+        self.call::<_, ()>(Method::GET, &format!("/dramas/{}", enc(id)), None, None)
+            .await
+    }
+
+    /// Updates the drama's head (`PATCH /dramas/{id}`); with `if_match`, only at that version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let patch = sfd_client::DramaPatch { title: Some("New title".into()), ..Default::default() };
+    /// client.update_drama("my_drama", &patch, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_drama(&self, id: &str, patch: &DramaPatch, if_match: Option<&str>) -> Result<Versioned<Drama>> {
+        self.call(Method::PATCH, &format!("/dramas/{}", enc(id)), Some(patch), if_match)
+            .await
+    }
+
+    /// Deletes a drama (`DELETE /dramas/{id}`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// client.delete_drama("my_drama", None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_drama(&self, id: &str, if_match: Option<&str>) -> Result<()> {
+        self.call::<Success, ()>(Method::DELETE, &format!("/dramas/{}", enc(id)), None, if_match)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts improving a drama from feedback into a new drama (`POST /dramas/{id}/improve`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let r = client.improve_drama("my_drama", "slow down episode 2", None, None).await?;
+    /// println!("new drama: {}", r.improved_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn improve_drama(
+        &self,
+        id: &str,
+        feedback: &str,
+        new_drama_id: Option<&str>,
+        model: Option<&str>,
+    ) -> Result<ImproveDramaResponse> {
+        let body = json!({"feedback": feedback, "newDramaId": new_drama_id, "model": model});
+        Ok(self
+            .call(Method::POST, &format!("/dramas/{}/improve", enc(id)), Some(&body), None)
+            .await?
+            .value)
+    }
+
+    /// Starts a critique (`POST /dramas/{id}/critic`); the job's result holds `feedback`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let job = client.critic_drama("my_drama", None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn critic_drama(&self, id: &str, model: Option<&str>) -> Result<JobResponse> {
+        let body = json!({ "model": model });
+        Ok(self
+            .call(Method::POST, &format!("/dramas/{}/critic", enc(id)), Some(&body), None)
+            .await?
+            .value)
+    }
+
+    /// The drama's jobs, oldest first (`GET /dramas/{id}/jobs`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let jobs = client.list_jobs("my_drama").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_jobs(&self, drama_id: &str) -> Result<Vec<Job>> {
+        let list: JobList = self
+            .call::<_, ()>(Method::GET, &format!("/dramas/{}/jobs", enc(drama_id)), None, None)
+            .await?
+            .value;
+        Ok(list.jobs)
+    }
+
+    /// One job of a drama (`GET /dramas/{id}/jobs/{jobId}`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let job = client.get_job("my_drama", "job_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_job(&self, drama_id: &str, job_id: &str) -> Result<Job> {
+        Ok(self
+            .call::<_, ()>(
+                Method::GET,
+                &format!("/dramas/{}/jobs/{}", enc(drama_id), enc(job_id)),
+                None,
+                None,
+            )
+            .await?
+            .value)
+    }
+
+    /// Cancels a pending or running job (`POST …/jobs/{jobId}/cancel`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let job = client.cancel_job("my_drama", "job_123").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn cancel_job(&self, drama_id: &str, job_id: &str) -> Result<Job> {
+        let path = format!("/dramas/{}/jobs/{}/cancel", enc(drama_id), enc(job_id));
+        Ok(self.call::<_, ()>(Method::POST, &path, None, None).await?.value)
+    }
+
+    /// The characters and the drama version (`GET …/characters`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let all = client.list_characters("my_drama").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_characters(&self, drama_id: &str) -> Result<Versioned<Vec<Character>>> {
+        let path = characters_path(drama_id);
+        let v: Versioned<CharacterList> = self.call::<_, ()>(Method::GET, &path, None, None).await?;
+        Ok(Versioned {
+            value: v.value.characters,
+            etag: v.etag,
+        })
+    }
+
+    /// One character and the drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let one = client.get_character("my_drama", "char-ava").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_character(&self, drama_id: &str, id: &str) -> Result<Versioned<Character>> {
+        let path = format!("{}/{}", characters_path(drama_id), enc(id));
+        self.call::<_, ()>(Method::GET, &path, None, None).await
+    }
+
+    /// Creates a character; an empty id gets a slug (201). A taken id is a conflict.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let made = client.create_character("my_drama", &sfd_client::Character::new("", "Ava", "engineer"), None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_character(
+        &self,
+        drama_id: &str,
+        character: &Character,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Character>> {
+        let mut body = serde_json::to_value(character).map_err(|source| Error::Decode {
+            source,
+            body: String::new(),
+        })?;
+        if body["id"] == ""
+            && let Some(m) = body.as_object_mut()
+        {
+            m.remove("id");
+        }
+        self.call(Method::POST, &characters_path(drama_id), Some(&body), if_match)
+            .await
+    }
+
+    /// Updates a character; with `if_match`, only at that drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let patch = sfd_client::CharacterPatch::default();
+    /// client.update_character("my_drama", "char-ava", &patch, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_character(
+        &self,
+        drama_id: &str,
+        id: &str,
+        patch: &CharacterPatch,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Character>> {
+        let path = format!("{}/{}", characters_path(drama_id), enc(id));
+        self.call(Method::PATCH, &path, Some(patch), if_match).await
+    }
+
+    /// Deletes a character and every reference to it; returns the new drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// client.delete_character("my_drama", "char-ava", None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_character(&self, drama_id: &str, id: &str, if_match: Option<&str>) -> Result<Option<String>> {
+        let path = format!("{}/{}", characters_path(drama_id), enc(id));
+        Ok(self
+            .call::<Success, ()>(Method::DELETE, &path, None, if_match)
+            .await?
+            .etag)
+    }
+
+    /// The episodes and the drama version (`GET …/episodes`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let all = client.list_episodes("my_drama").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_episodes(&self, drama_id: &str) -> Result<Versioned<Vec<Episode>>> {
+        let path = episodes_path(drama_id);
+        let v: Versioned<EpisodeList> = self.call::<_, ()>(Method::GET, &path, None, None).await?;
+        Ok(Versioned {
+            value: v.value.episodes,
+            etag: v.etag,
+        })
+    }
+
+    /// One episode and the drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let one = client.get_episode("my_drama", "ep1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_episode(&self, drama_id: &str, id: &str) -> Result<Versioned<Episode>> {
+        let path = format!("{}/{}", episodes_path(drama_id), enc(id));
+        self.call::<_, ()>(Method::GET, &path, None, None).await
+    }
+
+    /// Creates a episode; an empty id gets a slug (201). A taken id is a conflict.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let made = client.create_episode("my_drama", &sfd_client::Episode::new("", "Pilot", "It begins"), None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_episode(
+        &self,
+        drama_id: &str,
+        episode: &Episode,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Episode>> {
+        let mut body = serde_json::to_value(episode).map_err(|source| Error::Decode {
+            source,
+            body: String::new(),
+        })?;
+        if body["id"] == ""
+            && let Some(m) = body.as_object_mut()
+        {
+            m.remove("id");
+        }
+        self.call(Method::POST, &episodes_path(drama_id), Some(&body), if_match)
+            .await
+    }
+
+    /// Updates a episode; with `if_match`, only at that drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let patch = sfd_client::EpisodePatch::default();
+    /// client.update_episode("my_drama", "ep1", &patch, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_episode(
+        &self,
+        drama_id: &str,
+        id: &str,
+        patch: &EpisodePatch,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Episode>> {
+        let path = format!("{}/{}", episodes_path(drama_id), enc(id));
+        self.call(Method::PATCH, &path, Some(patch), if_match).await
+    }
+
+    /// Deletes a episode and every reference to it; returns the new drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// client.delete_episode("my_drama", "ep1", None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_episode(&self, drama_id: &str, id: &str, if_match: Option<&str>) -> Result<Option<String>> {
+        let path = format!("{}/{}", episodes_path(drama_id), enc(id));
+        Ok(self
+            .call::<Success, ()>(Method::DELETE, &path, None, if_match)
+            .await?
+            .etag)
+    }
+
+    /// The scenes and the drama version (`GET …/scenes`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let all = client.list_scenes("my_drama", "ep1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_scenes(&self, drama_id: &str, episode_id: &str) -> Result<Versioned<Vec<Scene>>> {
+        let path = scenes_path(drama_id, episode_id);
+        let v: Versioned<SceneList> = self.call::<_, ()>(Method::GET, &path, None, None).await?;
+        Ok(Versioned {
+            value: v.value.scenes,
+            etag: v.etag,
+        })
+    }
+
+    /// One scene and the drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let one = client.get_scene("my_drama", "ep1", "ep1-sc1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_scene(&self, drama_id: &str, episode_id: &str, id: &str) -> Result<Versioned<Scene>> {
+        let path = format!("{}/{}", scenes_path(drama_id, episode_id), enc(id));
+        self.call::<_, ()>(Method::GET, &path, None, None).await
+    }
+
+    /// Creates a scene; an empty id gets a slug (201). A taken id is a conflict.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let made = client.create_scene("my_drama", "ep1", &sfd_client::Scene::new("", "Night, a garage"), None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_scene(
+        &self,
+        drama_id: &str,
+        episode_id: &str,
+        scene: &Scene,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Scene>> {
+        let mut body = serde_json::to_value(scene).map_err(|source| Error::Decode {
+            source,
+            body: String::new(),
+        })?;
+        if body["id"] == ""
+            && let Some(m) = body.as_object_mut()
+        {
+            m.remove("id");
+        }
+        self.call(Method::POST, &scenes_path(drama_id, episode_id), Some(&body), if_match)
+            .await
+    }
+
+    /// Updates a scene; with `if_match`, only at that drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let patch = sfd_client::ScenePatch::default();
+    /// client.update_scene("my_drama", "ep1", "ep1-sc1", &patch, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_scene(
+        &self,
+        drama_id: &str,
+        episode_id: &str,
+        id: &str,
+        patch: &ScenePatch,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Scene>> {
+        let path = format!("{}/{}", scenes_path(drama_id, episode_id), enc(id));
+        self.call(Method::PATCH, &path, Some(patch), if_match).await
+    }
+
+    /// Deletes a scene and every reference to it; returns the new drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// client.delete_scene("my_drama", "ep1", "ep1-sc1", None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_scene(
+        &self,
+        drama_id: &str,
+        episode_id: &str,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<Option<String>> {
+        let path = format!("{}/{}", scenes_path(drama_id, episode_id), enc(id));
+        Ok(self
+            .call::<Success, ()>(Method::DELETE, &path, None, if_match)
+            .await?
+            .etag)
+    }
+
+    /// The assets and the drama version (`GET …/assets`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let all = client.list_assets("my_drama", &sfd_client::AssetOwner::scene("ep1", "ep1-sc1")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_assets(&self, drama_id: &str, owner: &AssetOwner) -> Result<Versioned<Vec<Asset>>> {
+        let path = owner_path(drama_id, owner);
+        let v: Versioned<AssetList> = self.call::<_, ()>(Method::GET, &path, None, None).await?;
+        Ok(Versioned {
+            value: v.value.assets,
+            etag: v.etag,
+        })
+    }
+
+    /// One asset and the drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let one = client.get_asset("my_drama", &sfd_client::AssetOwner::scene("ep1", "ep1-sc1"), "ep1-sc1-img").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_asset(&self, drama_id: &str, owner: &AssetOwner, id: &str) -> Result<Versioned<Asset>> {
+        let path = format!("{}/{}", owner_path(drama_id, owner), enc(id));
+        self.call::<_, ()>(Method::GET, &path, None, None).await
+    }
+
+    /// Creates a asset; an empty id gets a slug (201). A taken id is a conflict.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let made = client.create_asset("my_drama", &sfd_client::AssetOwner::scene("ep1", "ep1-sc1"), &sfd_client::Asset::new("", sfd_client::AssetKind::Image, "a keyframe"), None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_asset(
+        &self,
+        drama_id: &str,
+        owner: &AssetOwner,
+        asset: &Asset,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Asset>> {
+        let mut body = serde_json::to_value(asset).map_err(|source| Error::Decode {
+            source,
+            body: String::new(),
+        })?;
+        if body["id"] == ""
+            && let Some(m) = body.as_object_mut()
+        {
+            m.remove("id");
+        }
+        self.call(Method::POST, &owner_path(drama_id, owner), Some(&body), if_match)
+            .await
+    }
+
+    /// Updates a asset; with `if_match`, only at that drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let patch = sfd_client::AssetPatch::default();
+    /// client.update_asset("my_drama", &sfd_client::AssetOwner::scene("ep1", "ep1-sc1"), "ep1-sc1-img", &patch, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_asset(
+        &self,
+        drama_id: &str,
+        owner: &AssetOwner,
+        id: &str,
+        patch: &AssetPatch,
+        if_match: Option<&str>,
+    ) -> Result<Versioned<Asset>> {
+        let path = format!("{}/{}", owner_path(drama_id, owner), enc(id));
+        self.call(Method::PATCH, &path, Some(patch), if_match).await
+    }
+
+    /// Deletes a asset and every reference to it; returns the new drama version.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// client.delete_asset("my_drama", &sfd_client::AssetOwner::scene("ep1", "ep1-sc1"), "ep1-sc1-img", None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_asset(
+        &self,
+        drama_id: &str,
+        owner: &AssetOwner,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<Option<String>> {
+        let path = format!("{}/{}", owner_path(drama_id, owner), enc(id));
+        Ok(self
+            .call::<Success, ()>(Method::DELETE, &path, None, if_match)
+            .await?
+            .etag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(enc("ep1-sc2_x"), "ep1-sc2_x");
+        assert_eq!(enc("../x"), "%2E%2E%2Fx");
+        assert_eq!(
+            owner_path("d", &AssetOwner::scene("ep1", "s")),
+            "/dramas/d/episodes/ep1/scenes/s/assets"
+        );
+    }
+}

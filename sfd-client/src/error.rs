@@ -1,0 +1,90 @@
+//! The client's one error enum.
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent or the answer not read.
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The server answered with an error body `{error, message}`.
+    #[error("{status} {error}: {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Short title, e.g. `not_found`.
+        error: String,
+        /// What happened.
+        message: String,
+    },
+    /// The answer was not the JSON expected.
+    #[error("could not decode the answer: {source}; body: {body}")]
+    Decode {
+        /// What the parser said.
+        #[source]
+        source: serde_json::Error,
+        /// The start of the body.
+        body: String,
+    },
+    /// The call (or a wait) took longer than allowed.
+    #[error("timed out")]
+    Timeout,
+    /// The base URL or a path could not be used.
+    #[error("invalid URL: {0}")]
+    InvalidUrl(String),
+}
+
+impl Error {
+    /// The HTTP status of an [`Error::Api`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// 409: the id already exists.
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(409)
+    }
+
+    /// 412: `If-Match` did not match; read again and retry.
+    pub fn is_precondition_failed(&self) -> bool {
+        self.status() == Some(412)
+    }
+
+    /// 401: the API key is missing or wrong.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// 422: the body breaks the schema.
+    pub fn is_invalid(&self) -> bool {
+        self.status() == Some(422)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers_read_the_status() {
+        let e = Error::Api {
+            status: 412,
+            error: "precondition_failed".into(),
+            message: "changed".into(),
+        };
+        assert!(e.is_precondition_failed() && !e.is_not_found());
+        assert_eq!(e.to_string(), "412 precondition_failed: changed");
+        assert_eq!(Error::Timeout.status(), None);
+    }
+}

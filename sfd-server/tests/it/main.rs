@@ -1,0 +1,8 @@
+//! The real server on 127.0.0.1:0, driven over real HTTP by the real
+//! `sfd-client` (and raw reqwest for requests the client would never send).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod bad_input;
+mod harness;
+mod jobs;
+mod routes;
