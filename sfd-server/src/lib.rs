@@ -62,7 +62,10 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 let svc = service_fn(move |req| service::handle(state.clone(), req));
+                // Malformed header lines are dropped rather than answered with
+                // hyper's bare 400, so every answer keeps the JSON error shape.
                 let conn = http1::Builder::new()
+                    .ignore_invalid_headers(true)
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(30))
                     .serve_connection(TokioIo::new(stream), svc);

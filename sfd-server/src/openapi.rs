@@ -212,7 +212,12 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
         ("/dramas/{id}/jobs/{jobId}/events", _) => (
             "Server-Sent Events: `status` and `progress` events carrying the job, then `end`".into(),
             None,
-            (200, json!({"type": "string"})),
+            (
+                200,
+                json!({"type": "object", "description": "one event; `data` is a JobStatusRecord as JSON",
+                         "properties": {"event": {"type": "string", "enum": ["status", "progress", "end"]},
+                                        "data": {"type": "string"}, "id": {"type": "string"}}}),
+            ),
             READ,
         ),
         (_, "GET") if item => (
@@ -299,6 +304,13 @@ fn build() -> Value {
             }
             responses.insert("default".into(), json!({"description": "any other error", "content": {"application/json": {"schema": r("ErrorResponse")}}}));
             let mut op = json!({"summary": summary, "parameters": params(template, m), "responses": responses});
+            let versioned = template.starts_with("/dramas/") && !template.contains("/jobs");
+            if versioned && m == Method::GET {
+                op["description"] =
+                    json!("Sends the drama's version as `ETag`; with `If-None-Match` set to it, answers 304.");
+            } else if versioned && (m == Method::PATCH || m == Method::DELETE || m == Method::POST) {
+                op["description"] = json!("Honours `If-Match` (the `ETag` of a GET): 412 if the drama changed since.");
+            }
             if let Some(b) = body {
                 let required = !template.ends_with("/critic");
                 op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": b}}});
