@@ -61,6 +61,10 @@ fn delay(base: Duration, n: u32, retry_after: Option<Duration>) -> Duration {
 impl Client {
     /// A client for the server at `base_url` (e.g. `http://127.0.0.1:8000`),
     /// with a 30 s timeout and 3 retries.
+    ///
+    /// ```no_run
+    /// let client = sfd_client::Client::new("http://127.0.0.1:8000");
+    /// ```
     pub fn new(base_url: impl Into<String>) -> Self {
         Client {
             http: reqwest::Client::new(),
@@ -73,24 +77,42 @@ impl Client {
     }
 
     /// Sends `X-API-Key` with every request.
+    ///
+    /// ```no_run
+    /// let client = sfd_client::Client::new("http://127.0.0.1:8000").with_api_key("my-key");
+    /// ```
     pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
     }
 
     /// Uses this reqwest client (proxies, TLS, pools).
+    ///
+    /// ```no_run
+    /// let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().unwrap();
+    /// let client = sfd_client::Client::new("http://127.0.0.1:8000").with_http_client(http);
+    /// ```
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.http = http;
         self
     }
 
     /// The timeout of one request.
+    ///
+    /// ```no_run
+    /// let client = sfd_client::Client::new("http://127.0.0.1:8000").with_timeout(std::time::Duration::from_secs(5));
+    /// ```
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// How many times an idempotent request is retried, and the first pause.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let client = sfd_client::Client::new("http://127.0.0.1:8000").with_retries(5, Duration::from_millis(100));
+    /// ```
     pub fn with_retries(mut self, retries: u32, backoff: Duration) -> Self {
         self.retries = retries;
         self.backoff = backoff;
@@ -98,6 +120,10 @@ impl Client {
     }
 
     /// The base URL.
+    ///
+    /// ```no_run
+    /// assert_eq!(sfd_client::Client::new("http://h:1/").base_url(), "http://h:1");
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -60,6 +60,9 @@ pub struct Config {
     /// Largest request body in bytes.
     #[arg(long, env = "SFD_BODY_LIMIT", value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
     pub body_limit: usize,
+    /// Requests per second allowed to each client (API key, or address when auth is off); 0 is unlimited.
+    #[arg(long, env = "SFD_RATE_LIMIT", value_name = "PER_SECOND", default_value_t = 0.0)]
+    pub rate_limit: f64,
     /// Jobs run at once by this process.
     #[arg(long, env = "SFD_JOB_CONCURRENCY", value_name = "N", default_value_t = 16)]
     pub job_concurrency: usize,
@@ -156,6 +159,11 @@ impl Config {
         if self.body_limit == 0 {
             return Err(Error::Config("SFD_BODY_LIMIT must be at least 1 byte".into()));
         }
+        if !(self.rate_limit >= 0.0 && self.rate_limit.is_finite()) {
+            return Err(Error::Config(
+                "SFD_RATE_LIMIT must be a number of requests per second, 0 or more".into(),
+            ));
+        }
         if self.job_concurrency == 0 {
             return Err(Error::Config("SFD_JOB_CONCURRENCY must be at least 1".into()));
         }
@@ -179,7 +187,8 @@ impl Config {
         Ok(AppState::new(Studio::new(storage, llm, runner))
             .with_api_keys(keys)
             .with_body_limit(self.body_limit)
-            .with_cors_origins(origins))
+            .with_cors_origins(origins)
+            .with_rate_limit(self.rate_limit))
     }
 }
 

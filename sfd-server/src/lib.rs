@@ -23,6 +23,7 @@ mod error;
 mod http;
 mod nested;
 pub mod openapi;
+mod ratelimit;
 pub mod router;
 mod service;
 mod state;
@@ -52,7 +53,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
                         tracing::warn!(error = %e, "accept failed");
@@ -61,7 +62,7 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                let svc = service_fn(move |req| service::handle(state.clone(), req));
+                let svc = service_fn(move |req| service::handle(state.clone(), peer, req));
                 // Malformed header lines are dropped rather than answered with
                 // hyper's bare 400, so every answer keeps the JSON error shape.
                 let conn = http1::Builder::new()

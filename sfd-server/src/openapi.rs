@@ -147,9 +147,9 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
         _ => ("Drama", "DramaPage", "DramaPatch"),
     };
     let body = |name: &str| Some(r(name));
-    const READ: &[u16] = &[400, 401, 404, 503];
-    const WRITE: &[u16] = &[400, 401, 404, 409, 412, 413, 415, 422, 503];
-    const START: &[u16] = &[400, 401, 404, 409, 413, 415, 422, 503];
+    const READ: &[u16] = &[400, 401, 404, 429, 503];
+    const WRITE: &[u16] = &[400, 401, 404, 409, 412, 413, 415, 422, 429, 503];
+    const START: &[u16] = &[400, 401, 404, 409, 413, 415, 422, 429, 503];
     match (template, m.as_str()) {
         ("/health", _) => (
             "Liveness, version and storage reachability (no key needed)".into(),

@@ -67,7 +67,11 @@ fn preflight(methods: &[Method]) -> Response<Body> {
 }
 
 /// Answers one request; never fails (errors become JSON error answers).
-pub async fn handle(state: AppState, req: Request<Incoming>) -> Result<Response<Body>, std::convert::Infallible> {
+pub async fn handle(
+    state: AppState,
+    peer: std::net::SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, std::convert::Infallible> {
     let started = Instant::now();
     let request_id = req
         .headers()
@@ -79,7 +83,7 @@ pub async fn handle(state: AppState, req: Request<Incoming>) -> Result<Response<
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
-    let mut res = match route(&state, req).await {
+    let mut res = match route(&state, peer, req).await {
         Ok(r) => r,
         Err(e) => h::error(&e),
     };
@@ -97,7 +101,11 @@ pub async fn handle(state: AppState, req: Request<Incoming>) -> Result<Response<
     Ok(res)
 }
 
-async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, HttpError> {
+async fn route(
+    state: &AppState,
+    peer: std::net::SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, HttpError> {
     let (parts, body) = req.into_parts();
     let Some((route, methods)) = resolve(parts.uri.path())? else {
         return Err(HttpError::new(
@@ -129,6 +137,26 @@ async fn route(state: &AppState, req: Request<Incoming>) -> Result<Response<Body
             "unauthorized",
             "a valid X-API-Key header is required",
         ));
+    }
+    if let Some(limiter) = &state.inner.rate_limit
+        && !open
+    {
+        let client = match parts.headers.get("x-api-key") {
+            Some(k) if !keys.is_empty() => format!("key:{}", String::from_utf8_lossy(k.as_bytes())),
+            _ => format!("ip:{}", peer.ip()),
+        };
+        if let Err(wait) = limiter.check(&client) {
+            let secs = wait.as_secs().max(1);
+            let mut r = h::error(&HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; retry in {secs} s"),
+            ));
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(r);
+        }
     }
     let m = &parts.method;
     let hs = &parts.headers;

@@ -18,6 +18,7 @@ pub(crate) struct Inner {
     pub body_limit: usize,
     pub cors_origins: Vec<String>,
     pub stopping: watch::Sender<bool>,
+    pub rate_limit: Option<crate::ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -30,6 +31,7 @@ impl AppState {
                 body_limit: 10 * 1024 * 1024,
                 cors_origins: vec!["*".to_string()],
                 stopping: watch::channel(false).0,
+                rate_limit: None,
             }),
         }
     }
@@ -57,6 +59,14 @@ impl AppState {
     /// The origins allowed by CORS (`*` for any).
     pub fn with_cors_origins(mut self, origins: Vec<String>) -> Self {
         self.inner_mut().cors_origins = origins;
+        self
+    }
+
+    /// Limits each client (API key, or address when auth is off) to
+    /// `per_second` requests on average; `0` turns the limit off.
+    pub fn with_rate_limit(mut self, per_second: f64) -> Self {
+        self.inner_mut().rate_limit =
+            (per_second > 0.0 && per_second.is_finite()).then(|| crate::ratelimit::RateLimiter::new(per_second));
         self
     }
 

@@ -259,3 +259,30 @@ async fn critique_is_structured() {
     assert!(!c.feedback.is_empty());
     assert_eq!(usage.calls, 1);
 }
+
+#[tokio::test]
+async fn critique_then_improve_for_n_rounds() {
+    let v5 = sfd_core::Drama::from_slice(&crate::fixtures::fixture("corgi_musk_v5.json")).unwrap();
+    let llm = ScriptedLlm::simulated();
+    let opts = ImproveOptions {
+        new_id: Some("corgi_musk_v7".into()),
+        ..Default::default()
+    };
+    let (last, critiques, usage) = sfd_core::critique_and_improve(&llm, &v5, 2, &opts, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(critiques.len(), 2);
+    assert_eq!(last.id, "corgi_musk_v7");
+    assert!(validate(&last).is_empty());
+    assert_eq!(llm.calls_for("drama_critique"), 2);
+    assert_eq!(llm.calls_for("improve_plan"), 2);
+    assert_eq!(usage.calls as usize, llm.calls.load(Ordering::SeqCst));
+    // The second round improved the first round's drama, not the original.
+    let reqs = llm.requests.lock().unwrap();
+    let second_critique = reqs
+        .iter()
+        .filter(|r| schema_name(r) == "drama_critique")
+        .nth(1)
+        .unwrap();
+    assert!(prompt(second_critique).contains("_improved_"));
+}

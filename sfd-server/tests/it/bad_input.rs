@@ -206,3 +206,50 @@ async fn malformed_json_is_400_and_schema_errors_are_422() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn over_the_rate_limit_is_429_with_retry_after() {
+    let s = TestServer::with(Options {
+        rate_limit: 0.01, // one request, then one per 100 s
+        ..Default::default()
+    })
+    .await;
+    let raw = reqwest::Client::new();
+    assert_eq!(raw.get(s.url("/dramas")).send().await.unwrap().status(), 200);
+    let r = raw.get(s.url("/dramas")).send().await.unwrap();
+    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 1);
+    expect(r, 429).await;
+    // The open routes are never limited.
+    assert_eq!(raw.get(s.url("/health")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn storage_down_is_503_saying_so() {
+    // An S3 endpoint where nothing listens.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let url =
+        format!("s3://bucket?endpoint=http://127.0.0.1:{port}&region=us-east-1&access_key_id=x&secret_access_key=y");
+    let storage = sfd_core::StorageBuilder::from_url(&url).unwrap().build().unwrap();
+    let s = TestServer::with(Options {
+        storage: Some(std::sync::Arc::new(storage)),
+        ..Default::default()
+    })
+    .await;
+    let raw = reqwest::Client::new();
+    let body = expect(raw.get(s.url("/dramas/some_drama")).send().await.unwrap(), 503).await;
+    assert!(
+        body["message"].as_str().unwrap().contains("storage is unavailable"),
+        "{body}"
+    );
+    assert!(
+        !body["message"].as_str().unwrap().contains("127.0.0.1"),
+        "internals leaked: {body}"
+    );
+    expect(raw.get(s.url("/dramas")).send().await.unwrap(), 503).await;
+    let health = raw.get(s.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+    let h: Value = health.json().await.unwrap();
+    assert_eq!(h["storage"], "unavailable");
+}

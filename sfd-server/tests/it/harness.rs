@@ -20,6 +20,7 @@ pub struct Options {
     pub llm: Option<Arc<dyn Llm>>,
     pub keys: Vec<String>,
     pub body_limit: usize,
+    pub rate_limit: f64,
 }
 
 impl Default for Options {
@@ -29,6 +30,7 @@ impl Default for Options {
             llm: Some(Arc::new(SimulatedLlm::instant())),
             keys: Vec::new(),
             body_limit: 10 * 1024 * 1024,
+            rate_limit: 0.0,
         }
     }
 }
@@ -54,7 +56,8 @@ impl TestServer {
         let studio = Studio::new(Arc::clone(&storage), o.llm, fast_runner());
         let state = AppState::new(studio)
             .with_api_keys(o.keys.clone())
-            .with_body_limit(o.body_limit);
+            .with_body_limit(o.body_limit)
+            .with_rate_limit(o.rate_limit);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
