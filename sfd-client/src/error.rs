@@ -39,6 +39,12 @@ pub enum Error {
 
 impl Error {
     /// The HTTP status of an [`Error::Api`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) {
+    /// if let Err(e) = client.get_drama("d1").await { println!("status {:?}", e.status()); }
+    /// # }
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => Some(*status),
@@ -47,26 +53,59 @@ impl Error {
     }
 
     /// 404.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) {
+    /// if let Err(e) = client.get_drama("d1").await { if e.is_not_found() { println!("no such drama"); } }
+    /// # }
+    /// ```
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
 
     /// 409: the id already exists.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) {
+    /// let d = sfd_client::Drama::new("d1", "t", "x", "p");
+    /// if let Err(e) = client.import_drama(&d).await { assert!(e.is_conflict()); }
+    /// # }
+    /// ```
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
     }
 
     /// 412: `If-Match` did not match; read again and retry.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) {
+    /// let patch = sfd_client::DramaPatch::default();
+    /// if let Err(e) = client.update_drama("d1", &patch, Some("\"old\"")).await { assert!(e.is_precondition_failed()); }
+    /// # }
+    /// ```
     pub fn is_precondition_failed(&self) -> bool {
         self.status() == Some(412)
     }
 
     /// 401: the API key is missing or wrong.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) {
+    /// if let Err(e) = client.list_dramas_page(10, None).await { if e.is_unauthorized() { println!("set an API key"); } }
+    /// # }
+    /// ```
     pub fn is_unauthorized(&self) -> bool {
         self.status() == Some(401)
     }
 
     /// 422: the body breaks the schema.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) {
+    /// let bad = sfd_client::Episode::new("../x", "t", "x");
+    /// if let Err(e) = client.create_episode("d1", &bad, None).await { assert!(e.is_invalid()); }
+    /// # }
+    /// ```
     pub fn is_invalid(&self) -> bool {
         self.status() == Some(422)
     }

@@ -87,6 +87,23 @@ fn scene_ids(scene: &Scene) -> Vec<String> {
         .collect()
 }
 
+/// Takes out what `f` removes from the drama, drops every reference to the
+/// removed ids, and returns the drama's new version.
+async fn remove_entity<S, F>(storage: &S, drama_id: &str, expected: Option<&Version>, mut f: F) -> Result<Version>
+where
+    S: StorageExt + ?Sized,
+    F: FnMut(&mut Drama) -> Result<Vec<String>> + Send,
+{
+    let v = storage
+        .modify_drama(drama_id, expected, |d| {
+            let gone = f(d)?;
+            d.drop_references(&gone);
+            Ok(())
+        })
+        .await?;
+    Ok(v.version)
+}
+
 /// Typed, atomic edits of every level of a drama, for every storage.
 pub trait EditExt: StorageExt {
     /// Patches the drama's title, description, premise or metadata.
@@ -144,17 +161,10 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        async move {
-            let v = self
-                .modify_drama(drama_id, expected, |d| {
-                    let c = take(&mut d.characters, id, EntityKind::Character, |c| &c.id)?;
-                    let gone: Vec<String> = std::iter::once(c.id.clone()).chain(asset_ids(&c.assets)).collect();
-                    d.drop_references(&gone);
-                    Ok(())
-                })
-                .await?;
-            Ok(v.version)
-        }
+        remove_entity(self, drama_id, expected, move |d| {
+            let c = take(&mut d.characters, id, EntityKind::Character, |c| &c.id)?;
+            Ok(std::iter::once(c.id.clone()).chain(asset_ids(&c.assets)).collect())
+        })
     }
 
     /// Appends an episode; an empty id becomes `ep{n}`, and its scenes and
@@ -207,20 +217,13 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        async move {
-            let v = self
-                .modify_drama(drama_id, expected, |d| {
-                    let e = take(&mut d.episodes, id, EntityKind::Episode, |e| &e.id)?;
-                    let gone: Vec<String> = std::iter::once(e.id.clone())
-                        .chain(asset_ids(&e.assets))
-                        .chain(e.scenes.iter().flat_map(scene_ids))
-                        .collect();
-                    d.drop_references(&gone);
-                    Ok(())
-                })
-                .await?;
-            Ok(v.version)
-        }
+        remove_entity(self, drama_id, expected, move |d| {
+            let e = take(&mut d.episodes, id, EntityKind::Episode, |e| &e.id)?;
+            Ok(std::iter::once(e.id.clone())
+                .chain(asset_ids(&e.assets))
+                .chain(e.scenes.iter().flat_map(scene_ids))
+                .collect())
+        })
     }
 
     /// Appends a scene to an episode; an empty id becomes `{episode}-sc{n}`.
@@ -264,17 +267,10 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        async move {
-            let v = self
-                .modify_drama(drama_id, expected, |d| {
-                    let scenes = &mut d.episode_mut(episode_id)?.scenes;
-                    let s = take(scenes, id, EntityKind::Scene, |s| &s.id)?;
-                    d.drop_references(&scene_ids(&s));
-                    Ok(())
-                })
-                .await?;
-            Ok(v.version)
-        }
+        remove_entity(self, drama_id, expected, move |d| {
+            let s = take(&mut d.episode_mut(episode_id)?.scenes, id, EntityKind::Scene, |s| &s.id)?;
+            Ok(scene_ids(&s))
+        })
     }
 
     /// Adds an asset to a scene, character, episode or the drama; an empty
@@ -320,16 +316,10 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        async move {
-            let v = self
-                .modify_drama(drama_id, expected, |d| {
-                    let a = take(d.assets_of_mut(owner)?, id, EntityKind::Asset, |a| &a.id)?;
-                    d.drop_references(&[a.id]);
-                    Ok(())
-                })
-                .await?;
-            Ok(v.version)
-        }
+        remove_entity(self, drama_id, expected, move |d| {
+            let a = take(d.assets_of_mut(owner)?, id, EntityKind::Asset, |a| &a.id)?;
+            Ok(vec![a.id])
+        })
     }
 }
 

@@ -251,52 +251,38 @@ pub async fn generate_drama(
         .map(|e| (e.title.clone(), e.synopsis.clone()))
         .collect();
     let bible = bible_json(&outline.title, &outline.description, &cast, &listing);
-    let total = outline.episodes.len() as u32;
     progress(Progress {
         stage: "outline".into(),
         done: 1,
         total: 1,
     });
-    progress(Progress {
-        stage: "episodes".into(),
-        done: 0,
-        total,
-    });
-
-    let done = std::sync::atomic::AtomicU32::new(0);
     let durations = &opts.video_durations;
-    let drafts: Vec<(usize, EpisodeDraft, Usage)> = futures::stream::iter(0..outline.episodes.len())
-        .map(|i| {
-            let (bible, cast_ids, done) = (&bible, &cast_ids, &done);
-            async move {
-                let ep_id = format!("ep{}", i + 1);
-                let (draft, u) = ask_episode(|| {
-                    ask(
-                        llm,
-                        Ask {
-                            stage: "episode",
-                            episode: Some(&ep_id),
-                            prompt: prompts::episode(bible, i + 1, scenes, durations),
-                            schema: schemas::episode(cast_ids, scenes, durations),
-                            budget: opts.episode_tokens,
-                            model,
-                        },
-                        |d: &EpisodeDraft| scene_problems(&d.scenes, cast_ids, scenes, durations),
-                    )
-                })
-                .await?;
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                progress(Progress {
-                    stage: "episodes".into(),
-                    done: n,
-                    total,
-                });
-                Ok::<_, Error>((i, draft, u))
-            }
-        })
-        .buffer_unordered(opts.max_parallel)
-        .try_collect()
-        .await?;
+    let (bible, cast_ids) = (&bible, &cast_ids);
+    let drafts: Vec<(usize, EpisodeDraft, Usage)> = each_episode(
+        (0..outline.episodes.len()).collect(),
+        opts.max_parallel,
+        progress,
+        |i| async move {
+            let ep_id = format!("ep{}", i + 1);
+            let (draft, u) = ask_episode(|| {
+                ask(
+                    llm,
+                    Ask {
+                        stage: "episode",
+                        episode: Some(&ep_id),
+                        prompt: prompts::episode(bible, i + 1, scenes, durations),
+                        schema: schemas::episode(cast_ids, scenes, durations),
+                        budget: opts.episode_tokens,
+                        model,
+                    },
+                    |d: &EpisodeDraft| scene_problems(&d.scenes, cast_ids, scenes, durations),
+                )
+            })
+            .await?;
+            Ok((i, draft, u))
+        },
+    )
+    .await?;
 
     let mut ordered = drafts;
     ordered.sort_by_key(|(i, _, _)| *i);
@@ -311,6 +297,44 @@ pub async fn generate_drama(
         drama.episodes.push(ep);
     }
     finish(drama, usage)
+}
+
+/// Runs `work` on every item, at most `parallel` at once, reporting
+/// `episodes` progress as each one ends; the first error ends the run.
+pub(crate) async fn each_episode<I, T, F, Fut>(
+    items: Vec<I>,
+    parallel: usize,
+    progress: ProgressFn<'_>,
+    work: F,
+) -> Result<Vec<T>>
+where
+    F: Fn(I) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let total = items.len() as u32;
+    progress(Progress {
+        stage: "episodes".into(),
+        done: 0,
+        total,
+    });
+    let done = std::sync::atomic::AtomicU32::new(0);
+    futures::stream::iter(items)
+        .map(|item| {
+            let (fut, done) = (work(item), &done);
+            async move {
+                let out = fut.await?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                progress(Progress {
+                    stage: "episodes".into(),
+                    done: n,
+                    total,
+                });
+                Ok(out)
+            }
+        })
+        .buffer_unordered(parallel.max(1))
+        .try_collect()
+        .await
 }
 
 /// How many fresh attempts one episode gets (each with its own repair)

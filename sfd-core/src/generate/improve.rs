@@ -1,11 +1,10 @@
 //! Improvement: a new drama from an old one and feedback, rewriting only
 //! the episodes the feedback touches.
 
-use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use super::ask::{Ask, ask};
-use super::hierarchical::{bible_json, build_scenes, finish, scene_problems};
+use super::hierarchical::{bible_json, build_scenes, each_episode, finish, scene_problems};
 use super::schemas::{self, ImprovePlan, RewrittenEpisode};
 use super::{ProgressFn, prompts};
 use crate::llm::{Llm, Usage};
@@ -107,16 +106,10 @@ pub async fn improve_drama(
     .await?;
     let mut changes = plan.episodes.clone();
     changes.dedup_by(|a, b| a.episode_id == b.episode_id);
-    let total = changes.len() as u32;
     progress(Progress {
         stage: "plan".into(),
         done: 1,
         total: 1,
-    });
-    progress(Progress {
-        stage: "episodes".into(),
-        done: 0,
-        total,
     });
 
     let cast_ids: Vec<String> = drama.characters.iter().map(|c| c.id.clone()).collect();
@@ -127,39 +120,28 @@ pub async fn improve_drama(
         .collect();
     let bible = bible_json(&drama.title, &drama.description, &drama.characters, &listing);
     let durations = &opts.video_durations;
-    let done = std::sync::atomic::AtomicU32::new(0);
-    let rewritten: Vec<(String, RewrittenEpisode, Usage)> = futures::stream::iter(changes)
-        .map(|change| {
-            let (bible, cast_ids, done) = (&bible, &cast_ids, &done);
-            async move {
-                let current = drama
-                    .episode(&change.episode_id)
-                    .map(|e| json!(e).to_string())
-                    .unwrap_or_default();
-                let (ep, u) = ask(
-                    llm,
-                    Ask {
-                        stage: "improve_episode",
-                        episode: Some(&change.episode_id),
-                        prompt: prompts::improve_episode(bible, &current, feedback, &change.instructions, durations),
-                        schema: schemas::rewritten_episode(cast_ids, durations),
-                        budget: opts.tokens,
-                        model,
-                    },
-                    |r: &RewrittenEpisode| scene_problems(&r.scenes, cast_ids, None, durations),
-                )
-                .await?;
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                progress(Progress {
-                    stage: "episodes".into(),
-                    done: n,
-                    total,
-                });
-                Ok::<_, Error>((change.episode_id, ep, u))
-            }
+    let (bible, cast_ids) = (&bible, &cast_ids);
+    let rewritten: Vec<(String, RewrittenEpisode, Usage)> =
+        each_episode(changes, opts.max_parallel, progress, |change| async move {
+            let current = drama
+                .episode(&change.episode_id)
+                .map(|e| json!(e).to_string())
+                .unwrap_or_default();
+            let (ep, u) = ask(
+                llm,
+                Ask {
+                    stage: "improve_episode",
+                    episode: Some(&change.episode_id),
+                    prompt: prompts::improve_episode(bible, &current, feedback, &change.instructions, durations),
+                    schema: schemas::rewritten_episode(cast_ids, durations),
+                    budget: opts.tokens,
+                    model,
+                },
+                |r: &RewrittenEpisode| scene_problems(&r.scenes, cast_ids, None, durations),
+            )
+            .await?;
+            Ok((change.episode_id, ep, u))
         })
-        .buffer_unordered(opts.max_parallel.max(1))
-        .try_collect()
         .await?;
 
     let mut new = drama.clone();

@@ -121,15 +121,20 @@ fn scene(character_ids: &[String], durations: &[u32]) -> Value {
     }))
 }
 
-/// Stage 1: a fixed episode count when known, 1 to 12 otherwise.
-pub fn outline(episodes: Option<u32>) -> JsonSchema {
-    let character = object(json!({
+/// A member of the cast as the outline (or a one-shot answer) writes it.
+fn cast_member() -> Value {
+    object(json!({
         "name": string(),
         "description": string(),
         "gender": nullable_string(),
         "main": {"type": "boolean"},
         "voice_description": nullable_string(),
-    }));
+    }))
+}
+
+/// Stage 1: a fixed episode count when known, 1 to 12 otherwise.
+pub fn outline(episodes: Option<u32>) -> JsonSchema {
+    let character = cast_member();
     let episode = object(json!({"title": string(), "synopsis": string()}));
     let (min, max) = match episodes {
         Some(n) => (n, n),
@@ -236,13 +241,7 @@ pub fn critique() -> JsonSchema {
 
 /// The old way, one call for everything (baseline for benchmarks).
 pub fn one_shot(episodes: u32, scenes: u32, durations: &[u32]) -> JsonSchema {
-    let character = object(json!({
-        "name": string(),
-        "description": string(),
-        "gender": nullable_string(),
-        "main": {"type": "boolean"},
-        "voice_description": nullable_string(),
-    }));
+    let character = cast_member();
     let scene = object(json!({
         "description": string(),
         "characters": array(string(), None, Some(3)),

@@ -135,7 +135,12 @@ impl ObjectStorage {
             WriteMode::Create => self.raw_put(key, body, PutMode::Create).await,
             WriteMode::Overwrite => self.raw_put(key, body, PutMode::Overwrite).await,
             WriteMode::Update(expected) => {
-                let actual = self.head(key).await?;
+                // Metadata only: the version check needs no body.
+                let actual = match self.store.head(&Path::from(key.path())).await {
+                    Ok(meta) => meta.e_tag.map(Version),
+                    Err(object_store::Error::NotFound { .. }) => None,
+                    Err(e) => return Err(self.map_err(key, e, None)),
+                };
                 if actual.as_ref() != Some(&expected) {
                     return Err(Self::mismatch(key, &expected, actual));
                 }

@@ -106,7 +106,7 @@ fn scene_ids(d: &Drama) -> Vec<(String, String)> {
         .collect()
 }
 
-fn assert_all_edited(d: &Drama) {
+pub fn assert_all_edited(d: &Drama) {
     let missing: Vec<_> = d
         .episodes
         .iter()

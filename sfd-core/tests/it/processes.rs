@@ -8,7 +8,7 @@ use std::process::Command;
 use sfd_core::StorageExt;
 
 use crate::backends::local_at;
-use crate::conformance::sample;
+use crate::conformance::{assert_all_edited, sample};
 
 const DIR_ENV: &str = "SFD_CHILD_DIR";
 const PART_ENV: &str = "SFD_CHILD_PART";
@@ -66,13 +66,5 @@ async fn two_processes_on_one_local_folder_lose_nothing() {
     for mut c in children {
         assert!(c.wait().unwrap().success(), "a child process failed");
     }
-    let d = storage.get_drama("procs").await.unwrap().value;
-    let missing: Vec<_> = d
-        .episodes
-        .iter()
-        .flat_map(|e| &e.scenes)
-        .filter(|s| s.description != format!("edited {}", s.id))
-        .map(|s| s.id.clone())
-        .collect();
-    assert!(missing.is_empty(), "lost updates across processes: {missing:?}");
+    assert_all_edited(&storage.get_drama("procs").await.unwrap().value);
 }
