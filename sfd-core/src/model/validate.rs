@@ -71,6 +71,33 @@ impl fmt::Display for Problems {
     }
 }
 
+/// Where an entity sits in the document; turned into a path only when a
+/// problem is reported, so a valid document costs no formatting.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    Character(usize),
+    CharacterAsset(usize, usize),
+    Asset(usize),
+    Episode(usize),
+    EpisodeAsset(usize, usize),
+    Scene(usize, usize),
+    SceneAsset(usize, usize, usize),
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Loc::Character(i) => write!(f, "characters[{i}]"),
+            Loc::CharacterAsset(i, j) => write!(f, "characters[{i}].assets[{j}]"),
+            Loc::Asset(j) => write!(f, "assets[{j}]"),
+            Loc::Episode(i) => write!(f, "episodes[{i}]"),
+            Loc::EpisodeAsset(i, j) => write!(f, "episodes[{i}].assets[{j}]"),
+            Loc::Scene(i, k) => write!(f, "episodes[{i}].scenes[{k}]"),
+            Loc::SceneAsset(i, k, j) => write!(f, "episodes[{i}].scenes[{k}].assets[{j}]"),
+        }
+    }
+}
+
 /// Checks a drama and returns every problem found (empty when valid):
 /// - ids outside `[A-Za-z0-9_-]{1,128}`;
 /// - ids used twice inside the drama;
@@ -82,15 +109,14 @@ pub fn validate(drama: &Drama) -> Problems {
         problems.push("id".into(), msg);
     }
     // Pass 1: ids, in document order.
-    let mut ids: Vec<(&str, String)> = Vec::new();
+    let mut ids: Vec<(&str, Loc)> = Vec::new();
     for (i, c) in drama.characters.iter().enumerate() {
-        let p = format!("characters[{i}]");
-        ids.push((c.id.as_str(), p.clone()));
+        ids.push((c.id.as_str(), Loc::Character(i)));
         ids.extend(
             c.assets
                 .iter()
                 .enumerate()
-                .map(|(j, a)| (a.id.as_str(), format!("{p}.assets[{j}]"))),
+                .map(|(j, a)| (a.id.as_str(), Loc::CharacterAsset(i, j))),
         );
     }
     ids.extend(
@@ -98,40 +124,38 @@ pub fn validate(drama: &Drama) -> Problems {
             .assets
             .iter()
             .enumerate()
-            .map(|(j, a)| (a.id.as_str(), format!("assets[{j}]"))),
+            .map(|(j, a)| (a.id.as_str(), Loc::Asset(j))),
     );
     for (i, e) in drama.episodes.iter().enumerate() {
-        let p = format!("episodes[{i}]");
-        ids.push((e.id.as_str(), p.clone()));
+        ids.push((e.id.as_str(), Loc::Episode(i)));
         ids.extend(
             e.assets
                 .iter()
                 .enumerate()
-                .map(|(j, a)| (a.id.as_str(), format!("{p}.assets[{j}]"))),
+                .map(|(j, a)| (a.id.as_str(), Loc::EpisodeAsset(i, j))),
         );
         for (k, s) in e.scenes.iter().enumerate() {
-            let sp = format!("{p}.scenes[{k}]");
-            ids.push((s.id.as_str(), sp.clone()));
+            ids.push((s.id.as_str(), Loc::Scene(i, k)));
             ids.extend(
                 s.assets
                     .iter()
                     .enumerate()
-                    .map(|(j, a)| (a.id.as_str(), format!("{sp}.assets[{j}]"))),
+                    .map(|(j, a)| (a.id.as_str(), Loc::SceneAsset(i, k, j))),
             );
         }
     }
-    let mut seen: HashMap<&str, &str> = HashMap::new();
-    for (id, path) in &ids {
+    let mut seen: HashMap<&str, Loc> = HashMap::with_capacity(ids.len());
+    for (id, loc) in &ids {
         if let Some(msg) = id_problem(id) {
-            problems.push(format!("{path}.id"), msg);
+            problems.push(format!("{loc}.id"), msg);
         }
         match seen.get(id) {
             Some(first) => problems.push(
-                format!("{path}.id"),
+                format!("{loc}.id"),
                 format!("duplicate id '{id}', first used at {first}"),
             ),
             None => {
-                seen.insert(id, path);
+                seen.insert(id, *loc);
             }
         }
     }
@@ -142,11 +166,11 @@ pub fn validate(drama: &Drama) -> Problems {
         .map(|c| c.id.as_str())
         .chain(all_assets(drama).map(|(_, a)| a.id.as_str()))
         .collect();
-    for (path, a) in all_assets(drama) {
+    for (loc, a) in all_assets(drama) {
         for (n, dep) in a.depends_on.iter().enumerate() {
             if !targets.contains(dep.as_str()) {
                 problems.push(
-                    format!("{path}.depends_on[{n}]"),
+                    format!("{loc}.depends_on[{n}]"),
                     format!("'{dep}' is not a character or asset of this drama"),
                 );
             }
@@ -156,7 +180,7 @@ pub fn validate(drama: &Drama) -> Problems {
             && d <= 0
         {
             problems.push(
-                format!("{path}.duration"),
+                format!("{loc}.duration"),
                 format!("video duration must be positive, got {d}"),
             );
         }
@@ -164,30 +188,26 @@ pub fn validate(drama: &Drama) -> Problems {
     problems
 }
 
-/// Every asset with its path, in document order.
-fn all_assets(drama: &Drama) -> impl Iterator<Item = (String, &Asset)> {
+/// Every asset with its location, in document order.
+fn all_assets(drama: &Drama) -> impl Iterator<Item = (Loc, &Asset)> {
     let characters = drama.characters.iter().enumerate().flat_map(|(i, c)| {
         c.assets
             .iter()
             .enumerate()
-            .map(move |(j, a)| (format!("characters[{i}].assets[{j}]"), a))
+            .map(move |(j, a)| (Loc::CharacterAsset(i, j), a))
     });
-    let top = drama
-        .assets
-        .iter()
-        .enumerate()
-        .map(|(j, a)| (format!("assets[{j}]"), a));
+    let top = drama.assets.iter().enumerate().map(|(j, a)| (Loc::Asset(j), a));
     let episodes = drama.episodes.iter().enumerate().flat_map(|(i, e)| {
         let own = e
             .assets
             .iter()
             .enumerate()
-            .map(move |(j, a)| (format!("episodes[{i}].assets[{j}]"), a));
+            .map(move |(j, a)| (Loc::EpisodeAsset(i, j), a));
         let scenes = e.scenes.iter().enumerate().flat_map(move |(k, s)| {
             s.assets
                 .iter()
                 .enumerate()
-                .map(move |(j, a)| (format!("episodes[{i}].scenes[{k}].assets[{j}]"), a))
+                .map(move |(j, a)| (Loc::SceneAsset(i, k, j), a))
         });
         own.chain(scenes)
     });

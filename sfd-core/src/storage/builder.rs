@@ -201,7 +201,7 @@ impl StorageBuilder {
                 let fs = LocalFileSystem::new_with_prefix(&root)
                     .map_err(|e| Error::Config(format!("storage folder {}: {e}", root.display())))?
                     .with_fsync(self.fsync);
-                Ok(ObjectStorage::local(Arc::new(fs), root))
+                Ok(ObjectStorage::local(Arc::new(fs), root, self.fsync))
             }
             Target::S3 { bucket, prefix } => {
                 let mut b = AmazonS3Builder::from_env()

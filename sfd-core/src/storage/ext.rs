@@ -209,15 +209,15 @@ pub trait StorageExt: Storage {
                     });
                 }
                 let mut drama = Drama::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
-                let original = drama.clone();
                 let out = f(&mut drama)?;
                 if drama.id != id {
                     return Err(Error::invalid("id", "an edit cannot change the drama id"));
                 }
-                // Only problems the edit adds count; the original is checked
-                // only when the edited document has any (rarely).
+                // Only problems the edit adds count; the original is parsed
+                // again and checked only when the edited document has any (rarely).
                 let after = validate(&drama);
                 if !after.is_empty() {
+                    let original = Drama::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
                     let added: Problems = after.new_since(&validate(&original));
                     if !added.is_empty() {
                         return Err(Error::Invalid(added));

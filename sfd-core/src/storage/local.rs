@@ -46,8 +46,33 @@ impl KeyLocks {
 /// without parking blocking threads), then `flock` on a lock file.
 #[derive(Debug)]
 pub(crate) struct FileLocks {
+    root: PathBuf,
     dir: PathBuf,
     stripes: KeyLocks,
+    fsync: bool,
+}
+
+/// What a locked write found.
+pub(crate) enum Outcome {
+    /// Written; the new e-tag.
+    Written(String),
+    /// `Create`, but something is stored.
+    Exists,
+    /// `Update`, but the stored version is another one (or none).
+    Mismatch(Option<String>),
+}
+
+/// The e-tag `LocalFileSystem` reports for a file, so versions from reads and
+/// from these writes agree: `"{inode:x}-{mtime µs:x}-{size:x}"`.
+fn etag(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+        .unwrap_or_default()
+        .as_micros();
+    format!("\"{:x}-{mtime:x}-{:x}\"", meta.ino(), meta.len())
 }
 
 /// Held while a conditional write to the local folder is checked and done.
@@ -57,11 +82,75 @@ pub(crate) struct FileLockGuard {
 }
 
 impl FileLocks {
-    pub(crate) fn new(root: PathBuf) -> Self {
+    pub(crate) fn new(root: PathBuf, fsync: bool) -> Self {
         FileLocks {
             dir: root.join(".locks"),
+            root,
             stripes: KeyLocks::default(),
+            fsync,
         }
+    }
+
+    /// A conditional write in one blocking step, under the key's locks:
+    /// check the version, write a staging file, rename it into place.
+    pub(crate) async fn write(&self, key: &Key, body: bytes::Bytes, mode: super::WriteMode) -> Result<Outcome> {
+        use std::io::Write;
+        let _stripe = self.stripes.lock(key).await;
+        let lock_path = self.lock_path(key);
+        let dest = self.root.join(key.path());
+        let fsync = self.fsync;
+        let run = move || -> std::io::Result<Outcome> {
+            let _lock = open_locked(&lock_path)?;
+            let current = match std::fs::metadata(&dest) {
+                Ok(m) => Some(etag(&m)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            };
+            match (&mode, &current) {
+                (super::WriteMode::Create, Some(_)) => return Ok(Outcome::Exists),
+                (super::WriteMode::Update(v), cur)
+                    if cur.as_ref().map(|c| super::Version::new(c.clone())) != Some(v.clone()) =>
+                {
+                    return Ok(Outcome::Mismatch(current));
+                }
+                _ => {}
+            }
+            let parent = dest
+                .parent()
+                .ok_or_else(|| std::io::Error::other("a key path has no folder"))?;
+            std::fs::create_dir_all(parent)?;
+            let name = dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let staging = parent.join(format!("{name}#sfd-{}", uuid::Uuid::new_v4().simple()));
+            let written = (|| -> std::io::Result<String> {
+                let mut f = OpenOptions::new().write(true).create_new(true).open(&staging)?;
+                f.write_all(&body)?;
+                if fsync {
+                    f.sync_all()?;
+                }
+                let tag = etag(&f.metadata()?);
+                std::fs::rename(&staging, &dest)?;
+                if fsync {
+                    File::open(parent)?.sync_all()?;
+                }
+                Ok(tag)
+            })();
+            if written.is_err() {
+                let _ = std::fs::remove_file(&staging);
+            }
+            written.map(Outcome::Written)
+        };
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|e| storage_err(key, e))?
+            .map_err(|e| storage_err(key, e))
+    }
+
+    fn lock_path(&self, key: &Key) -> PathBuf {
+        // Key paths only hold `[A-Za-z0-9_./-]` with `/` as separator; flatten them.
+        self.dir.join(format!("{}.lock", key.path().replace('/', "~")))
     }
 
     pub(crate) async fn lock(&self, key: &Key) -> Result<FileLockGuard> {
@@ -90,6 +179,16 @@ impl FileLocks {
     }
 }
 
+/// Opens (creating it if needed) and exclusively locks a lock file.
+fn open_locked(path: &std::path::Path) -> std::io::Result<File> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+    file.lock()?;
+    Ok(file)
+}
+
 fn storage_err(key: &Key, e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Storage {
         key: key.path().to_string(),
@@ -104,12 +203,12 @@ mod tests {
     #[tokio::test]
     async fn file_locks_exclude_each_other_and_release_on_drop() {
         let dir = tempfile::tempdir().unwrap();
-        let locks = Arc::new(FileLocks::new(dir.path().to_path_buf()));
+        let locks = Arc::new(FileLocks::new(dir.path().to_path_buf(), false));
         let key = Key::drama("d1").unwrap();
         let g = locks.lock(&key).await.unwrap();
         // A second lock on the same key from another FileLocks (as another
         // process would have) must not be granted while `g` is held.
-        let other = FileLocks::new(dir.path().to_path_buf());
+        let other = FileLocks::new(dir.path().to_path_buf(), false);
         let path = dir.path().join(".locks/dramas~d1.json.lock");
         let f = OpenOptions::new().write(true).open(&path).unwrap();
         assert!(f.try_lock().is_err());

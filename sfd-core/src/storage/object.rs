@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
-use super::local::{FileLocks, KeyLocks};
+use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
 use crate::{Error, Result};
 
@@ -57,11 +57,11 @@ impl ObjectStorage {
 
     /// Wraps a `LocalFileSystem` rooted at `root`, adding the file locks
     /// that make its conditional writes safe across processes.
-    pub(crate) fn local(store: Arc<dyn ObjectStore>, root: std::path::PathBuf) -> Self {
+    pub(crate) fn local(store: Arc<dyn ObjectStore>, root: std::path::PathBuf, fsync: bool) -> Self {
         let label = format!("local folder {}", root.display());
         ObjectStorage {
             store,
-            file_locks: Some(FileLocks::new(root)),
+            file_locks: Some(FileLocks::new(root, fsync)),
             sorted_listing: false,
             edit_locks: KeyLocks::default(),
             label,
@@ -130,22 +130,21 @@ impl ObjectStorage {
 
     /// A conditional write on the local folder: checked and done under the key's file lock.
     async fn locked_put(&self, locks: &FileLocks, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
-        let _guard = locks.lock(key).await?;
-        match mode {
-            WriteMode::Create => self.raw_put(key, body, PutMode::Create).await,
-            WriteMode::Overwrite => self.raw_put(key, body, PutMode::Overwrite).await,
-            WriteMode::Update(expected) => {
-                // Metadata only: the version check needs no body.
-                let actual = match self.store.head(&Path::from(key.path())).await {
-                    Ok(meta) => meta.e_tag.map(Version),
-                    Err(object_store::Error::NotFound { .. }) => None,
-                    Err(e) => return Err(self.map_err(key, e, None)),
-                };
-                if actual.as_ref() != Some(&expected) {
-                    return Err(Self::mismatch(key, &expected, actual));
-                }
-                self.raw_put(key, body, PutMode::Overwrite).await
-            }
+        let expected = match &mode {
+            WriteMode::Update(v) => Some(v.clone()),
+            _ => None,
+        };
+        match locks.write(key, body, mode).await? {
+            Outcome::Written(tag) => Ok(Version(tag)),
+            Outcome::Exists => Err(Error::AlreadyExists {
+                kind: key.kind(),
+                id: key.id().to_string(),
+            }),
+            Outcome::Mismatch(actual) => Err(Self::mismatch(
+                key,
+                &expected.unwrap_or(Version::new("")),
+                actual.map(Version),
+            )),
         }
     }
 
