@@ -148,6 +148,34 @@ impl FileLocks {
             .map_err(|e| storage_err(key, e))
     }
 
+    /// Reads a document and its e-tag in one blocking step (no lock: a
+    /// rename is atomic, so a reader sees the old file or the new one).
+    pub(crate) async fn read(&self, key: &Key) -> Result<Option<(bytes::Bytes, String, u64)>> {
+        use std::io::Read;
+        let path = self.root.join(key.path());
+        let run = move || -> std::io::Result<Option<(bytes::Bytes, String, u64)>> {
+            let mut f = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let meta = f.metadata()?;
+            let mut buf = Vec::with_capacity(meta.len() as usize);
+            f.read_to_end(&mut buf)?;
+            let updated = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            Ok(Some((bytes::Bytes::from(buf), etag(&meta), updated)))
+        };
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|e| storage_err(key, e))?
+            .map_err(|e| storage_err(key, e))
+    }
+
     fn lock_path(&self, key: &Key) -> PathBuf {
         // Key paths only hold `[A-Za-z0-9_./-]` with `/` as separator; flatten them.
         self.dir.join(format!("{}.lock", key.path().replace('/', "~")))

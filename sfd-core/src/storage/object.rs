@@ -189,6 +189,13 @@ impl ObjectStorage {
 #[async_trait]
 impl Storage for ObjectStorage {
     async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+        if let Some(locks) = &self.file_locks {
+            return Ok(locks.read(key).await?.map(|(body, tag, updated_at)| Stored {
+                body,
+                version: Version(tag),
+                updated_at,
+            }));
+        }
         let res = match self
             .store
             .get_opts(&Path::from(key.path()), GetOptions::default())
