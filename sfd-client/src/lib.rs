@@ -25,6 +25,7 @@ mod api;
 mod client;
 mod error;
 mod jobs;
+mod nested;
 mod sse;
 
 pub use client::{Client, Versioned};
