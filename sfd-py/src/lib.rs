@@ -1,17 +1,26 @@
 //! # sfd-py
 //!
-//! Python bindings for sfd, built with maturin as the module `sfd._sfd`.
-//!
-//! Only document validation is exposed so far; the embedded `Studio` and
-//! the remote `Client` come with the Python bindings issue.
+//! Python bindings for sfd, built with maturin as `sfd._sfd`. The native
+//! module is small on purpose: `Studio` (the embedded core) and `Client`
+//! (a remote server) share one operation table, reached with `call` (sync,
+//! releasing the GIL) or `call_async` (an awaitable); documents cross as
+//! JSON text. The typed, documented API lives in `sfd/__init__.py`.
 //!
 //! ```
 //! let problems = _sfd::problems_of(r#"{"id": "../x", "title": "t", "description": "d", "premise": "p"}"#);
 //! assert!(problems.unwrap()[0].contains("id contains"));
 //! ```
 
+mod errors;
+mod ops;
+mod runtime;
+
+use std::sync::Arc;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+
+use crate::ops::Target;
 
 /// Every validation problem of a drama document given as JSON text.
 pub fn problems_of(json: &str) -> Result<Vec<String>, String> {
@@ -25,10 +34,78 @@ fn validate_drama(json: &str) -> PyResult<Vec<String>> {
     problems_of(json).map_err(PyValueError::new_err)
 }
 
+/// The embedded core: storage, an LLM and a job runner in this process.
+#[pyclass(module = "sfd._sfd", frozen)]
+struct Studio {
+    target: Arc<Target>,
+}
+
+#[pymethods]
+impl Studio {
+    /// `storage`: a folder, `memory://` or `s3://bucket/prefix?endpoint=…`;
+    /// `llm`: `"env"` (OPENAI_* variables), `"simulated"` or `"none"`.
+    #[new]
+    #[pyo3(signature = (storage = "./data", llm = "env"))]
+    fn new(storage: &str, llm: &str) -> PyResult<Self> {
+        Ok(Studio {
+            target: Arc::new(ops::studio(storage, llm).map_err(errors::from_core)?),
+        })
+    }
+
+    /// Runs operation `op` with JSON `args`; returns JSON. Releases the GIL.
+    fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<String> {
+        runtime::call(py, Arc::clone(&self.target), op, args)
+    }
+
+    /// The same as `call`, as an awaitable.
+    fn call_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
+        runtime::call_async(py, Arc::clone(&self.target), op, args)
+    }
+}
+
+/// A client of a remote sfd server.
+#[pyclass(module = "sfd._sfd", frozen)]
+struct Client {
+    target: Arc<Target>,
+}
+
+#[pymethods]
+impl Client {
+    /// A client for the server at `base_url`.
+    #[new]
+    #[pyo3(signature = (base_url, api_key = None, timeout = 30.0))]
+    fn new(base_url: &str, api_key: Option<&str>, timeout: f64) -> PyResult<Self> {
+        if !(timeout > 0.0 && timeout.is_finite()) {
+            return Err(PyValueError::new_err("timeout must be a positive number of seconds"));
+        }
+        let mut c = sfd_client::Client::new(base_url).with_timeout(std::time::Duration::from_secs_f64(timeout));
+        if let Some(k) = api_key {
+            c = c.with_api_key(k);
+        }
+        Ok(Client {
+            target: Arc::new(Target::Client(c)),
+        })
+    }
+
+    /// Runs operation `op` with JSON `args`; returns JSON. Releases the GIL.
+    fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<String> {
+        runtime::call(py, Arc::clone(&self.target), op, args)
+    }
+
+    /// The same as `call`, as an awaitable.
+    fn call_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
+        runtime::call_async(py, Arc::clone(&self.target), op, args)
+    }
+}
+
 /// The native module `sfd._sfd`.
 #[pymodule]
 fn _sfd(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::init()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(validate_drama, m)?)?;
+    m.add_class::<Studio>()?;
+    m.add_class::<Client>()?;
+    errors::register(m)?;
     Ok(())
 }

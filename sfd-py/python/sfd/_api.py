@@ -1,0 +1,244 @@
+"""The typed API shared by `Studio` and `Client`: every method has a
+synchronous form (the GIL is released while it runs) and an `_async` form
+that returns an awaitable. Documents are plain dicts and lists."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Dict, List, Optional
+
+Document = Dict[str, Any]
+ProgressCallback = Callable[[Dict[str, Any]], None]
+
+
+def _args(**kwargs: Any) -> str:
+    return json.dumps({k: v for k, v in kwargs.items() if v is not None})
+
+
+class _Api:
+    _inner: Any
+
+    def _call(self, op: str, **kwargs: Any) -> Any:
+        return json.loads(self._inner.call(op, _args(**kwargs)))
+
+    async def _acall(self, op: str, **kwargs: Any) -> Any:
+        return json.loads(await self._inner.call_async(op, _args(**kwargs)))
+
+    # Dramas -----------------------------------------------------------------
+    def get_drama(self, id: str) -> Document:
+        """The drama `id`."""
+        return self._call("get_drama", id=id)
+
+    async def get_drama_async(self, id: str) -> Document:
+        return await self._acall("get_drama", id=id)
+
+    def list_dramas(self, limit: int = 100, cursor: Optional[str] = None) -> Document:
+        """One page `{dramas, cursor}` in ascending id order; pass `cursor` for the next."""
+        return self._call("list_dramas", limit=limit, cursor=cursor)
+
+    async def list_dramas_async(self, limit: int = 100, cursor: Optional[str] = None) -> Document:
+        return await self._acall("list_dramas", limit=limit, cursor=cursor)
+
+    def import_drama(self, drama: Document) -> Document:
+        """Stores a whole drama (unknown fields are kept)."""
+        return self._call("import_drama", drama=drama)
+
+    async def import_drama_async(self, drama: Document) -> Document:
+        return await self._acall("import_drama", drama=drama)
+
+    def update_drama(self, id: str, patch: Document) -> Document:
+        """Changes title, description, premise or metadata."""
+        return self._call("update_drama", id=id, patch=patch)
+
+    async def update_drama_async(self, id: str, patch: Document) -> Document:
+        return await self._acall("update_drama", id=id, patch=patch)
+
+    def delete_drama(self, id: str) -> None:
+        """Deletes a drama."""
+        self._call("delete_drama", id=id)
+
+    async def delete_drama_async(self, id: str) -> None:
+        await self._acall("delete_drama", id=id)
+
+    # Nested entities ----------------------------------------------------------
+    def create_character(self, drama_id: str, character: Document) -> Document:
+        """Adds a character; a missing id gets a slug."""
+        return self._call("create_character", drama_id=drama_id, character=character)
+
+    async def create_character_async(self, drama_id: str, character: Document) -> Document:
+        return await self._acall("create_character", drama_id=drama_id, character=character)
+
+    def update_character(self, drama_id: str, character_id: str, patch: Document) -> Document:
+        """Changes a character."""
+        return self._call("update_character", drama_id=drama_id, character_id=character_id, patch=patch)
+
+    async def update_character_async(self, drama_id: str, character_id: str, patch: Document) -> Document:
+        return await self._acall("update_character", drama_id=drama_id, character_id=character_id, patch=patch)
+
+    def delete_character(self, drama_id: str, character_id: str) -> None:
+        """Removes a character and every reference to it."""
+        self._call("delete_character", drama_id=drama_id, character_id=character_id)
+
+    async def delete_character_async(self, drama_id: str, character_id: str) -> None:
+        await self._acall("delete_character", drama_id=drama_id, character_id=character_id)
+
+    def create_episode(self, drama_id: str, episode: Document) -> Document:
+        """Appends an episode; a missing id becomes `ep{n}`."""
+        return self._call("create_episode", drama_id=drama_id, episode=episode)
+
+    async def create_episode_async(self, drama_id: str, episode: Document) -> Document:
+        return await self._acall("create_episode", drama_id=drama_id, episode=episode)
+
+    def update_episode(self, drama_id: str, episode_id: str, patch: Document) -> Document:
+        """Changes an episode."""
+        return self._call("update_episode", drama_id=drama_id, episode_id=episode_id, patch=patch)
+
+    async def update_episode_async(self, drama_id: str, episode_id: str, patch: Document) -> Document:
+        return await self._acall("update_episode", drama_id=drama_id, episode_id=episode_id, patch=patch)
+
+    def delete_episode(self, drama_id: str, episode_id: str) -> None:
+        """Removes an episode, its scenes and every reference to them."""
+        self._call("delete_episode", drama_id=drama_id, episode_id=episode_id)
+
+    async def delete_episode_async(self, drama_id: str, episode_id: str) -> None:
+        await self._acall("delete_episode", drama_id=drama_id, episode_id=episode_id)
+
+    def create_scene(self, drama_id: str, episode_id: str, scene: Document) -> Document:
+        """Appends a scene; a missing id becomes `{episode}-sc{n}`."""
+        return self._call("create_scene", drama_id=drama_id, episode_id=episode_id, scene=scene)
+
+    async def create_scene_async(self, drama_id: str, episode_id: str, scene: Document) -> Document:
+        return await self._acall("create_scene", drama_id=drama_id, episode_id=episode_id, scene=scene)
+
+    def update_scene(self, drama_id: str, episode_id: str, scene_id: str, patch: Document) -> Document:
+        """Changes a scene (atomic, concurrent edits are never lost)."""
+        return self._call("update_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id, patch=patch)
+
+    async def update_scene_async(self, drama_id: str, episode_id: str, scene_id: str, patch: Document) -> Document:
+        return await self._acall("update_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id, patch=patch)
+
+    def delete_scene(self, drama_id: str, episode_id: str, scene_id: str) -> None:
+        """Removes a scene, its assets and every reference to them."""
+        self._call("delete_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id)
+
+    async def delete_scene_async(self, drama_id: str, episode_id: str, scene_id: str) -> None:
+        await self._acall("delete_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id)
+
+    # Jobs ---------------------------------------------------------------------
+    def start_generation(
+        self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
+    ) -> Document:
+        """Queues the generation of a drama; returns the job."""
+        return self._call("start_generation", premise=premise, id=id, model=model, episodes=episodes)
+
+    async def start_generation_async(
+        self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
+    ) -> Document:
+        return await self._acall("start_generation", premise=premise, id=id, model=model, episodes=episodes)
+
+    def start_improvement(
+        self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
+    ) -> Document:
+        """Queues an improvement into a new drama; returns the job."""
+        return self._call("start_improvement", id=id, feedback=feedback, new_id=new_id, model=model)
+
+    async def start_improvement_async(
+        self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
+    ) -> Document:
+        return await self._acall("start_improvement", id=id, feedback=feedback, new_id=new_id, model=model)
+
+    def start_critique(self, id: str, model: Optional[str] = None) -> Document:
+        """Queues a critique; the job's result holds `feedback` and `critique`."""
+        return self._call("start_critique", id=id, model=model)
+
+    async def start_critique_async(self, id: str, model: Optional[str] = None) -> Document:
+        return await self._acall("start_critique", id=id, model=model)
+
+    def get_job(self, drama_id: str, job_id: str) -> Document:
+        """One job."""
+        return self._call("get_job", drama_id=drama_id, job_id=job_id)
+
+    async def get_job_async(self, drama_id: str, job_id: str) -> Document:
+        return await self._acall("get_job", drama_id=drama_id, job_id=job_id)
+
+    def list_jobs(self, drama_id: str) -> List[Document]:
+        """The drama's jobs, oldest first."""
+        return self._call("list_jobs", drama_id=drama_id)
+
+    async def list_jobs_async(self, drama_id: str) -> List[Document]:
+        return await self._acall("list_jobs", drama_id=drama_id)
+
+    def cancel_job(self, drama_id: str, job_id: str) -> Document:
+        """Cancels a pending or running job."""
+        return self._call("cancel_job", drama_id=drama_id, job_id=job_id)
+
+    async def cancel_job_async(self, drama_id: str, job_id: str) -> Document:
+        return await self._acall("cancel_job", drama_id=drama_id, job_id=job_id)
+
+    def wait_job(self, drama_id: str, job_id: str, progress: Optional[ProgressCallback] = None) -> Document:
+        """Waits until the job ends; `progress` receives `{stage, done, total}` along the way."""
+        if progress is None:
+            return self._call("wait_job", drama_id=drama_id, job_id=job_id)
+        last = None
+        while True:
+            job = self._call("wait_job", drama_id=drama_id, job_id=job_id, timeout_ms=250)
+            if job.get("progress") and job["progress"] != last:
+                last = job["progress"]
+                progress(last)
+            if job["status"] in ("completed", "failed", "cancelled"):
+                return job
+
+    async def wait_job_async(self, drama_id: str, job_id: str) -> Document:
+        return await self._acall("wait_job", drama_id=drama_id, job_id=job_id)
+
+    # Start, wait, read --------------------------------------------------------
+    def _finished(self, job: Document) -> Document:
+        if job["status"] != "completed":
+            from . import SfdError
+
+            raise SfdError(f"job {job['jobId']} ended {job['status']}: {job.get('error')}")
+        return job
+
+    def generate(
+        self,
+        premise: str,
+        id: Optional[str] = None,
+        model: Optional[str] = None,
+        episodes: Optional[int] = None,
+        progress: Optional[ProgressCallback] = None,
+    ) -> Document:
+        """Generates a drama and returns it (starts the job and waits)."""
+        job = self.start_generation(premise, id=id, model=model, episodes=episodes)
+        self._finished(self.wait_job(job["dramaId"], job["jobId"], progress=progress))
+        return self.get_drama(job["dramaId"])
+
+    async def generate_async(
+        self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
+    ) -> Document:
+        job = await self.start_generation_async(premise, id=id, model=model, episodes=episodes)
+        self._finished(await self.wait_job_async(job["dramaId"], job["jobId"]))
+        return await self.get_drama_async(job["dramaId"])
+
+    def improve(
+        self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
+    ) -> Document:
+        """Improves a drama from feedback and returns the new drama."""
+        job = self.start_improvement(id, feedback, new_id=new_id, model=model)
+        self._finished(self.wait_job(job["dramaId"], job["jobId"]))
+        return self.get_drama(job["dramaId"])
+
+    async def improve_async(
+        self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
+    ) -> Document:
+        job = await self.start_improvement_async(id, feedback, new_id=new_id, model=model)
+        self._finished(await self.wait_job_async(job["dramaId"], job["jobId"]))
+        return await self.get_drama_async(job["dramaId"])
+
+    def critique(self, id: str, model: Optional[str] = None) -> Document:
+        """Critiques a drama; returns `{feedback, critique, usage, dramaId}`."""
+        job = self.start_critique(id, model=model)
+        return self._finished(self.wait_job(id, job["jobId"]))["result"]
+
+    async def critique_async(self, id: str, model: Optional[str] = None) -> Document:
+        job = await self.start_critique_async(id, model=model)
+        return self._finished(await self.wait_job_async(id, job["jobId"]))["result"]

@@ -1,0 +1,87 @@
+import asyncio
+import uuid
+
+import pytest
+
+import sfd
+from conftest import fixture
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def test_generate_sync(api):
+    seen = []
+    drama = api.generate("a corgi becomes a tycoon, 2 episodes", id=unique("gen"), progress=seen.append)
+    assert len(drama["episodes"]) == 2
+    assert drama["episodes"][0]["scenes"][0]["assets"][1]["depends_on"] == [
+        drama["episodes"][0]["scenes"][0]["assets"][0]["id"]
+    ]
+    assert all(set(p) == {"stage", "done", "total"} for p in seen)
+
+
+def test_generate_async_and_three_at_once(api):
+    async def main():
+        one = await api.generate_async("a heist, 1 episode", id=unique("a"))
+        three = await asyncio.gather(*(api.generate_async(f"story {i}, 1 episode") for i in range(3)))
+        return one, three
+
+    one, three = asyncio.run(main())
+    assert len(one["episodes"]) == 1
+    assert len({d["id"] for d in three}) == 3
+
+
+def test_edit_list_delete(api):
+    drama = api.generate("a rooftop romance, 1 episode", id=unique("edit"))
+    ep = drama["episodes"][0]
+    sc = ep["scenes"][0]
+    scene = api.update_scene(drama["id"], ep["id"], sc["id"], {"description": "Dawn on the roof."})
+    assert scene["description"] == "Dawn on the roof."
+    added = api.create_scene(drama["id"], ep["id"], {"description": "A new beat"})
+    assert added["id"].startswith(ep["id"] + "-sc")
+    ids = [d["id"] for d in api.list_dramas(limit=1000)["dramas"]]
+    assert drama["id"] in ids
+    api.delete_drama(drama["id"])
+    with pytest.raises(sfd.NotFoundError):
+        api.get_drama(drama["id"])
+
+
+def test_errors_map_to_classes(api):
+    with pytest.raises(sfd.NotFoundError):
+        api.get_drama(unique("missing"))
+    doc = fixture("corgi_musk_v4.json")
+    doc["id"] = unique("dup")
+    api.import_drama(doc)
+    with pytest.raises(sfd.ConflictError):
+        api.import_drama(doc)
+    with pytest.raises(sfd.ValidationError) as info:
+        api.update_drama(doc["id"], {"title": None})
+    assert info.value.problems
+    with pytest.raises(sfd.ValidationError):
+        api.list_dramas(cursor="garbage")
+    assert issubclass(sfd.NotFoundError, sfd.SfdError)
+
+
+def test_fixtures_round_trip_unchanged(api):
+    for name in ["corgi_musk_v4.json", "corgi_musk_v5.json"]:
+        doc = fixture(name)
+        doc["id"] = unique("fx")
+        api.import_drama(doc)
+        assert api.get_drama(doc["id"]) == doc
+
+
+def test_improve_and_critique(api):
+    drama = api.generate("a courtroom twist, 2 episodes", id=unique("imp"))
+    result = api.critique(drama["id"])
+    assert result["feedback"] and "scores" in result["critique"]
+    better = api.improve(drama["id"], result["feedback"], new_id=unique("imp2"))
+    assert better["characters"] == drama["characters"]
+    jobs = api.list_jobs(drama["id"])
+    assert [j["type"] for j in jobs] == ["generate_drama", "critic_drama"]
+
+
+def test_studio_without_llm_names_the_setting():
+    s = sfd.Studio(storage="memory://", llm="none")
+    with pytest.raises(sfd.LlmError, match="OPENAI_API_KEY"):
+        s.start_generation("p")
