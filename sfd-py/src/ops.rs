@@ -94,6 +94,27 @@ fn entity<T: DeserializeOwned>(a: &Value, key: &str) -> R<T> {
     serde_json::from_value(v).map_err(|e| OpError::Core(sfd_core::Error::invalid(key, e.to_string())))
 }
 
+/// The owner of an asset from `episode_id` / `scene_id` / `character_id` (none: the drama).
+fn owner(a: &Value) -> R<sfd_core::AssetOwner> {
+    let (e, sc, c) = (
+        arg::<Option<String>>(a, "episode_id")?,
+        arg::<Option<String>>(a, "scene_id")?,
+        arg::<Option<String>>(a, "character_id")?,
+    );
+    Ok(match (e, sc, c) {
+        (Some(e), Some(sc), None) => sfd_core::AssetOwner::scene(e, sc),
+        (Some(e), None, None) => sfd_core::AssetOwner::Episode(e),
+        (None, None, Some(c)) => sfd_core::AssetOwner::Character(c),
+        (None, None, None) => sfd_core::AssetOwner::Drama,
+        _ => {
+            return Err(OpError::Args(
+                "name the asset's owner with episode_id (and scene_id), or character_id, or nothing for the drama"
+                    .into(),
+            ));
+        }
+    })
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> R<Value> {
     serde_json::to_value(v).map_err(|e| OpError::Args(e.to_string()))
 }
@@ -192,6 +213,27 @@ async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Value> {
                 None,
             )
             .await?;
+            Value::Null
+        }
+        "create_asset" => to_json(
+            &st.create_asset(&d()?, &owner(a)?, entity::<sfd_core::Asset>(a, "asset")?, None)
+                .await?
+                .value,
+        )?,
+        "update_asset" => to_json(
+            &st.update_asset(
+                &d()?,
+                &owner(a)?,
+                &arg::<String>(a, "asset_id")?,
+                patch::<sfd_core::AssetPatch>(a)?,
+                None,
+            )
+            .await?
+            .value,
+        )?,
+        "delete_asset" => {
+            st.delete_asset(&d()?, &owner(a)?, &arg::<String>(a, "asset_id")?, None)
+                .await?;
             Value::Null
         }
         "start_generation" => to_json(
@@ -315,6 +357,27 @@ async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Value> {
                 None,
             )
             .await?;
+            Value::Null
+        }
+        "create_asset" => to_json(
+            &c.create_asset(&d()?, &owner(a)?, &entity::<sfd_core::Asset>(a, "asset")?, None)
+                .await?
+                .value,
+        )?,
+        "update_asset" => to_json(
+            &c.update_asset(
+                &d()?,
+                &owner(a)?,
+                &arg::<String>(a, "asset_id")?,
+                &patch::<sfd_core::AssetPatch>(a)?,
+                None,
+            )
+            .await?
+            .value,
+        )?,
+        "delete_asset" => {
+            c.delete_asset(&d()?, &owner(a)?, &arg::<String>(a, "asset_id")?, None)
+                .await?;
             Value::Null
         }
         "start_generation" => {

@@ -40,6 +40,19 @@ def test_edit_list_delete(api):
     assert scene["description"] == "Dawn on the roof."
     added = api.create_scene(drama["id"], ep["id"], {"description": "A new beat"})
     assert added["id"].startswith(ep["id"] + "-sc")
+    asset = api.create_asset(drama["id"], {"kind": "audio", "prompt": "rain"}, episode_id=ep["id"], scene_id=sc["id"])
+    assert asset["id"] == f"{sc['id']}-aud"
+    assert api.update_asset(drama["id"], asset["id"], {"url": "https://cdn/a.mp3"}, episode_id=ep["id"], scene_id=sc["id"])["url"]
+    api.delete_asset(drama["id"], asset["id"], episode_id=ep["id"], scene_id=sc["id"])
+    top = api.create_asset(drama["id"], {"kind": "image", "prompt": "poster"})
+    api.delete_asset(drama["id"], top["id"])
+    character = api.create_character(drama["id"], {"name": "Rex Bolt", "description": "a rival"})
+    assert api.update_character(drama["id"], character["id"], {"main": True})["main"] is True
+    api.delete_character(drama["id"], character["id"])
+    episode = api.create_episode(drama["id"], {"title": "Coda", "description": "after"})
+    assert api.update_episode(drama["id"], episode["id"], {"title": "Epilogue"})["title"] == "Epilogue"
+    api.delete_episode(drama["id"], episode["id"])
+    api.delete_scene(drama["id"], ep["id"], added["id"])
     ids = [d["id"] for d in api.list_dramas(limit=1000)["dramas"]]
     assert drama["id"] in ids
     api.delete_drama(drama["id"])

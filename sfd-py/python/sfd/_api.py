@@ -124,6 +124,90 @@ class _Api:
     async def delete_scene_async(self, drama_id: str, episode_id: str, scene_id: str) -> None:
         await self._acall("delete_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id)
 
+    def create_asset(
+        self,
+        drama_id: str,
+        asset: Document,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> Document:
+        """Adds an asset to a scene (episode_id and scene_id), an episode,
+        a character, or the drama itself (no owner)."""
+        return self._call(
+            "create_asset", drama_id=drama_id, asset=asset, episode_id=episode_id, scene_id=scene_id,
+            character_id=character_id,
+        )
+
+    async def create_asset_async(
+        self,
+        drama_id: str,
+        asset: Document,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> Document:
+        return await self._acall(
+            "create_asset", drama_id=drama_id, asset=asset, episode_id=episode_id, scene_id=scene_id,
+            character_id=character_id,
+        )
+
+    def update_asset(
+        self,
+        drama_id: str,
+        asset_id: str,
+        patch: Document,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> Document:
+        """Changes an asset (prompt, url, duration, depends_on, metadata)."""
+        return self._call(
+            "update_asset", drama_id=drama_id, asset_id=asset_id, patch=patch, episode_id=episode_id,
+            scene_id=scene_id, character_id=character_id,
+        )
+
+    async def update_asset_async(
+        self,
+        drama_id: str,
+        asset_id: str,
+        patch: Document,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> Document:
+        return await self._acall(
+            "update_asset", drama_id=drama_id, asset_id=asset_id, patch=patch, episode_id=episode_id,
+            scene_id=scene_id, character_id=character_id,
+        )
+
+    def delete_asset(
+        self,
+        drama_id: str,
+        asset_id: str,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> None:
+        """Removes an asset and every reference to it."""
+        self._call(
+            "delete_asset", drama_id=drama_id, asset_id=asset_id, episode_id=episode_id, scene_id=scene_id,
+            character_id=character_id,
+        )
+
+    async def delete_asset_async(
+        self,
+        drama_id: str,
+        asset_id: str,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> None:
+        await self._acall(
+            "delete_asset", drama_id=drama_id, asset_id=asset_id, episode_id=episode_id, scene_id=scene_id,
+            character_id=character_id,
+        )
+
     # Jobs ---------------------------------------------------------------------
     def start_generation(
         self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
