@@ -105,6 +105,8 @@ impl SimulatedLlm {
         }
         let ty = match schema.get("type") {
             Some(Value::String(t)) => t.as_str(),
+            // An optional number (such as a count the premise may not name) stays unset.
+            Some(Value::Array(ts)) if ts.iter().any(|t| t == "integer") && ts.iter().any(|t| t == "null") => "null",
             Some(Value::Array(ts)) => ts
                 .iter()
                 .filter_map(Value::as_str)

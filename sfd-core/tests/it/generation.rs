@@ -286,3 +286,21 @@ async fn critique_then_improve_for_n_rounds() {
         .unwrap();
     assert!(prompt(second_critique).contains("_improved_"));
 }
+
+#[tokio::test]
+async fn the_simulator_generates_from_premises_that_name_no_count() {
+    // Every call of one simulator draws new values: many premises in a row
+    // must all succeed, not just a lucky one.
+    let llm = sfd_core::SimulatedLlm::instant();
+    for i in 0..20 {
+        let g = generate_drama(
+            &llm,
+            &format!("a heist in a rainy city, take {i}"),
+            &GenerateOptions::default(),
+            &no_progress,
+        )
+        .await
+        .unwrap();
+        assert!(!g.drama.episodes.is_empty());
+    }
+}
