@@ -1,6 +1,7 @@
 //! Durable jobs: records in [`crate::Storage`], a durable queue, leases,
 //! recovery after crashes, cancellation and live events.
 
+mod claim;
 mod events;
 mod queue;
 mod runner;
