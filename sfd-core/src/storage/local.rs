@@ -118,14 +118,13 @@ impl FileLocks {
             let parent = dest
                 .parent()
                 .ok_or_else(|| std::io::Error::other("a key path has no folder"))?;
-            std::fs::create_dir_all(parent)?;
             let name = dest
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let staging = parent.join(format!("{name}#sfd-{}", uuid::Uuid::new_v4().simple()));
             let written = (|| -> std::io::Result<String> {
-                let mut f = OpenOptions::new().write(true).create_new(true).open(&staging)?;
+                let mut f = open_in_folder(&staging, OpenOptions::new().write(true).create_new(true))?;
                 f.write_all(&body)?;
                 if fsync {
                     f.sync_all()?;
@@ -207,12 +206,23 @@ impl FileLocks {
     }
 }
 
+/// Opens `path`, creating its folder only when it is missing (once per
+/// folder, not on every write).
+fn open_in_folder(path: &std::path::Path, opts: &OpenOptions) -> std::io::Result<File> {
+    match opts.open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            opts.open(path)
+        }
+        other => other,
+    }
+}
+
 /// Opens (creating it if needed) and exclusively locks a lock file.
 fn open_locked(path: &std::path::Path) -> std::io::Result<File> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+    let file = open_in_folder(path, OpenOptions::new().create(true).truncate(false).write(true))?;
     file.lock()?;
     Ok(file)
 }
