@@ -57,8 +57,8 @@ pub struct Config {
     /// Comma-separated origins allowed by CORS; `*` for any.
     #[arg(long, env = "CORS_ORIGINS", value_name = "ORIGINS", default_value = "*")]
     pub cors_origins: String,
-    /// Largest request body in bytes.
-    #[arg(long, env = "SFD_BODY_LIMIT", value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    /// Largest JSON request body in bytes (default 2 MiB).
+    #[arg(long, env = "SFD_BODY_LIMIT", value_name = "BYTES", default_value_t = crate::http::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
     /// Requests per second allowed to each client (API key, or address when auth is off); 0 is unlimited.
     #[arg(long, env = "SFD_RATE_LIMIT", value_name = "PER_SECOND", default_value_t = 0.0)]

@@ -137,15 +137,17 @@ pub async fn get(state: &AppState, headers: &HeaderMap, id: &str) -> Answer {
 /// `PATCH /dramas/{id}`
 pub async fn patch(state: &AppState, headers: &HeaderMap, id: &str, body: Option<Value>) -> Answer {
     let patch = DramaPatch::from_value(h::required(body)?).map_err(|p| HttpError::unprocessable(p.to_string()))?;
-    let expected = h::if_match(headers)?;
-    let v = sfd_core::EditExt::update_drama(&**state.studio().storage(), id, patch, expected.as_ref()).await?;
+    let storage = &**state.studio().storage();
+    let expected = h::expected(storage, headers, id).await?;
+    let v = sfd_core::EditExt::update_drama(storage, id, patch, expected.as_ref()).await?;
     Ok(h::with_etag(h::json(StatusCode::OK, &v.value), &v.version))
 }
 
 /// `DELETE /dramas/{id}`
 pub async fn delete(state: &AppState, headers: &HeaderMap, id: &str) -> Answer {
-    let expected = h::if_match(headers)?;
-    state.studio().storage().delete_drama(id, expected.as_ref()).await?;
+    let storage = &**state.studio().storage();
+    let expected = h::expected(storage, headers, id).await?;
+    storage.delete_drama(id, expected.as_ref()).await?;
     Ok(h::json(StatusCode::OK, &Success { success: true }))
 }
 

@@ -22,13 +22,13 @@ pub(crate) struct Inner {
 }
 
 impl AppState {
-    /// State over a studio; no API keys, a 10 MiB body limit, any CORS origin.
+    /// State over a studio; no API keys, a 2 MiB body limit, any CORS origin.
     pub fn new(studio: Studio) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 studio,
                 api_keys: Vec::new(),
-                body_limit: 10 * 1024 * 1024,
+                body_limit: crate::http::DEFAULT_BODY_LIMIT,
                 cors_origins: vec!["*".to_string()],
                 stopping: watch::channel(false).0,
                 rate_limit: None,

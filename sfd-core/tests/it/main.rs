@@ -8,4 +8,5 @@ mod generation;
 mod jobs;
 mod openai;
 mod processes;
+mod races;
 mod scripted;

@@ -29,7 +29,7 @@ impl Default for Options {
             storage: None,
             llm: Some(Arc::new(SimulatedLlm::instant())),
             keys: Vec::new(),
-            body_limit: 10 * 1024 * 1024,
+            body_limit: sfd_server::DEFAULT_BODY_LIMIT,
             rate_limit: 0.0,
         }
     }

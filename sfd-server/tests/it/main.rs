@@ -6,4 +6,5 @@ mod bad_input;
 mod binary;
 mod harness;
 mod jobs;
+mod preconditions;
 mod routes;
