@@ -10,7 +10,7 @@ use super::schemas::{self, EpisodeDraft, Outline, OutlineCharacter, SceneDraft};
 use super::{GenerateOptions, Generated, MAX_EPISODES, MAX_SCENES, ProgressFn, prompts};
 use crate::llm::{Llm, Usage};
 use crate::model::id::{new_drama_id, slugify, unique_id};
-use crate::model::{Asset, AssetKind, Character, Drama, Episode, Problems, Progress, Scene, validate};
+use crate::model::{Asset, AssetKind, Character, Drama, Episode, Progress, Scene, validate};
 use crate::{Error, Result};
 
 const NUMBER_WORDS: [&str; 20] = [
@@ -56,19 +56,7 @@ pub fn count_in_premise(text: &str, unit: &str) -> Option<u32> {
 }
 
 fn check_counts(opts: &GenerateOptions) -> Result<()> {
-    let mut p = Problems::default();
-    if opts.episodes.is_some_and(|n| n == 0 || n > MAX_EPISODES) {
-        p.0.push(crate::model::Problem {
-            path: "episodes".into(),
-            message: format!("must be between 1 and {MAX_EPISODES}"),
-        });
-    }
-    if opts.scenes_per_episode.is_some_and(|n| n == 0 || n > MAX_SCENES) {
-        p.0.push(crate::model::Problem {
-            path: "scenes_per_episode".into(),
-            message: format!("must be between 1 and {MAX_SCENES}"),
-        });
-    }
+    let mut p = crate::model::count_problems(opts.episodes, opts.scenes_per_episode);
     if opts.video_durations.is_empty() || opts.video_durations.contains(&0) {
         p.0.push(crate::model::Problem {
             path: "video_durations".into(),

@@ -3,6 +3,7 @@
 mod api;
 mod character;
 mod document;
+mod generation;
 pub mod id;
 mod job;
 mod limits;
@@ -16,6 +17,7 @@ pub use api::{
 };
 pub use character::Character;
 pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
+pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
 pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
 pub use limits::{
     MAX_ASSETS, MAX_CHARACTERS, MAX_DEPENDS_ON, MAX_DRAMA_EPISODES, MAX_EPISODE_SCENES, MAX_IDS, SizeLimits,

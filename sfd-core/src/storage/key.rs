@@ -11,6 +11,8 @@ pub(crate) const DRAMAS: &str = "dramas/";
 pub(crate) const JOBS: &str = "jobs/";
 /// The prefix of the durable work queue.
 pub(crate) const QUEUE: &str = "queue/";
+/// Where queue entries that cannot be used are moved.
+pub(crate) const DEAD_LETTER: &str = "dead-letter/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";
 
@@ -62,6 +64,17 @@ impl Key {
             kind: EntityKind::Job,
             id: name.to_string(),
             path: format!("{QUEUE}{name}{SUFFIX}"),
+        })
+    }
+
+    /// Where the queue entry `name` goes when it cannot be used:
+    /// `dead-letter/{name}.json`.
+    #[cfg(feature = "jobs")]
+    pub(crate) fn dead_letter(name: &str) -> Result<Key> {
+        let entry = Key::queue(name)?;
+        Ok(Key {
+            path: format!("{DEAD_LETTER}{name}{SUFFIX}"),
+            ..entry
         })
     }
 

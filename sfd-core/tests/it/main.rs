@@ -5,6 +5,7 @@ mod backends;
 mod conformance;
 mod fixtures;
 mod generation;
+mod job_faults;
 mod jobs;
 mod openai;
 mod processes;

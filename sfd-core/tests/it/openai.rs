@@ -98,6 +98,43 @@ async fn retries_429_honouring_retry_after_then_succeeds() {
     .await;
 }
 
+/// The backoff of this client waits up to an hour; the server's
+/// `Retry-After: 0` says to retry at once. Were the header ignored, the call
+/// would sit in its backoff and the guard would fire.
+#[tokio::test]
+async fn retry_after_overrides_a_long_backoff() {
+    let server = MockServer::start().await;
+    let body = json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}});
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(body),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion("{}")))
+        .mount(&server)
+        .await;
+    let hour = Duration::from_secs(3600);
+    let config = OpenAiConfig::new(KEY)
+        .with_api_base(format!("{}/v1", server.uri()))
+        .with_retry(RetryPolicy {
+            max_retries: 1,
+            base: hour,
+            max_delay: hour,
+        });
+    let llm = OpenAiLlm::new(config).unwrap();
+    tokio::time::timeout(Duration::from_secs(120), llm.chat(request()))
+        .await
+        .expect("Retry-After was ignored: the retry waited for the backoff")
+        .unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn retries_500_then_succeeds() {
     fails_once_then_succeeds(ResponseTemplate::new(500).set_body_string("upstream exploded")).await;

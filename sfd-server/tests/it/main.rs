@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod binary;
+mod events;
 mod harness;
 mod jobs;
 mod preconditions;
