@@ -5,6 +5,7 @@ mod ask;
 mod critique;
 mod hierarchical;
 mod improve;
+mod mend;
 mod one_shot;
 mod prompts;
 pub mod schemas;

@@ -5,6 +5,7 @@ mod backends;
 mod conformance;
 mod fixtures;
 mod generation;
+mod generation_counts;
 mod job_faults;
 mod jobs;
 mod openai;
