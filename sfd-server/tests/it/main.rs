@@ -4,8 +4,12 @@
 
 mod bad_input;
 mod binary;
+mod cas;
 mod events;
 mod harness;
 mod jobs;
+mod mock_llm;
 mod preconditions;
+mod replica;
+mod replicas;
 mod routes;
