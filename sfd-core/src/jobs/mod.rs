@@ -3,6 +3,8 @@
 
 mod claim;
 mod events;
+#[cfg(test)]
+mod lease_tests;
 mod queue;
 mod runner;
 mod subscribe;

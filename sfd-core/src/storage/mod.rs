@@ -15,7 +15,7 @@ mod key;
 mod local;
 mod object;
 #[cfg(test)]
-mod scripted_store;
+pub(crate) mod scripted_store;
 
 use std::fmt;
 

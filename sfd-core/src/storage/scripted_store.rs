@@ -1,6 +1,6 @@
 //! A test-only [`ObjectStore`] over `InMemory` that can play the races a
 //! real S3 server plays: answer an update with `409` (`AlreadyExists`), and
-//! let another writer in right after a tombstone is written.
+//! let another writer in right after a tombstone is written, and fail writes.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,8 @@ pub(crate) struct ScriptedStore {
     pub(crate) update_conflicts: AtomicU32,
     /// Runs once, right after the next tombstone is written.
     pub(crate) after_tombstone: Mutex<Option<Hook>>,
+    /// Writes under this prefix fail, as when the store cannot be reached.
+    pub(crate) failing_prefix: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for ScriptedStore {
@@ -50,6 +52,13 @@ impl ObjectStore for ScriptedStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
+        let failing = self.failing_prefix.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if failing.is_some_and(|prefix| location.as_ref().starts_with(&prefix)) {
+            return Err(object_store::Error::Generic {
+                store: "scripted",
+                source: "the store cannot be reached".into(),
+            });
+        }
         if matches!(opts.mode, PutMode::Update(_))
             && self
                 .update_conflicts

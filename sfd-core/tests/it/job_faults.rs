@@ -1,16 +1,16 @@
-//! Jobs when things go wrong: a panic, a lease that cannot be renewed, a
-//! restart, and a queue full of entries nobody can run.
+//! Jobs when things go wrong: a panic, a restart, and a queue full of
+//! entries nobody can run. (A lease that cannot be renewed is tested in
+//! `sfd-core`'s own `jobs::lease_tests`, on a store that can fail writes.)
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
 use sfd_core::{
-    ChatRequest, ChatResponse, Error, JobRunner, JobStatus, Key, KeyLocks, Listed, Llm, RunnerConfig, Storage,
-    StorageBuilder, StorageExt, Stored, Version, WriteMode,
+    ChatRequest, ChatResponse, Error, JobRunner, JobStatus, Key, Llm, RunnerConfig, Storage, StorageBuilder,
+    StorageExt, WriteMode,
 };
 
 use crate::jobs::{TestLlm, fast_config, generate_job};
@@ -47,68 +47,6 @@ async fn a_panic_inside_a_job_fails_it_with_a_message() {
         runner.wait(&next.drama_id, &next.job_id).await.unwrap().status,
         JobStatus::Failed
     );
-}
-
-/// Storage that refuses every write of a job record while `fail` is set.
-#[derive(Debug)]
-struct FailingJobWrites {
-    inner: Arc<dyn Storage>,
-    fail: AtomicBool,
-}
-
-#[async_trait]
-impl Storage for FailingJobWrites {
-    async fn get(&self, key: &Key) -> sfd_core::Result<Option<Stored>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> sfd_core::Result<Version> {
-        if self.fail.load(Ordering::SeqCst) && key.path().starts_with("jobs/") {
-            return Err(Error::Storage {
-                key: key.path().to_string(),
-                source: "the store is unreachable".into(),
-            });
-        }
-        self.inner.put(key, body, mode).await
-    }
-    async fn delete(&self, key: &Key, expected: Option<&Version>) -> sfd_core::Result<bool> {
-        self.inner.delete(key, expected).await
-    }
-    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> sfd_core::Result<Vec<Listed>> {
-        self.inner.list(prefix, after, limit).await
-    }
-    fn edit_locks(&self) -> Option<&KeyLocks> {
-        self.inner.edit_locks()
-    }
-    fn describe(&self) -> String {
-        "failing job writes".into()
-    }
-}
-
-#[tokio::test]
-async fn a_worker_that_cannot_renew_its_lease_stops_before_it_runs_out() {
-    let memory: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
-    let flaky = Arc::new(FailingJobWrites {
-        inner: Arc::clone(&memory),
-        fail: AtomicBool::new(false),
-    });
-    let hanging = TestLlm::hanging();
-    let first = JobRunner::start(flaky.clone(), Some(hanging.clone()), fast_config());
-    let job = first.submit(generate_job("drama_lease01", "p")).await.unwrap();
-    hanging.started.notified().await;
-    flaky.fail.store(true, Ordering::SeqCst);
-    // The worker gives up its LLM call on its own: the lease is not renewed.
-    while hanging.dropped.load(Ordering::SeqCst) == 0 {
-        tokio::task::yield_now().await;
-    }
-    let stored = memory.get_job(&job.drama_id, &job.job_id).await.unwrap().value;
-    assert_eq!(stored.status, JobStatus::Processing);
-    assert_eq!(stored.owner.as_deref(), Some(first.owner()));
-    drop(first);
-    // Another runner takes the job once the lease ran out; the first never calls again.
-    let second = JobRunner::start(Arc::clone(&memory), Some(Arc::new(TestLlm::default())), fast_config());
-    let done = second.wait(&job.drama_id, &job.job_id).await.unwrap();
-    assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
-    assert_eq!(hanging.calls.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

@@ -15,6 +15,17 @@ def _args(**kwargs: Any) -> str:
     return json.dumps({k: v for k, v in kwargs.items() if v is not None})
 
 
+def _generation(
+    premise: str,
+    id: Optional[str],
+    model: Optional[str],
+    episodes: Optional[int],
+    scenes_per_episode: Optional[int],
+) -> Dict[str, Any]:
+    """The arguments of a generation request, as every layer names them."""
+    return dict(premise=premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode)
+
+
 class _Api:
     _inner: Any
 
@@ -219,14 +230,7 @@ class _Api:
     ) -> Document:
         """Queues the generation of a drama; returns the job. Counts out of
         range (episodes 1-20, scenes per episode 1-12) raise at once."""
-        return self._call(
-            "start_generation",
-            premise=premise,
-            id=id,
-            model=model,
-            episodes=episodes,
-            scenes_per_episode=scenes_per_episode,
-        )
+        return self._call("start_generation", **_generation(premise, id, model, episodes, scenes_per_episode))
 
     async def start_generation_async(
         self,
@@ -236,14 +240,7 @@ class _Api:
         episodes: Optional[int] = None,
         scenes_per_episode: Optional[int] = None,
     ) -> Document:
-        return await self._acall(
-            "start_generation",
-            premise=premise,
-            id=id,
-            model=model,
-            episodes=episodes,
-            scenes_per_episode=scenes_per_episode,
-        )
+        return await self._acall("start_generation", **_generation(premise, id, model, episodes, scenes_per_episode))
 
     def start_improvement(
         self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None

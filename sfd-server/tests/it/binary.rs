@@ -32,6 +32,19 @@ fn bad_settings_fail_fast_naming_the_variable() {
     assert!(run_failing(&[("SFD_STORAGE", "gs://bucket")], &["--port", "0"]).contains("SFD_STORAGE"));
 }
 
+/// Reads a JSON log into `log` up to the "listening" line, and returns the address it names.
+fn read_address(stdout: &mut impl BufRead, log: &mut String) -> String {
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited: {log}");
+        log.push_str(&line);
+        if line.contains("listening") {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            return v["fields"]["addr"].as_str().unwrap().to_string();
+        }
+    }
+}
+
 /// Starts the binary with only `envs` (and PATH) set, reads its log up to
 /// the "listening" line, stops it, and returns the address and the log.
 fn listening(envs: &[(&str, &str)], args: &[&str]) -> (String, String) {
@@ -49,18 +62,7 @@ fn listening(envs: &[(&str, &str)], args: &[&str]) -> (String, String) {
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut log = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
-            let _ = child.wait();
-            panic!("the server exited: {log}");
-        }
-        log.push_str(&line);
-        if line.contains("listening") {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            break v["fields"]["addr"].as_str().unwrap().to_string();
-        }
-    };
+    let addr = read_address(&mut stdout, &mut log);
     child.kill().unwrap();
     child.wait().unwrap();
     (addr, log.replace(dir.path().to_str().unwrap(), "$DATA_DIR"))
@@ -132,18 +134,9 @@ async fn keys_never_reach_the_logs_and_sigterm_stops_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The address is in the "listening" log line.
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut log = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited: {log}");
-        log.push_str(&line);
-        if line.contains("listening") {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            break v["fields"]["addr"].as_str().unwrap().to_string();
-        }
-    };
+    let addr = read_address(&mut stdout, &mut log);
     // Keep draining the log so the server never blocks on a full pipe.
     let rest = std::thread::spawn(move || {
         let mut tail = String::new();

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use sfd_client::ScenePatch;
 use sfd_core::{Error, Key, KeyLocks, Listed, ObjectStorage, Storage, StorageBuilder, Stored, Version, WriteMode};
 use tokio::sync::Notify;
 
 use crate::harness::{Options, TestServer};
+use crate::storm;
 
 /// A storage instance that counts its lost compare-and-swaps, and plays the
 /// first drama update of each side so that one of them must conflict: side
@@ -84,39 +84,11 @@ async fn two_app_states_on_one_store_retry_conflicts_and_lose_nothing() {
         })
     };
     let (a, b) = (start(side(true)).await, start(side(false)).await);
-    let mut d = sfd_client::Drama::new("storm", "t", "x", "p");
-    for e in 1..=4 {
-        let mut ep = sfd_client::Episode::new(format!("ep{e}"), "t", "x");
-        ep.scenes = (1..=50)
-            .map(|n| sfd_client::Scene::new(format!("ep{e}-sc{n}"), "x"))
-            .collect();
-        d.episodes.push(ep);
-    }
+    let d = storm::drama("storm", 4, 50);
     a.client.import_drama(&d).await.unwrap();
-    let scenes: Vec<(String, String)> = d
-        .episodes
-        .iter()
-        .flat_map(|e| e.scenes.iter().map(move |s| (e.id.clone(), s.id.clone())))
-        .collect();
-    let patches = scenes.iter().enumerate().map(|(i, (ep, sc))| {
-        let server = if i % 2 == 0 { &a } else { &b };
-        let patch = ScenePatch {
-            description: Some(format!("edited {sc}")),
-            ..Default::default()
-        };
-        async move { server.client.update_scene("storm", ep, sc, &patch, None).await }
-    });
-    let answers = futures::future::join_all(patches).await;
-    let failed: Vec<_> = answers.iter().filter_map(|r| r.as_ref().err()).collect();
+    let failed = storm::edit_every_scene(&[&a.client, &b.client], &d).await;
     assert!(failed.is_empty(), "{} PATCHes failed: {failed:?}", failed.len());
-    let after = a.client.get_drama("storm").await.unwrap().value;
-    let lost: Vec<_> = after
-        .episodes
-        .iter()
-        .flat_map(|e| &e.scenes)
-        .filter(|s| s.description != format!("edited {}", s.id))
-        .map(|s| s.id.clone())
-        .collect();
+    let lost = storm::unedited(&a.client.get_drama("storm").await.unwrap().value);
     assert!(lost.is_empty(), "lost updates: {lost:?}");
     assert!(
         conflicts.load(Ordering::SeqCst) >= 1,

@@ -13,3 +13,4 @@ mod preconditions;
 mod replica;
 mod replicas;
 mod routes;
+mod storm;

@@ -5,61 +5,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sfd_client::{Drama, Episode, GenerationRequest, JobStatus, Scene, ScenePatch};
+use sfd_client::{Drama, GenerationRequest, JobStatus};
 use tokio::sync::Notify;
 
 use crate::mock_llm::{self, StageCalls};
 use crate::replica::{Replica, shared_bucket};
-
-/// A drama with 8 episodes of 50 scenes: 400 scenes to edit.
-fn four_hundred_scenes(id: &str) -> Drama {
-    let mut d = Drama::new(id, "t", "x", "p");
-    for e in 1..=8 {
-        let mut ep = Episode::new(format!("ep{e}"), "t", "x");
-        ep.scenes = (1..=50).map(|n| Scene::new(format!("ep{e}-sc{n}"), "x")).collect();
-        d.episodes.push(ep);
-    }
-    d
-}
+use crate::storm;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_hundred_patches_alternating_between_two_processes_lose_nothing() {
     let Some(bucket) = shared_bucket() else { return };
     let (a, b) = (Replica::start(&bucket, &[]), Replica::start(&bucket, &[]));
-    let d = four_hundred_scenes("storm");
+    let d = storm::drama("storm", 8, 50);
     a.client.import_drama(&d).await.unwrap();
-    let scenes: Vec<(String, String)> = d
-        .episodes
-        .iter()
-        .flat_map(|e| e.scenes.iter().map(move |s| (e.id.clone(), s.id.clone())))
-        .collect();
-    let patches = scenes.iter().enumerate().map(|(i, (ep, sc))| {
-        let replica = if i % 2 == 0 { &a } else { &b };
-        let patch = ScenePatch {
-            description: Some(format!("edited {sc}")),
-            ..Default::default()
-        };
-        async move { replica.client.update_scene("storm", ep, sc, &patch, None).await }
-    });
-    let answers = futures::future::join_all(patches).await;
-    let failed: Vec<String> = answers
-        .iter()
-        .filter_map(|r| r.as_ref().err().map(ToString::to_string))
-        .collect();
+    let failed = storm::edit_every_scene(&[&a.client, &b.client], &d).await;
     assert!(
         failed.is_empty(),
         "{} of 400 PATCHes were not 200: {failed:?}",
         failed.len()
     );
     for replica in [&a, &b] {
-        let after = replica.client.get_drama("storm").await.unwrap().value;
-        let lost = after
-            .episodes
-            .iter()
-            .flat_map(|e| &e.scenes)
-            .filter(|s| s.description != format!("edited {}", s.id))
-            .count();
-        assert_eq!(lost, 0, "lost updates");
+        let lost = storm::unedited(&replica.client.get_drama("storm").await.unwrap().value);
+        assert!(lost.is_empty(), "lost updates: {lost:?}");
     }
 }
 
