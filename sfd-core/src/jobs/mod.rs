@@ -4,7 +4,7 @@
 mod claim;
 mod events;
 #[cfg(test)]
-mod lease_tests;
+mod fault_tests;
 mod queue;
 mod runner;
 mod subscribe;

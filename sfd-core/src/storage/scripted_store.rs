@@ -1,6 +1,7 @@
 //! A test-only [`ObjectStore`] over `InMemory` that can play the races a
 //! real S3 server plays: answer an update with `409` (`AlreadyExists`), and
-//! let another writer in right after a tombstone is written, and fail writes.
+//! let another writer in right before a write or right after a tombstone,
+//! and fail writes.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,8 @@ pub(crate) struct ScriptedStore {
     pub(crate) after_tombstone: Mutex<Option<Hook>>,
     /// Writes under this prefix fail, as when the store cannot be reached.
     pub(crate) failing_prefix: Mutex<Option<String>>,
+    /// Runs once, right before the next write under this prefix.
+    pub(crate) before_write: Mutex<Option<(String, Hook)>>,
 }
 
 impl std::fmt::Debug for ScriptedStore {
@@ -69,6 +72,19 @@ impl ObjectStore for ScriptedStore {
                 path: location.to_string(),
                 source: "409 ConditionalRequestConflict".into(),
             });
+        }
+        let hook = {
+            let mut before = self.before_write.lock().unwrap_or_else(|e| e.into_inner());
+            match before.take() {
+                Some((prefix, hook)) if location.as_ref().starts_with(&prefix) => Some(hook),
+                other => {
+                    *before = other;
+                    None
+                }
+            }
+        };
+        if let Some(hook) = hook {
+            hook().await;
         }
         let tombstone = payload.iter().flatten().copied().eq(TOMBSTONE.iter().copied());
         let res = self.inner.put_opts(location, payload, opts).await?;
