@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use sfd_client::Client;
+use sfd_client::{Client, GenerationRequest};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,11 +20,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client = client.with_api_key(key);
     }
     let started = client
-        .generate_drama(
+        .generate_drama(&GenerationRequest::new(
             "A corgi inventor becomes the richest dog in the world, 3 episodes",
-            None,
-            None,
-        )
+        ))
         .await?;
     println!("queued job {} for drama {}", started.job_id, started.drama_id);
     let job = client

@@ -1,13 +1,122 @@
 """Schemathesis hooks for sfd's fuzz run.
 
-HTTP forbids control bytes (NUL, ESC, ...) in header field values (RFC 9110,
-section 5.5). A request carrying them is not HTTP, and hyper refuses it at the
-protocol level, before any route runs, with a bare 400. Such headers are
-dropped before sending, so every case that reaches sfd is a real HTTP request;
-all bodies, paths and queries are still sent exactly as generated.
+Real data to reach. Before fuzzing, a drama with known ids at every level
+(characters, episodes, scenes, assets at each owner) and a finished job are
+stored on the server named by SFD_FUZZ_BASE. Every path parameter gets that
+data's id as its only valid value, so every operation gets well-formed cases
+that reach its logic instead of 404s; bodies, queries and headers are still
+fuzzed, and the coverage phase still sends ids outside the data. The drama is
+put back as it was before every case, so one case's DELETE does not turn the
+rest into 404s. At the end the number of cases that got a 2xx is reported,
+per operation, and written to SFD_FUZZ_REPORT as JSON.
+
+Headers. HTTP forbids control bytes (NUL, ESC, ...) in header field values
+(RFC 9110, section 5.5). A request carrying them is not HTTP, and hyper
+refuses it at the protocol level, before any route runs, with a bare 400.
+Such headers are dropped before sending, so every case that reaches sfd is a
+real HTTP request; all bodies, paths and queries are still sent exactly as
+generated.
 """
 
+import atexit
+import collections
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
 import schemathesis
+
+BASE = os.environ.get("SFD_FUZZ_BASE", "http://127.0.0.1:8000")
+REPORT = os.environ.get("SFD_FUZZ_REPORT")
+DRAMA = "seed_drama"
+
+
+def _asset(aid, depends_on=()):
+    return {"id": aid, "kind": "image", "prompt": "a keyframe", "depends_on": list(depends_on)}
+
+
+SEED = {
+    "id": DRAMA,
+    "title": "Seed",
+    "description": "the drama every fuzzed case can reach",
+    "premise": "a corgi tycoon",
+    "characters": [
+        {"id": "char-hero", "name": "Hero", "description": "brave", "assets": [_asset("char-hero-img")]}
+    ],
+    "assets": [_asset("seed-img", ["char-hero"])],
+    "episodes": [
+        {
+            "id": "ep1",
+            "title": "One",
+            "description": "the first",
+            "assets": [_asset("ep1-img")],
+            "scenes": [{"id": "ep1-sc1", "description": "a scene", "assets": [_asset("ep1-sc1-img", ["char-hero"])]}],
+        }
+    ],
+}
+
+
+def _request(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE + path, data=data, method=method, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def _reset_seed():
+    _request("DELETE", f"/dramas/{DRAMA}")
+    status, _ = _request("POST", "/dramas", {"drama": SEED})
+    if status != 201:
+        raise RuntimeError(f"could not store the seed drama: {status}")
+
+
+def _seed_job():
+    _reset_seed()
+    status, job = _request("POST", f"/dramas/{DRAMA}/critic", {})
+    if status != 202:
+        raise RuntimeError(f"could not start the seed job: {status}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        _, record = _request("GET", f"/dramas/{DRAMA}/jobs/{job['jobId']}")
+        if record and record["status"] in ("completed", "failed", "cancelled"):
+            return job["jobId"]
+        time.sleep(0.1)
+    raise RuntimeError("the seed job did not finish")
+
+
+JOB = _seed_job()
+
+
+def _examples(path):
+    """The id of the seeded data each path parameter of `path` names."""
+    aid = "seed-img"
+    if "/characters/" in path:
+        aid = "char-hero-img"
+    if "/episodes/" in path:
+        aid = "ep1-sc1-img" if "/scenes/" in path else "ep1-img"
+    return {"id": DRAMA, "cid": "char-hero", "eid": "ep1", "sid": "ep1-sc1", "aid": aid, "jobId": JOB}
+
+
+DOCUMENTED = set()
+
+
+@schemathesis.hook
+def before_load_schema(ctx, raw_schema):
+    for path, item in raw_schema.get("paths", {}).items():
+        values = _examples(path)
+        for method, operation in item.items():
+            DOCUMENTED.add(f"{method.upper()} {path}")
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if param.get("in") == "path" and param.get("name") in values:
+                    value = values[param["name"]]
+                    param["schema"] = {"type": "string", "enum": [value]}
+                    param["example"] = value
 
 
 def _is_http_field_value(value: object) -> bool:
@@ -21,3 +130,36 @@ def before_call(ctx, case, kwargs):
     if case.headers:
         for name in [k for k, v in case.headers.items() if not _is_http_field_value(v)]:
             del case.headers[name]
+    _reset_seed()
+
+
+CASES = collections.Counter()
+SUCCESSES = collections.Counter()
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    # Only the documented operations; probes with other methods (405) are not counted.
+    label = f"{case.method.upper()} {case.path}"
+    if label in DOCUMENTED:
+        CASES[label] += 1
+        if 200 <= response.status_code < 300:
+            SUCCESSES[label] += 1
+
+
+@atexit.register
+def _report():
+    if not CASES:
+        return
+    tested = sorted(op for op in DOCUMENTED if CASES[op])
+    never = [op for op in tested if SUCCESSES[op] == 0]
+    total, ok = sum(CASES.values()), sum(SUCCESSES.values())
+    print(f"\nsfd fuzz: {ok} of {total} cases got a 2xx, over {len(tested)} operations", file=sys.stderr)
+    for op in tested:
+        print(f"  {SUCCESSES[op]:4d} / {CASES[op]:4d}  {op}", file=sys.stderr)
+    if never:
+        print(f"operations that never got a 2xx: {never}", file=sys.stderr)
+    if REPORT:
+        with open(REPORT, "w") as f:
+            operations = {op: [SUCCESSES[op], CASES[op]] for op in tested}
+            json.dump({"cases": total, "success": ok, "operations": operations, "never": never}, f)

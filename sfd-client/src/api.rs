@@ -5,8 +5,8 @@ use futures::stream::BoxStream;
 use reqwest::Method;
 use serde_json::json;
 use sfd_core::{
-    AssetOwner, Drama, DramaPage, DramaPatch, DramaSummary, Health, ImproveDramaResponse, Job, JobList, JobResponse,
-    Success,
+    AssetOwner, Drama, DramaPage, DramaPatch, DramaSummary, GenerationRequest, Health, ImproveDramaResponse, Job,
+    JobList, JobResponse, Success,
 };
 
 use crate::Result;
@@ -110,16 +110,20 @@ impl Client {
         .boxed()
     }
 
-    /// Starts generating a drama from a premise (`POST /dramas`, 202); wait with [`Client::wait_for_job`].
+    /// Starts generating a drama (`POST /dramas`, 202): the premise, and
+    /// optionally the id, model, episodes and scenes per episode. Counts out
+    /// of range answer 422 here, not a failed job later. Wait with
+    /// [`Client::wait_for_job`].
     ///
     /// ```no_run
     /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
-    /// let job = client.generate_drama("a corgi becomes a tycoon, 3 episodes", None, None).await?;
+    /// use sfd_client::GenerationRequest;
+    /// let req = GenerationRequest::new("a corgi becomes a tycoon").with_episodes(3).with_scenes_per_episode(4);
+    /// let job = client.generate_drama(&req).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn generate_drama(&self, premise: &str, id: Option<&str>, model: Option<&str>) -> Result<JobResponse> {
-        let body = json!({"premise": premise, "id": id, "model": model});
-        Ok(self.call(Method::POST, "/dramas", Some(&body), None).await?.value)
+    pub async fn generate_drama(&self, req: &GenerationRequest) -> Result<JobResponse> {
+        Ok(self.call(Method::POST, "/dramas", Some(req), None).await?.value)
     }
 
     /// Stores a whole drama (`POST /dramas` with `{drama}`, 201); a taken id is a conflict.

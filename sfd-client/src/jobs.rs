@@ -68,7 +68,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
-    /// let started = client.generate_drama("a heist in 3 episodes", None, None).await?;
+    /// let started = client.generate_drama(&sfd_client::GenerationRequest::new("a heist in 3 episodes")).await?;
     /// let job = client.wait_for_job(&started.drama_id, &started.job_id, std::time::Duration::from_secs(600)).await?;
     /// println!("{:?}: {:?}", job.status, job.error);
     /// # Ok(()) }

@@ -6,11 +6,11 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use sfd_client::{Client, ScenePatch};
+//! use sfd_client::{Client, GenerationRequest, ScenePatch};
 //!
 //! # async fn run() -> sfd_client::Result<()> {
 //! let client = Client::new("http://127.0.0.1:8000").with_api_key("my-key");
-//! let started = client.generate_drama("A corgi becomes a tycoon, 3 episodes", None, None).await?;
+//! let started = client.generate_drama(&GenerationRequest::new("A corgi becomes a tycoon").with_episodes(3)).await?;
 //! let job = client.wait_for_job(&started.drama_id, &started.job_id, Duration::from_secs(600)).await?;
 //! println!("job ended: {:?}", job.status);
 //! let drama = client.get_drama(&started.drama_id).await?;
@@ -32,6 +32,6 @@ pub use client::{Client, Versioned};
 pub use error::{Error, Result};
 pub use sfd_core::{
     Asset, AssetKind, AssetOwner, AssetPatch, Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage,
-    DramaPatch, DramaSummary, Episode, EpisodePatch, ErrorBody, Health, ImproveDramaResponse, Job, JobResponse,
-    JobStatus, JobType, Progress, Scene, ScenePatch,
+    DramaPatch, DramaSummary, Episode, EpisodePatch, ErrorBody, GenerationRequest, Health, ImproveDramaResponse, Job,
+    JobResponse, JobStatus, JobType, Progress, Scene, ScenePatch,
 };

@@ -13,17 +13,21 @@ pub struct SseEvent {
 }
 
 /// Parses a byte stream into events.
+///
+/// Bytes are kept until a whole event (ending in a blank line) has arrived,
+/// and only then decoded, so a character split across two chunks is never
+/// mangled. `\r\n` line ends count as `\n`.
 pub fn events<S, E>(bytes: S) -> impl Stream<Item = Result<SseEvent, E>>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
 {
     futures::stream::unfold(
-        (bytes, String::new(), false),
+        (bytes, Vec::<u8>::new(), false),
         |(mut bytes, mut buf, mut done)| async move {
             loop {
-                if let Some(end) = buf.find("\n\n") {
-                    let block: String = buf.drain(..end + 2).collect();
-                    if let Some(ev) = parse_block(&block) {
+                if let Some(end) = block_end(&buf) {
+                    let block: Vec<u8> = buf.drain(..end).collect();
+                    if let Some(ev) = parse_block(&String::from_utf8_lossy(&block)) {
                         return Some((Ok(ev), (bytes, buf, done)));
                     }
                     continue;
@@ -32,14 +36,14 @@ where
                     return None;
                 }
                 match bytes.next().await {
-                    Some(Ok(chunk)) => buf.push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n")),
+                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
                     Some(Err(e)) => {
                         done = true;
                         return Some((Err(e), (bytes, buf, done)));
                     }
                     None => {
                         done = true;
-                        buf.push_str("\n\n");
+                        buf.extend_from_slice(b"\n\n");
                     }
                 }
             }
@@ -47,10 +51,29 @@ where
     )
 }
 
+/// Where the first event in `buf` ends (after its blank line), if it is whole.
+fn block_end(buf: &[u8]) -> Option<usize> {
+    let mut newlines = 0;
+    for (i, b) in buf.iter().enumerate() {
+        match b {
+            b'\n' => {
+                newlines += 1;
+                if newlines == 2 {
+                    return Some(i + 1);
+                }
+            }
+            b'\r' => {}
+            _ => newlines = 0,
+        }
+    }
+    None
+}
+
 fn parse_block(block: &str) -> Option<SseEvent> {
     let mut event = String::from("message");
     let mut data: Vec<&str> = Vec::new();
     for line in block.lines() {
+        let line = line.trim_end_matches('\r');
         if let Some(v) = line.strip_prefix("event:") {
             event = v.trim().to_string();
         } else if let Some(v) = line.strip_prefix("data:") {
@@ -83,5 +106,24 @@ mod tests {
             })
         );
         assert_eq!(got[1].as_ref().map(|e| e.event.as_str()), Ok("end"));
+    }
+
+    #[tokio::test]
+    async fn characters_split_across_chunks_survive() {
+        let text = "event: status\r\ndata: {\"title\":\"Café 🐕 ドラマ\"}\r\n\r\n";
+        // Every possible split point, including inside each multi-byte character.
+        for cut in 1..text.len() {
+            let (a, b) = text.as_bytes().split_at(cut);
+            let chunks: Vec<Result<Bytes, ()>> = vec![Ok(Bytes::copy_from_slice(a)), Ok(Bytes::copy_from_slice(b))];
+            let got: Vec<_> = events(futures::stream::iter(chunks)).collect().await;
+            assert_eq!(
+                got,
+                [Ok(SseEvent {
+                    event: "status".into(),
+                    data: "{\"title\":\"Café 🐕 ドラマ\"}".into()
+                })],
+                "cut at {cut}"
+            );
+        }
     }
 }

@@ -58,7 +58,10 @@ async fn a_post_is_never_retried() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server).generate_drama("p", None, None).await.unwrap_err();
+    let err = client(&server)
+        .generate_drama(&sfd_client::GenerationRequest::new("p"))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(503));
 }
 

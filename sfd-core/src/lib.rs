@@ -73,4 +73,4 @@ pub use storage::{
     Versioned, WriteMode,
 };
 #[cfg(feature = "jobs")]
-pub use studio::{GenerationRequest, Studio};
+pub use studio::Studio;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::jobs::{JobRunner, RunnerConfig};
 use crate::llm::Llm;
 use crate::model::id::{id_problem, new_drama_id};
-use crate::model::{Job, JobInput, JobType, now_ms};
+use crate::model::{GenerationRequest, Job, JobInput, JobType, now_ms};
 use crate::storage::{Key, Storage, StorageExt};
 use crate::{Error, Result};
 
@@ -15,21 +15,6 @@ use crate::{Error, Result};
 pub struct Studio {
     storage: Arc<dyn Storage>,
     runner: JobRunner,
-}
-
-/// What a generation request asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GenerationRequest {
-    /// The premise.
-    pub premise: String,
-    /// The drama id; `drama_…` when absent.
-    pub id: Option<String>,
-    /// A model other than the configured one.
-    pub model: Option<String>,
-    /// Episodes; read from the premise when absent.
-    pub episodes: Option<u32>,
-    /// Scenes per episode; read from the premise when absent.
-    pub scenes_per_episode: Option<u32>,
 }
 
 impl Studio {
@@ -64,19 +49,14 @@ impl Studio {
 
     /// Queues the generation of a new drama; the job is listed under its drama id.
     /// [`Error::AlreadyExists`] if the id is taken, [`Error::LlmNotConfigured`] without an LLM.
+    /// A request out of range (episodes, scenes per episode, id, an empty
+    /// premise) is [`Error::Invalid`] here, before any job starts.
     pub async fn start_generation(&self, req: GenerationRequest) -> Result<Job> {
-        if req.premise.trim().is_empty() {
-            return Err(Error::invalid("premise", "the premise must not be empty"));
+        let problems = req.problems();
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
         }
-        let id = match req.id {
-            Some(id) => {
-                if let Some(msg) = id_problem(&id) {
-                    return Err(Error::invalid("id", msg));
-                }
-                id
-            }
-            None => new_drama_id(),
-        };
+        let id = req.id.unwrap_or_else(new_drama_id);
         self.require_llm()?;
         self.ensure_free(&id).await?;
         let mut job = Job::new("", JobType::GenerateDrama, id, now_ms());

@@ -80,6 +80,17 @@ fn arg<T: DeserializeOwned>(a: &Value, key: &str) -> R<T> {
         .map_err(|e| OpError::Args(format!("argument '{key}': {e}")))
 }
 
+/// The generation request in the arguments: premise, id, model, episodes, scenes_per_episode.
+fn generation_request(a: &Value) -> R<GenerationRequest> {
+    Ok(GenerationRequest {
+        premise: arg(a, "premise")?,
+        id: arg(a, "id")?,
+        model: arg(a, "model")?,
+        episodes: arg(a, "episodes")?,
+        scenes_per_episode: arg(a, "scenes_per_episode")?,
+    })
+}
+
 fn patch<P: Patch>(a: &Value) -> R<P> {
     P::from_value(a.get("patch").cloned().unwrap_or(Value::Null))
         .map_err(|p| OpError::Core(sfd_core::Error::Invalid(p)))
@@ -236,16 +247,7 @@ async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Value> {
                 .await?;
             Value::Null
         }
-        "start_generation" => to_json(
-            &s.start_generation(GenerationRequest {
-                premise: arg(a, "premise")?,
-                id: arg(a, "id")?,
-                model: arg(a, "model")?,
-                episodes: arg(a, "episodes")?,
-                scenes_per_episode: None,
-            })
-            .await?,
-        )?,
+        "start_generation" => to_json(&s.start_generation(generation_request(a)?).await?)?,
         "start_improvement" => to_json(
             &s.start_improvement(
                 &arg::<String>(a, "id")?,
@@ -381,13 +383,7 @@ async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Value> {
             Value::Null
         }
         "start_generation" => {
-            let r = c
-                .generate_drama(
-                    &arg::<String>(a, "premise")?,
-                    arg::<Option<String>>(a, "id")?.as_deref(),
-                    arg::<Option<String>>(a, "model")?.as_deref(),
-                )
-                .await?;
+            let r = c.generate_drama(&generation_request(a)?).await?;
             to_json(&c.get_job(&r.drama_id, &r.job_id).await?)?
         }
         "start_improvement" => {

@@ -1,7 +1,13 @@
 //! One shared tokio runtime per process (made again after a fork), and the
 //! bridges from Python calls to it.
 
+use std::future::{Future, Ready};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+
+use futures::future::Either;
+use pyo3_async_runtimes::{TaskLocals, generic};
+use tokio::task::JoinHandle;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -32,10 +38,62 @@ pub(crate) fn get() -> PyResult<&'static Runtime> {
     Ok(rt)
 }
 
-/// Makes the awaitables run on the same runtime.
+/// Starts this process's runtime.
 pub(crate) fn init() -> PyResult<()> {
-    let _ = pyo3_async_runtimes::tokio::init_with_runtime(get()?);
-    Ok(())
+    get().map(|_| ())
+}
+
+/// The runtime the awaitables run on: always this process's own.
+///
+/// `pyo3_async_runtimes::tokio` keeps the first runtime it is given for the
+/// life of the process, so in a forked child (gunicorn, celery prefork) its
+/// tasks would go to the parent's runtime, whose threads do not exist there,
+/// and every `_async` call would hang. This runtime asks [`get`] each time.
+struct ForkSafe;
+
+tokio::task_local! {
+    static TASK_LOCALS: std::cell::OnceCell<TaskLocals>;
+}
+
+impl generic::Runtime for ForkSafe {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = Either<JoinHandle<()>, Ready<Result<(), tokio::task::JoinError>>>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        // `call_async` made sure the runtime exists, so this never fails.
+        match get() {
+            Ok(rt) => Either::Left(rt.spawn(fut)),
+            Err(_) => Either::Right(std::future::ready(Ok(()))),
+        }
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        match get() {
+            Ok(rt) => Either::Left(rt.spawn_blocking(f)),
+            Err(_) => Either::Right(std::future::ready(Ok(()))),
+        }
+    }
+}
+
+impl generic::ContextExt for ForkSafe {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS.try_with(|c| c.get().cloned()).unwrap_or_default()
+    }
 }
 
 /// Runs an operation to the end with the GIL released.
@@ -48,7 +106,8 @@ pub(crate) fn call(py: Python<'_>, target: Arc<Target>, op: &str, args: &str) ->
 
 /// Starts an operation and returns an awaitable for its result.
 pub(crate) fn call_async(py: Python<'_>, target: Arc<Target>, op: String, args: String) -> PyResult<Bound<'_, PyAny>> {
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    get()?;
+    generic::future_into_py::<ForkSafe, _, _>(py, async move {
         ops::dispatch(&target, &op, &args)
             .await
             .map_err(ops::OpError::into_py_err)

@@ -98,3 +98,17 @@ def test_studio_without_llm_names_the_setting():
     s = sfd.Studio(storage="memory://", llm="none")
     with pytest.raises(sfd.LlmError, match="OPENAI_API_KEY"):
         s.start_generation("p")
+
+
+def test_counts_are_sent_and_checked_at_the_door(api):
+    drama = api.generate("a premise that names no count", id=unique("counts"), episodes=2, scenes_per_episode=3)
+    assert [len(e["scenes"]) for e in drama["episodes"]] == [3, 3]
+
+    async def main():
+        return await api.generate_async("no count either", episodes=1, scenes_per_episode=2)
+
+    one = asyncio.run(main())
+    assert [len(e["scenes"]) for e in one["episodes"]] == [2]
+    for bad in ({"episodes": 0}, {"episodes": 21}, {"scenes_per_episode": 13}):
+        with pytest.raises(sfd.ValidationError):
+            api.start_generation("p", **bad)

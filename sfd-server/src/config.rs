@@ -27,9 +27,11 @@ pub enum LogFormat {
     about = "The sfd HTTP/OpenAPI server for AI short-form dramas"
 )]
 pub struct Config {
-    /// Address to listen on.
-    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
-    pub host: String,
+    /// Address to listen on. Default: 127.0.0.1, or 0.0.0.0 when the
+    /// platform sets PORT or ENVIRONMENT=production, so a container is
+    /// reachable from outside.
+    #[arg(long, env = "HOST", value_name = "ADDR")]
+    pub host: Option<String>,
     /// Port to listen on.
     #[arg(long, env = "PORT", value_name = "PORT", default_value_t = 8000)]
     pub port: u16,
@@ -57,8 +59,8 @@ pub struct Config {
     /// Comma-separated origins allowed by CORS; `*` for any.
     #[arg(long, env = "CORS_ORIGINS", value_name = "ORIGINS", default_value = "*")]
     pub cors_origins: String,
-    /// Largest request body in bytes.
-    #[arg(long, env = "SFD_BODY_LIMIT", value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    /// Largest JSON request body in bytes (default 2 MiB).
+    #[arg(long, env = "SFD_BODY_LIMIT", value_name = "BYTES", default_value_t = crate::http::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
     /// Requests per second allowed to each client (API key, or address when auth is off); 0 is unlimited.
     #[arg(long, env = "SFD_RATE_LIMIT", value_name = "PER_SECOND", default_value_t = 0.0)]
@@ -66,6 +68,15 @@ pub struct Config {
     /// Jobs run at once by this process.
     #[arg(long, env = "SFD_JOB_CONCURRENCY", value_name = "N", default_value_t = 16)]
     pub job_concurrency: usize,
+    /// How long a job's claim holds without renewal (e.g. 30s); another
+    /// process takes over a job whose runner died after this long.
+    #[arg(long, env = "SFD_JOB_LEASE", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub job_lease: std::time::Duration,
+    /// A stable name for this process's job runner, unique among live
+    /// processes; after a crash and restart, the jobs it left running resume
+    /// at once. Default: HOSTNAME:PORT (none when the port is 0).
+    #[arg(long, env = "SFD_RUNNER_ID", value_name = "NAME")]
+    pub runner_id: Option<String>,
     /// Log format.
     #[arg(long, env = "SFD_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -97,14 +108,51 @@ impl std::fmt::Debug for Config {
             .field("api_keys", &format!("{} configured", self.keys().len()))
             .field("environment", &self.environment)
             .field("gpt_model", &self.gpt_model)
+            .field("job_lease", &self.job_lease)
+            .field("runner_id", &self.runner_id)
             .finish_non_exhaustive()
     }
+}
+
+/// The address to listen on when `HOST` is not set: every interface when
+/// the platform chose the port (`PORT` in the environment) or in production,
+/// the loopback otherwise.
+fn default_host(port_from_environment: bool, environment: &str) -> &'static str {
+    if port_from_environment || environment.trim().eq_ignore_ascii_case("production") {
+        "0.0.0.0"
+    } else {
+        "127.0.0.1"
+    }
+}
+
+/// An environment variable, unless it is unset or blank (an old `.env`
+/// may hold `R2_ACCESS_KEY_ID=` lines).
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl Config {
     /// The address to bind.
     pub fn addr(&self) -> String {
-        format!("{}:{}", self.host, self.port)
+        let host = match self.host.as_deref().map(str::trim) {
+            Some(h) if !h.is_empty() => h,
+            _ => default_host(env_var("PORT").is_some(), &self.environment),
+        };
+        format!("{host}:{}", self.port)
+    }
+
+    /// The runner identity: `SFD_RUNNER_ID`, or `{hostname}:{port}`, which
+    /// stays the same across restarts and no two live processes share.
+    fn runner_identity(&self) -> Option<String> {
+        if let Some(id) = self.runner_id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+            return Some(id.to_string());
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| env_var("HOSTNAME"))
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())?;
+        (self.port != 0).then(|| format!("{host}:{}", self.port))
     }
 
     fn keys(&self) -> Vec<String> {
@@ -117,13 +165,12 @@ impl Config {
     }
 
     fn storage(&self) -> Result<Arc<dyn Storage>> {
-        let env = |k: &str| std::env::var(k).ok();
         let builder = match &self.storage {
             Some(url) => StorageBuilder::from_url(url).map_err(|e| Error::Config(format!("SFD_STORAGE: {e}")))?,
-            None => match StorageBuilder::from_env_vars(env)? {
-                b if env("R2_ACCESS_KEY_ID").is_some() || env("R2_ENDPOINT_URL").is_some() => b,
-                _ => StorageBuilder::local(&self.data_dir),
-            },
+            None if env_var("R2_ACCESS_KEY_ID").is_some() || env_var("R2_ENDPOINT_URL").is_some() => {
+                StorageBuilder::from_env_vars(env_var)?
+            }
+            None => StorageBuilder::local(&self.data_dir),
         };
         let storage = builder.with_fsync(self.fsync).build()?;
         tracing::info!(backend = %sfd_core::Storage::describe(&storage), "storage ready");
@@ -173,8 +220,13 @@ impl Config {
         if keys.is_empty() {
             tracing::warn!(environment = %self.environment, "API_KEYS is empty: authentication is OFF");
         }
+        if self.job_lease < std::time::Duration::from_millis(300) {
+            return Err(Error::Config("SFD_JOB_LEASE must be at least 300ms".into()));
+        }
         let runner = RunnerConfig {
             concurrency: self.job_concurrency,
+            lease: self.job_lease,
+            identity: self.runner_identity(),
             ..Default::default()
         };
         let origins = self
@@ -228,5 +280,14 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("PORT"), "{err}");
+    }
+
+    #[test]
+    fn containers_listen_on_every_interface() {
+        assert_eq!(default_host(false, "development"), "127.0.0.1");
+        assert_eq!(default_host(true, "development"), "0.0.0.0");
+        assert_eq!(default_host(false, "Production"), "0.0.0.0");
+        let c = Config::try_parse_from(["sfd-server", "--host", "10.1.2.3", "--environment", "production"]).unwrap();
+        assert!(c.addr().starts_with("10.1.2.3:"));
     }
 }

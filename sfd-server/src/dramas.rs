@@ -92,29 +92,8 @@ pub async fn create(state: &AppState, body: Option<Value>) -> Answer {
         return Ok(r);
     }
     if map.contains_key("premise") {
-        #[derive(serde::Deserialize)]
-        struct Generate {
-            premise: String,
-            #[serde(default)]
-            id: Option<String>,
-            #[serde(default)]
-            model: Option<String>,
-            #[serde(default)]
-            episodes: Option<u32>,
-            #[serde(default)]
-            scenes_per_episode: Option<u32>,
-        }
-        let g: Generate = h::parse(body, "generation request")?;
-        let job = state
-            .studio()
-            .start_generation(GenerationRequest {
-                premise: g.premise,
-                id: g.id,
-                model: g.model,
-                episodes: g.episodes,
-                scenes_per_episode: g.scenes_per_episode,
-            })
-            .await?;
+        let req: GenerationRequest = h::parse(body, "generation request")?;
+        let job = state.studio().start_generation(req).await?;
         return Ok(h::json(StatusCode::ACCEPTED, &job_response(&job)));
     }
     Err(HttpError::unprocessable(
@@ -137,15 +116,17 @@ pub async fn get(state: &AppState, headers: &HeaderMap, id: &str) -> Answer {
 /// `PATCH /dramas/{id}`
 pub async fn patch(state: &AppState, headers: &HeaderMap, id: &str, body: Option<Value>) -> Answer {
     let patch = DramaPatch::from_value(h::required(body)?).map_err(|p| HttpError::unprocessable(p.to_string()))?;
-    let expected = h::if_match(headers)?;
-    let v = sfd_core::EditExt::update_drama(&**state.studio().storage(), id, patch, expected.as_ref()).await?;
+    let storage = &**state.studio().storage();
+    let expected = h::expected(storage, headers, id).await?;
+    let v = sfd_core::EditExt::update_drama(storage, id, patch, expected.as_ref()).await?;
     Ok(h::with_etag(h::json(StatusCode::OK, &v.value), &v.version))
 }
 
 /// `DELETE /dramas/{id}`
 pub async fn delete(state: &AppState, headers: &HeaderMap, id: &str) -> Answer {
-    let expected = h::if_match(headers)?;
-    state.studio().storage().delete_drama(id, expected.as_ref()).await?;
+    let storage = &**state.studio().storage();
+    let expected = h::expected(storage, headers, id).await?;
+    storage.delete_drama(id, expected.as_ref()).await?;
     Ok(h::json(StatusCode::OK, &Success { success: true }))
 }
 
@@ -224,13 +205,28 @@ pub async fn events(state: &AppState, id: &str, job_id: &str) -> Answer {
         })
         .chain(futures::stream::once(async {
             Bytes::from_static(b"event: end\ndata: {}\n\n")
-        }))
-        .map(|b| Ok::<_, Infallible>(Frame::data(b)));
+        }));
+    let frames = with_keep_alive(frames.boxed(), state.inner.keep_alive).map(|b| Ok::<_, Infallible>(Frame::data(b)));
     let mut r = Response::new(UnsyncBoxBody::new(StreamBody::new(frames)));
     let hs = r.headers_mut();
     hs.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(r)
+}
+
+/// Adds an SSE comment every `every` while `frames` is quiet, so proxies
+/// and clients keep a long stream open; ends when `frames` ends.
+fn with_keep_alive(
+    frames: futures::stream::BoxStream<'static, Bytes>,
+    every: std::time::Duration,
+) -> impl futures::Stream<Item = Bytes> {
+    futures::stream::unfold(Some(frames), move |frames| async move {
+        let mut frames = frames?;
+        tokio::select! {
+            next = frames.next() => next.map(|b| (b, Some(frames))),
+            _ = tokio::time::sleep(every) => Some((Bytes::from_static(b": keep-alive\n\n"), Some(frames))),
+        }
+    })
 }
 
 /// `GET /health`

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sfd_core::Version;
+use sfd_core::{Storage, StorageExt, Version};
 
 use crate::error::HttpError;
 
@@ -56,27 +56,105 @@ pub fn with_etag(mut r: Response<Body>, v: &Version) -> Response<Body> {
     r
 }
 
-/// The version in `If-Match`, if any (`*` means "any", so none is checked).
-pub fn if_match(headers: &HeaderMap) -> Result<Option<Version>, HttpError> {
-    let Some(v) = headers.get(header::IF_MATCH) else {
+/// The entity tags of an `If-Match` or `If-None-Match` value: `*` as `None`,
+/// otherwise every member of the list (quoted, weak or, leniently, bare).
+fn entity_tags(value: &str) -> Result<Option<Vec<Version>>, HttpError> {
+    let bad = || HttpError::bad_request(format!("'{value}' is not a list of entity tags such as \"abc\""));
+    let value = value.trim();
+    if value == "*" {
         return Ok(None);
+    }
+    let mut tags = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            break;
+        }
+        let (weak, body) = match rest.strip_prefix("W/") {
+            Some(b) => (true, b),
+            None => (false, rest),
+        };
+        let (tag, after) = match body.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').ok_or_else(bad)?;
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None if !weak => body.split_at(body.find([',', ' ', '\t']).unwrap_or(body.len())),
+            None => return Err(bad()),
+        };
+        if tag.is_empty() {
+            return Err(bad());
+        }
+        tags.push(Version::new(if weak {
+            format!("W/\"{tag}\"")
+        } else {
+            format!("\"{tag}\"")
+        }));
+        rest = after;
+    }
+    if tags.is_empty() {
+        return Err(bad());
+    }
+    Ok(Some(tags))
+}
+
+/// What `If-Match` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No `If-Match`: write whatever is stored.
+    Absent,
+    /// `*`: any existing drama (a missing one is 404, as without the header).
+    Any,
+    /// One of these versions (RFC 9110 strong comparison: weak tags never match).
+    Tags(Vec<Version>),
+}
+
+/// Parses `If-Match`.
+pub fn if_match(headers: &HeaderMap) -> Result<IfMatch, HttpError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(IfMatch::Absent);
     };
     let s = v
         .to_str()
-        .map_err(|_| HttpError::bad_request("If-Match must be an entity tag such as \"abc\""))?
-        .trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    Ok(Some(Version::new(s)))
+        .map_err(|_| HttpError::bad_request("If-Match must be an entity tag such as \"abc\""))?;
+    Ok(match entity_tags(s)? {
+        None => IfMatch::Any,
+        Some(tags) => IfMatch::Tags(tags),
+    })
 }
 
-/// Whether `If-None-Match` names version `v` (or is `*`).
+/// The version a write to drama `id` must find, from `If-Match`: `None`
+/// when any will do. A list is resolved against the stored version (the
+/// write then stays a compare-and-swap on it); 412 when no strong member
+/// matches, 404 when the drama is missing.
+pub async fn expected(storage: &dyn Storage, headers: &HeaderMap, id: &str) -> Result<Option<Version>, HttpError> {
+    let tags = match if_match(headers)? {
+        IfMatch::Absent | IfMatch::Any => return Ok(None),
+        IfMatch::Tags(tags) => tags,
+    };
+    let strong: Vec<Version> = tags.into_iter().filter(|t| !t.is_weak()).collect();
+    if let [only] = strong.as_slice() {
+        return Ok(Some(only.clone()));
+    }
+    let current = storage.get_drama_bytes(id).await?.version;
+    match strong.into_iter().find(|t| *t == current) {
+        Some(t) => Ok(Some(t)),
+        None => Err(HttpError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            format!("drama '{id}' has changed: If-Match names no current version (weak tags never match)"),
+        )),
+    }
+}
+
+/// Whether `If-None-Match` names version `v` (weak comparison) or is `*`.
 pub fn none_match(headers: &HeaderMap, v: &Version) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|s| s.split(',').map(str::trim).any(|t| t == "*" || Version::new(t) == *v))
+        .and_then(|s| entity_tags(s).ok())
+        .is_some_and(|tags| tags.is_none_or(|tags| tags.iter().any(|t| t.weak_eq(v))))
 }
 
 /// 304 with the ETag.
@@ -118,6 +196,7 @@ pub async fn read_json(headers: &HeaderMap, body: Incoming, limit: usize) -> Res
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
+    let bytes_len = bytes.len();
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -134,10 +213,25 @@ pub async fn read_json(headers: &HeaderMap, body: Incoming, limit: usize) -> Res
             "send the body as JSON with Content-Type: application/json",
         ));
     }
-    serde_json::from_slice(&bytes)
+    let parse = move || serde_json::from_slice::<Value>(&bytes);
+    let parsed = if bytes_len > BLOCKING_PARSE {
+        // A large body would hold an async worker for milliseconds.
+        tokio::task::spawn_blocking(parse)
+            .await
+            .map_err(|e| HttpError::bad_request(format!("could not parse the body: {e}")))?
+    } else {
+        parse()
+    };
+    parsed
         .map(Some)
         .map_err(|e| HttpError::bad_request(format!("malformed JSON: {e}")))
 }
+
+/// Bodies larger than this are parsed on a blocking thread.
+pub const BLOCKING_PARSE: usize = 256 * 1024;
+
+/// The default largest JSON body: 2 MiB, about 50 times a real drama.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Parses a JSON value into `T`: 422 naming what is wrong.
 pub fn parse<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, HttpError> {
@@ -209,6 +303,27 @@ mod tests {
         assert!(none_match(&h, &Version::new("abc")));
         assert!(!none_match(&h, &Version::new("zzz")));
         h.insert(header::IF_MATCH, HeaderValue::from_static("\"abc\""));
-        assert_eq!(if_match(&h).unwrap(), Some(Version::new("abc")));
+        assert_eq!(if_match(&h).unwrap(), IfMatch::Tags(vec![Version::new("abc")]));
+    }
+
+    #[test]
+    fn if_match_lists_weak_tags_and_star() {
+        let parse = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::IF_MATCH, HeaderValue::from_static(v));
+            if_match(&h)
+        };
+        assert_eq!(parse("*").unwrap(), IfMatch::Any);
+        let IfMatch::Tags(tags) = parse(" \"a\", W/\"b\",\"c,d\" ").unwrap() else {
+            panic!("a list")
+        };
+        assert_eq!(tags.len(), 3);
+        assert!(!tags[0].is_weak() && tags[1].is_weak() && tags[2] == Version::new("\"c,d\""));
+        // A weak tag never equals the strong version it names.
+        assert_ne!(tags[1], Version::new("b"));
+        assert_eq!(parse("bare").unwrap(), IfMatch::Tags(vec![Version::new("bare")]));
+        for bad in ["", "\"open", "W/bare", "\"\""] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -39,6 +39,7 @@ use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat, init_tracing};
 pub use error::{Error, HttpError, Result};
+pub use http::DEFAULT_BODY_LIMIT;
 pub use state::AppState;
 
 /// How long in-flight requests may take to finish after shutdown starts.

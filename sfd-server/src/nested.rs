@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sfd_core::{
     Asset, AssetOwner, AssetPatch, Character, CharacterPatch, Drama, EditExt, EntityKind, Episode, EpisodePatch, Patch,
-    Scene, ScenePatch, StorageExt, Success, Version, Versioned,
+    Scene, ScenePatch, SizeLimits, StorageExt, Success, Version, Versioned,
 };
 
 use crate::error::HttpError;
@@ -32,14 +32,20 @@ fn ok<T: Serialize>(status: StatusCode, value: &T, v: &Version) -> Response<Body
     h::with_etag(h::json(status, value), v)
 }
 
-/// The body of a POST: the entity in the shape GET returns, `id` optional.
-fn entity<T: DeserializeOwned>(body: Option<Value>, what: &str) -> Result<T, HttpError> {
+/// The body of a POST: the entity in the shape GET returns, `id` optional;
+/// 422 when a list in it is over its cap.
+fn entity<T: DeserializeOwned + SizeLimits>(body: Option<Value>, what: &str) -> Result<T, HttpError> {
     let mut v = h::required(body)?;
     let Value::Object(map) = &mut v else {
         return Err(HttpError::unprocessable(format!("the {what} must be a JSON object")));
     };
     map.entry("id").or_insert_with(|| json!(""));
-    h::parse(v, what)
+    let e: T = h::parse(v, what)?;
+    let problems = e.size_problems();
+    if !problems.is_empty() {
+        return Err(HttpError::unprocessable(format!("{what}: {problems}")));
+    }
+    Ok(e)
 }
 
 fn patch<P: Patch>(body: Option<Value>) -> Result<P, HttpError> {
@@ -70,7 +76,7 @@ pub async fn collection(
     body: Option<Value>,
 ) -> Answer {
     let storage = &**state.studio().storage();
-    let expected = h::if_match(headers)?;
+    let expected = h::expected(storage, headers, drama).await?;
     if method == Method::GET {
         let Versioned { value: d, version } = storage.get_drama(drama).await?;
         if h::none_match(headers, &version) {
@@ -119,7 +125,7 @@ pub async fn item(
     body: Option<Value>,
 ) -> Answer {
     let storage = &**state.studio().storage();
-    let expected = h::if_match(headers)?;
+    let expected = h::expected(storage, headers, drama).await?;
     let exp = expected.as_ref();
     if method == Method::GET {
         let Versioned { value: d, version } = storage.get_drama(drama).await?;

@@ -210,7 +210,7 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
             WRITE,
         ),
         ("/dramas/{id}/jobs/{jobId}/events", _) => (
-            "Server-Sent Events: `status` and `progress` events carrying the job, then `end`".into(),
+            "Server-Sent Events: `status` and `progress` events carrying the job, then `end`; a `: keep-alive` comment every 15 s while quiet".into(),
             None,
             (
                 200,

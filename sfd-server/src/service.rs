@@ -141,11 +141,11 @@ async fn route(
     if let Some(limiter) = &state.inner.rate_limit
         && !open
     {
-        let client = match parts.headers.get("x-api-key") {
-            Some(k) if !keys.is_empty() => format!("key:{}", String::from_utf8_lossy(k.as_bytes())),
-            _ => format!("ip:{}", peer.ip()),
+        let checked = match parts.headers.get("x-api-key") {
+            Some(k) if !keys.is_empty() => limiter.check_key(k.as_bytes()),
+            _ => limiter.check_address(peer.ip()),
         };
-        if let Err(wait) = limiter.check(&client) {
+        if let Err(wait) = checked {
             let secs = wait.as_secs().max(1);
             let mut r = h::error(&HttpError::new(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -5,13 +5,15 @@ use std::sync::Arc;
 use sfd_core::Studio;
 use tokio::sync::watch;
 
+/// How often a quiet event stream sends a keep-alive comment.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// The server's shared state: the studio (storage, LLM, jobs) and the HTTP settings.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub(crate) inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 pub(crate) struct Inner {
     pub studio: Studio,
     pub api_keys: Vec<String>,
@@ -19,19 +21,34 @@ pub(crate) struct Inner {
     pub cors_origins: Vec<String>,
     pub stopping: watch::Sender<bool>,
     pub rate_limit: Option<crate::ratelimit::RateLimiter>,
+    pub keep_alive: std::time::Duration,
+}
+
+impl std::fmt::Debug for Inner {
+    // API keys stay out of logs: only how many there are.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("studio", &self.studio)
+            .field("api_keys", &format!("{} configured", self.api_keys.len()))
+            .field("body_limit", &self.body_limit)
+            .field("cors_origins", &self.cors_origins)
+            .field("rate_limit", &self.rate_limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
-    /// State over a studio; no API keys, a 10 MiB body limit, any CORS origin.
+    /// State over a studio; no API keys, a 2 MiB body limit, any CORS origin.
     pub fn new(studio: Studio) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 studio,
                 api_keys: Vec::new(),
-                body_limit: 10 * 1024 * 1024,
+                body_limit: crate::http::DEFAULT_BODY_LIMIT,
                 cors_origins: vec!["*".to_string()],
                 stopping: watch::channel(false).0,
                 rate_limit: None,
+                keep_alive: KEEP_ALIVE,
             }),
         }
     }
@@ -70,8 +87,42 @@ impl AppState {
         self
     }
 
+    /// How often a quiet event stream sends a keep-alive comment (default 15 s).
+    pub fn with_keep_alive(mut self, every: std::time::Duration) -> Self {
+        self.inner_mut().keep_alive = every.max(std::time::Duration::from_millis(1));
+        self
+    }
+
     /// The studio.
     pub fn studio(&self) -> &Studio {
         &self.inner.studio
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_key_reaches_debug_output() {
+        let storage = std::sync::Arc::new(sfd_core::StorageBuilder::memory().build().unwrap());
+        let openai = sfd_core::OpenAiConfig::new("sk-test-openai-secret-123456");
+        let llm: std::sync::Arc<dyn sfd_core::Llm> = std::sync::Arc::new(sfd_core::OpenAiLlm::new(openai).unwrap());
+        let studio = Studio::new(storage, Some(llm), Default::default());
+        let state = AppState::new(studio)
+            .with_api_keys(vec!["sfd-api-key-secret-1".into(), "sfd-api-key-secret-2".into()])
+            .with_rate_limit(5.0);
+        if let Some(limiter) = &state.inner.rate_limit {
+            limiter.check_key(b"sfd-api-key-secret-1").unwrap();
+        }
+        let dbg = format!("{state:?} {:?}", state.studio());
+        for secret in [
+            "sk-test-openai-secret-123456",
+            "sfd-api-key-secret-1",
+            "sfd-api-key-secret-2",
+        ] {
+            assert!(!dbg.contains(secret), "{secret} in {dbg}");
+        }
+        assert!(dbg.contains("2 configured"), "{dbg}");
     }
 }

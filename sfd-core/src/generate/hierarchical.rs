@@ -6,11 +6,12 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use super::ask::{Ask, ask};
-use super::schemas::{self, EpisodeDraft, Outline, OutlineCharacter, SceneDraft};
+use super::mend::{Place, mend};
+use super::schemas::{self, EpisodeDraft, MoreEpisodes, Outline, OutlineCharacter, SceneDraft};
 use super::{GenerateOptions, Generated, MAX_EPISODES, MAX_SCENES, ProgressFn, prompts};
 use crate::llm::{Llm, Usage};
 use crate::model::id::{new_drama_id, slugify, unique_id};
-use crate::model::{Asset, AssetKind, Character, Drama, Episode, Problems, Progress, Scene, validate};
+use crate::model::{Asset, AssetKind, Character, Drama, Episode, Progress, Scene, validate};
 use crate::{Error, Result};
 
 const NUMBER_WORDS: [&str; 20] = [
@@ -56,19 +57,7 @@ pub fn count_in_premise(text: &str, unit: &str) -> Option<u32> {
 }
 
 fn check_counts(opts: &GenerateOptions) -> Result<()> {
-    let mut p = Problems::default();
-    if opts.episodes.is_some_and(|n| n == 0 || n > MAX_EPISODES) {
-        p.0.push(crate::model::Problem {
-            path: "episodes".into(),
-            message: format!("must be between 1 and {MAX_EPISODES}"),
-        });
-    }
-    if opts.scenes_per_episode.is_some_and(|n| n == 0 || n > MAX_SCENES) {
-        p.0.push(crate::model::Problem {
-            path: "scenes_per_episode".into(),
-            message: format!("must be between 1 and {MAX_SCENES}"),
-        });
-    }
+    let mut p = crate::model::count_problems(opts.episodes, opts.scenes_per_episode);
     if opts.video_durations.is_empty() || opts.video_durations.contains(&0) {
         p.0.push(crate::model::Problem {
             path: "video_durations".into(),
@@ -108,22 +97,10 @@ pub(crate) fn build_characters(cast: &[OutlineCharacter]) -> Vec<Character> {
     out
 }
 
-/// What is wrong with a list of drafted scenes.
-pub(crate) fn scene_problems(
-    scenes: &[SceneDraft],
-    cast: &[String],
-    expected: Option<u32>,
-    durations: &[u32],
-) -> Vec<String> {
+/// What is wrong with drafted scenes, one by one (their count is mended
+/// afterwards, never repaired).
+pub(crate) fn scene_problems(scenes: &[SceneDraft], cast: &[String], durations: &[u32]) -> Vec<String> {
     let mut p = Vec::new();
-    if let Some(n) = expected
-        && scenes.len() != n as usize
-    {
-        p.push(format!("write exactly {n} scenes, not {}", scenes.len()));
-    }
-    if scenes.is_empty() {
-        p.push("an episode needs at least one scene".into());
-    }
     for (i, s) in scenes.iter().enumerate() {
         let n = i + 1;
         for (what, text) in [
@@ -240,7 +217,35 @@ pub async fn generate_drama(
             budget: opts.outline_tokens,
             model,
         },
-        |o: &Outline| outline_problems(o, episodes),
+        outline_problems,
+    )
+    .await?;
+    let mut outline = outline;
+    let head = json!({"title": outline.title, "description": outline.description, "characters": outline.characters});
+    let head = head.to_string();
+    usage += mend(
+        &mut outline.episodes,
+        schemas::episode_bounds(episodes),
+        Place {
+            what: "episodes",
+            stage: "outline",
+            episode: None,
+        },
+        |so_far, have, missing| {
+            let prompt = prompts::more_episodes(premise, &format!("{head}\n{so_far}"), have, missing);
+            async move {
+                let a = Ask {
+                    stage: "outline",
+                    episode: None,
+                    prompt,
+                    schema: schemas::more_episodes(missing as u32),
+                    budget: opts.outline_tokens,
+                    model,
+                };
+                let (more, u) = ask(llm, a, |_: &MoreEpisodes| Vec::new()).await?;
+                Ok((more.episodes, u))
+            }
+        },
     )
     .await?;
     let cast = build_characters(&outline.characters);
@@ -264,7 +269,8 @@ pub async fn generate_drama(
         progress,
         |i| async move {
             let ep_id = format!("ep{}", i + 1);
-            let (draft, u) = ask_episode(|| {
+            let check = |d: &EpisodeDraft| scene_problems(&d.scenes, cast_ids, durations);
+            let (mut draft, mut u) = ask_episode(|| {
                 ask(
                     llm,
                     Ask {
@@ -275,9 +281,34 @@ pub async fn generate_drama(
                         budget: opts.episode_tokens,
                         model,
                     },
-                    |d: &EpisodeDraft| scene_problems(&d.scenes, cast_ids, scenes, durations),
+                    check,
                 )
             })
+            .await?;
+            let at = Place {
+                what: "scenes",
+                stage: "episode",
+                episode: Some(&ep_id),
+            };
+            u += mend(
+                &mut draft.scenes,
+                schemas::scene_bounds(scenes),
+                at,
+                |so_far, have, missing| {
+                    let a = Ask {
+                        stage: "episode",
+                        episode: Some(&ep_id),
+                        prompt: prompts::more_scenes(bible, i + 1, &so_far, have, missing, durations),
+                        schema: schemas::more_scenes(cast_ids, missing as u32, durations),
+                        budget: opts.episode_tokens,
+                        model,
+                    };
+                    async move {
+                        let (more, u) = ask(llm, a, check).await?;
+                        Ok((more.scenes, u))
+                    }
+                },
+            )
             .await?;
             Ok((i, draft, u))
         },
@@ -371,17 +402,10 @@ where
     }
 }
 
-fn outline_problems(o: &Outline, episodes: Option<u32>) -> Vec<String> {
+/// What is wrong with an outline, apart from its episode count (mended
+/// afterwards, never repaired).
+fn outline_problems(o: &Outline) -> Vec<String> {
     let mut p = Vec::new();
-    let want = episodes.or(o.requested_episode_count);
-    if let Some(n) = want
-        && o.episodes.len() != n as usize
-    {
-        p.push(format!("write exactly {n} episodes, not {}", o.episodes.len()));
-    }
-    if o.episodes.is_empty() {
-        p.push("write at least one episode".into());
-    }
     if o.characters.is_empty() {
         p.push("the cast needs at least one character".into());
     }
@@ -447,7 +471,7 @@ mod tests {
     }
 
     #[test]
-    fn scene_problems_cover_counts_refs_and_durations() {
+    fn scene_problems_cover_text_refs_and_durations() {
         let d = SceneDraft {
             description: " ".into(),
             characters: vec!["char-x".into(); 4],
@@ -455,8 +479,7 @@ mod tests {
             video_prompt: "v".into(),
             duration: 12,
         };
-        let p = scene_problems(&[d], &["char-a".into()], Some(2), &[10, 15]);
-        assert!(p.iter().any(|x| x.contains("exactly 2 scenes")));
+        let p = scene_problems(&[d], &["char-a".into()], &[10, 15]);
         assert!(p.iter().any(|x| x.contains("description is empty")));
         assert!(p.iter().any(|x| x.contains("at most 3")));
         assert!(p.iter().any(|x| x.contains("'char-x' is not a character id")));

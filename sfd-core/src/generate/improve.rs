@@ -137,7 +137,13 @@ pub async fn improve_drama(
                     budget: opts.tokens,
                     model,
                 },
-                |r: &RewrittenEpisode| scene_problems(&r.scenes, cast_ids, None, durations),
+                |r: &RewrittenEpisode| {
+                    let mut p = scene_problems(&r.scenes, cast_ids, durations);
+                    if r.scenes.is_empty() {
+                        p.push("an episode needs at least one scene".into());
+                    }
+                    p
+                },
             )
             .await?;
             Ok((change.episode_id, ep, u))

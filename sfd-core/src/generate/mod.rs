@@ -5,6 +5,7 @@ mod ask;
 mod critique;
 mod hierarchical;
 mod improve;
+mod mend;
 mod one_shot;
 mod prompts;
 pub mod schemas;
@@ -62,9 +63,9 @@ impl Default for GenerateOptions {
 }
 
 /// The most episodes and scenes per episode a request may ask for.
-pub const MAX_EPISODES: u32 = 20;
+pub const MAX_EPISODES: u32 = crate::model::MAX_GENERATED_EPISODES;
 /// The most scenes per episode.
-pub const MAX_SCENES: u32 = 12;
+pub const MAX_SCENES: u32 = crate::model::MAX_GENERATED_SCENES;
 
 /// A generated drama and what it cost.
 #[derive(Debug, Clone, PartialEq)]

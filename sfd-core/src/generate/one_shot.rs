@@ -48,15 +48,22 @@ pub async fn generate_one_shot(llm: &dyn Llm, premise: &str, opts: &GenerateOpti
             budget: opts.outline_tokens + opts.episode_tokens * episodes,
             model: opts.model.as_deref(),
         },
+        // Too many episodes or scenes are cut below; too few are repaired
+        // (one call has no cheaper way to ask for the missing ones).
         |w: &Whole| {
-            if w.episodes.len() == episodes as usize {
-                Vec::new()
+            if w.episodes.len() < episodes as usize {
+                vec![format!("write {episodes} episodes, not {}", w.episodes.len())]
             } else {
-                vec![format!("write exactly {episodes} episodes, not {}", w.episodes.len())]
+                Vec::new()
             }
         },
     )
     .await?;
+    let mut whole = whole;
+    whole.episodes.truncate(episodes as usize);
+    for e in &mut whole.episodes {
+        e.scenes.truncate(scenes as usize);
+    }
     let cast = build_characters(&whole.characters);
     let id_of = |name: &str| {
         cast.iter()

@@ -15,9 +15,7 @@ follows the given schema.";
 pub fn outline(premise: &str, episodes: Option<u32>) -> String {
     let count = match episodes {
         Some(n) => format!("Write exactly {n} episodes."),
-        None => "If the premise names a number of episodes, write exactly that many and put the number in \
-                 requested_episode_count; otherwise write 3 episodes and set requested_episode_count to null."
-            .to_string(),
+        None => "Write 3 episodes.".to_string(),
     };
     format!(
         "Premise:\n{premise}\n\nCreate the outline of this short drama: a title, a one-paragraph logline as the \
@@ -27,21 +25,59 @@ for casting), and the episode list, each with a title and a synopsis that ends o
     )
 }
 
+/// What every scene must give, for stage 2 and its top-ups.
+fn scene_rules(durations: &[u32]) -> String {
+    let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
+    format!(
+        "For each scene give: what happens (action and key lines of dialogue); the ids of the characters on \
+screen (at most 3, only ids from the character bible); an image prompt for one 9:16 keyframe that describes \
+each character's look as in the bible; a video prompt for the shot that moves from that keyframe (camera, \
+action, dialogue, sound); and the shot's duration in seconds, one of {}.",
+        durations.join(" or ")
+    )
+}
+
 /// Stage 2: the scenes of one episode.
 pub fn episode(outline_json: &str, number: usize, scenes: Option<u32>, durations: &[u32]) -> String {
     let count = match scenes {
         Some(n) => format!("exactly {n} scenes"),
         None => "3 to 6 scenes".to_string(),
     };
-    let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
     format!(
         "The drama so far (outline and character bible, with character ids):\n{outline_json}\n\n\
-Write episode {number} as {count}. For each scene give: what happens (action and key lines of dialogue); \
-the ids of the characters on screen (at most 3, only ids from the character bible); an image prompt for one \
-9:16 keyframe that describes each character's look as in the bible; a video prompt for the shot that moves \
-from that keyframe (camera, action, dialogue, sound); and the shot's duration in seconds, one of {}. \
-The first scene hooks within three seconds; the last scene ends on the episode's cliffhanger.",
-        durations.join(" or ")
+Write episode {number} as {count}. {} The first scene hooks within three seconds; the last scene ends on the \
+episode's cliffhanger.",
+        scene_rules(durations)
+    )
+}
+
+/// Stage 1, topped up: the episodes an outline is missing.
+pub fn more_episodes(premise: &str, outline_json: &str, have: usize, missing: usize) -> String {
+    format!(
+        "Premise:\n{premise}\n\nThe outline so far (title, logline, cast and its first {have} episodes):\n\
+{outline_json}\n\nThe drama needs {missing} more episodes. Write episodes {} to {}, continuing the story: \
+each with a title and a synopsis that ends on its cliffhanger.",
+        have + 1,
+        have + missing
+    )
+}
+
+/// Stage 2, topped up: the scenes an episode is missing.
+pub fn more_scenes(
+    outline_json: &str,
+    number: usize,
+    scenes_json: &str,
+    have: usize,
+    missing: usize,
+    durations: &[u32],
+) -> String {
+    format!(
+        "The drama so far (outline and character bible, with character ids):\n{outline_json}\n\n\
+Episode {number} so far has these {have} scenes:\n{scenes_json}\n\nWrite the {missing} scenes that follow them \
+(scenes {} to {}). {} The last scene ends on the episode's cliffhanger.",
+        have + 1,
+        have + missing,
+        scene_rules(durations)
     )
 }
 
@@ -115,5 +151,8 @@ mod tests {
         assert!(episode("{}", 2, Some(4), &[10, 15]).contains("exactly 4 scenes"));
         assert!(episode("{}", 2, None, &[10, 15]).contains("10 or 15"));
         assert!(repair(&["a".into(), "b".into()]).contains("- a\n- b"));
+        assert!(more_episodes("p", "{}", 3, 2).contains("Write episodes 4 to 5"));
+        let more = more_scenes("{}", 2, "[]", 1, 2, &[10, 15]);
+        assert!(more.contains("(scenes 2 to 3)") && more.contains("10 or 15"));
     }
 }

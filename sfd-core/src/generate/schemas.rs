@@ -63,8 +63,6 @@ pub struct Outline {
     pub title: String,
     /// Logline.
     pub description: String,
-    /// The episode count the premise names, if any.
-    pub requested_episode_count: Option<u32>,
     /// The cast.
     pub characters: Vec<OutlineCharacter>,
     /// The episodes.
@@ -132,36 +130,67 @@ fn cast_member() -> Value {
     }))
 }
 
-/// Stage 1: a fixed episode count when known, 1 to 12 otherwise.
+/// How many episodes an outline may have: exactly the count asked for
+/// (by the request, or by the premise), 1 to 12 otherwise.
+pub fn episode_bounds(episodes: Option<u32>) -> (u32, u32) {
+    episodes.map_or((1, 12), |n| (n, n))
+}
+
+/// How many scenes an episode may have: exactly the count asked for, 3 to 6 otherwise.
+pub fn scene_bounds(scenes: Option<u32>) -> (u32, u32) {
+    scenes.map_or((3, 6), |n| (n, n))
+}
+
+fn outline_episode() -> Value {
+    object(json!({"title": string(), "synopsis": string()}))
+}
+
+/// Stage 1: the outline, with the episode count of [`episode_bounds`].
 pub fn outline(episodes: Option<u32>) -> JsonSchema {
-    let character = cast_member();
-    let episode = object(json!({"title": string(), "synopsis": string()}));
-    let (min, max) = match episodes {
-        Some(n) => (n, n),
-        None => (1, 12),
-    };
+    let (min, max) = episode_bounds(episodes);
     JsonSchema {
         name: "drama_outline".into(),
         schema: object(json!({
             "title": string(),
             "description": string(),
-            "requested_episode_count": {"type": ["integer", "null"]},
-            "characters": array(character, Some(1), Some(8)),
-            "episodes": array(episode, Some(min), Some(max)),
+            "characters": array(cast_member(), Some(1), Some(8)),
+            "episodes": array(outline_episode(), Some(min), Some(max)),
         })),
     }
 }
 
-/// Stage 2: the scenes of one episode; references constrained to the cast by `enum`.
-pub fn episode(character_ids: &[String], scenes: Option<u32>, durations: &[u32]) -> JsonSchema {
-    let (min, max) = match scenes {
-        Some(n) => (n, n),
-        None => (3, 6),
-    };
+/// More episodes for an outline that came back short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoreEpisodes {
+    /// The missing episodes, in order.
+    pub episodes: Vec<OutlineEpisode>,
+}
+
+/// Stage 1, topped up: exactly `missing` more episodes.
+pub fn more_episodes(missing: u32) -> JsonSchema {
     JsonSchema {
-        name: "episode_scenes".into(),
+        name: "more_episodes".into(),
+        schema: object(json!({"episodes": array(outline_episode(), Some(missing), Some(missing))})),
+    }
+}
+
+fn scenes_schema(name: &str, character_ids: &[String], min: u32, max: u32, durations: &[u32]) -> JsonSchema {
+    JsonSchema {
+        name: name.into(),
         schema: object(json!({"scenes": array(scene(character_ids, durations), Some(min), Some(max))})),
     }
+}
+
+/// Stage 2: the scenes of one episode ([`scene_bounds`]); references
+/// constrained to the cast by `enum`.
+pub fn episode(character_ids: &[String], scenes: Option<u32>, durations: &[u32]) -> JsonSchema {
+    let (min, max) = scene_bounds(scenes);
+    scenes_schema("episode_scenes", character_ids, min, max, durations)
+}
+
+/// Stage 2, topped up: exactly `missing` more scenes of one episode.
+pub fn more_scenes(character_ids: &[String], missing: u32, durations: &[u32]) -> JsonSchema {
+    scenes_schema("more_scenes", character_ids, missing, missing, durations)
 }
 
 /// Improvement: a whole rewritten episode.
@@ -277,6 +306,8 @@ mod tests {
         let all = [
             outline(None),
             outline(Some(5)),
+            more_episodes(2),
+            more_scenes(&ids, 3, &[10, 15]),
             episode(&ids, Some(4), &[10, 15]),
             episode(&[], None, &[10]),
             rewritten_episode(&ids, &[10, 15]),

@@ -1,87 +1,152 @@
 //! Taking jobs from the durable queue, and handing them back on a graceful stop.
 
+use futures::StreamExt;
+
 use super::events::JobEventKind;
 use super::queue;
 use super::runner::{Inner, Slot};
 use crate::model::{Job, JobStatus, now_ms};
-use crate::storage::{StorageExt, Version, WriteMode};
+use crate::storage::{Listed, StorageExt, Version, Versioned, WriteMode};
 use crate::{Error, Result};
 
+/// Queue entries listed at once; the whole queue is paged through.
+const PAGE: usize = 256;
+/// Job records read at once while looking for work.
+const READS: usize = 16;
+
 impl Inner {
-    /// Finds the oldest job this runner may take, and takes it with a conditional write.
+    /// Finds the oldest job this runner may take, and takes it with a
+    /// conditional write. Pages through the whole queue, reading job records
+    /// a few at a time in parallel (in queue order).
     pub(super) async fn claim_next(&self) -> Result<Option<(Job, Version)>> {
         let now = now_ms();
-        let entries = self.storage.list(queue::PREFIX, None, 256).await?;
-        for entry in entries {
-            let Some((drama_id, job_id)) = queue::parse(&entry.path) else {
-                continue;
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.storage.list(queue::PREFIX, after.as_deref(), PAGE).await?;
+            let Some(last) = page.last() else {
+                return Ok(None);
             };
-            if self.is_running(&job_id) {
-                continue;
+            after = Some(last.path.clone());
+            let more = page.len() == PAGE;
+            let mut candidates = Vec::with_capacity(page.len());
+            for entry in page {
+                candidates.extend(self.candidate(entry).await);
             }
-            let current = match self.storage.get_job(&drama_id, &job_id).await {
-                Ok(c) => c,
-                Err(Error::NotFound { .. }) => {
-                    // Either the record is being written right now, or it never will be.
-                    if entry.updated_at + 60_000 < now {
-                        queue::remove_path(&*self.storage, &entry.path).await;
-                    }
-                    continue;
+            let reads = futures::stream::iter(candidates).map(|c| self.read(c)).buffered(READS);
+            let mut reads = std::pin::pin!(reads);
+            while let Some((entry, read)) = reads.next().await {
+                if let Some(claimed) = self.look(&entry, read, now).await? {
+                    return Ok(Some(claimed));
                 }
-                Err(Error::Corrupt { key, reason }) => {
-                    tracing::error!(%key, %reason, "unreadable job record; skipping it");
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let mut job = current.value;
-            match job.status {
-                s if s.is_terminal() => {
-                    queue::remove(&*self.storage, &job).await;
-                    continue;
-                }
-                JobStatus::Processing if job.lease_until.unwrap_or(0) > now => continue,
-                _ => {}
             }
-            let interrupted = job.status == JobStatus::Processing;
-            if interrupted && job.attempts >= self.config.max_attempts {
-                job.status = JobStatus::Failed;
-                job.completed_at = Some(now);
-                job.error = Some(format!(
-                    "interrupted: server stopped while the job was running; retried {} times",
-                    job.attempts.saturating_sub(1)
-                ));
-                job.owner = None;
-                job.lease_until = None;
-                if self
-                    .storage
-                    .put_job(&job, WriteMode::Update(current.version))
-                    .await
-                    .is_ok()
-                {
-                    tracing::warn!(job = %job.job_id, attempts = job.attempts, "job interrupted too often; failed");
-                    queue::remove(&*self.storage, &job).await;
-                    self.events.publish(JobEventKind::Status, &job);
-                }
-                continue;
-            }
-            job.status = JobStatus::Processing;
-            job.owner = Some(self.owner.clone());
-            job.lease_until = Some(now + self.config.lease.as_millis() as u64);
-            job.attempts += 1;
-            job.started_at.get_or_insert(now);
-            match self.storage.put_job(&job, WriteMode::Update(current.version)).await {
-                Ok(version) => {
-                    if interrupted {
-                        tracing::info!(job = %job.job_id, attempt = job.attempts, "resuming an interrupted job");
-                    }
-                    return Ok(Some((job, version)));
-                }
-                Err(Error::VersionMismatch { .. }) => continue, // another runner was faster
-                Err(e) => return Err(e),
+            if !more {
+                return Ok(None);
             }
         }
-        Ok(None)
+    }
+
+    /// The drama and job an entry names, unless the job runs here already;
+    /// an entry that names no job is moved aside.
+    async fn candidate(&self, entry: Listed) -> Option<(Listed, String, String)> {
+        let Some((drama_id, job_id)) = queue::parse(&entry.path) else {
+            self.unusable(&entry.path, "the entry's name names no job").await;
+            return None;
+        };
+        (!self.is_running(&job_id)).then_some((entry, drama_id, job_id))
+    }
+
+    /// Reads the job record of a candidate entry.
+    async fn read(&self, (entry, drama_id, job_id): (Listed, String, String)) -> (Listed, Result<Versioned<Job>>) {
+        let read = self.storage.get_job(&drama_id, &job_id).await;
+        (entry, read)
+    }
+
+    /// Moves an unusable entry aside, or (when it cannot be) says so once.
+    async fn unusable(&self, path: &str, reason: &str) {
+        if !queue::dead_letter(&*self.storage, path, reason).await
+            && self
+                .unmovable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(path.to_string())
+        {
+            tracing::error!(
+                entry = path,
+                reason,
+                "an unusable queue entry cannot be moved aside; skipping it"
+            );
+        }
+    }
+
+    /// Claims the job of one queue entry if this runner may take it now.
+    async fn look(&self, entry: &Listed, read: Result<Versioned<Job>>, now: u64) -> Result<Option<(Job, Version)>> {
+        let current = match read {
+            Ok(c) => c,
+            Err(Error::NotFound { .. }) => {
+                // Either the record is being written right now, or it never will be.
+                if entry.updated_at + 60_000 < now {
+                    queue::remove_path(&*self.storage, &entry.path).await;
+                }
+                return Ok(None);
+            }
+            Err(Error::Corrupt { reason, .. }) => {
+                self.unusable(&entry.path, &format!("the job record is unreadable: {reason}"))
+                    .await;
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut job = current.value;
+        match job.status {
+            s if s.is_terminal() => {
+                queue::remove(&*self.storage, &job).await;
+                return Ok(None);
+            }
+            JobStatus::Processing if job.lease_until.unwrap_or(0) > now && !self.left_behind(&job) => {
+                return Ok(None);
+            }
+            _ => {}
+        }
+        let interrupted = job.status == JobStatus::Processing;
+        if interrupted && job.attempts >= self.config.max_attempts {
+            job.status = JobStatus::Failed;
+            job.completed_at = Some(now);
+            job.error = Some(format!(
+                "interrupted: server stopped while the job was running; retried {} times",
+                job.attempts.saturating_sub(1)
+            ));
+            job.owner = None;
+            job.lease_until = None;
+            if self
+                .storage
+                .put_job(&job, WriteMode::Update(current.version))
+                .await
+                .is_ok()
+            {
+                tracing::warn!(job = %job.job_id, attempts = job.attempts, "job interrupted too often; failed");
+                queue::remove(&*self.storage, &job).await;
+                self.events.publish(JobEventKind::Status, &job);
+            }
+            return Ok(None);
+        }
+        let left_behind = self.left_behind(&job);
+        job.status = JobStatus::Processing;
+        job.owner = Some(self.owner.clone());
+        job.lease_until = Some(now + self.config.lease.as_millis() as u64);
+        job.attempts += 1;
+        job.started_at.get_or_insert(now);
+        match self.storage.put_job(&job, WriteMode::Update(current.version)).await {
+            Ok(version) => {
+                if left_behind {
+                    tracing::info!(job = %job.job_id, attempt = job.attempts, "resuming a job this runner left behind before a restart");
+                } else if interrupted {
+                    tracing::info!(job = %job.job_id, attempt = job.attempts, "resuming an interrupted job");
+                }
+                Ok(Some((job, version)))
+            }
+            Err(Error::VersionMismatch { .. }) => Ok(None), // another runner was faster
+            Err(e) => Err(e),
+        }
     }
 
     /// Hands a job back to the queue after a graceful stop.

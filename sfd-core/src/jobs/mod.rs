@@ -3,8 +3,11 @@
 
 mod claim;
 mod events;
+#[cfg(test)]
+mod fault_tests;
 mod queue;
 mod runner;
+mod subscribe;
 mod work;
 
 use std::time::Duration;
@@ -32,6 +35,13 @@ pub struct RunnerConfig {
     pub progress_interval: Duration,
     /// Defaults for generation jobs (durations, parallelism, budgets).
     pub generate: GenerateOptions,
+    /// A stable name for this runner: the same after a restart, and never
+    /// shared by two live runners (the server uses `host:port`). It is
+    /// stored with every job the runner claims, so after a crash and a
+    /// restart the runner resumes the jobs its previous life left
+    /// `processing` at once, instead of waiting for their leases to expire.
+    /// `None`: a random name, and such jobs wait for their leases.
+    pub identity: Option<String>,
 }
 
 impl Default for RunnerConfig {
@@ -44,6 +54,7 @@ impl Default for RunnerConfig {
             poll_interval: Duration::from_secs(2),
             progress_interval: Duration::from_secs(1),
             generate: GenerateOptions::default(),
+            identity: None,
         }
     }
 }

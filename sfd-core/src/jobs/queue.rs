@@ -45,6 +45,37 @@ pub(crate) async fn remove(storage: &dyn Storage, job: &Job) {
     }
 }
 
+/// Moves a queue entry that cannot be used (its name names no job, or its
+/// job record is unreadable) to `dead-letter/`, with the reason, so runners
+/// stop reading it and an operator can look at it. False when the entry's
+/// name cannot even form a key (it was not written by sfd).
+pub(crate) async fn dead_letter(storage: &dyn Storage, path: &str, reason: &str) -> bool {
+    let name = path.trim_start_matches(PREFIX).trim_end_matches(".json");
+    let (Ok(entry), Ok(aside)) = (Key::queue(name), Key::dead_letter(name)) else {
+        return false;
+    };
+    let note = serde_json::json!({"entry": path, "reason": reason, "movedAt": crate::model::now_ms()});
+    let moved = storage
+        .put(&aside, Bytes::from(note.to_string()), WriteMode::Overwrite)
+        .await;
+    match moved {
+        Ok(_) => {
+            tracing::error!(
+                entry = path,
+                reason,
+                aside = aside.path(),
+                "moved an unusable queue entry aside"
+            );
+            let _ = storage.delete(&entry, None).await;
+            true
+        }
+        Err(e) => {
+            tracing::warn!(entry = path, error = %e, "could not move an unusable queue entry aside");
+            false
+        }
+    }
+}
+
 /// Removes a queue entry by path (an entry whose job is gone or finished).
 pub(crate) async fn remove_path(storage: &dyn Storage, path: &str) {
     let name = path.trim_start_matches(PREFIX).trim_end_matches(".json");

@@ -7,13 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt};
 use serde_json::json;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{AbortHandle, JoinHandle};
 
-use super::events::{EventHub, JobEvent, JobEventKind};
+use super::events::{EventHub, JobEventKind};
 use super::work::{self, Outcome, made_by, usage_json};
 use super::{RunnerConfig, queue};
 use crate::llm::Llm;
@@ -27,6 +26,20 @@ enum Stop {
     Cancelled,
     TimedOut(Duration),
     Failed(Error),
+    /// The work panicked: a bug, recorded as the job's failure.
+    Panicked(String),
+    /// The lease could not be renewed and is about to run out: another
+    /// runner may take the job, so this one stops and writes nothing.
+    LeaseLost,
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
 }
 
 /// The job record a worker holds, and its version.
@@ -58,6 +71,8 @@ pub(super) struct Inner {
     wake: Notify,
     running: Mutex<HashMap<String, Running>>,
     stopping: AtomicBool,
+    /// Queue entries that could not be moved aside, logged once each.
+    pub(super) unmovable: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Runs drama jobs stored in a [`Storage`]; several runners (in one process
@@ -68,7 +83,7 @@ pub(super) struct Inner {
 /// fails them. [`JobRunner::shutdown`] stops it gracefully instead, handing
 /// its jobs back to the queue.
 pub struct JobRunner {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
     main: JoinHandle<()>,
 }
 
@@ -90,6 +105,19 @@ impl Drop for JobRunner {
     }
 }
 
+/// Separates a runner's identity from the instance part of its owner name.
+const INSTANCE: char = '#';
+
+/// The lease owner name of a new runner: `{identity}#{random}`, or
+/// `runner_{random}` without an identity.
+fn owner_name(identity: Option<&str>) -> String {
+    let instance = uuid::Uuid::new_v4().simple();
+    match identity {
+        Some(id) => format!("{id}{INSTANCE}{instance}"),
+        None => format!("runner_{instance}"),
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -104,12 +132,13 @@ impl JobRunner {
         let inner = Arc::new(Inner {
             storage,
             llm,
-            owner: format!("runner_{}", uuid::Uuid::new_v4().simple()),
+            owner: owner_name(config.identity.as_deref()),
             config,
             events: EventHub::default(),
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
+            unmovable: Mutex::default(),
         });
         let main = tokio::spawn(Inner::run(Arc::clone(&inner), Arc::new(Semaphore::new(concurrency))));
         JobRunner { inner, main }
@@ -187,66 +216,6 @@ impl JobRunner {
         }
     }
 
-    /// Events of a job: first a snapshot, then every change, ending with the
-    /// final status. Jobs run by another process are followed by polling.
-    pub async fn subscribe(&self, drama_id: &str, job_id: &str) -> Result<BoxStream<'static, JobEvent>> {
-        let rx = self.inner.events.subscribe(job_id);
-        let first = self.get(drama_id, job_id).await?;
-        let inner = Arc::clone(&self.inner);
-        struct State {
-            rx: tokio::sync::broadcast::Receiver<JobEvent>,
-            inner: Arc<Inner>,
-            last: Job,
-            first: Option<JobEvent>,
-            done: bool,
-        }
-        impl Drop for State {
-            fn drop(&mut self) {
-                // This subscription's receiver is the one still counted.
-                self.inner.events.release(&self.last.job_id, 1);
-            }
-        }
-        let state = State {
-            rx,
-            inner,
-            last: first.clone(),
-            first: Some(JobEvent {
-                kind: JobEventKind::Status,
-                job: first,
-            }),
-            done: false,
-        };
-        Ok(futures::stream::unfold(state, |mut st| async move {
-            if st.done {
-                return None;
-            }
-            if let Some(ev) = st.first.take() {
-                st.done = ev.job.status.is_terminal();
-                return Some((ev, st));
-            }
-            loop {
-                let poll = tokio::time::sleep(st.inner.config.poll_interval);
-                let ev = tokio::select! {
-                    r = st.rx.recv() => match r {
-                        Ok(ev) => Some(ev),
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => None,
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                            st.rx = st.inner.events.subscribe(&st.last.job_id);
-                            st.inner.reread(&st.last).await
-                        }
-                    },
-                    _ = poll => st.inner.reread(&st.last).await,
-                };
-                if let Some(ev) = ev {
-                    st.last = ev.job.clone();
-                    st.done = ev.job.status.is_terminal();
-                    return Some((ev, st));
-                }
-            }
-        })
-        .boxed())
-    }
-
     /// Waits until the job ends and returns it.
     pub async fn wait(&self, drama_id: &str, job_id: &str) -> Result<Job> {
         let mut events = self.subscribe(drama_id, job_id).await?;
@@ -310,6 +279,15 @@ impl Inner {
         }
     }
 
+    /// Whether `job` was left running by an earlier life of this runner
+    /// (same identity, another instance): it can be resumed at once.
+    pub(super) fn left_behind(&self, job: &Job) -> bool {
+        let (Some(identity), Some(owner)) = (self.config.identity.as_deref(), job.owner.as_deref()) else {
+            return false;
+        };
+        owner != self.owner && owner.rsplit_once(INSTANCE).is_some_and(|(id, _)| id == identity)
+    }
+
     pub(super) fn is_running(&self, job_id: &str) -> bool {
         lock(&self.running).contains_key(job_id)
     }
@@ -344,7 +322,6 @@ impl Inner {
     }
 
     async fn work(self: Arc<Self>, job: Job, version: Version, cancel: Arc<Notify>, _permit: OwnedSemaphorePermit) {
-        let lease_ms = self.config.lease.as_millis() as u64;
         self.events.publish(JobEventKind::Status, &job);
         let slot = Arc::new(tokio::sync::Mutex::new(Slot {
             job: job.clone(),
@@ -352,40 +329,13 @@ impl Inner {
         }));
         let latest: Arc<Mutex<Option<Progress>>> = Arc::new(Mutex::new(None));
 
-        // Renew the lease and save progress, throttled; notice cancellation or takeover.
-        let mut renewer = {
-            let (inner, slot, latest, cancel) = (
-                Arc::clone(&self),
-                Arc::clone(&slot),
-                Arc::clone(&latest),
-                Arc::clone(&cancel),
-            );
-            let every = (inner.config.lease / 3).min(inner.config.progress_interval);
-            AbortOnDrop(tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(every).await;
-                    let progress = lock(&latest).clone();
-                    let mut s = slot.lock().await;
-                    let until = now_ms() + lease_ms;
-                    match inner
-                        .update(&mut s, |j| {
-                            j.lease_until = Some(until);
-                            if progress.is_some() {
-                                j.progress.clone_from(&progress);
-                            }
-                        })
-                        .await
-                    {
-                        Ok(None) => {}
-                        Ok(Some(_)) => {
-                            cancel.notify_one();
-                            return;
-                        }
-                        Err(e) => tracing::warn!(job = %s.job.job_id, error = %e, "could not renew the lease"),
-                    }
-                }
-            }))
-        };
+        let lost = Arc::new(Notify::new());
+        let mut renewer = AbortOnDrop(tokio::spawn(Arc::clone(&self).renew(
+            Arc::clone(&slot),
+            Arc::clone(&latest),
+            Arc::clone(&cancel),
+            Arc::clone(&lost),
+        )));
 
         let progress_fn = {
             let (inner, latest, base) = (Arc::clone(&self), Arc::clone(&latest), job.clone());
@@ -398,21 +348,24 @@ impl Inner {
         };
         let timeout = self.config.job_timeout;
         let outcome = {
-            let work = work::execute(
+            let work = std::panic::AssertUnwindSafe(work::execute(
                 &*self.storage,
                 self.llm.as_deref(),
                 &self.config.generate,
                 &job,
                 &progress_fn,
-            );
+            ))
+            .catch_unwind();
             tokio::select! {
                 r = tokio::time::timeout(timeout, work) => match r {
-                    Ok(Ok(o)) => Ok(o),
-                    Ok(Err(Error::Cancelled(_))) => Err(Stop::Cancelled),
-                    Ok(Err(e)) => Err(Stop::Failed(e)),
+                    Ok(Ok(Ok(o))) => Ok(o),
+                    Ok(Ok(Err(Error::Cancelled(_)))) => Err(Stop::Cancelled),
+                    Ok(Ok(Err(e))) => Err(Stop::Failed(e)),
+                    Ok(Err(panic)) => Err(Stop::Panicked(panic_message(&*panic))),
                     Err(_) => Err(Stop::TimedOut(timeout)),
                 },
                 _ = cancel.notified() => Err(Stop::Cancelled),
+                _ = lost.notified() => Err(Stop::LeaseLost),
             }
         };
         renewer.0.abort();
@@ -421,6 +374,51 @@ impl Inner {
         let mut s = slot.lock().await;
         self.finish(&mut s, outcome, progress).await;
         lock(&self.running).remove(&job.job_id);
+    }
+
+    /// Renews the lease and saves progress, throttled, while the job runs.
+    /// Notifies `cancel` when the job was cancelled or taken over, and
+    /// `lost` when renewals kept failing until the lease is about to run
+    /// out: the worker then stops before another runner may take the job,
+    /// so no two runners ever pay for the same stage.
+    async fn renew(
+        self: Arc<Self>,
+        slot: Arc<tokio::sync::Mutex<Slot>>,
+        latest: Arc<Mutex<Option<Progress>>>,
+        cancel: Arc<Notify>,
+        lost: Arc<Notify>,
+    ) {
+        let lease_ms = self.config.lease.as_millis() as u64;
+        let every = (self.config.lease / 3).min(self.config.progress_interval);
+        let every_ms = every.as_millis() as u64;
+        let mut held_until = slot.lock().await.job.lease_until.unwrap_or(0);
+        loop {
+            tokio::time::sleep(every).await;
+            let progress = lock(&latest).clone();
+            let mut s = slot.lock().await;
+            let until = now_ms() + lease_ms;
+            let renewed = self
+                .update(&mut s, |j| {
+                    j.lease_until = Some(until);
+                    if progress.is_some() {
+                        j.progress.clone_from(&progress);
+                    }
+                })
+                .await;
+            match renewed {
+                Ok(None) => held_until = until,
+                Ok(Some(_)) => {
+                    cancel.notify_one();
+                    return;
+                }
+                Err(e) if now_ms() + 2 * every_ms >= held_until => {
+                    tracing::error!(job = %s.job.job_id, error = %e, "the lease could not be renewed and is about to run out; stopping the job");
+                    lost.notify_one();
+                    return;
+                }
+                Err(e) => tracing::warn!(job = %s.job.job_id, error = %e, "could not renew the lease"),
+            }
+        }
     }
 
     async fn finish(&self, slot: &mut Slot, outcome: std::result::Result<Outcome, Stop>, progress: Option<Progress>) {
@@ -452,6 +450,7 @@ impl Inner {
                 }
             }
             Ok(Outcome::Result(r)) => Ok(r),
+            Err(Stop::LeaseLost) => return,
             Err(stop) => Err(stop),
         };
         let now = now_ms();
@@ -480,7 +479,8 @@ impl Inner {
                 let message = match stop {
                     Stop::TimedOut(d) => format!("timed out: the job ran longer than {} s", d.as_secs()),
                     Stop::Failed(e) => e.to_string(),
-                    Stop::Cancelled => "cancelled".to_string(),
+                    Stop::Panicked(m) => format!("internal error: the job panicked ({m}); this is a bug in sfd"),
+                    Stop::Cancelled | Stop::LeaseLost => "cancelled".to_string(),
                 };
                 let message = format!("{message} (job attempt {attempts} of {max})");
                 tracing::warn!(job = %slot.job.job_id, error = %message, "job failed");
@@ -526,14 +526,5 @@ impl Inner {
             },
             Err(e) => Err(e),
         }
-    }
-
-    /// A status event if the stored job differs from `last`.
-    async fn reread(&self, last: &Job) -> Option<JobEvent> {
-        let now = self.storage.get_job(&last.drama_id, &last.job_id).await.ok()?.value;
-        (now.status != last.status || now.progress != last.progress).then_some(JobEvent {
-            kind: JobEventKind::Status,
-            job: now,
-        })
     }
 }

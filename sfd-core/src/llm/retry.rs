@@ -46,15 +46,17 @@ impl RetryPolicy {
 }
 
 /// Reads `Retry-After` (seconds) or `retry-after-ms` (milliseconds) values.
+/// A value too large for a `Duration` (`1e20`) is the longest one; the
+/// policy's `max_delay` caps it anyway.
 pub(crate) fn parse_retry_after(seconds: Option<&str>, millis: Option<&str>) -> Option<Duration> {
-    if let Some(ms) = millis.and_then(|v| v.trim().parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
+    let secs = |v: f64| (v.is_finite() && v >= 0.0).then(|| Duration::try_from_secs_f64(v).unwrap_or(Duration::MAX));
+    if let Some(d) = millis
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|ms| secs(ms / 1000.0))
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(d);
     }
-    let s = seconds?.trim().parse::<f64>().ok()?;
-    (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s))
+    secs(seconds?.trim().parse::<f64>().ok()?)
 }
 
 #[cfg(test)]
@@ -81,5 +83,13 @@ mod tests {
         );
         assert_eq!(parse_retry_after(Some("soon"), None), None);
         assert_eq!(parse_retry_after(Some("-1"), None), None);
+        // Huge values do not panic; the policy caps them.
+        let huge = parse_retry_after(Some("1e20"), None).unwrap();
+        assert_eq!(
+            RetryPolicy::default().delay(0, Some(huge)),
+            RetryPolicy::default().max_delay
+        );
+        assert!(parse_retry_after(None, Some("1e300")).is_some());
+        assert_eq!(parse_retry_after(Some("inf"), None), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Character, Drama, Episode, Job, JobStatus, Object, Scene};
+use super::{Character, Drama, Episode, GenerationRequest, Job, JobStatus, Object, Scene};
 
 /// Body of `POST /dramas`: either a premise to generate from, or a whole drama to store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,16 +14,7 @@ pub enum CreateDramaRequest {
         drama: Box<Drama>,
     },
     /// Generate a drama (answers 202 with a job).
-    Generate {
-        /// The premise.
-        premise: String,
-        /// The drama id to use; made by the server when absent.
-        #[serde(default)]
-        id: Option<String>,
-        /// The LLM model to use instead of the configured one.
-        #[serde(default)]
-        model: Option<String>,
-    },
+    Generate(GenerationRequest),
 }
 
 /// Answer to a request that started a job.
@@ -182,7 +173,13 @@ mod tests {
     #[test]
     fn create_request_tells_premise_from_import() {
         let r: CreateDramaRequest = serde_json::from_value(json!({"premise": "p", "id": "x"})).unwrap();
-        assert!(matches!(r, CreateDramaRequest::Generate { ref id, .. } if id.as_deref() == Some("x")));
+        assert!(matches!(r, CreateDramaRequest::Generate(ref g) if g.id.as_deref() == Some("x")));
+        let r: CreateDramaRequest =
+            serde_json::from_value(json!({"premise": "p", "episodes": 2, "scenes_per_episode": 3})).unwrap();
+        assert_eq!(
+            r,
+            CreateDramaRequest::Generate(GenerationRequest::new("p").with_episodes(2).with_scenes_per_episode(3))
+        );
         let d = serde_json::to_value(Drama::new("d", "t", "x", "p")).unwrap();
         let r: CreateDramaRequest = serde_json::from_value(json!({ "drama": d })).unwrap();
         assert!(matches!(r, CreateDramaRequest::Import { .. }));

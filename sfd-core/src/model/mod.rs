@@ -3,8 +3,10 @@
 mod api;
 mod character;
 mod document;
+mod generation;
 pub mod id;
 mod job;
+mod limits;
 mod locate;
 mod patch;
 mod validate;
@@ -15,7 +17,11 @@ pub use api::{
 };
 pub use character::Character;
 pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
+pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
 pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
+pub use limits::{
+    MAX_ASSETS, MAX_CHARACTERS, MAX_DEPENDS_ON, MAX_DRAMA_EPISODES, MAX_EPISODE_SCENES, MAX_IDS, SizeLimits,
+};
 pub use locate::AssetOwner;
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
 pub use validate::{Problem, Problems, validate};

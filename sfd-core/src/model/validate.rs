@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::limits::SizeLimits;
 use super::{Asset, AssetKind, Drama, id::id_problem};
 
 /// One thing wrong with a document or a request.
@@ -51,7 +52,7 @@ impl Problems {
         Problems(self.0.iter().filter(|p| !old.contains(p)).cloned().collect())
     }
 
-    fn push(&mut self, path: String, message: impl Into<String>) {
+    pub(crate) fn push(&mut self, path: String, message: impl Into<String>) {
         self.0.push(Problem {
             path,
             message: message.into(),
@@ -102,12 +103,14 @@ impl fmt::Display for Loc {
 /// - ids outside `[A-Za-z0-9_-]{1,128}`;
 /// - ids used twice inside the drama;
 /// - `depends_on` entries that name no character or asset of the drama;
-/// - videos whose duration is zero or negative.
+/// - videos whose duration is zero or negative;
+/// - lists longer than their cap (see [`SizeLimits`]).
 pub fn validate(drama: &Drama) -> Problems {
     let mut problems = Problems::default();
     if let Some(msg) = id_problem(&drama.id) {
         problems.push("id".into(), msg);
     }
+    drama.check_sizes("", &mut problems);
     // Pass 1: ids, in document order.
     let mut ids: Vec<(&str, Loc)> = Vec::new();
     for (i, c) in drama.characters.iter().enumerate() {

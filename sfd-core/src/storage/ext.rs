@@ -89,7 +89,7 @@ fn not_found(key: &Key) -> Error {
 }
 
 /// A random pause before retrying a lost compare-and-swap: exponential, capped, with full jitter.
-fn backoff(attempt: u32) -> Duration {
+pub(super) fn backoff(attempt: u32) -> Duration {
     let cap_ms = (2u64 << attempt.min(6)).min(100);
     let r = (uuid::Uuid::new_v4().as_u128() as u64) % (cap_ms * 1000);
     Duration::from_micros(r)
@@ -151,23 +151,14 @@ pub trait StorageExt: Storage {
         }
     }
 
-    /// Deletes a drama (at version `expected` when given) and its job records.
+    /// Deletes a drama (at version `expected` when given). Its job records
+    /// stay: they are the history of the id, so a job cancelled while it was
+    /// saving still reads `cancelled`, not "not found".
     fn delete_drama(&self, id: &str, expected: Option<&Version>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let key = Key::drama(id)?;
             if !self.delete(&key, expected).await? {
                 return Err(not_found(&key));
-            }
-            // Job records are history of this id; a later drama with the same id starts clean.
-            let prefix = Key::jobs_prefix(id)?;
-            if let Ok(jobs) = self.list(&prefix, None, usize::MAX).await {
-                for listed in jobs {
-                    if let Some(job_id) = Key::id_from_path(&prefix, &listed.path)
-                        && let Ok(k) = Key::job(id, job_id)
-                    {
-                        let _ = self.delete(&k, None).await;
-                    }
-                }
             }
             Ok(())
         }

@@ -9,6 +9,10 @@ use crate::{Error, Result};
 pub(crate) const DRAMAS: &str = "dramas/";
 /// The prefix under which job records are stored.
 pub(crate) const JOBS: &str = "jobs/";
+/// The prefix of the durable work queue.
+pub(crate) const QUEUE: &str = "queue/";
+/// Where queue entries that cannot be used are moved.
+pub(crate) const DEAD_LETTER: &str = "dead-letter/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";
 
@@ -59,7 +63,18 @@ impl Key {
         Ok(Key {
             kind: EntityKind::Job,
             id: name.to_string(),
-            path: format!("queue/{name}{SUFFIX}"),
+            path: format!("{QUEUE}{name}{SUFFIX}"),
+        })
+    }
+
+    /// Where the queue entry `name` goes when it cannot be used:
+    /// `dead-letter/{name}.json`.
+    #[cfg(feature = "jobs")]
+    pub(crate) fn dead_letter(name: &str) -> Result<Key> {
+        let entry = Key::queue(name)?;
+        Ok(Key {
+            path: format!("{DEAD_LETTER}{name}{SUFFIX}"),
+            ..entry
         })
     }
 
@@ -82,6 +97,13 @@ impl Key {
     /// The full key path.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// Whether a delete on a store without conditional deletes must leave a
+    /// tombstone: true for dramas and job records, which can be written
+    /// again under the same key; false for queue entries, which never are.
+    pub(crate) fn keeps_tombstone(&self) -> bool {
+        !self.path.starts_with(QUEUE)
     }
 
     /// The id of the document stored at `path` under `prefix`, if `path` is one.

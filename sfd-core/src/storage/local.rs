@@ -62,17 +62,15 @@ pub(crate) enum Outcome {
     Mismatch(Option<String>),
 }
 
-/// The e-tag `LocalFileSystem` reports for a file, so versions from reads and
-/// from these writes agree: `"{inode:x}-{mtime µs:x}-{size:x}"`.
-fn etag(meta: &std::fs::Metadata) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-        .unwrap_or_default()
-        .as_micros();
-    format!("\"{:x}-{mtime:x}-{:x}\"", meta.ino(), meta.len())
+/// The version of a local document: a hash of its content, so two different
+/// contents never share a version (an `inode-mtime-size` tag can repeat:
+/// same size, a reused inode, a coarse clock tick) and a stale `If-Match`
+/// can never succeed. `"{first 16 bytes of SHA-256, hex}"`.
+pub(crate) fn etag(body: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
 }
 
 /// Held while a conditional write to the local folder is checked and done.
@@ -101,8 +99,8 @@ impl FileLocks {
         let fsync = self.fsync;
         let run = move || -> std::io::Result<Outcome> {
             let _lock = open_locked(&lock_path)?;
-            let current = match std::fs::metadata(&dest) {
-                Ok(m) => Some(etag(&m)),
+            let current = match std::fs::read(&dest) {
+                Ok(stored) => Some(etag(&stored)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(e),
             };
@@ -129,7 +127,7 @@ impl FileLocks {
                 if fsync {
                     f.sync_all()?;
                 }
-                let tag = etag(&f.metadata()?);
+                let tag = etag(&body);
                 std::fs::rename(&staging, &dest)?;
                 if fsync {
                     File::open(parent)?.sync_all()?;
@@ -167,7 +165,8 @@ impl FileLocks {
                 .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0);
-            Ok(Some((bytes::Bytes::from(buf), etag(&meta), updated)))
+            let tag = etag(&buf);
+            Ok(Some((bytes::Bytes::from(buf), tag, updated)))
         };
         tokio::task::spawn_blocking(run)
             .await

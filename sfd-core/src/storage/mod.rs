@@ -14,6 +14,8 @@ mod ext;
 mod key;
 mod local;
 mod object;
+#[cfg(test)]
+pub(crate) mod scripted_store;
 
 use std::fmt;
 
@@ -33,30 +35,46 @@ pub use object::ObjectStorage;
 ///
 /// Two versions are equal when they differ only by surrounding quotes, so a
 /// version sent back in an `If-Match` header matches the stored one on
-/// every backend.
+/// every backend. A weak tag (`W/"…"`) equals only the same weak tag, never
+/// a strong one: every backend stores strong versions, so a weak tag never
+/// satisfies a conditional write (RFC 9110 strong comparison). Use
+/// [`Version::weak_eq`] for `If-None-Match`.
 #[derive(Debug, Clone, Eq)]
 pub struct Version(String);
 
 impl PartialEq for Version {
     fn eq(&self, other: &Self) -> bool {
-        self.bare() == other.bare()
+        self.is_weak() == other.is_weak() && self.opaque() == other.opaque()
     }
 }
 
 impl std::hash::Hash for Version {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.bare().hash(state);
+        self.is_weak().hash(state);
+        self.opaque().hash(state);
     }
 }
 
 impl Version {
-    fn bare(&self) -> &str {
-        self.0.trim_start_matches("W/").trim_matches('"')
+    fn opaque(&self) -> &str {
+        self.0.strip_prefix("W/").unwrap_or(&self.0).trim_matches('"')
     }
 
-    /// The version as an HTTP entity tag: always quoted.
+    /// Whether this is a weak entity tag (`W/"…"`).
+    pub fn is_weak(&self) -> bool {
+        self.0.starts_with("W/")
+    }
+
+    /// Weak comparison (RFC 9110): equal tags, ignoring weakness. Right for
+    /// `If-None-Match`, never for a write.
+    pub fn weak_eq(&self, other: &Self) -> bool {
+        self.opaque() == other.opaque()
+    }
+
+    /// The version as an HTTP entity tag: always quoted, `W/` kept.
     pub fn etag(&self) -> String {
-        format!("\"{}\"", self.bare())
+        let weak = if self.is_weak() { "W/" } else { "" };
+        format!("{weak}\"{}\"", self.opaque())
     }
 
     /// Wraps a version string, e.g. one received in an `If-Match` header.

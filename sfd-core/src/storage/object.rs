@@ -13,9 +13,17 @@ use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
 use crate::{Error, Result};
 
-/// What a conditional delete leaves for a moment before the object is removed.
-/// Readers treat it as absent; a create over it replaces it.
-const TOMBSTONE: &[u8] = br#"{"$sfd":"deleted"}"#;
+/// What a delete on a native store leaves in place of a drama or job record.
+///
+/// Readers and listings treat it as absent; a create replaces it with a
+/// compare-and-swap. It is never removed: these stores cannot remove an
+/// object only at a version, so removing it would erase a create that
+/// replaced it in the meantime. Every document sfd writes is longer, so
+/// listings recognise it by its size alone.
+pub(crate) const TOMBSTONE: &[u8] = br#"{"$sfd":"deleted"}"#;
+
+/// How often a create retries after a concurrent write got in its way.
+const CREATE_ATTEMPTS: u32 = 16;
 
 /// [`Storage`] over any [`ObjectStore`]: S3, R2, the local folder, memory.
 ///
@@ -75,11 +83,19 @@ impl ObjectStorage {
 
     fn map_err(&self, key: &Key, e: object_store::Error, expected: Option<&Version>) -> Error {
         match e {
-            object_store::Error::AlreadyExists { .. } => Error::AlreadyExists {
+            // S3 answers a conditional write that raced another one with
+            // `409 ConditionalRequestConflict`, which object_store reports as
+            // `AlreadyExists` once its retries run out. During an update that
+            // is a lost compare-and-swap, to be retried as one.
+            object_store::Error::AlreadyExists { .. } if expected.is_none() => Error::AlreadyExists {
                 kind: key.kind(),
                 id: key.id().to_string(),
             },
-            object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. } if expected.is_some() => {
+            object_store::Error::AlreadyExists { .. }
+            | object_store::Error::Precondition { .. }
+            | object_store::Error::NotFound { .. }
+                if expected.is_some() =>
+            {
                 Error::VersionMismatch {
                     kind: key.kind(),
                     id: key.id().to_string(),
@@ -148,33 +164,48 @@ impl ObjectStorage {
         }
     }
 
-    /// A create on a native store; a tombstone left by an interrupted delete is replaced.
+    /// A create on a native store. A tombstone is replaced with a
+    /// compare-and-swap; a concurrent write that got in the way (a conflict,
+    /// or an object gone again by the time it is read) is retried.
     async fn native_create(&self, key: &Key, body: Bytes) -> Result<Version> {
-        match self.raw_put(key, body.clone(), PutMode::Create).await {
-            Err(Error::AlreadyExists { .. }) => {
-                let current = self.store.get(&Path::from(key.path())).await;
-                let Ok(current) = current else {
-                    return Err(Error::AlreadyExists {
-                        kind: key.kind(),
-                        id: key.id().to_string(),
-                    });
-                };
-                let e_tag = current.meta.e_tag.clone();
-                let bytes = current.bytes().await.map_err(|e| self.map_err(key, e, None))?;
-                if bytes.as_ref() != TOMBSTONE {
-                    return Err(Error::AlreadyExists {
-                        kind: key.kind(),
-                        id: key.id().to_string(),
-                    });
-                }
-                let update = PutMode::Update(UpdateVersion { e_tag, version: None });
-                self.raw_put(key, body, update).await.map_err(|e| match e {
-                    Error::VersionMismatch { kind, id, .. } => Error::AlreadyExists { kind, id },
-                    other => other,
-                })
+        let exists = || Error::AlreadyExists {
+            kind: key.kind(),
+            id: key.id().to_string(),
+        };
+        for attempt in 0..CREATE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(super::ext::backoff(attempt)).await;
             }
-            other => other,
+            match self.raw_put(key, body.clone(), PutMode::Create).await {
+                Err(Error::AlreadyExists { .. }) => {}
+                other => return other,
+            }
+            let current = match self.store.get(&Path::from(key.path())).await {
+                Ok(c) => c,
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(self.map_err(key, e, None)),
+            };
+            let e_tag = current.meta.e_tag.clone();
+            let bytes = match current.bytes().await {
+                Ok(b) => b,
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(self.map_err(key, e, None)),
+            };
+            if bytes.as_ref() != TOMBSTONE {
+                return Err(exists());
+            }
+            let update = PutMode::Update(UpdateVersion { e_tag, version: None });
+            match self.raw_put(key, body.clone(), update).await {
+                // Another writer replaced the tombstone first: look again.
+                Err(Error::VersionMismatch { .. }) => continue,
+                other => return other,
+            }
         }
+        Err(Error::Conflict {
+            kind: key.kind(),
+            id: key.id().to_string(),
+            attempts: CREATE_ATTEMPTS,
+        })
     }
 
     async fn remove(&self, key: &Key) -> Result<bool> {
@@ -250,9 +281,13 @@ impl Storage for ObjectStorage {
                 _ => self.remove(key).await,
             };
         }
+        // A queue entry is never written again once removed: no tombstone needed.
+        if !key.keeps_tombstone() && expected.is_none() {
+            return self.remove(key).await;
+        }
         // Native stores have no conditional delete: replace the object with a
-        // tombstone at the expected (or current) version first, so that a
-        // concurrent writer or deleter loses its compare-and-swap, then remove it.
+        // tombstone at the expected (or current) version, so that a concurrent
+        // writer or deleter loses its compare-and-swap, and leave it there.
         loop {
             let Some(current) = self.head(key).await? else {
                 return Ok(false);
@@ -266,7 +301,7 @@ impl Storage for ObjectStorage {
                 .put(key, Bytes::from_static(TOMBSTONE), WriteMode::Update(current))
                 .await;
             match tomb {
-                Ok(_) => return self.remove(key).await.map(|_| true),
+                Ok(_) => return Ok(true),
                 Err(Error::VersionMismatch { .. }) if expected.is_none() => continue,
                 Err(e) => return Err(e),
             }
@@ -285,10 +320,12 @@ impl Storage for ObjectStorage {
         };
         let entries = stream.map_err(listing_err).try_filter_map(|meta| async move {
             let path = meta.location.to_string();
-            // Only direct children that are documents; skip staging files and sub-folders.
-            let direct = path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| !rest.contains('/') && rest.ends_with(super::key::SUFFIX));
+            // Only direct children that are documents; skip staging files,
+            // sub-folders and tombstones.
+            let direct = meta.size != TOMBSTONE.len() as u64
+                && path
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| !rest.contains('/') && rest.ends_with(super::key::SUFFIX));
             Ok(direct.then(|| Listed {
                 path,
                 updated_at: meta.last_modified.timestamp_millis().max(0) as u64,
@@ -316,5 +353,67 @@ impl Storage for ObjectStorage {
 
     fn describe(&self) -> String {
         self.label.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use futures::FutureExt;
+
+    use super::super::scripted_store::ScriptedStore;
+    use super::*;
+    use crate::model::{Drama, DramaPatch};
+    use crate::{EditExt, StorageExt};
+
+    fn pair() -> (Arc<ScriptedStore>, ObjectStorage, ObjectStorage) {
+        let store = Arc::new(ScriptedStore::default());
+        let scripted = ObjectStorage::new(Arc::clone(&store) as Arc<dyn ObjectStore>, true, "scripted");
+        let plain = ObjectStorage::new(Arc::clone(&store.inner) as Arc<dyn ObjectStore>, true, "memory");
+        (store, scripted, plain)
+    }
+
+    #[tokio::test]
+    async fn a_create_landing_right_after_a_tombstone_survives_the_delete() {
+        let (store, deleter, creator) = pair();
+        deleter.create_drama(&Drama::new("x", "old", "d", "p")).await.unwrap();
+        let creator = Arc::new(creator);
+        let c = Arc::clone(&creator);
+        *store.after_tombstone.lock().unwrap() = Some(Box::new(move || {
+            async move {
+                c.create_drama(&Drama::new("x", "new", "d", "p")).await.unwrap();
+            }
+            .boxed()
+        }));
+        deleter.delete_drama("x", None).await.unwrap();
+        assert_eq!(creator.get_drama("x").await.unwrap().value.title, "new");
+        assert_eq!(deleter.list("dramas/", None, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_conflict_during_an_update_is_retried_not_reported_as_exists() {
+        let (store, s, _) = pair();
+        s.create_drama(&Drama::new("x", "old", "d", "p")).await.unwrap();
+        store.update_conflicts.store(3, Ordering::SeqCst);
+        let patch = DramaPatch {
+            title: Some("new".into()),
+            ..Default::default()
+        };
+        let v = s.update_drama("x", patch, None).await.unwrap();
+        assert_eq!(v.value.title, "new");
+        assert_eq!(store.update_conflicts.load(Ordering::SeqCst), 0);
+        // With an expected version, the conflict is a version mismatch (412), never "exists" (409).
+        store.update_conflicts.store(1, Ordering::SeqCst);
+        let stale = s.replace_drama(&Drama::new("x", "t", "d", "p"), &v.version).await;
+        assert!(matches!(stale, Err(Error::VersionMismatch { .. })), "{stale:?}");
+    }
+
+    #[test]
+    fn every_document_is_longer_than_a_tombstone() {
+        let smallest = Drama::new("x", "", "", "").to_vec();
+        assert!(smallest.len() > TOMBSTONE.len());
+        let job = serde_json::to_vec(&crate::model::Job::new("j", crate::model::JobType::CriticDrama, "d", 0));
+        assert!(job.unwrap().len() > TOMBSTONE.len());
     }
 }

@@ -120,3 +120,28 @@ macro_rules! conformance_tests {
         }
     };
 }
+
+/// With `SFD_REQUIRE_S3=1` (as CI sets it), an S3 conformance test without
+/// an S3 server fails instead of passing as skipped.
+#[test]
+fn s3_tests_fail_without_s3_when_it_is_required() {
+    let run = |require: bool| {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--exact",
+            "conformance::s3::create_get_replace_delete",
+            "--test-threads=1",
+        ])
+        .env_remove("SFD_TEST_S3_ENDPOINT")
+        .env_remove("SFD_TEST_S3_BUCKET")
+        .env_remove("SFD_REQUIRE_S3")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        if require {
+            cmd.env("SFD_REQUIRE_S3", "1");
+        }
+        cmd.status().unwrap().success()
+    };
+    assert!(!run(true), "an S3 test passed without S3 while SFD_REQUIRE_S3=1");
+    assert!(run(false), "without SFD_REQUIRE_S3 a missing S3 is a skip");
+}

@@ -68,25 +68,6 @@ async fn malformed_json_is_repaired_once() {
 }
 
 #[tokio::test]
-async fn a_wrong_episode_count_is_repaired() {
-    // The model ignores the schema the first time and writes 3 episodes.
-    let llm = ScriptedLlm::new(|req, n| {
-        if n != 0 || schema_name(req) != "drama_outline" {
-            return None;
-        }
-        let mut v = futures::executor::block_on(simulated_answer(req));
-        v["episodes"].as_array_mut().unwrap().truncate(3);
-        Some(Ok(v.to_string()))
-    });
-    let g = generate_drama(&llm, PREMISE, &GenerateOptions::default(), &no_progress)
-        .await
-        .unwrap();
-    assert_eq!(g.drama.episodes.len(), 5);
-    let reqs = llm.requests.lock().unwrap();
-    assert!(prompt(&reqs[1]).contains("write exactly 5 episodes, not 3"));
-}
-
-#[tokio::test]
 async fn an_invalid_reference_is_caught_and_names_the_episode() {
     // A server that ignores `enum` keeps inventing a character in episode 3.
     let llm = ScriptedLlm::new(|req, _| {

@@ -11,14 +11,19 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "sk-test-abcdefghijklmnop";
 
 fn llm(server: &MockServer) -> OpenAiLlm {
+    let retry = RetryPolicy {
+        max_retries: 2,
+        base: Duration::from_millis(1),
+        max_delay: Duration::from_millis(20),
+    };
+    llm_with(server, retry, Duration::from_millis(500))
+}
+
+fn llm_with(server: &MockServer, retry: RetryPolicy, timeout: Duration) -> OpenAiLlm {
     let config = OpenAiConfig::new(KEY)
         .with_api_base(format!("{}/v1", server.uri()))
-        .with_retry(RetryPolicy {
-            max_retries: 2,
-            base: Duration::from_millis(1),
-            max_delay: Duration::from_millis(20),
-        })
-        .with_timeout(Duration::from_millis(500));
+        .with_retry(retry)
+        .with_timeout(timeout);
     OpenAiLlm::new(config).unwrap()
 }
 
@@ -72,6 +77,11 @@ async fn sends_the_gpt5_request_shape() {
 
 /// Answers `failure` once, then a completion; the call must succeed on the second request.
 async fn fails_once_then_succeeds(failure: ResponseTemplate) {
+    fails_once_then_succeeds_with(failure, llm).await;
+}
+
+/// The same, with the client `make` builds.
+async fn fails_once_then_succeeds_with(failure: ResponseTemplate, make: impl Fn(&MockServer) -> OpenAiLlm) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(failure)
@@ -83,7 +93,7 @@ async fn fails_once_then_succeeds(failure: ResponseTemplate) {
         .respond_with(ResponseTemplate::new(200).set_body_json(completion("{}")))
         .mount(&server)
         .await;
-    llm(&server).chat(request()).await.unwrap();
+    make(&server).chat(request()).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
@@ -96,6 +106,32 @@ async fn retries_429_honouring_retry_after_then_succeeds() {
             .set_body_json(body),
     )
     .await;
+}
+
+/// The backoff of this client waits up to an hour; the server's
+/// `Retry-After: 0` says to retry at once. Were the header ignored, the call
+/// would sit in its backoff and the guard would fire.
+#[tokio::test]
+async fn retry_after_overrides_a_long_backoff() {
+    let body = json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}});
+    let failure = ResponseTemplate::new(429)
+        .insert_header("retry-after", "0")
+        .set_body_json(body);
+    let hour = Duration::from_secs(3600);
+    let patient = |server: &MockServer| {
+        let retry = RetryPolicy {
+            max_retries: 1,
+            base: hour,
+            max_delay: hour,
+        };
+        llm_with(server, retry, Duration::from_secs(60))
+    };
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        fails_once_then_succeeds_with(failure, patient),
+    )
+    .await
+    .expect("Retry-After was ignored: the retry waited for the backoff");
 }
 
 #[tokio::test]

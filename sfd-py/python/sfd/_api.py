@@ -15,6 +15,17 @@ def _args(**kwargs: Any) -> str:
     return json.dumps({k: v for k, v in kwargs.items() if v is not None})
 
 
+def _generation(
+    premise: str,
+    id: Optional[str],
+    model: Optional[str],
+    episodes: Optional[int],
+    scenes_per_episode: Optional[int],
+) -> Dict[str, Any]:
+    """The arguments of a generation request, as every layer names them."""
+    return dict(premise=premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode)
+
+
 class _Api:
     _inner: Any
 
@@ -210,15 +221,26 @@ class _Api:
 
     # Jobs ---------------------------------------------------------------------
     def start_generation(
-        self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
+        self,
+        premise: str,
+        id: Optional[str] = None,
+        model: Optional[str] = None,
+        episodes: Optional[int] = None,
+        scenes_per_episode: Optional[int] = None,
     ) -> Document:
-        """Queues the generation of a drama; returns the job."""
-        return self._call("start_generation", premise=premise, id=id, model=model, episodes=episodes)
+        """Queues the generation of a drama; returns the job. Counts out of
+        range (episodes 1-20, scenes per episode 1-12) raise at once."""
+        return self._call("start_generation", **_generation(premise, id, model, episodes, scenes_per_episode))
 
     async def start_generation_async(
-        self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
+        self,
+        premise: str,
+        id: Optional[str] = None,
+        model: Optional[str] = None,
+        episodes: Optional[int] = None,
+        scenes_per_episode: Optional[int] = None,
     ) -> Document:
-        return await self._acall("start_generation", premise=premise, id=id, model=model, episodes=episodes)
+        return await self._acall("start_generation", **_generation(premise, id, model, episodes, scenes_per_episode))
 
     def start_improvement(
         self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
@@ -290,16 +312,26 @@ class _Api:
         model: Optional[str] = None,
         episodes: Optional[int] = None,
         progress: Optional[ProgressCallback] = None,
+        scenes_per_episode: Optional[int] = None,
     ) -> Document:
         """Generates a drama and returns it (starts the job and waits)."""
-        job = self.start_generation(premise, id=id, model=model, episodes=episodes)
+        job = self.start_generation(
+            premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode
+        )
         self._finished(self.wait_job(job["dramaId"], job["jobId"], progress=progress))
         return self.get_drama(job["dramaId"])
 
     async def generate_async(
-        self, premise: str, id: Optional[str] = None, model: Optional[str] = None, episodes: Optional[int] = None
+        self,
+        premise: str,
+        id: Optional[str] = None,
+        model: Optional[str] = None,
+        episodes: Optional[int] = None,
+        scenes_per_episode: Optional[int] = None,
     ) -> Document:
-        job = await self.start_generation_async(premise, id=id, model=model, episodes=episodes)
+        job = await self.start_generation_async(
+            premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode
+        )
         self._finished(await self.wait_job_async(job["dramaId"], job["jobId"]))
         return await self.get_drama_async(job["dramaId"])
 

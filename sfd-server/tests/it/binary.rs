@@ -32,6 +32,68 @@ fn bad_settings_fail_fast_naming_the_variable() {
     assert!(run_failing(&[("SFD_STORAGE", "gs://bucket")], &["--port", "0"]).contains("SFD_STORAGE"));
 }
 
+/// Reads a JSON log into `log` up to the "listening" line, and returns the address it names.
+fn read_address(stdout: &mut impl BufRead, log: &mut String) -> String {
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited: {log}");
+        log.push_str(&line);
+        if line.contains("listening") {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            return v["fields"]["addr"].as_str().unwrap().to_string();
+        }
+    }
+}
+
+/// Starts the binary with only `envs` (and PATH) set, reads its log up to
+/// the "listening" line, stops it, and returns the address and the log.
+fn listening(envs: &[(&str, &str)], args: &[&str]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--log-format", "json"])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SFD_DATA_DIR", dir.path())
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut log = String::new();
+    let addr = read_address(&mut stdout, &mut log);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    (addr, log.replace(dir.path().to_str().unwrap(), "$DATA_DIR"))
+}
+
+#[test]
+fn a_container_is_reachable_and_blank_r2_lines_keep_the_local_folder() {
+    // PORT set by the platform, or production: every interface.
+    assert!(listening(&[("PORT", "0")], &[]).0.starts_with("0.0.0.0:"));
+    assert!(
+        listening(&[("ENVIRONMENT", "production")], &["--port", "0"])
+            .0
+            .starts_with("0.0.0.0:")
+    );
+    // Otherwise, or with HOST set, as asked.
+    assert!(listening(&[], &["--port", "0"]).0.starts_with("127.0.0.1:"));
+    assert!(
+        listening(&[("PORT", "0"), ("HOST", "127.0.0.1")], &[])
+            .0
+            .starts_with("127.0.0.1:")
+    );
+    // An old .env with empty R2 lines still stores in the local folder.
+    let blank = [
+        ("R2_ACCESS_KEY_ID", ""),
+        ("R2_SECRET_ACCESS_KEY", ""),
+        ("R2_ENDPOINT_URL", ""),
+    ];
+    let (_, log) = listening(&blank, &["--port", "0"]);
+    assert!(log.contains("local folder $DATA_DIR"), "{log}");
+}
+
 #[test]
 fn help_lists_the_flags_and_their_variables() {
     let out = Command::new(BIN).arg("--help").output().unwrap();
@@ -44,9 +106,16 @@ fn help_lists_the_flags_and_their_variables() {
         "GPT_MODEL",
         "SFD_STORAGE",
         "CORS_ORIGINS",
+        "HOST",
+        "SFD_JOB_LEASE",
+        "SFD_RUNNER_ID",
     ] {
         assert!(text.contains(name), "--help does not mention {name}");
     }
+    assert!(
+        text.contains("0.0.0.0"),
+        "--help does not say when it binds every interface"
+    );
 }
 
 #[tokio::test]
@@ -65,18 +134,9 @@ async fn keys_never_reach_the_logs_and_sigterm_stops_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The address is in the "listening" log line.
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut log = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited: {log}");
-        log.push_str(&line);
-        if line.contains("listening") {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            break v["fields"]["addr"].as_str().unwrap().to_string();
-        }
-    };
+    let addr = read_address(&mut stdout, &mut log);
     // Keep draining the log so the server never blocks on a full pipe.
     let rest = std::thread::spawn(move || {
         let mut tail = String::new();

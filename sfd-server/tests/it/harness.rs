@@ -21,6 +21,7 @@ pub struct Options {
     pub keys: Vec<String>,
     pub body_limit: usize,
     pub rate_limit: f64,
+    pub keep_alive: Option<Duration>,
 }
 
 impl Default for Options {
@@ -29,8 +30,9 @@ impl Default for Options {
             storage: None,
             llm: Some(Arc::new(SimulatedLlm::instant())),
             keys: Vec::new(),
-            body_limit: 10 * 1024 * 1024,
+            body_limit: sfd_server::DEFAULT_BODY_LIMIT,
             rate_limit: 0.0,
+            keep_alive: None,
         }
     }
 }
@@ -54,10 +56,13 @@ impl TestServer {
             .storage
             .unwrap_or_else(|| Arc::new(StorageBuilder::memory().build().unwrap()));
         let studio = Studio::new(Arc::clone(&storage), o.llm, fast_runner());
-        let state = AppState::new(studio)
+        let mut state = AppState::new(studio)
             .with_api_keys(o.keys.clone())
             .with_body_limit(o.body_limit)
             .with_rate_limit(o.rate_limit);
+        if let Some(every) = o.keep_alive {
+            state = state.with_keep_alive(every);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use sfd_client::JobStatus;
+use sfd_client::{GenerationRequest, JobStatus};
 use sfd_core::{ChatRequest, ChatResponse, Llm, SimulatedLlm, Storage, StorageBuilder};
 use tokio::sync::Notify;
 
@@ -19,7 +19,7 @@ async fn generate_improve_and_critique_through_the_client() {
     let s = TestServer::start().await;
     let c = &s.client;
     let started = c
-        .generate_drama("a corgi tycoon in 2 episodes", Some("corgi_gen"), None)
+        .generate_drama(&GenerationRequest::new("a corgi tycoon in 2 episodes").with_id("corgi_gen"))
         .await
         .unwrap();
     assert_eq!(started.drama_id, "corgi_gen");
@@ -32,7 +32,7 @@ async fn generate_improve_and_critique_through_the_client() {
     assert_eq!(drama.episodes.len(), 2);
     // The id is now taken.
     assert!(
-        c.generate_drama("again", Some("corgi_gen"), None)
+        c.generate_drama(&GenerationRequest::new("again").with_id("corgi_gen"))
             .await
             .unwrap_err()
             .is_conflict()
@@ -77,7 +77,7 @@ async fn without_an_llm_generation_answers_503_naming_the_setting() {
         ..Default::default()
     })
     .await;
-    let err = s.client.generate_drama("p", None, None).await.unwrap_err();
+    let err = s.client.generate_drama(&GenerationRequest::new("p")).await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
 }
@@ -87,7 +87,7 @@ async fn sse_events_arrive_in_order() {
     let s = TestServer::start().await;
     let started = s
         .client
-        .generate_drama("three episodes of heist", Some("sse1"), None)
+        .generate_drama(&GenerationRequest::new("three episodes of heist").with_id("sse1"))
         .await
         .unwrap();
     let events: Vec<_> = s
@@ -146,7 +146,11 @@ async fn cancel_a_running_job_over_http() {
         ..Default::default()
     })
     .await;
-    let started = s.client.generate_drama("p", Some("cancel_me"), None).await.unwrap();
+    let started = s
+        .client
+        .generate_drama(&GenerationRequest::new("p").with_id("cancel_me"))
+        .await
+        .unwrap();
     llm.started.notified().await;
     let job = s.client.cancel_job("cancel_me", &started.job_id).await.unwrap();
     assert_eq!(job.status, JobStatus::Cancelled);
@@ -169,7 +173,7 @@ async fn a_restart_in_the_middle_of_a_job_completes_it() {
     .await;
     let started = first
         .client
-        .generate_drama("p", Some("restart_me"), None)
+        .generate_drama(&GenerationRequest::new("p").with_id("restart_me"))
         .await
         .unwrap();
     llm.started.notified().await;
@@ -186,4 +190,30 @@ async fn a_restart_in_the_middle_of_a_job_completes_it() {
         .unwrap();
     assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error);
     second.client.get_drama("restart_me").await.unwrap();
+}
+
+#[tokio::test]
+async fn counts_are_sent_and_out_of_range_counts_are_422_at_the_door() {
+    let s = TestServer::start().await;
+    let req = GenerationRequest::new("a premise with no count")
+        .with_id("counted")
+        .with_episodes(2)
+        .with_scenes_per_episode(3);
+    let started = s.client.generate_drama(&req).await.unwrap();
+    let job = s.client.wait_for_job("counted", &started.job_id, WAIT).await.unwrap();
+    assert_eq!(job.status, JobStatus::Completed, "{:?}", job.error);
+    let d = s.client.get_drama("counted").await.unwrap().value;
+    assert_eq!(d.episodes.iter().map(|e| e.scenes.len()).collect::<Vec<_>>(), [3, 3]);
+    for bad in [
+        GenerationRequest::new("p").with_episodes(0),
+        GenerationRequest::new("p").with_episodes(21),
+        GenerationRequest::new("p").with_scenes_per_episode(0),
+        GenerationRequest::new("p").with_scenes_per_episode(13),
+    ] {
+        let err = s.client.generate_drama(&bad).await.unwrap_err();
+        assert_eq!(err.status(), Some(422), "{bad:?}: {err}");
+    }
+    // No job was started for them.
+    let page = s.client.list_dramas_page(100, None).await.unwrap();
+    assert_eq!(page.dramas.len(), 1);
 }

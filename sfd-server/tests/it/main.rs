@@ -4,6 +4,13 @@
 
 mod bad_input;
 mod binary;
+mod cas;
+mod events;
 mod harness;
 mod jobs;
+mod mock_llm;
+mod preconditions;
+mod replica;
+mod replicas;
 mod routes;
+mod storm;
