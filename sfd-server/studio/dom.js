@@ -16,7 +16,7 @@ export function h(tag, props = {}, ...children) {
     else if (k === "value" || k === "checked" || k === "disabled" || k === "hidden") el[k] = v;
     else el.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   }
   return el;

@@ -10,27 +10,37 @@ export function urlOf(assets, kind) {
   return a ? safeUrl(a.url) : null;
 }
 
-/** A 9:16 frame: video (plays on click), image, or a placeholder. */
+/**
+ * A 9:16 frame: the image (or a placeholder), and when there is a video, a
+ * play button; the video loads only when played, over the image.
+ */
 function frame(name, image, video) {
-  if (video) {
-    const v = h("video", { src: video, poster: image, preload: "none", playsinline: true, loop: true, "aria-label": `Video of ${name}` });
-    const button = h("button", { type: "button", class: "play", text: "▶", "aria-label": `Play the video of ${name}` });
-    const toggle = () => {
-      if (v.paused) v.play().catch((err) => toast(`The video cannot play: ${err.message}`));
-      else v.pause();
-    };
-    v.addEventListener("click", toggle);
-    button.addEventListener("click", toggle);
-    v.addEventListener("play", () => { button.textContent = "❚❚"; button.setAttribute("aria-label", `Pause the video of ${name}`); });
-    v.addEventListener("pause", () => { button.textContent = "▶"; button.setAttribute("aria-label", `Play the video of ${name}`); });
-    return h("div", { class: "frame", "data-media": "video" }, v, button);
-  }
-  if (image) {
-    return h("div", { class: "frame", "data-media": "image" },
-      h("img", { src: image, alt: `Image of ${name}`, loading: "lazy", decoding: "async" }));
-  }
-  return h("div", { class: "frame placeholder", "data-media": "none", role: "img", "aria-label": `No image yet for ${name}` },
-    h("span", { text: "No image yet" }));
+  const still = image
+    ? h("img", { src: image, alt: `Image of ${name}`, loading: "lazy", decoding: "async" })
+    : h("span", { text: "No image yet" });
+  const el = h("div", {
+    class: image ? "frame" : "frame placeholder", "data-media": image ? "image" : "none",
+    role: image ? undefined : "img", "aria-label": image ? undefined : `No image yet for ${name}`,
+  }, still);
+  if (!video) return el;
+  el.dataset.video = "true";
+  const v = h("video", { src: video, poster: image, preload: "none", playsinline: true, loop: true, hidden: true, "aria-label": `Video of ${name}` });
+  const button = h("button", { type: "button", class: "play", text: "▶", "aria-label": `Play the video of ${name}` });
+  const toggle = () => {
+    if (v.paused) {
+      v.hidden = false;
+      v.play().catch((err) => toast(`The video cannot play: ${err.message}`));
+    } else {
+      v.pause();
+    }
+  };
+  still.addEventListener("click", toggle);
+  v.addEventListener("click", toggle);
+  button.addEventListener("click", toggle);
+  v.addEventListener("play", () => { button.textContent = "❚❚"; button.setAttribute("aria-label", `Pause the video of ${name}`); });
+  v.addEventListener("pause", () => { button.textContent = "▶"; button.setAttribute("aria-label", `Play the video of ${name}`); });
+  el.append(v, button);
+  return el;
 }
 
 /** One asset: kind, whether it has a file, its prompt (editable), and Render. */

@@ -15,11 +15,14 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -181,3 +184,20 @@ def console(driver):
 def wait(driver, condition, message=""):
     """Waits for `condition`; a redraw of the page in between only means asking again."""
     return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
+
+
+def new_id(prefix="drama"):
+    """A fresh drama id."""
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def open_drama(driver, server, drama_id):
+    """Opens the drama view and waits for its scene cards."""
+    driver.get(f"{server.url}/#/dramas/{drama_id}")
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.drama[data-id="{drama_id}"] .scene')))
+
+
+def scene_field(driver, drama_id, episode, scene, name="description"):
+    """The in-place editor of one field of a scene."""
+    key = f"/dramas/{drama_id}/episodes/{episode}/scenes/{scene}#{name}"
+    return driver.find_element(By.CSS_SELECTOR, f'.field[data-key="{key}"]')

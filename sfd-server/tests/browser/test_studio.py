@@ -1,30 +1,14 @@
 """The studio's text flows: generate, edit, 412, auth, escaping, keyboard, 390 px."""
 
-import uuid
-
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import TARGET, Server, small_drama, store, wait
+from conftest import TARGET, Server, new_id, open_drama, scene_field, small_drama, store, wait
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def new_id(prefix="drama"):
-    return f"{prefix}_{uuid.uuid4().hex[:12]}"
-
-
-def open_drama(driver, server, drama_id):
-    driver.get(f"{server.url}/#/dramas/{drama_id}")
-    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.drama[data-id="{drama_id}"] .scene')))
-
-
-def scene_field(driver, drama_id, episode, scene, name="description"):
-    key = f"/dramas/{drama_id}/episodes/{episode}/scenes/{scene}#{name}"
-    return driver.find_element(By.CSS_SELECTOR, f'.field[data-key="{key}"]')
 
 
 def test_a_premise_becomes_a_drama_with_live_progress_and_a_cast(server, driver, console):
