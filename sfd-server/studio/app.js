@@ -10,6 +10,9 @@ const main = document.getElementById("main");
 let leave = null;
 let shown = 0;
 
+// Without a key nothing works: Escape does not close the prompt.
+document.getElementById("key-dialog").addEventListener("cancel", (e) => e.preventDefault());
+
 onKeyNeeded((refused) => new Promise((resolve) => {
   const dialog = document.getElementById("key-dialog");
   const form = document.getElementById("key-form");
@@ -23,8 +26,6 @@ onKeyNeeded((refused) => new Promise((resolve) => {
     resolve(input.value);
   };
   form.addEventListener("submit", submit);
-  // Without a key nothing works: Escape does not close the prompt.
-  dialog.addEventListener("cancel", (e) => e.preventDefault());
   if (!dialog.open) dialog.showModal();
   input.focus();
 }));

@@ -14,7 +14,9 @@ const selected = new Map();
 /** Shows drama `id` in `main`; returns what to do when the view is left. */
 export async function showDrama(main, id) {
   const session = new Session(id, () => draw(main, session));
+  const here = location.hash;
   await session.load();
+  if (location.hash !== here) return null; // the user went elsewhere meanwhile
   document.title = `${session.drama.title || id} · sfd studio`;
   draw(main, session);
   const onDone = (e) => {

@@ -96,8 +96,8 @@ export function field(session, { key, label, url, name, value, quiet = false, bi
     } catch (err) {
       if (err.status === 412) {
         session.conflicts.add(key);
-        status.textContent = "";
-        await session.reload();
+        status.textContent = "The drama changed elsewhere; reading the newer version…";
+        await session.reload().catch((e) => { status.textContent = `Not saved, and the newer version could not be read: ${e.message}`; });
         return;
       }
       status.textContent = `Not saved: ${err.message}`;

@@ -7,3 +7,4 @@ mod binary;
 mod harness;
 mod jobs;
 mod routes;
+mod studio;
