@@ -89,6 +89,7 @@ class JobItem {
   update(job) {
     this.title.textContent = `${NAMES[job.type] || job.type} · ${job.dramaId}`;
     this.status.textContent = job.status;
+    this.el.dataset.type = job.type;
     this.el.dataset.status = job.status;
     const p = job.progress;
     if (p && p.total > 0) {

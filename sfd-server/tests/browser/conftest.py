@@ -33,12 +33,12 @@ WAIT = 20  # seconds a condition may take before a test fails
 class Server:
     """A real sfd-server process on a free port."""
 
-    def __init__(self, *args, env=None, key=None):
+    def __init__(self, *args, env=None, key=None, llm=True):
         binary = os.environ.get("SFD_SERVER_BIN", str(TARGET / "debug" / "sfd-server"))
         self.key = key
         self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--storage", "memory://", "--simulated-llm", "--log-format", "json", *args],
-            env={**os.environ, "RUST_LOG": "info", **(env or {})},
+            [binary, "--port", "0", "--storage", "memory://", "--log-format", "json", *(["--simulated-llm"] if llm else []), *args],
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}, "RUST_LOG": "info", **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -191,9 +191,15 @@ def new_id(prefix="drama"):
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+def visit(driver, url):
+    """Loads `url` as a new page (a change of the hash alone would keep the old one)."""
+    driver.get("about:blank")
+    driver.get(url)
+
+
 def open_drama(driver, server, drama_id):
     """Opens the drama view and waits for its scene cards."""
-    driver.get(f"{server.url}/#/dramas/{drama_id}")
+    visit(driver, f"{server.url}/#/dramas/{drama_id}")
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.drama[data-id="{drama_id}"] .scene')))
 
 

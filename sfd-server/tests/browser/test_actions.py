@@ -32,7 +32,7 @@ def test_improve_with_feedback_makes_a_new_drama(server, driver):
     box = wait(driver, EC.visibility_of_element_located((By.ID, "improve-feedback")))
     box.send_keys("Give the keeper a secret.")
     driver.find_element(By.XPATH, '//dialog//button[normalize-space()="Improve"]').click()
-    job = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"]')))
+    job = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="improve_drama"]')))
     job.find_element(By.LINK_TEXT, "Open the drama").click()
     view = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, ".drama .scene")))
     improved = driver.find_element(By.CSS_SELECTOR, ".drama").get_attribute("data-id")

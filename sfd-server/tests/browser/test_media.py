@@ -18,7 +18,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import TARGET, Server, wait
+from conftest import TARGET, Server, visit, wait
 
 BINARY = os.environ.get("SFD_SERVER_BIN", str(TARGET / "debug" / "sfd-server"))
 
@@ -65,7 +65,7 @@ def generated(server):
 
 def open_generated(driver, server):
     drama_id = generated(server)
-    driver.get(f"{server.url}/#/dramas/{drama_id}")
+    visit(driver, f"{server.url}/#/dramas/{drama_id}")
     wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.drama[data-id="{drama_id}"] .scene')))
     return drama_id
 
@@ -102,7 +102,7 @@ def test_the_plan_shows_counts_then_the_render_turns_placeholders_into_files(ser
     assert "Estimated cost" in driver.find_element(By.CSS_SELECTOR, "dialog .cost").text
 
     driver.find_element(By.XPATH, '//dialog//button[normalize-space()="Start render"]').click()
-    job = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"]')))
+    job = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="render_drama"]')))
     assert job.get_attribute("data-done") == job.get_attribute("data-total")
     wait(driver, lambda d: images_loaded(d, shown_panel(d)))
 
@@ -126,7 +126,7 @@ def test_one_asset_renders_through_its_own_route(server, driver):
     row.find_element(By.TAG_NAME, "button").click()
     wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .plan")))
     wait(driver, EC.element_to_be_clickable((By.XPATH, '//dialog//button[normalize-space()="Start render"]'))).click()
-    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"]')))
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="generate_image"]')))
 
     def rendered(d):
         img = d.find_elements(By.CSS_SELECTOR, f'.scene[data-id="{scene_id}"] .frame img')

@@ -2,17 +2,18 @@
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import TARGET, Server, new_id, open_drama, scene_field, small_drama, store, wait
+from conftest import TARGET, Server, new_id, open_drama, scene_field, small_drama, store, visit, wait
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def test_a_premise_becomes_a_drama_with_live_progress_and_a_cast(server, driver, console):
-    driver.get(server.url + "/")
+    visit(driver, server.url + "/")
     premise = wait(driver, EC.element_to_be_clickable((By.ID, "premise")))
     premise.send_keys("A corgi inventor wants to become the richest dog in the world")
     for field_id, value in (("episodes", "2"), ("scenes", "2")):
@@ -21,7 +22,7 @@ def test_a_premise_becomes_a_drama_with_live_progress_and_a_cast(server, driver,
         box.send_keys(value)
     driver.find_element(By.CSS_SELECTOR, ".new-drama button[type=submit]").click()
 
-    job = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"]')))
+    job = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="generate_drama"]')))
     assert job.get_attribute("data-stage") == "episodes"
     assert job.get_attribute("data-done") == job.get_attribute("data-total") == "2"
     bar = job.find_element(By.TAG_NAME, "progress")
@@ -86,12 +87,26 @@ def test_an_edit_after_a_concurrent_patch_says_so_and_keeps_the_typed_text(serve
     assert scene["description"] == typed
 
 
+def test_a_generation_the_server_cannot_run_shows_why(driver, console):
+    console.expect(r"status of 503")
+    bare = Server(llm=False)
+    try:
+        visit(driver, bare.url + "/")
+        wait(driver, EC.element_to_be_clickable((By.ID, "premise"))).send_keys("A corgi without a writer")
+        driver.find_element(By.CSS_SELECTOR, ".new-drama button[type=submit]").click()
+        error = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, ".new-drama .error")))
+        assert "OPENAI_API_KEY" in error.text
+        assert driver.find_element(By.ID, "premise").get_attribute("value") == "A corgi without a writer"
+    finally:
+        bare.stop()
+
+
 def test_with_api_keys_the_page_asks_for_a_key_then_lists(driver, console):
     console.expect(r"status of 401")
     keyed = Server(env={"API_KEYS": "studio-key-1,studio-key-2"}, key="studio-key-2")
     try:
         drama_id = store(keyed, small_drama(new_id(), title="Behind the key"))
-        driver.get(keyed.url + "/")
+        visit(driver, keyed.url + "/")
         dialog = wait(driver, EC.visibility_of_element_located((By.ID, "key-dialog")))
         dialog.find_element(By.ID, "key-input").send_keys("wrong-key")
         dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -116,7 +131,7 @@ def test_markup_in_a_document_shows_as_text_and_runs_nothing(server, driver):
     drama["characters"][0]["name"] = XSS
     drama_id = store(server, drama)
 
-    driver.get(server.url + "/")
+    visit(driver, server.url + "/")
     card = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, f'.drama-card[data-id="{drama_id}"]')))
     assert card.find_element(By.CSS_SELECTOR, ".drama-title").text == XSS
     card.find_element(By.TAG_NAME, "a").click()
@@ -163,11 +178,11 @@ def test_every_control_is_labelled_and_reachable_by_keyboard(server, driver):
     assert not driver.find_element(By.CSS_SELECTOR, '.episode[data-id="ep1"]').is_displayed()
 
     # From the top of the list page, Tab reaches the premise box.
-    driver.get(server.url + "/")
+    visit(driver, server.url + "/")
     wait(driver, EC.presence_of_element_located((By.ID, "premise")))
-    driver.find_element(By.TAG_NAME, "body").click()
+    driver.execute_script("document.activeElement.blur()")
     for _ in range(20):
-        driver.switch_to.active_element.send_keys(Keys.TAB)
+        ActionChains(driver).send_keys(Keys.TAB).perform()
         if driver.switch_to.active_element.get_attribute("id") == "premise":
             break
     assert driver.switch_to.active_element.get_attribute("id") == "premise"

@@ -4,15 +4,11 @@
 
 use serde_json::Value;
 
-use crate::harness::{Options, TestServer};
+use crate::harness::TestServer;
 
 #[tokio::test]
 async fn the_page_is_open_while_the_api_asks_for_a_key() {
-    let s = TestServer::with(Options {
-        keys: vec!["k1".into()],
-        ..Default::default()
-    })
-    .await;
+    let s = TestServer::with_keys(&["k1"]).await;
     let raw = reqwest::Client::new();
     let page = raw.get(s.url("/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
