@@ -1,7 +1,9 @@
 // The dramas: a "New drama" form, then the list with cover thumbnails,
-// title and updated time, a page at a time with the cursor.
+// title and updated time, a page at a time with the cursor. The summaries
+// carry no assets, so each card then asks for its drama's assets (a short
+// list) to find the cover.
 
-import { ApiError, request } from "./api.js";
+import { request } from "./api.js";
 import { h, initials, safeUrl, time, toast } from "./dom.js";
 import { trackJob } from "./jobs.js";
 
@@ -17,20 +19,15 @@ export async function showList(main) {
 
   async function page() {
     more.disabled = true;
-    const q = `limit=${PAGE}&view=full${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-    let data;
-    try {
-      ({ data } = await request("GET", `/dramas?${q}`));
-    } catch (err) {
-      // A document that cannot be read fails a full page; the summaries still list.
-      if (!(err instanceof ApiError) || err.status < 500) throw err;
-      ({ data } = await request("GET", `/dramas?${q.replace("view=full", "view=summary")}`));
-    }
-    list.append(...data.dramas.map(card));
+    const q = `limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const { data } = await request("GET", `/dramas?${q}`);
+    const cards = data.dramas.map(card);
+    list.append(...cards);
     cursor = data.cursor;
     more.hidden = !cursor;
     more.disabled = false;
     empty.hidden = list.children.length > 0;
+    cards.forEach(cover);
   }
   more.addEventListener("click", () => page().catch((err) => { toast(err.message); more.disabled = false; }));
 
@@ -43,17 +40,26 @@ export async function showList(main) {
 }
 
 function card(d) {
-  const cover = (d.assets || []).find((a) => a.id === "cover");
-  const src = cover && safeUrl(cover.url);
   return h("li", { class: "drama-card", "data-id": d.id },
     h("a", { href: `#/dramas/${encodeURIComponent(d.id)}` },
-      src
-        ? h("img", { class: "thumb", src, alt: "", loading: "lazy" })
-        : h("div", { class: "thumb placeholder", "aria-hidden": "true", text: initials(d.title || d.id) }),
+      h("div", { class: "thumb placeholder", "aria-hidden": "true", text: initials(d.title || d.id) }),
       h("span", { class: "drama-title", text: d.title || d.id })),
     d.error
       ? h("span", { class: "error", text: d.error })
       : h("span", { class: "muted small" }, "Updated ", time(d.updated_at)));
+}
+
+/** Puts the drama's `cover` asset in place of the placeholder, once it has a file. */
+async function cover(li) {
+  if (li.querySelector(".error")) return;
+  try {
+    const { data } = await request("GET", `/dramas/${encodeURIComponent(li.dataset.id)}/assets`);
+    const asset = data.assets.find((a) => a.id === "cover");
+    const src = asset && safeUrl(asset.url);
+    if (src) li.querySelector(".thumb").replaceWith(h("img", { class: "thumb", src, alt: "", loading: "lazy" }));
+  } catch {
+    // Deleted since the page was listed: the placeholder stays.
+  }
 }
 
 function newDramaForm() {

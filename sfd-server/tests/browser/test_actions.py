@@ -3,7 +3,7 @@
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import new_id, open_drama, small_drama, store, wait
+from conftest import new_id, open_drama, small_drama, store, visit, wait
 
 
 def click_button(driver, text):
@@ -69,3 +69,30 @@ def test_scene_cards_show_the_image_at_the_asset_url(server, driver):
     wait(driver, lambda d: all(d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", i) for i in images))
     # The videos are not rendered: each card still offers its image, no player.
     assert not panel.find_elements(By.CSS_SELECTOR, ".frame video")
+
+
+def test_the_list_pages_with_the_cursor_and_shows_covers_and_times(server, driver):
+    for _ in range(13):
+        store(server, small_drama(new_id()))
+    with_cover = small_drama(new_id(), title="Has a cover")
+    with_cover["assets"] = [{"id": "cover", "kind": "image", "prompt": "The poster", "url": "/studio/icon.svg"}]
+    store(server, with_cover)
+    total = len(server.api("GET", "/dramas?limit=1000")[1]["dramas"])
+
+    visit(driver, server.url + "/")
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".drama-card")) == 12)
+    more = driver.find_element(By.XPATH, '//button[normalize-space()="Load more"]')
+    while more.is_displayed():
+        shown = len(driver.find_elements(By.CSS_SELECTOR, ".drama-card"))
+        more.click()
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".drama-card")) > shown)
+        wait(driver, lambda d: more.is_enabled())
+    ids = [c.get_attribute("data-id") for c in driver.find_elements(By.CSS_SELECTOR, ".drama-card")]
+    assert len(ids) == len(set(ids)) == total
+
+    card = driver.find_element(By.CSS_SELECTOR, f'.drama-card[data-id="{with_cover["id"]}"]')
+    thumb = wait(driver, lambda d: card.find_element(By.CSS_SELECTOR, "img.thumb"))
+    wait(driver, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", thumb))
+    assert card.find_element(By.TAG_NAME, "time").get_attribute("datetime")
+    others = driver.find_elements(By.CSS_SELECTOR, ".drama-card .thumb.placeholder")
+    assert len(others) == total - 1
