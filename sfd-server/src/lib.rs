@@ -27,6 +27,7 @@ mod ratelimit;
 pub mod router;
 mod service;
 mod state;
+mod studio;
 
 use std::future::Future;
 use std::time::Duration;

@@ -7,7 +7,9 @@ use crate::error::HttpError;
 use crate::http::percent_decode;
 
 /// Every route: its path template and the methods it answers.
-/// `openapi.json` describes exactly these (a test keeps them in step).
+/// `openapi.json` describes exactly these (a test keeps them in step). The
+/// studio page (`/`, `/studio/{file}`) is not here: it is a static page
+/// beside the API, not part of it (see `studio.rs`).
 pub const ROUTES: &[(&str, &[Method])] = &[
     ("/health", &[Method::GET]),
     ("/openapi.json", &[Method::GET]),

@@ -10,7 +10,7 @@ use crate::http::{self as h, Body};
 use crate::nested::{self, Target};
 use crate::router::{Route, allow, resolve};
 use crate::state::AppState;
-use crate::{dramas, openapi};
+use crate::{dramas, openapi, studio};
 
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -108,6 +108,10 @@ async fn route(
 ) -> Result<Response<Body>, HttpError> {
     let (parts, body) = req.into_parts();
     let Some((route, methods)) = resolve(parts.uri.path())? else {
+        // The studio page is served beside the API, outside its route table.
+        if let Some(page) = studio::answer(&parts) {
+            return page;
+        }
         return Err(HttpError::new(
             StatusCode::NOT_FOUND,
             "not_found",

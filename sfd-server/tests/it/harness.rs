@@ -51,6 +51,15 @@ impl TestServer {
         Self::with(Options::default()).await
     }
 
+    /// A server that asks for one of `keys` (the client sends the first).
+    pub async fn with_keys(keys: &[&str]) -> Self {
+        Self::with(Options {
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            ..Default::default()
+        })
+        .await
+    }
+
     pub async fn with(o: Options) -> Self {
         let storage = o
             .storage

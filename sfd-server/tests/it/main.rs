@@ -14,3 +14,4 @@ mod replica;
 mod replicas;
 mod routes;
 mod storm;
+mod studio;

@@ -8,15 +8,11 @@ use sfd_client::{
     ScenePatch,
 };
 
-use crate::harness::{Options, TestServer, v5};
+use crate::harness::{TestServer, v5};
 
 #[tokio::test]
 async fn meta_routes_are_open_even_with_keys() {
-    let s = TestServer::with(Options {
-        keys: vec!["k-secret".into()],
-        ..Default::default()
-    })
-    .await;
+    let s = TestServer::with_keys(&["k-secret"]).await;
     let raw = reqwest::Client::new();
     for path in ["/health", "/openapi.json", "/docs"] {
         let r = raw.get(s.url(path)).send().await.unwrap();
@@ -34,11 +30,7 @@ async fn meta_routes_are_open_even_with_keys() {
 
 #[tokio::test]
 async fn auth_on_requires_a_valid_key() {
-    let s = TestServer::with(Options {
-        keys: vec!["k1".into(), "k2".into()],
-        ..Default::default()
-    })
-    .await;
+    let s = TestServer::with_keys(&["k1", "k2"]).await;
     s.client.list_dramas_page(10, None).await.unwrap();
     let anonymous = sfd_client::Client::new(&s.base);
     let err = anonymous.list_dramas_page(10, None).await.unwrap_err();

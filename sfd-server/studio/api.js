@@ -1,0 +1,111 @@
+// The public HTTP API, and nothing else: JSON in and out, the API key kept
+// for this tab, ETags for If-Match, and the job event stream read with
+// fetch() (EventSource cannot send X-API-Key).
+
+const KEY = "sfd.apiKey";
+
+/** An error answer: its status, short title and message. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body && body.message ? body.message : `the server answered ${status}`);
+    this.status = status;
+    this.error = body && body.error ? body.error : "error";
+  }
+}
+
+let askKey = null;
+let asking = null;
+
+/** Sets how to ask the user for a key: `(refused: bool) => Promise<string>`. */
+export function onKeyNeeded(fn) {
+  askKey = fn;
+}
+
+function headers(extra) {
+  const out = { ...extra };
+  const key = sessionStorage.getItem(KEY);
+  if (key) out["X-API-Key"] = key;
+  return out;
+}
+
+/** Waits for a key from the user (one prompt for every request that needs it). */
+async function needKey() {
+  if (!askKey) throw new ApiError(401, { message: "a valid API key is required" });
+  if (!asking) {
+    const refused = sessionStorage.getItem(KEY) !== null;
+    asking = askKey(refused).then((key) => {
+      sessionStorage.setItem(KEY, key);
+    }).finally(() => { asking = null; });
+  }
+  await asking;
+}
+
+async function send(method, path, init) {
+  for (;;) {
+    const res = await fetch(path, { method, ...init, headers: headers(init.headers) });
+    if (res.status === 401) {
+      await res.body?.cancel();
+      await needKey();
+      continue;
+    }
+    return res;
+  }
+}
+
+/**
+ * One API call. Resolves with `{data, etag, status}`; rejects with an
+ * ApiError for an error answer. `ifMatch` sends If-Match.
+ */
+export async function request(method, path, { body, ifMatch } = {}) {
+  const init = { headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  if (ifMatch) init.headers["If-Match"] = ifMatch;
+  const res = await send(method, path, init);
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { error: "bad_answer", message: text.slice(0, 200) };
+    }
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return { data, etag: res.headers.get("ETag"), status: res.status };
+}
+
+/** Server-Sent Events from `path`, as `{event, data}`, until the stream ends. */
+export async function* events(path) {
+  const res = await send("GET", path, { headers: { Accept: "text/event-stream" } });
+  if (!res.ok || !res.body) {
+    let body = null;
+    try { body = await res.json(); } catch { body = null; }
+    throw new ApiError(res.status, body);
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const ev = { event: "message", data: [] };
+      for (const line of block.split("\n")) {
+        if (line === "" || line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let v = colon < 0 ? "" : line.slice(colon + 1);
+        if (v.startsWith(" ")) v = v.slice(1);
+        if (field === "event") ev.event = v;
+        else if (field === "data") ev.data.push(v);
+      }
+      yield { event: ev.event, data: ev.data.join("\n") };
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// Render: the dry-run plan first (counts by kind, estimated cost, stale
+// assets), then the job. A drama or an episode renders through
+// POST /dramas/{id}/render; one asset through its own …/render route.
+
+import { request } from "./api.js";
+import { h, modal, path } from "./dom.js";
+import { trackJob } from "./jobs.js";
+
+const KINDS = ["image", "video", "audio"];
+const ACTIONS = [
+  ["render", "To render"],
+  ["stale", "Stale"],
+  ["skip", "Up to date"],
+  ["blocked", "Blocked"],
+];
+
+/** The counts of a plan's nodes by kind and action. */
+export function counts(plan) {
+  const out = {};
+  for (const n of plan.nodes || []) {
+    const row = (out[n.kind] ||= { render: 0, stale: 0, skip: 0, blocked: 0 });
+    row[n.action] = (row[n.action] || 0) + 1;
+  }
+  return out;
+}
+
+const owner = (o) => (typeof o === "string" ? o : JSON.stringify(o));
+const usd = (x) => `$${(Number(x) || 0).toFixed(2)}`;
+
+function planView(plan) {
+  const byKind = counts(plan);
+  const kinds = Object.keys(byKind);
+  const stale = (plan.nodes || []).filter((n) => n.action === "stale" || n.action === "blocked");
+  const todo = kinds.reduce((s, k) => s + byKind[k].render + byKind[k].stale, 0);
+  return h("div", { class: "plan", "data-todo": todo },
+    kinds.length === 0
+      ? h("p", { text: "Nothing is selected." })
+      : h("table", {},
+        h("caption", { text: "Assets by kind" }),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Kind" }), ACTIONS.map(([, t]) => h("th", { scope: "col", text: t })))),
+        h("tbody", {}, kinds.map((k) => h("tr", { "data-kind": k },
+          h("th", { scope: "row", text: k }),
+          ACTIONS.map(([a]) => h("td", { "data-action": a, text: String(byKind[k][a] || 0) })))))),
+    h("p", { class: "cost" }, "Estimated cost: ", h("strong", { text: usd(plan.estimatedCostUsd) }),
+      ` · ${todo} to render in ${plan.levels ?? "?"} step(s)`),
+    stale.length > 0 && h("details", { open: true },
+      h("summary", { text: `Stale or blocked (${stale.length})` }),
+      h("ul", {}, stale.map((n) => h("li", { text: `${n.assetId} (${owner(n.owner)}, ${n.kind}): ${n.action}${n.reason ? ` — ${n.reason}` : ""}` })))),
+    todo === 0 && h("p", { class: "muted", text: "Everything selected is up to date; tick “Render again” to render it anyway." }));
+}
+
+/**
+ * Opens the render dialog for `what` (words for the heading); `select` is
+ * the selection of the plan ({episodes}, {assets} or {} for all); `asset`
+ * ({id, url}) when one asset renders through its own route.
+ */
+export async function openRender(session, { what, select, asset }) {
+  const id = session.dramaId;
+  const kindBoxes = KINDS.map((k) => h("input", { type: "checkbox", id: `render-kind-${k}`, name: "kinds", value: k, checked: true }));
+  const force = h("input", { type: "checkbox", id: "render-force", name: "force" });
+  const area = h("div", { class: "plan-area", "aria-live": "polite" }, h("p", { class: "muted", text: "Planning…" }));
+  const start = h("button", { type: "submit", value: "start", text: "Start render", disabled: true });
+  const form = h("form", { method: "dialog", class: "render-form" },
+    h("h2", { id: "render-title", text: `Render ${what}` }),
+    !asset && h("fieldset", {}, h("legend", { text: "Kinds" }),
+      KINDS.map((k, i) => h("label", { class: "check", for: `render-kind-${k}` }, kindBoxes[i], ` ${k}`))),
+    h("label", { class: "check", for: "render-force" }, force, " Render again even when up to date"),
+    area,
+    h("div", { class: "buttons" }, start, h("button", { type: "submit", value: "close", class: "secondary", text: "Close" })));
+  const { dialog, closed } = modal("render-title", form);
+
+  const body = (dryRun) => {
+    const kinds = KINDS.filter((_, i) => kindBoxes[i].checked);
+    return { ...select, ...(asset ? {} : { kinds }), force: force.checked, ...(dryRun ? { dryRun: true } : {}) };
+  };
+  let asked = 0;
+  const plan = async () => {
+    const mine = ++asked;
+    start.disabled = true;
+    try {
+      const { data } = await request("POST", path("dramas", id, "render"), { body: body(true) });
+      if (mine !== asked) return;
+      const view = planView(data);
+      area.replaceChildren(view);
+      start.disabled = Number(view.dataset.todo) === 0;
+    } catch (err) {
+      if (mine !== asked) return;
+      area.replaceChildren(h("p", { class: "error", role: "alert", text: err.status === 404 || err.status === 405
+        ? `This server cannot render yet (${err.message}).`
+        : `No plan: ${err.message}` }));
+    }
+  };
+  form.addEventListener("change", plan);
+  form.addEventListener("submit", async (e) => {
+    if (!e.submitter || e.submitter.value !== "start") return;
+    e.preventDefault();
+    start.disabled = true;
+    try {
+      const { data } = asset
+        ? await request("POST", `${asset.url}/render`, { body: { force: force.checked } })
+        : await request("POST", path("dramas", id, "render"), { body: body(false) });
+      trackJob(data.dramaId, data.jobId);
+      dialog.close("started");
+    } catch (err) {
+      area.append(h("p", { class: "error", role: "alert", text: `Not started: ${err.message}` }));
+      start.disabled = false;
+    }
+  });
+  plan();
+  await closed;
+}

@@ -1,0 +1,102 @@
+// Scene cards (9:16 frame with the image, the video that plays on click, the
+// audio, the description and the asset prompts) and the cast strip.
+
+import { h, initials, path, safeUrl, toast } from "./dom.js";
+import { field } from "./edit.js";
+
+/** The URL of the first asset of `kind` that has one. */
+export function urlOf(assets, kind) {
+  const a = (assets || []).find((x) => x.kind === kind && safeUrl(x.url));
+  return a ? safeUrl(a.url) : null;
+}
+
+/**
+ * A 9:16 frame: the image (or a placeholder), and when there is a video, a
+ * play button; the video loads only when played, over the image.
+ */
+function frame(name, image, video) {
+  const still = image
+    ? h("img", { src: image, alt: `Image of ${name}`, loading: "lazy", decoding: "async" })
+    : h("span", { text: "No image yet" });
+  const el = h("div", {
+    class: image ? "frame" : "frame placeholder", "data-media": image ? "image" : "none",
+    role: image ? undefined : "img", "aria-label": image ? undefined : `No image yet for ${name}`,
+  }, still);
+  if (!video) return el;
+  el.dataset.video = "true";
+  const v = h("video", { src: video, poster: image, preload: "none", playsinline: true, loop: true, hidden: true, "aria-label": `Video of ${name}` });
+  const button = h("button", { type: "button", class: "play", text: "▶", "aria-label": `Play the video of ${name}` });
+  const toggle = () => {
+    if (v.paused) {
+      v.hidden = false;
+      v.play().catch((err) => toast(`The video cannot play: ${err.message}`));
+    } else {
+      v.pause();
+    }
+  };
+  still.addEventListener("click", toggle);
+  v.addEventListener("click", toggle);
+  button.addEventListener("click", toggle);
+  v.addEventListener("play", () => { button.textContent = "❚❚"; button.setAttribute("aria-label", `Pause the video of ${name}`); });
+  v.addEventListener("pause", () => { button.textContent = "▶"; button.setAttribute("aria-label", `Play the video of ${name}`); });
+  el.append(v, button);
+  return el;
+}
+
+/** One asset: kind, whether it has a file, its prompt (editable), and Render. */
+export function assetRow(session, ownerUrl, asset, onRender) {
+  const url = `${ownerUrl}/assets/${encodeURIComponent(asset.id)}`;
+  const rendered = Boolean(safeUrl(asset.url));
+  return h("div", { class: "asset", "data-id": asset.id, "data-kind": asset.kind, "data-state": rendered ? "rendered" : "missing" },
+    h("div", { class: "asset-head" },
+      h("span", { class: `badge kind-${asset.kind}`, text: asset.kind }),
+      h("span", { class: "asset-id", text: asset.id }),
+      h("span", { class: "muted", text: rendered ? "rendered" : "not rendered" }),
+      h("button", { type: "button", class: "secondary small", text: "Render", "aria-label": `Render ${asset.id}`, onclick: () => onRender(asset, url) })),
+    field(session, { key: `${url}#prompt`, label: `Prompt of ${asset.id}`, url, name: "prompt", value: asset.prompt, quiet: true }));
+}
+
+/** A scene card. */
+export function sceneCard(session, episode, scene, onRender) {
+  const url = path("dramas", session.dramaId, "episodes", episode.id, "scenes", scene.id);
+  const assets = scene.assets || [];
+  const image = urlOf(assets, "image") || safeUrl(scene.image_url);
+  const video = urlOf(assets, "video") || safeUrl(scene.video_url);
+  const audio = urlOf(assets, "audio");
+  const name = `scene ${scene.id}`;
+  return h("li", { class: "scene", "data-id": scene.id },
+    frame(name, image, video),
+    audio && h("audio", { src: audio, controls: true, preload: "none", "aria-label": `Audio of ${name}` }),
+    h("h4", { class: "scene-id", text: scene.id }),
+    field(session, { key: `${url}#description`, label: `Description of ${name}`, url, name: "description", value: scene.description, quiet: true }),
+    assets.length > 0 && h("details", { class: "prompts" },
+      h("summary", { text: `Prompts (${assets.length})` }),
+      assets.map((a) => assetRow(session, url, a, onRender))));
+}
+
+/** The cast strip: portraits from each character's `{id}-portrait` asset. */
+export function castStrip(session, onRender) {
+  const characters = session.drama.characters || [];
+  const items = characters.map((c) => {
+    const url = path("dramas", session.dramaId, "characters", c.id);
+    const assets = c.assets || [];
+    const portrait = assets.find((a) => a.id === `${c.id}-portrait`);
+    const src = (portrait && safeUrl(portrait.url)) || safeUrl(c.url);
+    return h("li", { class: "character", "data-id": c.id },
+      src
+        ? h("img", { class: "portrait", src, alt: `Portrait of ${c.name}`, loading: "lazy" })
+        : h("div", { class: "portrait placeholder", role: "img", "aria-label": `No portrait yet for ${c.name}`, text: initials(c.name) }),
+      h("div", { class: "character-name" },
+        h("strong", { text: c.name }),
+        c.main && h("span", { class: "badge", text: "main" })),
+      h("p", { class: "character-description muted", text: c.description }),
+      h("details", {},
+        h("summary", { text: "Edit", "aria-label": `Edit ${c.name}` }),
+        field(session, { key: `${url}#name`, label: "Name", url, name: "name", value: c.name }),
+        field(session, { key: `${url}#description`, label: "Description", url, name: "description", value: c.description }),
+        assets.map((a) => assetRow(session, url, a, onRender))));
+  });
+  return h("section", { class: "cast", "aria-labelledby": "cast-heading" },
+    h("h2", { id: "cast-heading", text: `Cast (${characters.length})` }),
+    items.length ? h("ul", { class: "cast-list" }, items) : h("p", { class: "muted", text: "No characters yet." }));
+}
