@@ -19,6 +19,7 @@ use super::{RunnerConfig, queue};
 use crate::llm::Llm;
 use crate::model::id::new_job_id;
 use crate::model::{Job, JobStatus, Object, Progress, now_ms};
+use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt, Version, WriteMode};
 use crate::{Error, Result};
 
@@ -27,6 +28,8 @@ enum Stop {
     Cancelled,
     TimedOut(Duration),
     Failed(Error),
+    /// Failed, with a result to keep (a render naming its failed nodes).
+    Partial(String, Object),
 }
 
 /// The job record a worker holds, and its version.
@@ -52,6 +55,7 @@ struct Running {
 pub(super) struct Inner {
     pub(super) storage: Arc<dyn Storage>,
     llm: Option<Arc<dyn Llm>>,
+    render: Arc<RenderConfig>,
     pub(super) config: RunnerConfig,
     pub(super) owner: String,
     pub(super) events: EventHub,
@@ -100,10 +104,23 @@ impl JobRunner {
     ///
     /// Must be called inside a tokio runtime.
     pub fn start(storage: Arc<dyn Storage>, llm: Option<Arc<dyn Llm>>, config: RunnerConfig) -> Self {
+        Self::start_with_render(storage, llm, Arc::new(RenderConfig::default()), config)
+    }
+
+    /// Starts a runner that also renders media with `render`.
+    ///
+    /// Must be called inside a tokio runtime.
+    pub fn start_with_render(
+        storage: Arc<dyn Storage>,
+        llm: Option<Arc<dyn Llm>>,
+        render: Arc<RenderConfig>,
+        config: RunnerConfig,
+    ) -> Self {
         let concurrency = config.concurrency.max(1);
         let inner = Arc::new(Inner {
             storage,
             llm,
+            render,
             owner: format!("runner_{}", uuid::Uuid::new_v4().simple()),
             config,
             events: EventHub::default(),
@@ -128,6 +145,11 @@ impl JobRunner {
     /// Whether an LLM is configured.
     pub fn has_llm(&self) -> bool {
         self.inner.llm.is_some()
+    }
+
+    /// The renderers, prices and media settings render jobs use.
+    pub fn render_config(&self) -> &Arc<RenderConfig> {
+        &self.inner.render
     }
 
     /// Stores a new pending job and wakes the runner. The job's id is made
@@ -399,9 +421,10 @@ impl Inner {
         let timeout = self.config.job_timeout;
         let outcome = {
             let work = work::execute(
-                &*self.storage,
+                &self.storage,
                 self.llm.as_deref(),
                 &self.config.generate,
+                &self.render,
                 &job,
                 &progress_fn,
             );
@@ -452,6 +475,7 @@ impl Inner {
                 }
             }
             Ok(Outcome::Result(r)) => Ok(r),
+            Ok(Outcome::Failed { error, result }) => Err(Stop::Partial(error, result)),
             Err(stop) => Err(stop),
         };
         let now = now_ms();
@@ -477,9 +501,14 @@ impl Inner {
                 Err(e) => Err(e),
             },
             Err(stop) => {
+                let mut partial = None;
                 let message = match stop {
                     Stop::TimedOut(d) => format!("timed out: the job ran longer than {} s", d.as_secs()),
                     Stop::Failed(e) => e.to_string(),
+                    Stop::Partial(e, result) => {
+                        partial = Some(result);
+                        e
+                    }
                     Stop::Cancelled => "cancelled".to_string(),
                 };
                 let message = format!("{message} (job attempt {attempts} of {max})");
@@ -488,6 +517,9 @@ impl Inner {
                     j.status = JobStatus::Failed;
                     j.completed_at = Some(now);
                     j.error = Some(message.clone());
+                    if partial.is_some() {
+                        j.result.clone_from(&partial);
+                    }
                     j.owner = None;
                     j.lease_until = None;
                     if progress.is_some() {

@@ -1,6 +1,7 @@
 //! The LLM boundary: the [`Llm`] trait, the OpenAI-compatible client
 //! [`OpenAiLlm`], and (with the `simulator` feature) [`SimulatedLlm`].
 
+pub(crate) mod http;
 mod openai;
 mod retry;
 #[cfg(feature = "simulator")]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::retry::parse_retry_after;
+use super::http::{self, scrub};
 use super::{ChatRequest, ChatResponse, FinishReason, Llm, RetryPolicy, Usage};
 use crate::{Error, LlmErrorKind, Result};
 
@@ -141,26 +141,6 @@ pub struct OpenAiLlm {
     config: OpenAiConfig,
 }
 
-/// Removes the API key, and anything shaped like one, from provider text.
-fn scrub(text: &str, key: Option<&str>) -> String {
-    let mut s = match key {
-        Some(k) if k.len() >= 4 => text.replace(k, "***"),
-        _ => text.to_string(),
-    };
-    let mut out = String::with_capacity(s.len());
-    while let Some(pos) = s.find("sk-") {
-        out.push_str(&s[..pos + 3]);
-        let rest = &s[pos + 3..];
-        let n = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*'))
-            .unwrap_or(rest.len());
-        out.push_str(if n >= 8 { "***" } else { &rest[..n] });
-        s = rest[n..].to_string();
-    }
-    out.push_str(&s);
-    out
-}
-
 impl OpenAiLlm {
     /// A client for `config`.
     pub fn new(config: OpenAiConfig) -> Result<Self> {
@@ -255,67 +235,10 @@ impl Llm for OpenAiLlm {
         let url = format!("{}/chat/completions", self.config.api_base.trim_end_matches('/'));
         let body = self.request_body(&req);
         let key = self.config.api_key.as_deref();
-        let policy = &self.config.retry;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let mut rb = self.http.post(&url).json(&body);
-            if let Some(k) = key {
-                rb = rb.bearer_auth(k);
-            }
-            let (kind, status, message, retry_after) = match rb.send().await {
-                Err(e) => {
-                    let kind = if e.is_timeout() {
-                        LlmErrorKind::Timeout
-                    } else {
-                        LlmErrorKind::Connection
-                    };
-                    (kind, None, scrub(&e.to_string(), key), None)
-                }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let h = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-                    let retry_after = parse_retry_after(h("retry-after").as_deref(), h("retry-after-ms").as_deref());
-                    match resp.text().await {
-                        Ok(text) if (200..300).contains(&status) => return self.parse_success(&text, attempts),
-                        Ok(text) => {
-                            let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                            let code = err["error"]["code"].as_str().or(err["error"]["type"].as_str());
-                            let kind = match status {
-                                401 | 403 => LlmErrorKind::Auth,
-                                429 if code == Some("insufficient_quota") => LlmErrorKind::Quota,
-                                429 => LlmErrorKind::RateLimited,
-                                500..=599 => LlmErrorKind::Server,
-                                _ => LlmErrorKind::BadRequest,
-                            };
-                            let msg = err["error"]["message"]
-                                .as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| text.chars().take(300).collect());
-                            (kind, Some(status), scrub(&msg, key), retry_after)
-                        }
-                        Err(e) => {
-                            let kind = if e.is_timeout() {
-                                LlmErrorKind::Timeout
-                            } else {
-                                LlmErrorKind::Connection
-                            };
-                            (kind, Some(status), scrub(&e.to_string(), key), None)
-                        }
-                    }
-                }
-            };
-            let retryable = matches!(
-                kind,
-                LlmErrorKind::RateLimited | LlmErrorKind::Server | LlmErrorKind::Timeout | LlmErrorKind::Connection
-            );
-            if !retryable || attempts > policy.max_retries {
-                return Err(Error::llm(kind, status, message, attempts));
-            }
-            let delay = policy.delay(attempts - 1, retry_after);
-            tracing::warn!(attempt = attempts, %kind, ?status, delay_ms = delay.as_millis() as u64, "LLM request failed; retrying");
-            tokio::time::sleep(delay).await;
-        }
+        let reply = http::send(&self.config.retry, key, "LLM", || Ok(self.http.post(&url).json(&body)))
+            .await
+            .map_err(|f| Error::llm(f.kind, f.status, f.message, f.attempts))?;
+        self.parse_success(&String::from_utf8_lossy(&reply.body), reply.attempts)
     }
 
     fn model(&self) -> &str {
@@ -326,17 +249,6 @@ impl Llm for OpenAiLlm {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scrub_removes_keys() {
-        let s = scrub(
-            "Incorrect API key provided: sk-proj-abcdefghijkl. Also sk-abc.",
-            Some("sk-proj-abcdefghijkl"),
-        );
-        assert!(!s.contains("abcdefghijkl"), "{s}");
-        assert_eq!(scrub("token sk-1234567890abc here", None), "token sk-*** here");
-        assert_eq!(scrub("no secrets", Some("k")), "no secrets");
-    }
 
     #[test]
     fn env_config_reads_old_names_and_hides_the_key() {

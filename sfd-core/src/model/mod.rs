@@ -6,7 +6,9 @@ mod document;
 pub mod id;
 mod job;
 mod locate;
+mod media;
 mod patch;
+mod render;
 mod validate;
 
 pub use api::{
@@ -17,5 +19,10 @@ pub use character::Character;
 pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
 pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
 pub use locate::AssetOwner;
+pub use media::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType};
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
+pub use render::{
+    AssetRenderRequest, CollectedMedia, FailedAsset, MediaUsage, PlanAction, PlanNode, RENDER_METADATA, RenderPlan,
+    RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
+};
 pub use validate::{Problem, Problems, validate};

@@ -1,0 +1,385 @@
+//! The render job: every node starts as soon as the files it needs are
+//! saved, bounded per kind; each finished node is saved at once (file
+//! first, then `url` and `metadata.render` in one CAS edit), so a crash,
+//! restart or cancel loses only the nodes in flight.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::graph::{Node, Planned, file_id, inputs_hash, plan_graph};
+use super::prices::round_usd;
+use super::{MediaRequest, Reference, RenderConfig};
+use crate::error::EntityKind;
+use crate::generate::{ProgressFn, make_renderable, portrait_id};
+use crate::model::{
+    AssetKind, AssetOwner, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
+    RenderResult, RenderedAsset, SkippedAsset, now_ms,
+};
+use crate::storage::{MediaStore, MediaStoreExt, Storage, StorageExt};
+use crate::{Error, Result};
+
+/// The media files of `storage`, or a configuration error.
+pub(crate) fn media_of(storage: &dyn Storage) -> Result<&dyn MediaStore> {
+    storage
+        .media()
+        .ok_or_else(|| Error::Config(format!("{} keeps no media files", storage.describe())))
+}
+
+/// The drama, with portraits, a cover and references added (and saved with
+/// a CAS edit) when it lacks them.
+pub(crate) async fn prepare(storage: &dyn Storage, drama_id: &str, config: &RenderConfig) -> Result<Drama> {
+    let current = storage.get_drama(drama_id).await?.value;
+    let aspect = config.aspect_ratio().to_string();
+    if make_renderable(&mut current.clone(), &aspect).is_empty() {
+        return Ok(current);
+    }
+    let saved = storage
+        .modify_drama(drama_id, None, |d| {
+            make_renderable(d, &aspect);
+            Ok(d.clone())
+        })
+        .await?;
+    Ok(saved.value)
+}
+
+/// [`Error::RendererNotConfigured`] when the plan needs a kind no renderer makes.
+pub(crate) fn check_renderers(planned: &Planned, config: &RenderConfig) -> Result<()> {
+    match planned
+        .plan
+        .nodes
+        .iter()
+        .find(|n| n.action == PlanAction::Blocked && config.renderer(n.kind).is_none())
+    {
+        Some(n) => Err(Error::RendererNotConfigured { kind: n.kind }),
+        None => Ok(()),
+    }
+}
+
+/// What every node task shares.
+struct Ctx {
+    storage: Arc<dyn Storage>,
+    config: Arc<RenderConfig>,
+    drama_id: String,
+    job_id: String,
+    limits: [Arc<Semaphore>; 3],
+}
+
+fn slot(kind: AssetKind) -> usize {
+    match kind {
+        AssetKind::Image => 0,
+        AssetKind::Video => 1,
+        AssetKind::Audio => 2,
+    }
+}
+
+/// A node ready to run: its inputs' files are known.
+struct Task {
+    node: Node,
+    inputs: Vec<(String, Option<MediaKey>, Option<String>)>,
+}
+
+/// A node that finished and was saved.
+struct Finished {
+    key: MediaKey,
+    url: String,
+    usage: MediaUsage,
+    cost_usd: f64,
+}
+
+/// Renders, stores and saves one node.
+async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Finished> {
+    let node = &task.node;
+    let renderer = Arc::clone(ctx.config.require(node.kind)?);
+    let _permit = ctx.limits[slot(node.kind)]
+        .acquire()
+        .await
+        .map_err(|_| Error::Cancelled("the render stopped".into()))?;
+    let media = media_of(&*ctx.storage)?;
+    // Inputs are read when the node runs, and dropped when it ends.
+    let mut references = Vec::new();
+    for (dep, key, _) in &task.inputs {
+        if let Some(key) = key {
+            references.push(Reference {
+                name: dep.clone(),
+                media_type: key.media_type(),
+                bytes: media.read_media_bytes(key).await?,
+            });
+        }
+    }
+    let request = MediaRequest {
+        kind: node.kind,
+        label: node.id.clone(),
+        prompt: node.prompt.clone(),
+        references,
+        aspect_ratio: node.aspect_ratio,
+        duration: node.duration,
+        voice: node.voice.clone(),
+    };
+    let made = renderer.render(request).await?;
+    if made.media_type.kind() != node.kind {
+        return Err(super::render_error(
+            &made.provider,
+            crate::LlmErrorKind::Decode,
+            None,
+            format!("asked for {}, the provider sent {}", node.kind, made.media_type),
+            1,
+        ));
+    }
+    let info = media
+        .store_media(&ctx.drama_id, &node.id, made.media_type, made.bytes)
+        .await?;
+    let url = info.key.url(ctx.config.public_url());
+    let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
+    let inputs: Vec<(String, Option<String>)> = task.inputs.iter().map(|(d, _, f)| (d.clone(), f.clone())).collect();
+    let record = RenderRecord {
+        provider: made.provider,
+        model: made.model,
+        prompt_hash: node.prompt_hash.clone(),
+        inputs_hash: inputs_hash(&inputs, node.voice.as_ref()),
+        bytes: info.size,
+        content_type: info.content_type().to_string(),
+        rendered_at: now_ms(),
+        usage: made.usage,
+        cost_usd,
+        key: Some(info.key.path().to_string()),
+        job_id: Some(ctx.job_id.clone()),
+    };
+    save(&ctx, node, &url, &record).await?;
+    Ok(Finished {
+        key: info.key,
+        url,
+        usage: made.usage,
+        cost_usd,
+    })
+}
+
+/// Writes the node's `url` and `metadata.render` in one CAS edit (also the
+/// character's `url` for a portrait, the scene's `image_url` / `video_url`
+/// for its first image / video), so concurrent edits are kept.
+async fn save(ctx: &Ctx, node: &Node, url: &str, record: &RenderRecord) -> Result<()> {
+    ctx.storage
+        .modify_drama(&ctx.drama_id, None, |d| {
+            let asset = d
+                .assets_mut()
+                .find(|a| a.id == node.id)
+                .ok_or_else(|| Error::NotFound {
+                    kind: EntityKind::Asset,
+                    id: node.id.clone(),
+                })?;
+            asset.url = Some(url.to_string());
+            record.store(asset);
+            match &node.owner {
+                AssetOwner::Character(c) if node.id == portrait_id(c) => {
+                    d.character_mut(c)?.url = Some(url.to_string());
+                }
+                AssetOwner::Scene { episode, scene } => {
+                    let s = d.scene_mut(episode, scene)?;
+                    let first = s.assets.iter().find(|a| a.kind == node.kind).map(|a| a.id == node.id);
+                    match node.kind {
+                        AssetKind::Image if first == Some(true) => s.image_url = Some(url.to_string()),
+                        AssetKind::Video if first == Some(true) => s.video_url = Some(url.to_string()),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+}
+
+/// The progress of one kind.
+#[derive(Default, Clone, Copy)]
+struct Count {
+    done: u32,
+    total: u32,
+}
+
+/// Runs a render of `request` on drama `drama_id` for job `job_id`.
+pub(crate) async fn run(
+    storage: Arc<dyn Storage>,
+    config: Arc<RenderConfig>,
+    drama_id: &str,
+    request: &RenderRequest,
+    job_id: &str,
+    progress: ProgressFn<'_>,
+) -> Result<RenderResult> {
+    let drama = prepare(&*storage, drama_id, &config).await?;
+    let planned = plan_graph(&drama, request, &config, Some(job_id))?;
+    check_renderers(&planned, &config)?;
+    media_of(&*storage)?;
+    let Planned { graph, plan } = planned;
+    let mut result = RenderResult {
+        drama_id: drama_id.to_string(),
+        ..Default::default()
+    };
+    let to_run: HashSet<&str> = plan.to_render().map(|n| n.asset_id.as_str()).collect();
+    for n in plan.nodes.iter().filter(|n| !n.action.renders()) {
+        result.skipped.push(SkippedAsset {
+            asset_id: n.asset_id.clone(),
+            reason: n.reason.clone().unwrap_or_default(),
+        });
+    }
+    // Files known so far: the current ones, replaced as nodes finish.
+    let mut files: HashMap<String, String> = graph
+        .nodes
+        .iter()
+        .filter_map(|n| Some((n.id.clone(), n.url.clone()?)))
+        .collect();
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    let mut dependants: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut counts = [Count::default(); 3];
+    for id in &to_run {
+        let node = graph
+            .get(id)
+            .ok_or_else(|| Error::invalid("assets", format!("'{id}' vanished")))?;
+        counts[slot(node.kind)].total += 1;
+        let pending: Vec<&str> = node
+            .edges
+            .iter()
+            .map(String::as_str)
+            .filter(|e| to_run.contains(e))
+            .collect();
+        for e in &pending {
+            dependants.entry(e).or_default().push(id);
+        }
+        waiting.insert(id, pending.len());
+    }
+    let ctx = Arc::new(Ctx {
+        storage,
+        drama_id: drama_id.to_string(),
+        job_id: job_id.to_string(),
+        limits: AssetKind::ALL.map(|k| Arc::new(Semaphore::new(config.concurrency(k)))),
+        config,
+    });
+    if let Some(n) = plan.to_render().next() {
+        progress(Progress {
+            stage: n.kind.to_string(),
+            done: 0,
+            total: counts[slot(n.kind)].total,
+        });
+    }
+    let mut set: JoinSet<Result<Finished>> = JoinSet::new();
+    let mut running: HashMap<tokio::task::Id, &str> = HashMap::new();
+    let start = |id: &str, files: &HashMap<String, String>, set: &mut JoinSet<Result<Finished>>| {
+        let node = graph.get(id).cloned();
+        node.map(|node| {
+            let inputs = node
+                .edges
+                .iter()
+                .map(|e| {
+                    let url = files.get(e);
+                    (
+                        e.clone(),
+                        url.and_then(|u| MediaKey::from_url(u)),
+                        url.map(|u| file_id(u)),
+                    )
+                })
+                .collect();
+            set.spawn(render_node(Arc::clone(&ctx), Task { node, inputs })).id()
+        })
+    };
+    // Pre-sorted by level, so the first nodes queue first for their permits.
+    for n in plan
+        .to_render()
+        .filter(|n| waiting.get(n.asset_id.as_str()) == Some(&0))
+    {
+        if let Some(task_id) = start(&n.asset_id, &files, &mut set) {
+            running.insert(task_id, n.asset_id.as_str());
+        }
+    }
+    while let Some(joined) = set.join_next_with_id().await {
+        let (task_id, outcome) = match joined {
+            Ok((task_id, outcome)) => (task_id, outcome),
+            Err(e) => (
+                e.id(),
+                Err(Error::invalid("render", format!("the render task stopped: {e}"))),
+            ),
+        };
+        let Some(id) = running.remove(&task_id) else {
+            continue;
+        };
+        let kind = graph.get(id).map(|n| n.kind).unwrap_or(AssetKind::Image);
+        match outcome {
+            Ok(done) => {
+                files.insert(id.to_string(), done.url.clone());
+                result.usage += done.usage;
+                result.cost_usd += done.cost_usd;
+                tracing::debug!(asset = id, key = %done.key, "rendered");
+                result.rendered.push(RenderedAsset {
+                    asset_id: id.to_string(),
+                    url: done.url,
+                    usage: done.usage,
+                    cost_usd: done.cost_usd,
+                });
+                for d in dependants.get(id).cloned().unwrap_or_default() {
+                    let w = waiting.entry(d).or_default();
+                    *w = w.saturating_sub(1);
+                    if *w == 0
+                        && let Some(task_id) = start(d, &files, &mut set)
+                    {
+                        running.insert(task_id, d);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(asset = id, error = %e, "render of an asset failed");
+                result.failed.push(FailedAsset {
+                    asset_id: id.to_string(),
+                    error: e.to_string(),
+                });
+                // Everything that needs it, directly or not, is skipped.
+                let mut stack = dependants.get(id).cloned().unwrap_or_default();
+                let mut seen = HashSet::new();
+                while let Some(d) = stack.pop() {
+                    if seen.insert(d) {
+                        waiting.remove(d);
+                        if let Some(n) = graph.get(d) {
+                            counts[slot(n.kind)].total = counts[slot(n.kind)].total.saturating_sub(1);
+                        }
+                        result.skipped.push(SkippedAsset {
+                            asset_id: d.to_string(),
+                            reason: format!("its input {id} failed"),
+                        });
+                        stack.extend(dependants.get(d).cloned().unwrap_or_default());
+                    }
+                }
+            }
+        }
+        let c = &mut counts[slot(kind)];
+        c.done += 1;
+        progress(Progress {
+            stage: kind.to_string(),
+            done: c.done,
+            total: c.total,
+        });
+    }
+    result.cost_usd = round_usd(result.cost_usd);
+    Ok(result)
+}
+
+/// The job error for a render whose nodes failed, naming each.
+pub(crate) fn failure_message(result: &RenderResult) -> String {
+    let total = result.rendered.len() + result.failed.len();
+    let named: Vec<String> = result
+        .failed
+        .iter()
+        .take(5)
+        .map(|f| format!("{}: {}", f.asset_id, f.error))
+        .collect();
+    let more = result.failed.len().saturating_sub(named.len());
+    format!(
+        "{} of {total} assets failed to render: {}{}",
+        result.failed.len(),
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
