@@ -87,6 +87,7 @@ pub use render::{SimulatedCall, SimulatedRenderer};
 pub use storage::{
     ByteStream, Cursor, Key, KeyLocks, ListOptions, Listed, MediaInfo, MediaListed, MediaRead, MediaStore,
     MediaStoreExt, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version, Versioned, WriteMode,
+    sha256_hex,
 };
 #[cfg(feature = "jobs")]
 pub use studio::{GenerationRequest, Studio, StudioBuilder};

@@ -350,7 +350,14 @@ impl MediaStore for ObjectStorage {
         if !staged {
             MediaKey::parse(path)?;
         }
-        match self.object_store().delete(&Path::from(path)).await {
+        // Stores report no difference between deleting a file and deleting nothing.
+        let location = Path::from(path);
+        match self.object_store().head(&location).await {
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(media_err(path, e)),
+            Ok(_) => {}
+        }
+        match self.object_store().delete(&location).await {
             Ok(()) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(media_err(path, e)),
