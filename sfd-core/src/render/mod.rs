@@ -30,6 +30,8 @@ mod prices;
 mod provider;
 #[cfg(feature = "jobs")]
 pub(crate) mod run;
+#[cfg(feature = "jobs")]
+mod save;
 #[cfg(feature = "simulator")]
 mod simulated;
 mod speech;

@@ -1,21 +1,22 @@
 //! The render job: every node starts as soon as the files it needs are
 //! saved, bounded per kind; each finished node is saved at once (file
-//! first, then `url` and `metadata.render` in one CAS edit), so a crash,
-//! restart or cancel loses only the nodes in flight.
+//! first, then `url` and `metadata.render` in a CAS edit, see `save.rs`),
+//! so a crash, restart or cancel loses only the nodes in flight.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::graph::{Node, Planned, file_id, inputs_hash, plan_graph};
 use super::prices::round_usd;
+use super::save::Saver;
 use super::{MediaRequest, Reference, RenderConfig};
-use crate::error::EntityKind;
-use crate::generate::{ProgressFn, make_renderable, portrait_id};
+use crate::generate::{ProgressFn, make_renderable};
 use crate::model::{
-    AssetKind, AssetOwner, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
+    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
     RenderResult, RenderedAsset, SkippedAsset, now_ms,
 };
 use crate::storage::{MediaStore, MediaStoreExt, Storage, StorageExt};
@@ -65,6 +66,7 @@ struct Ctx {
     drama_id: String,
     job_id: String,
     limits: [Arc<Semaphore>; 3],
+    saver: Saver,
 }
 
 fn slot(kind: AssetKind) -> usize {
@@ -75,22 +77,32 @@ fn slot(kind: AssetKind) -> usize {
     }
 }
 
+/// One input of a node: the dependency, its file's key and identity, and
+/// its bytes when a node of this run made them (shared, not re-read).
+struct Input {
+    id: String,
+    key: Option<MediaKey>,
+    file: Option<String>,
+    bytes: Option<Bytes>,
+}
+
 /// A node ready to run: its inputs' files are known.
 struct Task {
     node: Node,
-    inputs: Vec<(String, Option<MediaKey>, Option<String>)>,
+    inputs: Vec<Input>,
 }
 
 /// A node that finished and was saved.
-struct Finished {
+struct Done {
     key: MediaKey,
     url: String,
+    bytes: Bytes,
     usage: MediaUsage,
     cost_usd: f64,
 }
 
 /// Renders, stores and saves one node.
-async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Finished> {
+async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Done> {
     let node = &task.node;
     let renderer = Arc::clone(ctx.config.require(node.kind)?);
     let _permit = ctx.limits[slot(node.kind)]
@@ -100,12 +112,16 @@ async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Finished> {
     let media = media_of(&*ctx.storage)?;
     // Inputs are read when the node runs, and dropped when it ends.
     let mut references = Vec::new();
-    for (dep, key, _) in &task.inputs {
-        if let Some(key) = key {
+    for input in &task.inputs {
+        if let Some(key) = &input.key {
+            let bytes = match &input.bytes {
+                Some(b) => b.clone(),
+                None => media.read_media_bytes(key).await?,
+            };
             references.push(Reference {
-                name: dep.clone(),
+                name: input.id.clone(),
                 media_type: key.media_type(),
-                bytes: media.read_media_bytes(key).await?,
+                bytes,
             });
         }
     }
@@ -128,12 +144,13 @@ async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Finished> {
             1,
         ));
     }
+    let bytes = made.bytes.clone();
     let info = media
         .store_media(&ctx.drama_id, &node.id, made.media_type, made.bytes)
         .await?;
     let url = info.key.url(ctx.config.public_url());
     let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
-    let inputs: Vec<(String, Option<String>)> = task.inputs.iter().map(|(d, _, f)| (d.clone(), f.clone())).collect();
+    let inputs: Vec<(String, Option<String>)> = task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
     let record = RenderRecord {
         provider: made.provider,
         model: made.model,
@@ -147,49 +164,43 @@ async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Finished> {
         key: Some(info.key.path().to_string()),
         job_id: Some(ctx.job_id.clone()),
     };
-    save(&ctx, node, &url, &record).await?;
-    Ok(Finished {
+    ctx.saver
+        .save(super::save::Finished {
+            node: node.clone(),
+            url: url.clone(),
+            record,
+        })
+        .await?;
+    Ok(Done {
         key: info.key,
         url,
+        bytes,
         usage: made.usage,
         cost_usd,
     })
 }
 
-/// Writes the node's `url` and `metadata.render` in one CAS edit (also the
-/// character's `url` for a portrait, the scene's `image_url` / `video_url`
-/// for its first image / video), so concurrent edits are kept.
-async fn save(ctx: &Ctx, node: &Node, url: &str, record: &RenderRecord) -> Result<()> {
-    ctx.storage
-        .modify_drama(&ctx.drama_id, None, |d| {
-            let asset = d
-                .assets_mut()
-                .find(|a| a.id == node.id)
-                .ok_or_else(|| Error::NotFound {
-                    kind: EntityKind::Asset,
-                    id: node.id.clone(),
-                })?;
-            asset.url = Some(url.to_string());
-            record.store(asset);
-            match &node.owner {
-                AssetOwner::Character(c) if node.id == portrait_id(c) => {
-                    d.character_mut(c)?.url = Some(url.to_string());
-                }
-                AssetOwner::Scene { episode, scene } => {
-                    let s = d.scene_mut(episode, scene)?;
-                    let first = s.assets.iter().find(|a| a.kind == node.kind).map(|a| a.id == node.id);
-                    match node.kind {
-                        AssetKind::Image if first == Some(true) => s.image_url = Some(url.to_string()),
-                        AssetKind::Video if first == Some(true) => s.video_url = Some(url.to_string()),
-                        _ => {}
-                    }
-                }
-                _ => {}
-            }
-            Ok(())
-        })
-        .await
-        .map(|_| ())
+/// Files made in this run, held only until every dependant has taken them.
+#[derive(Default)]
+struct Held(HashMap<String, (Bytes, usize)>);
+
+impl Held {
+    fn keep(&mut self, id: &str, bytes: Bytes, dependants: usize) {
+        if dependants > 0 {
+            self.0.insert(id.to_string(), (bytes, dependants));
+        }
+    }
+
+    /// One dependant's share; the last one takes the file out.
+    fn take(&mut self, id: &str) -> Option<Bytes> {
+        let (bytes, left) = self.0.get_mut(id)?;
+        *left -= 1;
+        let out = bytes.clone();
+        if *left == 0 {
+            self.0.remove(id);
+        }
+        Some(out)
+    }
 }
 
 /// The progress of one kind.
@@ -250,6 +261,7 @@ pub(crate) async fn run(
         waiting.insert(id, pending.len());
     }
     let ctx = Arc::new(Ctx {
+        saver: Saver::start(Arc::clone(&storage), drama_id),
         storage,
         drama_id: drama_id.to_string(),
         job_id: job_id.to_string(),
@@ -263,9 +275,10 @@ pub(crate) async fn run(
             total: counts[slot(n.kind)].total,
         });
     }
-    let mut set: JoinSet<Result<Finished>> = JoinSet::new();
+    let mut set: JoinSet<Result<Done>> = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, &str> = HashMap::new();
-    let start = |id: &str, files: &HashMap<String, String>, set: &mut JoinSet<Result<Finished>>| {
+    let mut held = Held::default();
+    let start = |id: &str, files: &HashMap<String, String>, held: &mut Held, set: &mut JoinSet<Result<Done>>| {
         let node = graph.get(id).cloned();
         node.map(|node| {
             let inputs = node
@@ -273,11 +286,12 @@ pub(crate) async fn run(
                 .iter()
                 .map(|e| {
                     let url = files.get(e);
-                    (
-                        e.clone(),
-                        url.and_then(|u| MediaKey::from_url(u)),
-                        url.map(|u| file_id(u)),
-                    )
+                    Input {
+                        id: e.clone(),
+                        key: url.and_then(|u| MediaKey::from_url(u)),
+                        file: url.map(|u| file_id(u)),
+                        bytes: held.take(e),
+                    }
                 })
                 .collect();
             set.spawn(render_node(Arc::clone(&ctx), Task { node, inputs })).id()
@@ -288,7 +302,7 @@ pub(crate) async fn run(
         .to_render()
         .filter(|n| waiting.get(n.asset_id.as_str()) == Some(&0))
     {
-        if let Some(task_id) = start(&n.asset_id, &files, &mut set) {
+        if let Some(task_id) = start(&n.asset_id, &files, &mut held, &mut set) {
             running.insert(task_id, n.asset_id.as_str());
         }
     }
@@ -307,6 +321,10 @@ pub(crate) async fn run(
         match outcome {
             Ok(done) => {
                 files.insert(id.to_string(), done.url.clone());
+                let takers = dependants
+                    .get(id)
+                    .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
+                held.keep(id, done.bytes, takers);
                 result.usage += done.usage;
                 result.cost_usd += done.cost_usd;
                 tracing::debug!(asset = id, key = %done.key, "rendered");
@@ -320,7 +338,7 @@ pub(crate) async fn run(
                     let w = waiting.entry(d).or_default();
                     *w = w.saturating_sub(1);
                     if *w == 0
-                        && let Some(task_id) = start(d, &files, &mut set)
+                        && let Some(task_id) = start(d, &files, &mut held, &mut set)
                     {
                         running.insert(task_id, d);
                     }
@@ -340,6 +358,7 @@ pub(crate) async fn run(
                         waiting.remove(d);
                         if let Some(n) = graph.get(d) {
                             counts[slot(n.kind)].total = counts[slot(n.kind)].total.saturating_sub(1);
+                            n.edges.iter().for_each(|e| drop(held.take(e)));
                         }
                         result.skipped.push(SkippedAsset {
                             asset_id: d.to_string(),

@@ -127,7 +127,8 @@ impl SimulatedRenderer {
         h.finalize().into()
     }
 
-    fn make_image(&self, request: &MediaRequest, seed: &[u8; 32]) -> Vec<u8> {
+    /// Draws the PNG on a blocking thread: large frames take a while to encode.
+    async fn make_image(&self, request: &MediaRequest, seed: &[u8; 32]) -> Result<Vec<u8>> {
         let (w, h) = request.aspect_ratio.fit(self.image_short_side);
         let bg = [seed[0], seed[1], seed[2]];
         let refs: Vec<[u8; 3]> = request
@@ -138,15 +139,27 @@ impl SimulatedRenderer {
                 [d[0], d[1], d[2]]
             })
             .collect();
-        files::png(w, h, |x, y| {
-            // One band per reference along the bottom, a diagonal across the frame.
-            if !refs.is_empty() && y >= h - h / 5 {
-                return refs[(x * refs.len() as u32 / w) as usize];
-            }
-            if (x + y) % 16 < 2 {
-                return [255 - bg[0], 255 - bg[1], 255 - bg[2]];
-            }
-            bg
+        tokio::task::spawn_blocking(move || {
+            files::png(w, h, |x, y| {
+                // One band per reference along the bottom, a diagonal across the frame.
+                if !refs.is_empty() && y >= h - h / 5 {
+                    return refs[(x * refs.len() as u32 / w) as usize];
+                }
+                if (x + y) % 16 < 2 {
+                    return [255 - bg[0], 255 - bg[1], 255 - bg[2]];
+                }
+                bg
+            })
+        })
+        .await
+        .map_err(|e| {
+            render_error(
+                PROVIDER,
+                LlmErrorKind::Server,
+                None,
+                format!("the image encoder stopped: {e}"),
+                1,
+            )
         })
     }
 
@@ -233,7 +246,7 @@ impl Renderer for SimulatedRenderer {
         let seed = Self::seed(&request);
         let (bytes, media_type, usage) = match request.kind {
             AssetKind::Image => (
-                self.make_image(&request, &seed),
+                self.make_image(&request, &seed).await?,
                 MediaType::Png,
                 MediaUsage {
                     images: 1,

@@ -150,7 +150,19 @@ pub trait MediaStoreExt: MediaStore {
         media_type: MediaType,
         body: Bytes,
     ) -> Result<MediaInfo> {
-        let key = MediaKey::new(drama_id, asset_id, &sha256_hex(&body), media_type)?;
+        // Large files are hashed off the async threads.
+        let hash = if body.len() > 256 * 1024 {
+            let b = body.clone();
+            tokio::task::spawn_blocking(move || sha256_hex(&b))
+                .await
+                .map_err(|e| Error::Storage {
+                    key: format!("{MEDIA_PREFIX}{drama_id}/{asset_id}"),
+                    source: Box::new(e),
+                })?
+        } else {
+            sha256_hex(&body)
+        };
+        let key = MediaKey::new(drama_id, asset_id, &hash, media_type)?;
         self.write_media(&key, body).await
     }
 }

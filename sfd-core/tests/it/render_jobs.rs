@@ -186,3 +186,62 @@ async fn uploads_are_streamed_typed_and_make_their_dependants_stale() {
         assert!(matches!(e, Error::UnsupportedMediaType(_)), "{wrong}: {e}");
     }
 }
+
+/// Counts how many calls run at once.
+#[derive(Debug)]
+struct Crowd {
+    inner: Arc<dyn sfd_core::Renderer>,
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl sfd_core::Renderer for Crowd {
+    async fn render(&self, request: sfd_core::MediaRequest) -> sfd_core::Result<sfd_core::Media> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(n, SeqCst);
+        // Let every other ready call start before this one ends.
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        let out = self.inner.render(request).await;
+        self.now.fetch_sub(1, SeqCst);
+        out
+    }
+
+    fn provider(&self) -> &str {
+        "crowd"
+    }
+
+    fn model(&self) -> &str {
+        "crowd"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_of_a_kind_never_exceed_its_concurrency() {
+    let storage = memory();
+    storage
+        .create_drama(&sample("drama_crowd1", 4, 2, 4, 2, false))
+        .await
+        .unwrap();
+    let crowd = Arc::new(Crowd {
+        inner: simulated(),
+        now: Default::default(),
+        most: Default::default(),
+    });
+    let config = sfd_core::RenderConfig::new()
+        .with_renderer(AssetKind::Image, crowd.clone())
+        .with_concurrency(AssetKind::Image, 2);
+    let studio = crate::render_support::studio_with(Arc::clone(&storage), config);
+    let images = RenderRequest {
+        kinds: Some(vec![AssetKind::Image]),
+        ..Default::default()
+    };
+    let job = studio.start_render("drama_crowd1", images).await.unwrap();
+    let done = studio.jobs().wait("drama_crowd1", &job.job_id).await.unwrap();
+    assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+    assert_eq!(result_of(&done).rendered.len(), 4 + 1 + 8);
+    assert!(crowd.most.load(std::sync::atomic::Ordering::SeqCst) <= 2);
+}

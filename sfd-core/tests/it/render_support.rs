@@ -173,17 +173,37 @@ pub fn sample(id: &str, chars: usize, episodes: usize, scenes: usize, seconds: i
     d
 }
 
-/// Width and height from a PNG's IHDR.
+/// Asserts that ffmpeg decodes the whole file without a complaint.
+pub fn decodes(bytes: &[u8], ext: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("file.{ext}"));
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(&path)
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("ffmpeg must be installed (apt-get install ffmpeg)");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Width and height from a PNG's IHDR, after a full decode.
 pub fn png_size(bytes: &[u8]) -> (u32, u32) {
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    decodes(bytes, "png");
     assert_eq!(&bytes[12..16], b"IHDR");
     let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
     (w, h)
 }
 
-/// Seconds of a 16-bit PCM WAV (checks the header).
+/// Seconds of a 16-bit PCM WAV (checks the header, decodes it).
 pub fn wav_length(bytes: &[u8]) -> f64 {
+    decodes(bytes, "wav");
     assert_eq!(&bytes[..4], b"RIFF");
     assert_eq!(&bytes[8..16], b"WAVEfmt ");
     let byte_rate = u32::from_le_bytes(bytes[28..32].try_into().unwrap());
