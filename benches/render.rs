@@ -20,6 +20,8 @@
 
 #![allow(clippy::expect_used)] // a benchmark aborts on any failure
 
+use sfd_benches::{peak_rss_kib, status_kib};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -73,22 +75,6 @@ fn drama(id: &str, shape: &Shape) -> Drama {
 /// Resets the kernel's peak-RSS mark of this process.
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn peak_rss_kib() -> u64 {
-    status_kib("VmHWM:")
 }
 
 /// The longest chain of call times through the graph.

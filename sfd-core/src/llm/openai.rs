@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::http::{self, scrub};
-use super::{ChatRequest, ChatResponse, FinishReason, Llm, RetryPolicy, Usage};
+use super::{ChatRequest, ChatResponse, FinishReason, Llm, ProviderConfig, RetryPolicy, Usage};
 use crate::{Error, LlmErrorKind, Result};
 
 /// The OpenAI API.
@@ -19,23 +19,15 @@ pub const DEFAULT_MODEL: &str = "gpt-5";
 /// How to reach an OpenAI-compatible chat-completions API.
 #[derive(Clone)]
 pub struct OpenAiConfig {
-    api_base: String,
-    api_key: Option<String>,
-    model: String,
-    timeout: Duration,
+    endpoint: ProviderConfig,
     reasoning_effort: Option<String>,
-    retry: RetryPolicy,
 }
 
 impl fmt::Debug for OpenAiConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiConfig")
-            .field("api_base", &self.api_base)
-            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
+            .field("endpoint", &self.endpoint)
             .field("reasoning_effort", &self.reasoning_effort)
-            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -44,12 +36,9 @@ impl OpenAiConfig {
     /// OpenAI with this key, the default model and a 10-minute timeout.
     pub fn new(api_key: impl Into<String>) -> Self {
         OpenAiConfig {
-            api_base: DEFAULT_API_BASE.to_string(),
-            api_key: Some(api_key.into()).filter(|k| !k.is_empty()),
-            model: DEFAULT_MODEL.to_string(),
-            timeout: Duration::from_secs(600),
+            endpoint: ProviderConfig::new(DEFAULT_API_BASE, Some(api_key.into()), DEFAULT_MODEL)
+                .with_timeout(Duration::from_secs(600)),
             reasoning_effort: None,
-            retry: RetryPolicy::default(),
         }
     }
 
@@ -72,38 +61,40 @@ impl OpenAiConfig {
                     "OPENAI_API_BASE must be an http(s) URL, got '{base}'"
                 )));
             }
-            c.api_base = base;
+            c = c.with_api_base(base);
         }
         if let Some(model) = get("GPT_MODEL") {
-            c.model = model;
+            c = c.with_model(model);
         }
         if let Some(t) = get("OPENAI_TIMEOUT_SECS") {
             let secs: u64 =
                 t.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
                     Error::Config(format!("OPENAI_TIMEOUT_SECS must be a positive number, got '{t}'"))
                 })?;
-            c.timeout = Duration::from_secs(secs);
+            c = c.with_timeout(Duration::from_secs(secs));
         }
         c.reasoning_effort = get("OPENAI_REASONING_EFFORT");
         Ok(Some(c))
     }
 
     /// A different API base URL (an OpenAI-compatible server).
-    pub fn with_api_base(mut self, base: impl Into<String>) -> Self {
-        self.api_base = base.into();
-        self
+    pub fn with_api_base(self, base: impl Into<String>) -> Self {
+        self.map(|e| e.with_api_base(base))
     }
 
     /// A different default model.
-    pub fn with_model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
+    pub fn with_model(self, model: impl Into<String>) -> Self {
+        self.map(|e| e.with_model(model))
     }
 
     /// The timeout of one request.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.map(|e| e.with_timeout(timeout))
+    }
+
+    /// How failed requests are retried.
+    pub fn with_retry(self, retry: RetryPolicy) -> Self {
+        self.map(|e| e.with_retry(retry))
     }
 
     /// Sends `reasoning_effort` (`minimal`, `low`, `medium`, `high`) with every request.
@@ -112,20 +103,19 @@ impl OpenAiConfig {
         self
     }
 
-    /// How failed requests are retried.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+    fn map(mut self, f: impl FnOnce(ProviderConfig) -> ProviderConfig) -> Self {
+        self.endpoint = f(self.endpoint);
         self
     }
 
     /// The API base URL.
     pub fn api_base(&self) -> &str {
-        &self.api_base
+        self.endpoint.api_base()
     }
 
     /// The default model.
     pub fn model(&self) -> &str {
-        &self.model
+        self.endpoint.model()
     }
 }
 
@@ -145,7 +135,7 @@ impl OpenAiLlm {
     /// A client for `config`.
     pub fn new(config: OpenAiConfig) -> Result<Self> {
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
+            .timeout(config.endpoint.timeout())
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client for the LLM: {e}")))?;
@@ -160,7 +150,7 @@ impl OpenAiLlm {
     /// The JSON body sent for `req`.
     pub fn request_body(&self, req: &ChatRequest) -> Value {
         let mut body = json!({
-            "model": req.model.as_deref().unwrap_or(&self.config.model),
+            "model": req.model.as_deref().unwrap_or(self.config.model()),
             "messages": req.messages,
             "max_completion_tokens": req.max_completion_tokens,
         });
@@ -182,7 +172,7 @@ impl OpenAiLlm {
             Error::llm(
                 LlmErrorKind::Decode,
                 Some(200),
-                scrub(&format!("{why}: {head}"), self.config.api_key.as_deref()),
+                scrub(&format!("{why}: {head}"), self.config.endpoint.api_key()),
                 attempts,
             )
         };
@@ -232,17 +222,19 @@ impl OpenAiLlm {
 #[async_trait]
 impl Llm for OpenAiLlm {
     async fn chat(&self, req: ChatRequest) -> Result<ChatResponse> {
-        let url = format!("{}/chat/completions", self.config.api_base.trim_end_matches('/'));
+        let url = format!("{}/chat/completions", self.config.api_base());
         let body = self.request_body(&req);
-        let key = self.config.api_key.as_deref();
-        let reply = http::send(&self.config.retry, key, "LLM", || Ok(self.http.post(&url).json(&body)))
-            .await
-            .map_err(|f| Error::llm(f.kind, f.status, f.message, f.attempts))?;
+        let key = self.config.endpoint.api_key();
+        let reply = http::send(self.config.endpoint.retry(), key, "LLM", || {
+            Ok(self.http.post(&url).json(&body))
+        })
+        .await
+        .map_err(|f| Error::llm(f.kind, f.status, f.message, f.attempts))?;
         self.parse_success(&String::from_utf8_lossy(&reply.body), reply.attempts)
     }
 
     fn model(&self) -> &str {
-        &self.config.model
+        self.config.model()
     }
 }
 
@@ -266,6 +258,6 @@ mod tests {
         assert!(bad.unwrap_err().to_string().contains("OPENAI_API_BASE"));
         let local =
             OpenAiConfig::from_env_vars(|k| (k == "OPENAI_API_BASE").then(|| "http://127.0.0.1:11434/v1".into()));
-        assert!(local.unwrap().unwrap().api_key.is_none());
+        assert!(local.unwrap().unwrap().endpoint.api_key().is_none());
     }
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use super::chat_images::DEFAULT_CHAT_IMAGE_MODEL;
 use super::images::DEFAULT_IMAGE_MODEL;
-use super::provider::OPENAI_API_BASE;
 use super::speech::DEFAULT_SPEECH_MODEL;
 use super::videos::DEFAULT_VIDEO_MODEL;
 use super::{
     AspectRatio, ChatImages, OpenAiImages, OpenAiSpeech, OpenAiVideos, PriceTable, ProviderConfig, Renderer,
     VideoPolling,
 };
+use crate::llm::DEFAULT_API_BASE as OPENAI_API_BASE;
 use crate::model::AssetKind;
 use crate::{Error, Result};
 
@@ -220,8 +220,18 @@ impl RenderConfig {
                 })
                 .transpose()
         };
-        // OpenAI itself serves images and speech when its key is set for OpenAI (no other base).
+        // `SFD_{what}_API_BASE` / `_API_KEY` / `_MODEL`; failing those, OpenAI
+        // itself when its key is set for OpenAI (no other base).
         let openai_key = get("OPENAI_API_KEY").filter(|_| get("OPENAI_API_BASE").is_none());
+        let openai_shaped = |what: &str, default_model: &str| -> Result<Option<ProviderConfig>> {
+            let model = get(&format!("SFD_{what}_MODEL")).unwrap_or_else(|| default_model.into());
+            let key = get(&format!("SFD_{what}_API_KEY")).or(openai_key.clone());
+            Ok(match (base(&format!("SFD_{what}_API_BASE"))?, key) {
+                (Some(b), key) => Some(ProviderConfig::new(b, key, model)),
+                (None, Some(key)) => Some(ProviderConfig::new(OPENAI_API_BASE, Some(key), model)),
+                (None, None) => None,
+            })
+        };
         let mut c = RenderConfig::default();
 
         let nano = (get("NANO_BANANA_API_KEY"), base("NANO_BANANA_API_BASE")?);
@@ -232,19 +242,9 @@ impl RenderConfig {
             let model = get("NANO_BANANA_MODEL").unwrap_or_else(|| DEFAULT_CHAT_IMAGE_MODEL.into());
             Some(Arc::new(ChatImages::new(ProviderConfig::new(b, nano.0, model))?))
         } else {
-            let model = get("SFD_IMAGE_MODEL").unwrap_or_else(|| DEFAULT_IMAGE_MODEL.into());
-            match (
-                base("SFD_IMAGE_API_BASE")?,
-                get("SFD_IMAGE_API_KEY").or(openai_key.clone()),
-            ) {
-                (Some(b), key) => Some(Arc::new(OpenAiImages::new(ProviderConfig::new(b, key, model))?)),
-                (None, Some(key)) => Some(Arc::new(OpenAiImages::new(ProviderConfig::new(
-                    OPENAI_API_BASE,
-                    Some(key),
-                    model,
-                ))?)),
-                (None, None) => None,
-            }
+            openai_shaped("IMAGE", DEFAULT_IMAGE_MODEL)?
+                .map(|c| OpenAiImages::new(c).map(|r| Arc::new(r) as Arc<dyn Renderer>))
+                .transpose()?
         };
 
         let polling = VideoPolling {
@@ -273,17 +273,9 @@ impl RenderConfig {
             None => None,
         };
 
-        let speech_model = get("SFD_SPEECH_MODEL").unwrap_or_else(|| DEFAULT_SPEECH_MODEL.into());
-        let speech: Option<Arc<dyn Renderer>> =
-            match (base("SFD_SPEECH_API_BASE")?, get("SFD_SPEECH_API_KEY").or(openai_key)) {
-                (Some(b), key) => Some(Arc::new(OpenAiSpeech::new(ProviderConfig::new(b, key, speech_model))?)),
-                (None, Some(key)) => Some(Arc::new(OpenAiSpeech::new(ProviderConfig::new(
-                    OPENAI_API_BASE,
-                    Some(key),
-                    speech_model,
-                ))?)),
-                (None, None) => None,
-            };
+        let speech: Option<Arc<dyn Renderer>> = openai_shaped("SPEECH", DEFAULT_SPEECH_MODEL)?
+            .map(|c| OpenAiSpeech::new(c).map(|r| Arc::new(r) as Arc<dyn Renderer>))
+            .transpose()?;
 
         for (kind, r) in [
             (AssetKind::Image, image),

@@ -72,6 +72,19 @@ fn referenced(drama: &Drama, into: &mut HashSet<String>) {
     }
 }
 
+/// The kind of asset `asset_id` of `owner`, or `NotFound`.
+fn kind_of(drama: &Drama, owner: &AssetOwner, asset_id: &str) -> Result<AssetKind> {
+    drama
+        .assets_of(owner)?
+        .iter()
+        .find(|a| a.id == asset_id)
+        .map(|a| a.kind)
+        .ok_or_else(|| Error::NotFound {
+            kind: EntityKind::Asset,
+            id: asset_id.to_string(),
+        })
+}
+
 fn job_type(kind: AssetKind) -> JobType {
     match kind {
         AssetKind::Image => JobType::GenerateImage,
@@ -135,15 +148,7 @@ impl Studio {
     ) -> Result<Job> {
         let mut drama = self.storage().get_drama(drama_id).await?.value;
         make_renderable(&mut drama, &self.render_config().aspect_ratio().to_string());
-        let kind = drama
-            .assets_of(owner)?
-            .iter()
-            .find(|a| a.id == asset_id)
-            .map(|a| a.kind)
-            .ok_or_else(|| Error::NotFound {
-                kind: EntityKind::Asset,
-                id: asset_id.to_string(),
-            })?;
+        let kind = kind_of(&drama, owner, asset_id)?;
         self.queue_render(drama_id, RenderRequest::asset(asset_id, force), job_type(kind))
             .await
     }
@@ -164,15 +169,7 @@ impl Studio {
     ) -> Result<Versioned<Asset>> {
         let media_type = MediaType::from_mime(content_type)?;
         let drama = self.storage().get_drama(drama_id).await?.value;
-        let kind = drama
-            .assets_of(owner)?
-            .iter()
-            .find(|a| a.id == asset_id)
-            .map(|a| a.kind)
-            .ok_or_else(|| Error::NotFound {
-                kind: EntityKind::Asset,
-                id: asset_id.to_string(),
-            })?;
+        let kind = kind_of(&drama, owner, asset_id)?;
         if media_type.kind() != kind {
             return Err(Error::UnsupportedMediaType(format!(
                 "{media_type} for {asset_id}, which is an {kind} asset"

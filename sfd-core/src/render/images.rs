@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::provider::{Http, ProviderConfig, file_part, media_type_of};
+use super::ProviderConfig;
+use super::provider::{Http, file_part};
 use super::{AspectRatio, Media, MediaRequest, Renderer, wrong_kind};
-use crate::model::{AssetKind, MediaUsage};
+use crate::model::AssetKind;
 use crate::{LlmErrorKind, Result};
 
 /// The model used when none is configured.
@@ -86,21 +87,8 @@ impl OpenAiImages {
                 attempts,
             ));
         };
-        let media_type = media_type_of(&self.http, &bytes, None)?;
-        let usage = MediaUsage {
-            calls: 1,
-            images: 1,
-            input_tokens: v["usage"]["input_tokens"].as_u64().unwrap_or(0),
-            output_tokens: v["usage"]["output_tokens"].as_u64().unwrap_or(0),
-            ..Default::default()
-        };
-        Ok(Media {
-            bytes,
-            media_type,
-            usage,
-            provider: self.http.name.to_string(),
-            model: self.http.config.model().to_string(),
-        })
+        let tokens = |k: &str| v["usage"][k].as_u64();
+        self.http.image(bytes, tokens("input_tokens"), tokens("output_tokens"))
     }
 }
 

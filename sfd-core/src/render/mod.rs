@@ -46,6 +46,7 @@ use bytes::Bytes;
 use crate::Result;
 use crate::model::{AssetKind, MediaType, MediaUsage};
 
+pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
 pub use chat_images::ChatImages;
 pub use config::{RENDER_ENV_VARS, RenderConfig};
@@ -54,7 +55,6 @@ pub use facade::CollectOptions;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::OpenAiImages;
 pub use prices::{Price, PriceTable};
-pub use provider::ProviderConfig;
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
 pub use speech::{OpenAiSpeech, SpeechFormat};

@@ -1,83 +1,16 @@
-//! [`ProviderConfig`]: how to reach one HTTP media provider, and the
-//! request plumbing every provider shares (retries, errors, downloads).
+//! The request plumbing every HTTP media provider shares: retries, typed
+//! errors, downloads, multipart files and data URLs.
 
-use std::fmt;
 use std::time::Duration;
 
 use base64::Engine;
 use bytes::Bytes;
 
-use super::render_error;
-use crate::llm::RetryPolicy;
+use super::{Media, render_error};
+use crate::llm::ProviderConfig;
 use crate::llm::http::{self, Failure, Reply, scrub};
-use crate::model::MediaType;
+use crate::model::{MediaType, MediaUsage};
 use crate::{Error, LlmErrorKind, Result};
-
-/// The OpenAI API.
-pub const OPENAI_API_BASE: &str = crate::llm::DEFAULT_API_BASE;
-
-/// The base URL, key and model of an OpenAI-shaped media API.
-#[derive(Clone)]
-pub struct ProviderConfig {
-    api_base: String,
-    api_key: Option<String>,
-    model: String,
-    timeout: Duration,
-    retry: RetryPolicy,
-}
-
-impl fmt::Debug for ProviderConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProviderConfig")
-            .field("api_base", &self.api_base)
-            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
-impl ProviderConfig {
-    /// `api_base` (e.g. `https://api.openai.com/v1`) with `model`, an
-    /// optional key, a 5-minute request timeout and the default retries.
-    pub fn new(api_base: impl Into<String>, api_key: Option<String>, model: impl Into<String>) -> Self {
-        ProviderConfig {
-            api_base: api_base.into().trim_end_matches('/').to_string(),
-            api_key: api_key.filter(|k| !k.is_empty()),
-            model: model.into(),
-            timeout: Duration::from_secs(300),
-            retry: RetryPolicy::default(),
-        }
-    }
-
-    /// The timeout of one request.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// How failed requests are retried.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// A different model.
-    pub fn with_model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
-    }
-
-    /// The base URL.
-    pub fn api_base(&self) -> &str {
-        &self.api_base
-    }
-
-    /// The model.
-    pub fn model(&self) -> &str {
-        &self.model
-    }
-}
 
 /// An HTTP client bound to one provider.
 #[derive(Debug, Clone)]
@@ -90,7 +23,7 @@ pub(crate) struct Http {
 impl Http {
     pub(crate) fn new(name: &'static str, config: ProviderConfig) -> Result<Self> {
         let client = reqwest::Client::builder()
-            .timeout(config.timeout)
+            .timeout(config.timeout())
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client for {name}: {e}")))?;
@@ -99,11 +32,11 @@ impl Http {
 
     /// `{api_base}/{path}`.
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}/{path}", self.config.api_base)
+        format!("{}/{path}", self.config.api_base())
     }
 
     pub(crate) fn key(&self) -> Option<&str> {
-        self.config.api_key.as_deref()
+        self.config.api_key()
     }
 
     /// An error of this provider.
@@ -119,6 +52,30 @@ impl Http {
         self.exchange(self.key(), build).await
     }
 
+    /// A file this provider made with `usage`.
+    pub(crate) fn made(&self, bytes: Bytes, media_type: MediaType, usage: MediaUsage) -> Media {
+        Media {
+            bytes,
+            media_type,
+            usage,
+            provider: self.name.to_string(),
+            model: self.config.model().to_string(),
+        }
+    }
+
+    /// An image this provider made (typed from its bytes), with the tokens it reported.
+    pub(crate) fn image(&self, bytes: Bytes, input_tokens: Option<u64>, output_tokens: Option<u64>) -> Result<Media> {
+        let media_type = media_type_of(self, &bytes, None)?;
+        let usage = MediaUsage {
+            calls: 1,
+            images: 1,
+            input_tokens: input_tokens.unwrap_or(0),
+            output_tokens: output_tokens.unwrap_or(0),
+            ..Default::default()
+        };
+        Ok(self.made(bytes, media_type, usage))
+    }
+
     /// Fetches a file the provider links to (a signed URL): no key is sent.
     pub(crate) async fn download(&self, url: &str) -> Result<Reply> {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -131,7 +88,7 @@ impl Http {
     where
         F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, Failure>,
     {
-        http::send(&self.config.retry, key, self.name, || build(&self.client))
+        http::send(self.config.retry(), key, self.name, || build(&self.client))
             .await
             .map_err(|f| render_error(self.name, f.kind, f.status, f.message, f.attempts))
     }
@@ -193,10 +150,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_stay_out_of_debug_and_base64_round_trips() {
-        let c = ProviderConfig::new("http://x/v1/", Some("sk-secret-key".into()), "m");
-        assert!(!format!("{c:?}").contains("secret"));
-        assert_eq!(c.api_base(), "http://x/v1");
+    fn base64_round_trips() {
         let url = data_url(MediaType::Png, b"\x89PNG");
         let b64 = url.split(',').nth(1).unwrap();
         assert_eq!(decode_base64(b64).unwrap(), b"\x89PNG");

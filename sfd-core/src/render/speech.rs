@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::provider::{Http, ProviderConfig, media_type_of};
+use super::ProviderConfig;
+use super::provider::{Http, media_type_of};
 use super::{Media, MediaRequest, Renderer, wrong_kind};
 use crate::model::{AssetKind, MediaType, MediaUsage};
 use crate::{LlmErrorKind, Result};
@@ -103,18 +104,13 @@ impl Renderer for OpenAiSpeech {
             MediaType::Wav => wav_seconds(&reply.body).unwrap_or(0.0),
             _ => 0.0,
         };
-        Ok(Media {
-            usage: MediaUsage {
-                calls: 1,
-                seconds,
-                characters: request.prompt.chars().count() as u64,
-                ..Default::default()
-            },
-            bytes: reply.body,
-            media_type,
-            provider: self.http.name.to_string(),
-            model: self.http.config.model().to_string(),
-        })
+        let usage = MediaUsage {
+            calls: 1,
+            seconds,
+            characters: request.prompt.chars().count() as u64,
+            ..Default::default()
+        };
+        Ok(self.http.made(reply.body, media_type, usage))
     }
 
     fn provider(&self) -> &str {

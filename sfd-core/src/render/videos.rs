@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::provider::{Http, ProviderConfig, file_part, media_type_of};
+use super::ProviderConfig;
+use super::provider::{Http, file_part, media_type_of};
 use super::{AspectRatio, Media, MediaRequest, Renderer, wrong_kind};
 use crate::model::{AssetKind, MediaUsage};
 use crate::{LlmErrorKind, Result};
@@ -185,17 +186,12 @@ impl Renderer for OpenAiVideos {
         let content = self.http.send(|c| Ok(c.get(&content_url))).await?;
         guard.armed = false;
         let media_type = media_type_of(&self.http, &content.body, content.content_type())?;
-        Ok(Media {
-            bytes: content.body,
-            media_type,
-            usage: MediaUsage {
-                calls: 1,
-                seconds: f64::from(job["seconds"].as_str().and_then(|s| s.parse().ok()).unwrap_or(seconds)),
-                ..Default::default()
-            },
-            provider: self.http.name.to_string(),
-            model: self.http.config.model().to_string(),
-        })
+        let usage = MediaUsage {
+            calls: 1,
+            seconds: f64::from(job["seconds"].as_str().and_then(|s| s.parse().ok()).unwrap_or(seconds)),
+            ..Default::default()
+        };
+        Ok(self.http.made(content.body, media_type, usage))
     }
 
     fn provider(&self) -> &str {

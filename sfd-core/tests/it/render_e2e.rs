@@ -12,13 +12,13 @@ use sfd_core::generate::portrait_id;
 use sfd_core::render::voice_for;
 use sfd_core::{
     AspectRatio, AssetKind, AssetOwner, ByteRange, CollectOptions, EditExt, Error, GenerationRequest, JobStatus, Media,
-    MediaKey, MediaRequest, MediaStoreExt, MediaType, PlanAction, Price, PriceTable, RenderRecord, RenderRequest,
-    RenderResult, Renderer, ScenePatch, Storage, StorageExt, sha256_hex,
+    MediaKey, MediaRequest, MediaStoreExt, MediaType, PlanAction, RenderRecord, RenderRequest, RenderResult, Renderer,
+    ScenePatch, Storage, StorageExt, sha256_hex,
 };
 
 use crate::backends::TestStore;
 use crate::render_support::{
-    Gate, config_for, mp4_seconds, png_size, sample, simulated, studio, studio_with, wav_length,
+    Gate, mp4_seconds, png_size, priced_with, sample, simulated, studio, studio_with, wav_length,
 };
 
 crate::conformance_tests!(
@@ -42,15 +42,7 @@ fn result_of(job: &sfd_core::Job) -> RenderResult {
 
 async fn a_generated_drama_renders_to_decodable_files_with_its_references(s: TestStore) {
     let sim = simulated();
-    let prices = PriceTable::empty().with_price(
-        "simulated",
-        Price {
-            per_image: 0.04,
-            per_second: 0.1,
-            ..Default::default()
-        },
-    );
-    let studio = studio_with(Arc::clone(&s.storage), config_for(sim.clone()).with_prices(prices));
+    let studio = studio_with(Arc::clone(&s.storage), priced_with(sim.clone()));
     let job = studio
         .start_generation(GenerationRequest {
             premise: "a corgi builds a rocket".into(),

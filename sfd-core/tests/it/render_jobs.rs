@@ -11,8 +11,11 @@ use sfd_core::{
 
 use crate::render_support::{Gate, sample, simulated, studio};
 
-fn memory() -> Arc<dyn Storage> {
-    Arc::new(StorageBuilder::memory().build().unwrap())
+/// In-memory storage holding `drama`.
+async fn memory_with(drama: &sfd_core::Drama) -> Arc<dyn Storage> {
+    let storage: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+    storage.create_drama(drama).await.unwrap();
+    storage
 }
 
 fn result_of(job: &sfd_core::Job) -> RenderResult {
@@ -21,11 +24,7 @@ fn result_of(job: &sfd_core::Job) -> RenderResult {
 
 #[tokio::test]
 async fn cancel_stops_the_calls_in_flight_and_keeps_finished_nodes() {
-    let storage = memory();
-    storage
-        .create_drama(&sample("drama_cancel1", 2, 1, 2, 2, false))
-        .await
-        .unwrap();
+    let storage = memory_with(&sample("drama_cancel1", 2, 1, 2, 2, false)).await;
     let gate = Gate::new(simulated(), |r| r.kind == AssetKind::Video);
     let studio = studio(Arc::clone(&storage), gate.clone());
     let job = studio
@@ -48,10 +47,9 @@ async fn cancel_stops_the_calls_in_flight_and_keeps_finished_nodes() {
 
 #[tokio::test]
 async fn a_failed_node_skips_only_its_dependants_and_is_named() {
-    let storage = memory();
     let mut d = sample("drama_fail1", 2, 1, 2, 2, false);
     d.episodes[0].scenes[1].assets[0].prompt = "a forbidden shot [fail]".into();
-    storage.create_drama(&d).await.unwrap();
+    let storage = memory_with(&d).await;
     let studio = studio(Arc::clone(&storage), simulated());
     let job = studio.start_render("drama_fail1", RenderRequest::all()).await.unwrap();
     let done = studio.jobs().wait("drama_fail1", &job.job_id).await.unwrap();
@@ -75,11 +73,7 @@ async fn a_failed_node_skips_only_its_dependants_and_is_named() {
 
 #[tokio::test]
 async fn one_asset_renders_what_it_needs_first() {
-    let storage = memory();
-    storage
-        .create_drama(&sample("drama_one1", 3, 1, 2, 2, false))
-        .await
-        .unwrap();
+    let storage = memory_with(&sample("drama_one1", 3, 1, 2, 2, false)).await;
     let sim = simulated();
     let studio = studio(Arc::clone(&storage), sim.clone());
     let owner = AssetOwner::scene("ep1", "ep1-sc1");
@@ -119,11 +113,7 @@ async fn one_asset_renders_what_it_needs_first() {
 
 #[tokio::test]
 async fn uploads_are_streamed_typed_and_make_their_dependants_stale() {
-    let storage = memory();
-    storage
-        .create_drama(&sample("drama_up1", 2, 1, 2, 2, false))
-        .await
-        .unwrap();
+    let storage = memory_with(&sample("drama_up1", 2, 1, 2, 2, false)).await;
     let sim = simulated();
     let studio = studio(Arc::clone(&storage), sim.clone());
     let images = RenderRequest {
@@ -221,11 +211,7 @@ impl sfd_core::Renderer for Crowd {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn calls_of_a_kind_never_exceed_its_concurrency() {
-    let storage = memory();
-    storage
-        .create_drama(&sample("drama_crowd1", 4, 2, 4, 2, false))
-        .await
-        .unwrap();
+    let storage = memory_with(&sample("drama_crowd1", 4, 2, 4, 2, false)).await;
     let crowd = Arc::new(Crowd {
         inner: simulated(),
         now: Default::default(),

@@ -5,27 +5,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sfd_core::{
-    AssetKind, Drama, Error, GenerateOptions, PlanAction, Price, PriceTable, RenderConfig, RenderRequest, SimulatedLlm,
-    Storage, StorageBuilder, StorageExt, generate_drama, plan_render,
+    AssetKind, Drama, Error, GenerateOptions, PlanAction, RenderConfig, RenderRequest, SimulatedLlm, Storage,
+    StorageBuilder, StorageExt, generate_drama, plan_render,
 };
 
 use crate::fixtures::fixture;
-use crate::render_support::{config_for, simulated, studio_with};
+use crate::render_support::{config_for, priced, simulated, studio_with};
 
 fn v5() -> Drama {
     Drama::from_slice(&fixture("corgi_musk_v5.json")).unwrap()
-}
-
-fn priced() -> RenderConfig {
-    let prices = PriceTable::empty().with_price(
-        "simulated",
-        Price {
-            per_image: 0.04,
-            per_second: 0.1,
-            ..Default::default()
-        },
-    );
-    config_for(simulated()).with_prices(prices)
 }
 
 #[test]

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use sfd_core::{
-    Asset, AssetKind, Character, Drama, Episode, Media, MediaRequest, RenderConfig, Renderer, RunnerConfig, Scene,
-    SimulatedRenderer, Storage, Studio,
+    Asset, AssetKind, Character, Drama, Episode, Media, MediaRequest, Price, PriceTable, RenderConfig, Renderer,
+    RunnerConfig, Scene, SimulatedRenderer, Storage, Studio,
 };
 use tokio::sync::watch;
 
@@ -119,6 +119,21 @@ pub fn config_for(renderer: Arc<dyn Renderer>) -> RenderConfig {
     AssetKind::ALL.iter().fold(RenderConfig::new(), |c, k| {
         c.with_renderer(*k, Arc::clone(&renderer)).with_concurrency(*k, 8)
     })
+}
+
+/// The simulated renderer for every kind, at $0.04 an image and $0.10 a second.
+pub fn priced_with(renderer: Arc<dyn Renderer>) -> RenderConfig {
+    let price = Price {
+        per_image: 0.04,
+        per_second: 0.1,
+        ..Default::default()
+    };
+    config_for(renderer).with_prices(PriceTable::empty().with_price("simulated", price))
+}
+
+/// [`priced_with`] a fresh simulated renderer.
+pub fn priced() -> RenderConfig {
+    priced_with(simulated())
 }
 
 pub fn studio_with(storage: Arc<dyn Storage>, config: RenderConfig) -> Studio {
