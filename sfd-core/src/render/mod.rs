@@ -16,6 +16,25 @@
 //! The render job itself (every node started as soon as its inputs are
 //! saved, each finished node saved at once with a CAS edit) runs through
 //! [`crate::Studio::start_render`].
+//!
+//! ```
+//! use sfd_core::{Asset, AssetKind, Character, Drama, PlanAction, RenderConfig, RenderRequest, plan_render};
+//!
+//! # fn main() -> sfd_core::Result<()> {
+//! let mut drama = Drama::new("drama_plan01", "Fetch the Stars", "A corgi builds a rocket.", "corgi");
+//! drama.characters.push(Character::new("char-ava", "Ava", "a border collie engineer"));
+//! let mut shot = Asset::new("shot", AssetKind::Image, "Ava in the garage at night");
+//! shot.depends_on = vec!["char-ava".into()]; // a character means its portrait
+//! drama.assets.push(shot);
+//!
+//! // No provider configured (no environment): the plan shows what is blocked and why.
+//! let config = RenderConfig::from_env_vars(|_| None)?;
+//! let plan = plan_render(&drama, &RenderRequest::all(), &config)?;
+//! let shot = plan.node("shot").expect("planned");
+//! assert_eq!(shot.depends_on, ["char-ava-portrait"]);
+//! assert_eq!((shot.level, shot.action), (1, PlanAction::Blocked));
+//! # Ok(()) }
+//! ```
 
 mod aspect;
 mod chat_images;
