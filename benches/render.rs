@@ -202,6 +202,29 @@ async fn measured<F: std::future::Future<Output = ()>>(f: F) -> (Duration, u64) 
     )
 }
 
+fn start(storage: &Arc<dyn Storage>, config: RenderConfig) -> Studio {
+    Studio::builder(Arc::clone(storage))
+        .with_render(config)
+        .with_runner_config(RunnerConfig {
+            poll_interval: Duration::from_millis(200),
+            progress_interval: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .start()
+}
+
+/// Renders `d` with `studio` and returns the time and RSS growth.
+async fn render(studio: &Studio, d: Drama) -> (Duration, u64) {
+    let id = d.id.clone();
+    studio.storage().create_drama(&d).await.expect("create");
+    measured(async {
+        let job = studio.start_render(&id, RenderRequest::all()).await.expect("start");
+        let done = studio.jobs().wait(&id, &job.job_id).await.expect("wait");
+        assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+    })
+    .await
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -244,14 +267,7 @@ async fn bench() {
         .with_renderer(AssetKind::Video, Arc::clone(&sim))
         .with_concurrency(AssetKind::Image, 32)
         .with_concurrency(AssetKind::Video, 32);
-    let studio = Studio::builder(Arc::clone(&storage))
-        .with_render(config.clone())
-        .with_runner_config(RunnerConfig {
-            poll_interval: Duration::from_millis(200),
-            progress_interval: Duration::from_millis(200),
-            ..Default::default()
-        })
-        .start();
+    let studio = start(&storage, config.clone());
     let sample = drama("drama_render_graph", &shape);
     let nodes = plan_render(&sample, &RenderRequest::all(), &config)
         .expect("plan")
@@ -263,13 +279,7 @@ async fn bench() {
     let mut peaks = Vec::new();
     for run in 0..runs {
         let id = format!("drama_render_graph{run}");
-        storage.create_drama(&drama(&id, &shape)).await.expect("create");
-        let (took, peak) = measured(async {
-            let job = studio.start_render(&id, RenderRequest::all()).await.expect("start");
-            let done = studio.jobs().wait(&id, &job.job_id).await.expect("wait");
-            assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
-        })
-        .await;
+        let (took, peak) = render(&studio, drama(&id, &shape)).await;
         let d = storage.get_drama(&id).await.expect("drama").value;
         assert!(d.episodes.iter().flat_map(|e| &e.scenes).all(|s| s.video_url.is_some()));
         print_timeline(&studio, &d).await;
@@ -288,7 +298,7 @@ async fn bench() {
             .expect("create");
         measured(one_after_another(&storage, &sim, "drama_render_seq", &config)).await
     };
-    let bytes: u64 = storage
+    let drama_bytes: u64 = storage
         .media()
         .expect("media")
         .list_media()
@@ -312,12 +322,29 @@ async fn bench() {
         sequential.as_secs_f64(),
         sequential.as_secs_f64() / graph.as_secs_f64()
     );
-    let files = storage.media().expect("media").list_media().await.expect("list").len();
+    // Bounded concurrency: twice the scenes, the same memory.
+    let bounded = AssetKind::ALL
+        .iter()
+        .fold(config.clone(), |c, k| c.with_concurrency(*k, 4));
+    let studio4 = start(&storage, bounded);
+    let twice = Shape {
+        episodes: shape.episodes * 2,
+        ..shape
+    };
+    let (t1, m1) = render(&studio4, drama("drama_render_c4a", &shape)).await;
+    let (t2, m2) = render(&studio4, drama("drama_render_c4b", &twice)).await;
+    println!(
+        "at 4 calls per kind: {} scenes in {:.2} s, RSS growth {m1} KiB; {} scenes in {:.2} s, RSS growth {m2} KiB",
+        shape.episodes * shape.scenes,
+        t1.as_secs_f64(),
+        twice.episodes * twice.scenes,
+        t2.as_secs_f64()
+    );
     println!(
         "RSS growth while rendering (peak minus start): graph {peaks:?} KiB, one after another {seq_peak} KiB; \
          each drama writes {:.1} MiB in {} files; process RSS now {} KiB",
-        bytes as f64 / (1024.0 * 1024.0) / (runs as f64 + 1.0),
-        files / (runs + 1),
+        drama_bytes as f64 / (1024.0 * 1024.0) / (runs as f64 + 1.0),
+        nodes,
         status_kib("VmRSS:")
     );
 }

@@ -51,6 +51,8 @@ mod provider;
 pub(crate) mod run;
 #[cfg(feature = "jobs")]
 mod save;
+#[cfg(feature = "jobs")]
+mod schedule;
 #[cfg(feature = "simulator")]
 mod simulated;
 mod speech;

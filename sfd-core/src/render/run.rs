@@ -7,12 +7,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
-use super::graph::{Node, Planned, file_id, inputs_hash, plan_graph};
+use super::graph::{Graph, Node, Planned, file_id, inputs_hash, plan_graph};
 use super::prices::round_usd;
 use super::save::Saver;
+use super::schedule::{HELD_BYTES, Held, Ready};
 use super::{MediaRequest, Reference, RenderConfig};
 use crate::generate::{ProgressFn, make_renderable};
 use crate::model::{
@@ -65,7 +66,6 @@ struct Ctx {
     config: Arc<RenderConfig>,
     drama_id: String,
     job_id: String,
-    limits: [Arc<Semaphore>; 3],
     saver: Saver,
 }
 
@@ -101,14 +101,10 @@ struct Done {
     cost_usd: f64,
 }
 
-/// Renders, stores and saves one node.
-async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Done> {
+/// Renders, stores and saves one node, holding one call of its kind.
+async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> Result<Done> {
     let node = &task.node;
     let renderer = Arc::clone(ctx.config.require(node.kind)?);
-    let _permit = ctx.limits[slot(node.kind)]
-        .acquire()
-        .await
-        .map_err(|_| Error::Cancelled("the render stopped".into()))?;
     let media = media_of(&*ctx.storage)?;
     // Inputs are read when the node runs, and dropped when it ends.
     let mut references = Vec::new();
@@ -180,26 +176,38 @@ async fn render_node(ctx: Arc<Ctx>, task: Task) -> Result<Done> {
     })
 }
 
-/// Files made in this run, held only until every dependant has taken them.
-#[derive(Default)]
-struct Held(HashMap<String, (Bytes, usize)>);
+/// The nodes in flight and those waiting for a call.
+struct Flight<'a> {
+    set: JoinSet<Result<Done>>,
+    running: HashMap<tokio::task::Id, &'a str>,
+    held: Held,
+    ready: Ready<'a>,
+}
 
-impl Held {
-    fn keep(&mut self, id: &str, bytes: Bytes, dependants: usize) {
-        if dependants > 0 {
-            self.0.insert(id.to_string(), (bytes, dependants));
-        }
-    }
-
-    /// One dependant's share; the last one takes the file out.
-    fn take(&mut self, id: &str) -> Option<Bytes> {
-        let (bytes, left) = self.0.get_mut(id)?;
-        *left -= 1;
-        let out = bytes.clone();
-        if *left == 0 {
-            self.0.remove(id);
-        }
-        Some(out)
+/// Starts every ready node its kind has a call for, with its inputs.
+fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<String, String>, ctx: &Arc<Ctx>) {
+    while let Some((id, call)) = flight.ready.next() {
+        let Some(node) = graph.get(id).cloned() else {
+            continue;
+        };
+        let inputs = node
+            .edges
+            .iter()
+            .map(|e| {
+                let url = files.get(e);
+                Input {
+                    id: e.clone(),
+                    key: url.and_then(|u| MediaKey::from_url(u)),
+                    file: url.map(|u| file_id(u)),
+                    bytes: flight.held.take(e),
+                }
+            })
+            .collect();
+        let task_id = flight
+            .set
+            .spawn(render_node(Arc::clone(ctx), Task { node, inputs }, call))
+            .id();
+        flight.running.insert(task_id, id);
     }
 }
 
@@ -265,8 +273,7 @@ pub(crate) async fn run(
         storage,
         drama_id: drama_id.to_string(),
         job_id: job_id.to_string(),
-        limits: AssetKind::ALL.map(|k| Arc::new(Semaphore::new(config.concurrency(k)))),
-        config,
+        config: Arc::clone(&config),
     });
     if let Some(n) = plan.to_render().next() {
         progress(Progress {
@@ -275,38 +282,21 @@ pub(crate) async fn run(
             total: counts[slot(n.kind)].total,
         });
     }
-    let mut set: JoinSet<Result<Done>> = JoinSet::new();
-    let mut running: HashMap<tokio::task::Id, &str> = HashMap::new();
-    let mut held = Held::default();
-    let start = |id: &str, files: &HashMap<String, String>, held: &mut Held, set: &mut JoinSet<Result<Done>>| {
-        let node = graph.get(id).cloned();
-        node.map(|node| {
-            let inputs = node
-                .edges
-                .iter()
-                .map(|e| {
-                    let url = files.get(e);
-                    Input {
-                        id: e.clone(),
-                        key: url.and_then(|u| MediaKey::from_url(u)),
-                        file: url.map(|u| file_id(u)),
-                        bytes: held.take(e),
-                    }
-                })
-                .collect();
-            set.spawn(render_node(Arc::clone(&ctx), Task { node, inputs })).id()
-        })
+    let mut flight = Flight {
+        set: JoinSet::new(),
+        running: HashMap::new(),
+        held: Held::new(HELD_BYTES),
+        ready: Ready::new(|k| config.concurrency(k)),
     };
-    // Pre-sorted by level, so the first nodes queue first for their permits.
+    // Pre-sorted by level, so the first nodes queue first.
     for n in plan
         .to_render()
         .filter(|n| waiting.get(n.asset_id.as_str()) == Some(&0))
     {
-        if let Some(task_id) = start(&n.asset_id, &files, &mut held, &mut set) {
-            running.insert(task_id, n.asset_id.as_str());
-        }
+        flight.ready.push(n.kind, &n.asset_id);
     }
-    while let Some(joined) = set.join_next_with_id().await {
+    start_ready(&mut flight, &graph, &files, &ctx);
+    while let Some(joined) = flight.set.join_next_with_id().await {
         let (task_id, outcome) = match joined {
             Ok((task_id, outcome)) => (task_id, outcome),
             Err(e) => (
@@ -314,7 +304,7 @@ pub(crate) async fn run(
                 Err(Error::invalid("render", format!("the render task stopped: {e}"))),
             ),
         };
-        let Some(id) = running.remove(&task_id) else {
+        let Some(id) = flight.running.remove(&task_id) else {
             continue;
         };
         let kind = graph.get(id).map(|n| n.kind).unwrap_or(AssetKind::Image);
@@ -324,7 +314,7 @@ pub(crate) async fn run(
                 let takers = dependants
                     .get(id)
                     .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
-                held.keep(id, done.bytes, takers);
+                flight.held.keep(id, done.bytes, takers);
                 result.usage += done.usage;
                 result.cost_usd += done.cost_usd;
                 tracing::debug!(asset = id, key = %done.key, "rendered");
@@ -338,9 +328,9 @@ pub(crate) async fn run(
                     let w = waiting.entry(d).or_default();
                     *w = w.saturating_sub(1);
                     if *w == 0
-                        && let Some(task_id) = start(d, &files, &mut held, &mut set)
+                        && let Some(n) = graph.get(d)
                     {
-                        running.insert(task_id, d);
+                        flight.ready.push(n.kind, d);
                     }
                 }
             }
@@ -358,7 +348,7 @@ pub(crate) async fn run(
                         waiting.remove(d);
                         if let Some(n) = graph.get(d) {
                             counts[slot(n.kind)].total = counts[slot(n.kind)].total.saturating_sub(1);
-                            n.edges.iter().for_each(|e| drop(held.take(e)));
+                            n.edges.iter().for_each(|e| drop(flight.held.take(e)));
                         }
                         result.skipped.push(SkippedAsset {
                             asset_id: d.to_string(),
@@ -376,6 +366,7 @@ pub(crate) async fn run(
             done: c.done,
             total: c.total,
         });
+        start_ready(&mut flight, &graph, &files, &ctx);
     }
     result.cost_usd = round_usd(result.cost_usd);
     Ok(result)
