@@ -209,6 +209,7 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
             .id();
         flight.running.insert(task_id, id);
     }
+    flight.held.release_unshared();
 }
 
 /// The progress of one kind.

@@ -1,10 +1,12 @@
 //! Which ready nodes start, and which files stay in memory.
 //!
 //! A node becomes ready as soon as its inputs are saved; it starts when its
-//! kind has a free call (lowest level first). Files made in this run are
-//! kept for the dependants that still need them, up to a byte budget; past
-//! it, dependants read them back from storage. So memory is bounded by the
-//! calls in flight plus the budget, however large the drama.
+//! kind has a free call (lowest level first). A file made in this run goes
+//! straight to the dependants that start at once; a file several
+//! dependants share (a portrait) is also kept for the later ones, up to a
+//! byte budget. Anything else is read back from storage when needed. So
+//! memory is bounded by the calls in flight plus the budget, however large
+//! the drama.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -14,8 +16,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::model::AssetKind;
 
-/// The most bytes of finished files kept for their dependants.
-pub(crate) const HELD_BYTES: usize = 64 << 20;
+/// The most bytes of shared files kept for their later dependants.
+pub(crate) const HELD_BYTES: usize = 32 << 20;
 
 fn slot(kind: AssetKind) -> usize {
     match kind {
@@ -63,7 +65,8 @@ impl<'a> Ready<'a> {
 
 /// Files made in this run, each kept until its last dependant took it.
 pub(crate) struct Held {
-    files: HashMap<String, (Bytes, usize)>,
+    /// The file, the dependants yet to take it, and whether it is shared.
+    files: HashMap<String, (Bytes, usize, bool)>,
     bytes: usize,
     budget: usize,
 }
@@ -81,20 +84,39 @@ impl Held {
     pub(crate) fn keep(&mut self, id: &str, bytes: Bytes, takers: usize) {
         if takers > 0 && self.bytes + bytes.len() <= self.budget {
             self.bytes += bytes.len();
-            self.files.insert(id.to_string(), (bytes, takers));
+            self.files.insert(id.to_string(), (bytes, takers, takers > 1));
         }
     }
 
     /// One dependant's share (`None`: read it from storage); the last one takes the file out.
     pub(crate) fn take(&mut self, id: &str) -> Option<Bytes> {
-        let (bytes, left) = self.files.get_mut(id)?;
+        let (bytes, left, _) = self.files.get_mut(id)?;
         *left -= 1;
         let out = bytes.clone();
         if *left == 0 {
-            self.files.remove(id);
-            self.bytes -= out.len();
+            self.drop_file(id);
         }
         Some(out)
+    }
+
+    /// Lets go of the files only one dependant needs and it did not start
+    /// at once: it will read the file back when it starts.
+    pub(crate) fn release_unshared(&mut self) {
+        let single: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(_, f)| !f.2)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in single {
+            self.drop_file(&id);
+        }
+    }
+
+    fn drop_file(&mut self, id: &str) {
+        if let Some((bytes, _, _)) = self.files.remove(id) {
+            self.bytes -= bytes.len();
+        }
     }
 }
 
@@ -128,6 +150,9 @@ mod tests {
         assert!(h.take("a").is_some() && h.take("a").is_some());
         assert!(h.take("a").is_none());
         h.keep("b", Bytes::from_static(b"123456"), 1);
-        assert!(h.take("b").is_some());
+        h.keep("c", Bytes::from_static(b"12"), 2);
+        h.release_unshared();
+        assert!(h.take("b").is_none(), "an unshared file was kept");
+        assert!(h.take("c").is_some());
     }
 }
