@@ -16,7 +16,10 @@ pub use critique::{Critique, Scores, critique_and_improve, critique_drama};
 pub use hierarchical::{count_in_premise, generate_drama};
 pub use improve::{ImproveOptions, Improved, improve_drama, improved_id};
 pub use one_shot::generate_one_shot;
-pub use renderable::{COVER_ID, audition_id, cover_prompt, look_of, make_renderable, portrait_id, portrait_prompt};
+pub use renderable::{
+    AUDITION_SECONDS, COVER_ID, audition_asset, audition_id, cover_prompt, look_of, make_renderable, portrait_id,
+    portrait_prompt,
+};
 
 use crate::llm::Usage;
 use crate::model::Drama;

@@ -52,6 +52,29 @@ pub fn portrait_prompt(character: &Character, look: Option<&str>, aspect_ratio: 
     )
 }
 
+/// The seconds of an audition clip.
+pub const AUDITION_SECONDS: i64 = 4;
+
+/// A character's audition: a short clip from its portrait (`{cid}-audition`).
+pub fn audition_asset(character: &Character, look: Option<&str>, aspect_ratio: &str) -> Asset {
+    let voice = character
+        .voice_description
+        .as_deref()
+        .map(|v| format!(" in their own voice ({})", v.trim()))
+        .unwrap_or_default();
+    let prompt = format!(
+        "Audition clip of {}: {} They step into frame, look into the camera and introduce themselves{voice}, \
+         exactly as drawn in their reference portrait. {}",
+        character.name,
+        character.description.trim(),
+        style(look, aspect_ratio)
+    );
+    let mut a = Asset::new(audition_id(&character.id), AssetKind::Video, prompt);
+    a.depends_on = vec![character.id.clone()];
+    a.duration = Some(AUDITION_SECONDS);
+    a
+}
+
 /// The prompt of the drama's cover, featuring `names`.
 pub fn cover_prompt(drama: &Drama, names: &[&str], aspect_ratio: &str) -> String {
     format!(

@@ -9,7 +9,7 @@ use super::RenderConfig;
 use super::graph::{hashes_now, plan_graph};
 use super::run::{check_renderers, media_of, prepare};
 use crate::error::EntityKind;
-use crate::generate::make_renderable;
+use crate::generate::{COVER_ID, audition_asset, audition_id, look_of, make_renderable};
 use crate::model::{
     Asset, AssetKind, AssetOwner, ByteRange, CollectedMedia, Drama, Job, JobInput, JobType, MediaKey, MediaType,
     RenderPlan, RenderRecord, RenderRequest, now_ms,
@@ -150,6 +150,41 @@ impl Studio {
         make_renderable(&mut drama, &self.render_config().aspect_ratio().to_string());
         let kind = kind_of(&drama, owner, asset_id)?;
         self.queue_render(drama_id, RenderRequest::asset(asset_id, force), job_type(kind))
+            .await
+    }
+
+    /// Queues the render of a character's audition: a short clip from its
+    /// portrait, the asset `{cid}-audition` (added when missing, rendering
+    /// the portrait first when it never was).
+    pub async fn start_audition(&self, drama_id: &str, character_id: &str, force: bool) -> Result<Job> {
+        let id = audition_id(character_id);
+        let aspect = self.render_config().aspect_ratio().to_string();
+        let drama = self.storage().get_drama(drama_id).await?.value;
+        let character = drama.character(character_id).ok_or_else(|| Error::NotFound {
+            kind: EntityKind::Character,
+            id: character_id.to_string(),
+        })?;
+        let missing = !character.assets.iter().any(|a| a.id == id);
+        if missing {
+            self.storage()
+                .modify_drama(drama_id, None, |d| {
+                    let look = look_of(d).map(str::to_string);
+                    let c = d.character_mut(character_id)?;
+                    if !c.assets.iter().any(|a| a.id == id) {
+                        let audition = audition_asset(c, look.as_deref(), &aspect);
+                        c.assets.push(audition);
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        let owner = AssetOwner::Character(character_id.to_string());
+        self.start_asset_render(drama_id, &owner, &id, force).await
+    }
+
+    /// Queues the render of the drama's cover (`cover`, added when missing).
+    pub async fn start_cover(&self, drama_id: &str, force: bool) -> Result<Job> {
+        self.start_asset_render(drama_id, &AssetOwner::Drama, COVER_ID, force)
             .await
     }
 

@@ -69,17 +69,17 @@ use crate::model::{AssetKind, MediaType, MediaUsage};
 
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
-pub use chat_images::ChatImages;
+pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
 pub use config::{RENDER_ENV_VARS, RenderConfig};
 #[cfg(feature = "jobs")]
 pub use facade::CollectOptions;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
-pub use images::OpenAiImages;
+pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
 pub use prices::{Price, PriceTable};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
-pub use speech::{OpenAiSpeech, SpeechFormat};
-pub use videos::{OpenAiVideos, VideoPolling};
+pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
+pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
 pub use voice::{NARRATOR, VOICES, voice_for};
 
 /// A file given to a provider as an input: a portrait for a scene image,
