@@ -13,6 +13,8 @@
 
 #![allow(clippy::expect_used)] // a benchmark aborts on any failure
 
+use sfd_benches::peak_rss_kib;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,18 +66,6 @@ async fn run_all(runner: &JobRunner, jobs: Vec<Job>) -> Duration {
         assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
     }
     t.elapsed()
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn main() {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::model::Problems;
+use crate::model::{AssetKind, Problems};
 
 /// A boxed error from a lower layer (object storage, I/O).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -26,6 +26,8 @@ pub enum EntityKind {
     Asset,
     /// A job record.
     Job,
+    /// A media file (an image, video or audio file under `media/`).
+    Media,
 }
 
 impl EntityKind {
@@ -38,6 +40,7 @@ impl EntityKind {
             EntityKind::Scene => "scene",
             EntityKind::Asset => "asset",
             EntityKind::Job => "job",
+            EntityKind::Media => "media file",
         }
     }
 }
@@ -138,6 +141,41 @@ pub enum Error {
     /// The operation was cancelled.
     #[error("cancelled: {0}")]
     Cancelled(String),
+    /// No renderer is configured for this kind of asset; the message names the settings to set.
+    #[error("no {kind} renderer is configured: set {}", renderer_settings(*kind))]
+    RendererNotConfigured {
+        /// The kind of asset that cannot be rendered.
+        kind: AssetKind,
+    },
+    /// A media provider (image, video or speech) failed or refused.
+    #[error("{provider} {kind}{}: {message} ({attempts} attempt{})", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), if *attempts == 1 { "" } else { "s" })]
+    Render {
+        /// The provider, e.g. `openai-images` or `simulated`.
+        provider: String,
+        /// What kind of failure.
+        kind: LlmErrorKind,
+        /// The HTTP status, when the provider answered with one.
+        status: Option<u16>,
+        /// What the provider said (secrets removed).
+        message: String,
+        /// How many requests were made.
+        attempts: u32,
+    },
+    /// A media type sfd does not store.
+    #[error("unsupported media type '{0}': use image/png, image/jpeg, image/webp, video/mp4, audio/mpeg or audio/wav")]
+    UnsupportedMediaType(String),
+    /// A media file is larger than the limit.
+    #[error("the media file is larger than the limit of {limit} bytes")]
+    MediaTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A byte range that lies outside the file.
+    #[error("range not satisfiable: the file has {size} bytes")]
+    RangeNotSatisfiable {
+        /// The size of the file.
+        size: u64,
+    },
     /// The storage backend failed or could not be reached.
     #[error("storage error on '{key}': {source}")]
     Storage {
@@ -149,7 +187,7 @@ pub enum Error {
     },
 }
 
-/// The kinds of LLM failure.
+/// The kinds of provider failure: the LLM, and the image, video and speech renderers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LlmErrorKind {
@@ -192,6 +230,21 @@ impl fmt::Display for LlmErrorKind {
             LlmErrorKind::InvalidOutput => "gave unusable output",
             LlmErrorKind::Decode => "answered in an unknown format",
         })
+    }
+}
+
+/// The settings that configure a renderer for `kind`.
+fn renderer_settings(kind: AssetKind) -> &'static str {
+    match kind {
+        AssetKind::Image => {
+            "NANO_BANANA_API_KEY (and NANO_BANANA_API_BASE) for an OpenAI-compatible chat image model, \
+             SFD_IMAGE_API_BASE (and SFD_IMAGE_API_KEY, SFD_IMAGE_MODEL) for the OpenAI Images API, \
+             or OPENAI_API_KEY for OpenAI"
+        }
+        AssetKind::Video => {
+            "SFD_VIDEO_API_BASE and SFD_VIDEO_MODEL (and SFD_VIDEO_API_KEY), or SORA_API_KEY and SORA_API_BASE"
+        }
+        AssetKind::Audio => "SFD_SPEECH_API_BASE (and SFD_SPEECH_API_KEY, SFD_SPEECH_MODEL), or OPENAI_API_KEY",
     }
 }
 

@@ -27,8 +27,12 @@
 //! - `storage` (default): [`Storage`], [`ObjectStorage`] and the edit functions;
 //! - `llm` (default): the [`Llm`] trait, [`OpenAiLlm`], and generation,
 //!   improvement and critique;
-//! - `jobs` (default): [`JobRunner`], durable leased jobs with progress and events;
-//! - `simulator`: `SimulatedLlm`, a stand-in model for benchmarks and demos.
+//! - `render` (default): the [`Renderer`] trait, image / video / speech
+//!   providers, media files and the render graph ([`plan_render`]);
+//! - `jobs` (default): [`JobRunner`], durable leased jobs with progress and
+//!   events, including render jobs ([`Studio::start_render`]);
+//! - `simulator`: `SimulatedLlm` and `SimulatedRenderer`, stand-ins for
+//!   benchmarks and demos.
 //!
 //! Without default features only the serde document types remain, which is
 //! what `sfd-client` uses.
@@ -44,6 +48,8 @@ pub mod generate;
 pub mod jobs;
 #[cfg(feature = "llm")]
 pub mod llm;
+#[cfg(feature = "render")]
+pub mod render;
 #[cfg(feature = "storage")]
 pub mod storage;
 #[cfg(feature = "jobs")]
@@ -67,10 +73,21 @@ pub use llm::SimulatedLlm;
 pub use llm::{
     ChatRequest, ChatResponse, FinishReason, JsonSchema, Llm, Message, OpenAiConfig, OpenAiLlm, Role, Usage,
 };
+#[cfg(feature = "jobs")]
+pub use render::CollectOptions;
+#[cfg(feature = "render")]
+pub use render::{
+    AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
+    ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat, VideoPolling, Voice,
+    plan_render,
+};
+#[cfg(feature = "simulator")]
+pub use render::{SimulatedCall, SimulatedRenderer};
 #[cfg(feature = "storage")]
 pub use storage::{
-    Cursor, Key, KeyLocks, ListOptions, Listed, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version,
-    Versioned, WriteMode,
+    ByteStream, Cursor, Key, KeyLocks, ListOptions, Listed, MediaInfo, MediaListed, MediaRead, MediaStore,
+    MediaStoreExt, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version, Versioned, WriteMode,
+    sha256_hex,
 };
 #[cfg(feature = "jobs")]
-pub use studio::Studio;
+pub use studio::{Studio, StudioBuilder};

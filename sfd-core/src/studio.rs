@@ -1,5 +1,6 @@
-//! [`Studio`]: one facade over storage, the LLM and jobs: the typed
-//! functions that the server and the Python bindings both call.
+//! [`Studio`]: one facade over storage, the LLM, the renderers and jobs:
+//! the typed functions that the server and the Python bindings both call.
+//! Its render functions are in `render/facade.rs`.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use crate::jobs::{JobRunner, RunnerConfig};
 use crate::llm::Llm;
 use crate::model::id::{id_problem, new_drama_id};
 use crate::model::{GenerationRequest, Job, JobInput, JobType, now_ms};
+use crate::render::RenderConfig;
 use crate::storage::{Key, Storage, StorageExt};
 use crate::{Error, Result};
 
@@ -17,11 +19,86 @@ pub struct Studio {
     runner: JobRunner,
 }
 
+/// Builds a [`Studio`]: storage, and optionally an LLM, renderers and job settings.
+///
+/// ```no_run
+/// # async fn demo() -> sfd_core::Result<()> {
+/// use std::sync::Arc;
+/// let storage = Arc::new(sfd_core::StorageBuilder::memory().build()?);
+/// let render = sfd_core::RenderConfig::from_env_vars(|k| std::env::var(k).ok())?;
+/// let studio = sfd_core::Studio::builder(storage).with_render(render).start();
+/// # Ok(()) }
+/// ```
+pub struct StudioBuilder {
+    storage: Arc<dyn Storage>,
+    llm: Option<Arc<dyn Llm>>,
+    render: RenderConfig,
+    config: RunnerConfig,
+}
+
+impl std::fmt::Debug for StudioBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StudioBuilder")
+            .field("storage", &self.storage.describe())
+            .field("llm", &self.llm.as_ref().map(|l| l.model().to_string()))
+            .field("render", &self.render)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StudioBuilder {
+    /// Generates with `llm`.
+    pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
+        self.llm = Some(llm);
+        self
+    }
+
+    /// Generates with `llm` when there is one.
+    pub fn with_llm_option(mut self, llm: Option<Arc<dyn Llm>>) -> Self {
+        self.llm = llm;
+        self
+    }
+
+    /// Renders media with these renderers and settings.
+    pub fn with_render(mut self, render: RenderConfig) -> Self {
+        self.render = render;
+        self
+    }
+
+    /// How the job runner behaves.
+    pub fn with_runner_config(mut self, config: RunnerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Starts the studio and its job runner. Must be called inside a tokio runtime.
+    pub fn start(self) -> Studio {
+        let runner =
+            JobRunner::start_with_render(Arc::clone(&self.storage), self.llm, Arc::new(self.render), self.config);
+        Studio {
+            storage: self.storage,
+            runner,
+        }
+    }
+}
+
 impl Studio {
     /// Starts a studio (and its job runner) on `storage`. Must be called inside a tokio runtime.
     pub fn new(storage: Arc<dyn Storage>, llm: Option<Arc<dyn Llm>>, config: RunnerConfig) -> Self {
-        let runner = JobRunner::start(Arc::clone(&storage), llm, config);
-        Studio { storage, runner }
+        Self::builder(storage)
+            .with_llm_option(llm)
+            .with_runner_config(config)
+            .start()
+    }
+
+    /// A builder: add an LLM, renderers and job settings, then [`StudioBuilder::start`].
+    pub fn builder(storage: Arc<dyn Storage>) -> StudioBuilder {
+        StudioBuilder {
+            storage,
+            llm: None,
+            render: RenderConfig::default(),
+            config: RunnerConfig::default(),
+        }
     }
 
     /// The storage, with every [`StorageExt`] and [`crate::EditExt`] function.

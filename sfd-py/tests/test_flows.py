@@ -41,7 +41,7 @@ def test_edit_list_delete(api):
     added = api.create_scene(drama["id"], ep["id"], {"description": "A new beat"})
     assert added["id"].startswith(ep["id"] + "-sc")
     asset = api.create_asset(drama["id"], {"kind": "audio", "prompt": "rain"}, episode_id=ep["id"], scene_id=sc["id"])
-    assert asset["id"] == f"{sc['id']}-aud"
+    assert asset["id"].startswith(f"{sc['id']}-aud")  # generated scenes may have a voiced line already
     assert api.update_asset(drama["id"], asset["id"], {"url": "https://cdn/a.mp3"}, episode_id=ep["id"], scene_id=sc["id"])["url"]
     api.delete_asset(drama["id"], asset["id"], episode_id=ep["id"], scene_id=sc["id"])
     top = api.create_asset(drama["id"], {"kind": "image", "prompt": "poster"})

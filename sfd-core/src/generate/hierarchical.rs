@@ -115,7 +115,7 @@ pub(crate) fn scene_problems(scenes: &[SceneDraft], cast: &[String], durations: 
         if s.characters.len() > 3 {
             p.push(format!("scene {n}: at most 3 characters, not {}", s.characters.len()));
         }
-        for c in &s.characters {
+        for c in s.characters.iter().chain(&s.speaker) {
             if !cast.contains(c) {
                 p.push(format!("scene {n}: '{c}' is not a character id; use one of {cast:?}"));
             }
@@ -145,11 +145,20 @@ pub(crate) fn build_scenes(episode_id: &str, drafts: Vec<SceneDraft>) -> Vec<Sce
             let mut vid = Asset::new(format!("{sid}-vid"), AssetKind::Video, d.video_prompt);
             vid.depends_on = vec![img.id.clone()];
             vid.duration = Some(d.duration);
-            let mut scene = Scene::new(sid, d.description);
+            let mut scene = Scene::new(&sid, d.description);
             scene.assets = vec![img, vid];
+            scene.assets.extend(voice_over(&sid, d.speaker, d.line));
             scene
         })
         .collect()
+}
+
+/// A scene's spoken line as an audio asset that depends on its speaker (none for narration).
+fn voice_over(scene_id: &str, speaker: Option<String>, line: Option<String>) -> Option<Asset> {
+    let line = line.filter(|l| !l.trim().is_empty())?;
+    let mut aud = Asset::new(format!("{scene_id}-aud"), AssetKind::Audio, line);
+    aud.depends_on = speaker.into_iter().collect();
+    Some(aud)
 }
 
 /// The outline and character bible as the episode calls see it.
@@ -319,6 +328,12 @@ pub async fn generate_drama(
     ordered.sort_by_key(|(i, _, _)| *i);
     let id = opts.id.clone().unwrap_or_else(new_drama_id);
     let mut drama = Drama::new(id, outline.title, outline.description, premise);
+    if let Some(look) = outline.look.filter(|l| !l.trim().is_empty()) {
+        drama
+            .metadata
+            .get_or_insert_with(Default::default)
+            .insert("look".into(), json!(look));
+    }
     drama.characters = cast;
     for ((i, draft, u), outlined) in ordered.into_iter().zip(outline.episodes) {
         usage += u;
@@ -327,6 +342,7 @@ pub async fn generate_drama(
         ep.scenes = build_scenes(&ep_id, draft.scenes);
         drama.episodes.push(ep);
     }
+    super::make_renderable(&mut drama, &opts.aspect_ratio);
     finish(drama, usage)
 }
 
@@ -462,8 +478,17 @@ mod tests {
             image_prompt: "i".into(),
             video_prompt: "v".into(),
             duration: 15,
+            speaker: Some("char-a".into()),
+            line: Some("Fetch the stars.".into()),
         };
-        let scenes = build_scenes("ep2", vec![d.clone(), d]);
+        let silent = SceneDraft {
+            line: None,
+            ..d.clone()
+        };
+        let scenes = build_scenes("ep2", vec![silent, d]);
+        assert_eq!(scenes[0].assets.len(), 2);
+        assert_eq!(scenes[1].assets[2].id, "ep2-sc2-aud");
+        assert_eq!(scenes[1].assets[2].depends_on, ["char-a"]);
         assert_eq!(scenes[1].id, "ep2-sc2");
         assert_eq!(scenes[1].assets[0].depends_on, ["char-a"]);
         assert_eq!(scenes[1].assets[1].depends_on, ["ep2-sc2-img"]);
@@ -478,6 +503,8 @@ mod tests {
             image_prompt: "i".into(),
             video_prompt: "v".into(),
             duration: 12,
+            speaker: None,
+            line: None,
         };
         let p = scene_problems(&[d], &["char-a".into()], &[10, 15]);
         assert!(p.iter().any(|x| x.contains("description is empty")));

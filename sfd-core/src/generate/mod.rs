@@ -8,6 +8,7 @@ mod improve;
 mod mend;
 mod one_shot;
 mod prompts;
+mod renderable;
 pub mod schemas;
 
 use crate::model::Progress;
@@ -16,6 +17,10 @@ pub use critique::{Critique, Scores, critique_and_improve, critique_drama};
 pub use hierarchical::{count_in_premise, generate_drama};
 pub use improve::{ImproveOptions, Improved, improve_drama, improved_id};
 pub use one_shot::generate_one_shot;
+pub use renderable::{
+    AUDITION_SECONDS, COVER_ID, audition_asset, audition_id, cover_prompt, look_of, make_renderable, portrait_id,
+    portrait_prompt,
+};
 
 use crate::llm::Usage;
 use crate::model::Drama;
@@ -45,6 +50,8 @@ pub struct GenerateOptions {
     pub outline_tokens: u32,
     /// Completion budget of each episode call (reasoning included).
     pub episode_tokens: u32,
+    /// The frame written into portrait and cover prompts (`DEFAULT_ASPECT_RATIO`, 9:16).
+    pub aspect_ratio: String,
 }
 
 impl Default for GenerateOptions {
@@ -58,6 +65,7 @@ impl Default for GenerateOptions {
             max_parallel: 8,
             outline_tokens: 16_000,
             episode_tokens: 16_000,
+            aspect_ratio: "9:16".to_string(),
         }
     }
 }

@@ -91,5 +91,6 @@ pub async fn generate_one_shot(llm: &dyn Llm, premise: &str, opts: &GenerateOpti
         drama.episodes.push(ep);
     }
     drama.characters = cast;
+    super::make_renderable(&mut drama, &opts.aspect_ratio);
     finish(drama, usage)
 }

@@ -21,7 +21,8 @@ pub fn outline(premise: &str, episodes: Option<u32>) -> String {
         "Premise:\n{premise}\n\nCreate the outline of this short drama: a title, a one-paragraph logline as the \
 description, the cast (2 to 6 characters; for each a name, a visual and personality description detailed \
 enough to draw the same character in every shot, gender, whether they are a lead, and a voice description \
-for casting), and the episode list, each with a title and a synopsis that ends on its cliffhanger. {count}"
+for casting), the look of the whole drama (one line: medium, palette, light and lens, kept in every shot), \
+and the episode list, each with a title and a synopsis that ends on its cliffhanger. {count}"
     )
 }
 
@@ -32,7 +33,9 @@ fn scene_rules(durations: &[u32]) -> String {
         "For each scene give: what happens (action and key lines of dialogue); the ids of the characters on \
 screen (at most 3, only ids from the character bible); an image prompt for one 9:16 keyframe that describes \
 each character's look as in the bible; a video prompt for the shot that moves from that keyframe (camera, \
-action, dialogue, sound); and the shot's duration in seconds, one of {}.",
+action, dialogue, sound); the shot's duration in seconds, one of {}; and the one line to voice over the \
+shot (a key line of dialogue, or narration; null for a silent shot) with the id of the character who speaks it \
+(null for narration).",
         durations.join(" or ")
     )
 }

@@ -63,6 +63,9 @@ pub struct Outline {
     pub title: String,
     /// Logline.
     pub description: String,
+    /// The visual style of the whole drama (medium, palette, light, lens).
+    #[serde(default)]
+    pub look: Option<String>,
     /// The cast.
     pub characters: Vec<OutlineCharacter>,
     /// The episodes.
@@ -82,6 +85,12 @@ pub struct SceneDraft {
     pub video_prompt: String,
     /// Seconds.
     pub duration: i64,
+    /// The id of the character who speaks `line`; null for narration.
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// The one line of dialogue or narration to voice; null for a silent shot.
+    #[serde(default)]
+    pub line: Option<String>,
 }
 
 /// Stage 2's answer.
@@ -109,6 +118,16 @@ fn characters_on_screen(character_ids: &[String]) -> Value {
     array(json!({"type": "string", "enum": character_ids}), None, Some(3))
 }
 
+/// The speaking character: a cast id, or null for narration.
+fn speaker(character_ids: &[String]) -> Value {
+    if character_ids.is_empty() {
+        return json!({"type": "null"});
+    }
+    let mut ids: Vec<Value> = character_ids.iter().map(|c| json!(c)).collect();
+    ids.push(Value::Null);
+    json!({"type": ["string", "null"], "enum": ids})
+}
+
 fn scene(character_ids: &[String], durations: &[u32]) -> Value {
     object(json!({
         "description": string(),
@@ -116,6 +135,8 @@ fn scene(character_ids: &[String], durations: &[u32]) -> Value {
         "image_prompt": string(),
         "video_prompt": string(),
         "duration": {"type": "integer", "enum": durations},
+        "speaker": speaker(character_ids),
+        "line": nullable_string(),
     }))
 }
 
@@ -153,6 +174,7 @@ pub fn outline(episodes: Option<u32>) -> JsonSchema {
         schema: object(json!({
             "title": string(),
             "description": string(),
+            "look": string(),
             "characters": array(cast_member(), Some(1), Some(8)),
             "episodes": array(outline_episode(), Some(min), Some(max)),
         })),
@@ -330,6 +352,7 @@ mod tests {
         assert_eq!(scene["characters"]["items"]["enum"], json!(["char-a"]));
         assert_eq!(scene["characters"]["maxItems"], json!(3));
         assert_eq!(scene["duration"]["enum"], json!([10, 15]));
+        assert_eq!(scene["speaker"]["enum"], json!(["char-a", null]));
         assert_eq!(s["properties"]["scenes"]["minItems"], json!(2));
     }
 }

@@ -18,6 +18,7 @@ use super::{RunnerConfig, queue};
 use crate::llm::Llm;
 use crate::model::id::new_job_id;
 use crate::model::{Job, JobStatus, Object, Progress, now_ms};
+use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt, Version, WriteMode};
 use crate::{Error, Result};
 
@@ -31,6 +32,8 @@ enum Stop {
     /// The lease could not be renewed and is about to run out: another
     /// runner may take the job, so this one stops and writes nothing.
     LeaseLost,
+    /// Failed, with a result to keep (a render naming its failed nodes).
+    Partial(String, Object),
 }
 
 /// The message of a caught panic.
@@ -65,6 +68,7 @@ struct Running {
 pub(super) struct Inner {
     pub(super) storage: Arc<dyn Storage>,
     llm: Option<Arc<dyn Llm>>,
+    render: Arc<RenderConfig>,
     pub(super) config: RunnerConfig,
     pub(super) owner: String,
     pub(super) events: EventHub,
@@ -128,10 +132,23 @@ impl JobRunner {
     ///
     /// Must be called inside a tokio runtime.
     pub fn start(storage: Arc<dyn Storage>, llm: Option<Arc<dyn Llm>>, config: RunnerConfig) -> Self {
+        Self::start_with_render(storage, llm, Arc::new(RenderConfig::default()), config)
+    }
+
+    /// Starts a runner that also renders media with `render`.
+    ///
+    /// Must be called inside a tokio runtime.
+    pub fn start_with_render(
+        storage: Arc<dyn Storage>,
+        llm: Option<Arc<dyn Llm>>,
+        render: Arc<RenderConfig>,
+        config: RunnerConfig,
+    ) -> Self {
         let concurrency = config.concurrency.max(1);
         let inner = Arc::new(Inner {
             storage,
             llm,
+            render,
             owner: owner_name(config.identity.as_deref()),
             config,
             events: EventHub::default(),
@@ -157,6 +174,11 @@ impl JobRunner {
     /// Whether an LLM is configured.
     pub fn has_llm(&self) -> bool {
         self.inner.llm.is_some()
+    }
+
+    /// The renderers, prices and media settings render jobs use.
+    pub fn render_config(&self) -> &Arc<RenderConfig> {
+        &self.inner.render
     }
 
     /// Stores a new pending job and wakes the runner. The job's id is made
@@ -349,9 +371,10 @@ impl Inner {
         let timeout = self.config.job_timeout;
         let outcome = {
             let work = std::panic::AssertUnwindSafe(work::execute(
-                &*self.storage,
+                &self.storage,
                 self.llm.as_deref(),
                 &self.config.generate,
+                &self.render,
                 &job,
                 &progress_fn,
             ))
@@ -451,6 +474,7 @@ impl Inner {
             }
             Ok(Outcome::Result(r)) => Ok(r),
             Err(Stop::LeaseLost) => return,
+            Ok(Outcome::Failed { error, result }) => Err(Stop::Partial(error, result)),
             Err(stop) => Err(stop),
         };
         let now = now_ms();
@@ -476,10 +500,15 @@ impl Inner {
                 Err(e) => Err(e),
             },
             Err(stop) => {
+                let mut partial = None;
                 let message = match stop {
                     Stop::TimedOut(d) => format!("timed out: the job ran longer than {} s", d.as_secs()),
                     Stop::Failed(e) => e.to_string(),
                     Stop::Panicked(m) => format!("internal error: the job panicked ({m}); this is a bug in sfd"),
+                    Stop::Partial(e, result) => {
+                        partial = Some(result);
+                        e
+                    }
                     Stop::Cancelled | Stop::LeaseLost => "cancelled".to_string(),
                 };
                 let message = format!("{message} (job attempt {attempts} of {max})");
@@ -488,6 +517,9 @@ impl Inner {
                     j.status = JobStatus::Failed;
                     j.completed_at = Some(now);
                     j.error = Some(message.clone());
+                    if partial.is_some() {
+                        j.result.clone_from(&partial);
+                    }
                     j.owner = None;
                     j.lease_until = None;
                     if progress.is_some() {

@@ -1,5 +1,7 @@
 //! What each kind of job does, given its stored input.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::generate::{
@@ -7,6 +9,7 @@ use crate::generate::{
 };
 use crate::llm::{Llm, Usage};
 use crate::model::{Drama, Job, JobType, Object};
+use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};
 
@@ -16,6 +19,9 @@ pub(crate) enum Outcome {
     Drama { drama: Box<Drama>, usage: Usage },
     /// A result to store in the job record.
     Result(Object),
+    /// The job failed with `error`, and still has a result to record (a
+    /// render whose failed nodes it names).
+    Failed { error: String, result: Object },
 }
 
 pub(crate) fn usage_json(u: &Usage) -> Value {
@@ -40,9 +46,10 @@ pub(crate) fn made_by(drama: &Drama, job: &Job) -> bool {
 }
 
 pub(crate) async fn execute(
-    storage: &dyn Storage,
+    storage: &Arc<dyn Storage>,
     llm: Option<&dyn Llm>,
     defaults: &GenerateOptions,
+    render: &Arc<RenderConfig>,
     job: &Job,
     progress: ProgressFn<'_>,
 ) -> Result<Outcome> {
@@ -111,9 +118,29 @@ pub(crate) async fn execute(
             result.insert("usage".into(), usage_json(&usage));
             Ok(Outcome::Result(result))
         }
-        JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => Err(Error::invalid(
-            "type",
-            format!("{:?} jobs need a media renderer, and none is configured", job.kind),
-        )),
+        JobType::RenderDrama | JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => {
+            let request = input.render.unwrap_or_default();
+            let result = crate::render::run::run(
+                Arc::clone(storage),
+                Arc::clone(render),
+                &job.drama_id,
+                &request,
+                &job.job_id,
+                progress,
+            )
+            .await?;
+            let object = match serde_json::to_value(&result) {
+                Ok(Value::Object(o)) => o,
+                _ => Object::new(),
+            };
+            if result.failed.is_empty() {
+                Ok(Outcome::Result(object))
+            } else {
+                Ok(Outcome::Failed {
+                    error: crate::render::run::failure_message(&result),
+                    result: object,
+                })
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! The LLM boundary: the [`Llm`] trait, the OpenAI-compatible client
 //! [`OpenAiLlm`], and (with the `simulator` feature) [`SimulatedLlm`].
 
+pub(crate) mod http;
 mod openai;
+mod provider;
 mod retry;
 #[cfg(feature = "simulator")]
 mod simulated;
@@ -17,6 +19,7 @@ use serde_json::Value;
 use crate::Result;
 
 pub use openai::{DEFAULT_API_BASE, DEFAULT_MODEL, OpenAiConfig, OpenAiLlm};
+pub use provider::ProviderConfig;
 pub use retry::RetryPolicy;
 #[cfg(feature = "simulator")]
 pub use simulated::SimulatedLlm;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::retry::parse_retry_after;
-use super::{ChatRequest, ChatResponse, FinishReason, Llm, RetryPolicy, Usage};
+use super::http::{self, scrub};
+use super::{ChatRequest, ChatResponse, FinishReason, Llm, ProviderConfig, RetryPolicy, Usage};
 use crate::{Error, LlmErrorKind, Result};
 
 /// The OpenAI API.
@@ -19,23 +19,15 @@ pub const DEFAULT_MODEL: &str = "gpt-5";
 /// How to reach an OpenAI-compatible chat-completions API.
 #[derive(Clone)]
 pub struct OpenAiConfig {
-    api_base: String,
-    api_key: Option<String>,
-    model: String,
-    timeout: Duration,
+    endpoint: ProviderConfig,
     reasoning_effort: Option<String>,
-    retry: RetryPolicy,
 }
 
 impl fmt::Debug for OpenAiConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiConfig")
-            .field("api_base", &self.api_base)
-            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
-            .field("model", &self.model)
-            .field("timeout", &self.timeout)
+            .field("endpoint", &self.endpoint)
             .field("reasoning_effort", &self.reasoning_effort)
-            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -44,12 +36,9 @@ impl OpenAiConfig {
     /// OpenAI with this key, the default model and a 10-minute timeout.
     pub fn new(api_key: impl Into<String>) -> Self {
         OpenAiConfig {
-            api_base: DEFAULT_API_BASE.to_string(),
-            api_key: Some(api_key.into()).filter(|k| !k.is_empty()),
-            model: DEFAULT_MODEL.to_string(),
-            timeout: Duration::from_secs(600),
+            endpoint: ProviderConfig::new(DEFAULT_API_BASE, Some(api_key.into()), DEFAULT_MODEL)
+                .with_timeout(Duration::from_secs(600)),
             reasoning_effort: None,
-            retry: RetryPolicy::default(),
         }
     }
 
@@ -72,38 +61,40 @@ impl OpenAiConfig {
                     "OPENAI_API_BASE must be an http(s) URL, got '{base}'"
                 )));
             }
-            c.api_base = base;
+            c = c.with_api_base(base);
         }
         if let Some(model) = get("GPT_MODEL") {
-            c.model = model;
+            c = c.with_model(model);
         }
         if let Some(t) = get("OPENAI_TIMEOUT_SECS") {
             let secs: u64 =
                 t.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
                     Error::Config(format!("OPENAI_TIMEOUT_SECS must be a positive number, got '{t}'"))
                 })?;
-            c.timeout = Duration::from_secs(secs);
+            c = c.with_timeout(Duration::from_secs(secs));
         }
         c.reasoning_effort = get("OPENAI_REASONING_EFFORT");
         Ok(Some(c))
     }
 
     /// A different API base URL (an OpenAI-compatible server).
-    pub fn with_api_base(mut self, base: impl Into<String>) -> Self {
-        self.api_base = base.into();
-        self
+    pub fn with_api_base(self, base: impl Into<String>) -> Self {
+        self.map(|e| e.with_api_base(base))
     }
 
     /// A different default model.
-    pub fn with_model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
+    pub fn with_model(self, model: impl Into<String>) -> Self {
+        self.map(|e| e.with_model(model))
     }
 
     /// The timeout of one request.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.map(|e| e.with_timeout(timeout))
+    }
+
+    /// How failed requests are retried.
+    pub fn with_retry(self, retry: RetryPolicy) -> Self {
+        self.map(|e| e.with_retry(retry))
     }
 
     /// Sends `reasoning_effort` (`minimal`, `low`, `medium`, `high`) with every request.
@@ -112,20 +103,19 @@ impl OpenAiConfig {
         self
     }
 
-    /// How failed requests are retried.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+    fn map(mut self, f: impl FnOnce(ProviderConfig) -> ProviderConfig) -> Self {
+        self.endpoint = f(self.endpoint);
         self
     }
 
     /// The API base URL.
     pub fn api_base(&self) -> &str {
-        &self.api_base
+        self.endpoint.api_base()
     }
 
     /// The default model.
     pub fn model(&self) -> &str {
-        &self.model
+        self.endpoint.model()
     }
 }
 
@@ -141,31 +131,11 @@ pub struct OpenAiLlm {
     config: OpenAiConfig,
 }
 
-/// Removes the API key, and anything shaped like one, from provider text.
-fn scrub(text: &str, key: Option<&str>) -> String {
-    let mut s = match key {
-        Some(k) if k.len() >= 4 => text.replace(k, "***"),
-        _ => text.to_string(),
-    };
-    let mut out = String::with_capacity(s.len());
-    while let Some(pos) = s.find("sk-") {
-        out.push_str(&s[..pos + 3]);
-        let rest = &s[pos + 3..];
-        let n = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*'))
-            .unwrap_or(rest.len());
-        out.push_str(if n >= 8 { "***" } else { &rest[..n] });
-        s = rest[n..].to_string();
-    }
-    out.push_str(&s);
-    out
-}
-
 impl OpenAiLlm {
     /// A client for `config`.
     pub fn new(config: OpenAiConfig) -> Result<Self> {
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
+            .timeout(config.endpoint.timeout())
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client for the LLM: {e}")))?;
@@ -180,7 +150,7 @@ impl OpenAiLlm {
     /// The JSON body sent for `req`.
     pub fn request_body(&self, req: &ChatRequest) -> Value {
         let mut body = json!({
-            "model": req.model.as_deref().unwrap_or(&self.config.model),
+            "model": req.model.as_deref().unwrap_or(self.config.model()),
             "messages": req.messages,
             "max_completion_tokens": req.max_completion_tokens,
         });
@@ -202,7 +172,7 @@ impl OpenAiLlm {
             Error::llm(
                 LlmErrorKind::Decode,
                 Some(200),
-                scrub(&format!("{why}: {head}"), self.config.api_key.as_deref()),
+                scrub(&format!("{why}: {head}"), self.config.endpoint.api_key()),
                 attempts,
             )
         };
@@ -252,91 +222,25 @@ impl OpenAiLlm {
 #[async_trait]
 impl Llm for OpenAiLlm {
     async fn chat(&self, req: ChatRequest) -> Result<ChatResponse> {
-        let url = format!("{}/chat/completions", self.config.api_base.trim_end_matches('/'));
+        let url = format!("{}/chat/completions", self.config.api_base());
         let body = self.request_body(&req);
-        let key = self.config.api_key.as_deref();
-        let policy = &self.config.retry;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let mut rb = self.http.post(&url).json(&body);
-            if let Some(k) = key {
-                rb = rb.bearer_auth(k);
-            }
-            let (kind, status, message, retry_after) = match rb.send().await {
-                Err(e) => {
-                    let kind = if e.is_timeout() {
-                        LlmErrorKind::Timeout
-                    } else {
-                        LlmErrorKind::Connection
-                    };
-                    (kind, None, scrub(&e.to_string(), key), None)
-                }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let h = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-                    let retry_after = parse_retry_after(h("retry-after").as_deref(), h("retry-after-ms").as_deref());
-                    match resp.text().await {
-                        Ok(text) if (200..300).contains(&status) => return self.parse_success(&text, attempts),
-                        Ok(text) => {
-                            let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                            let code = err["error"]["code"].as_str().or(err["error"]["type"].as_str());
-                            let kind = match status {
-                                401 | 403 => LlmErrorKind::Auth,
-                                429 if code == Some("insufficient_quota") => LlmErrorKind::Quota,
-                                429 => LlmErrorKind::RateLimited,
-                                500..=599 => LlmErrorKind::Server,
-                                _ => LlmErrorKind::BadRequest,
-                            };
-                            let msg = err["error"]["message"]
-                                .as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| text.chars().take(300).collect());
-                            (kind, Some(status), scrub(&msg, key), retry_after)
-                        }
-                        Err(e) => {
-                            let kind = if e.is_timeout() {
-                                LlmErrorKind::Timeout
-                            } else {
-                                LlmErrorKind::Connection
-                            };
-                            (kind, Some(status), scrub(&e.to_string(), key), None)
-                        }
-                    }
-                }
-            };
-            let retryable = matches!(
-                kind,
-                LlmErrorKind::RateLimited | LlmErrorKind::Server | LlmErrorKind::Timeout | LlmErrorKind::Connection
-            );
-            if !retryable || attempts > policy.max_retries {
-                return Err(Error::llm(kind, status, message, attempts));
-            }
-            let delay = policy.delay(attempts - 1, retry_after);
-            tracing::warn!(attempt = attempts, %kind, ?status, delay_ms = delay.as_millis() as u64, "LLM request failed; retrying");
-            tokio::time::sleep(delay).await;
-        }
+        let key = self.config.endpoint.api_key();
+        let reply = http::send(self.config.endpoint.retry(), key, "LLM", || {
+            Ok(self.http.post(&url).json(&body))
+        })
+        .await
+        .map_err(|f| Error::llm(f.kind, f.status, f.message, f.attempts))?;
+        self.parse_success(&String::from_utf8_lossy(&reply.body), reply.attempts)
     }
 
     fn model(&self) -> &str {
-        &self.config.model
+        self.config.model()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scrub_removes_keys() {
-        let s = scrub(
-            "Incorrect API key provided: sk-proj-abcdefghijkl. Also sk-abc.",
-            Some("sk-proj-abcdefghijkl"),
-        );
-        assert!(!s.contains("abcdefghijkl"), "{s}");
-        assert_eq!(scrub("token sk-1234567890abc here", None), "token sk-*** here");
-        assert_eq!(scrub("no secrets", Some("k")), "no secrets");
-    }
 
     #[test]
     fn env_config_reads_old_names_and_hides_the_key() {
@@ -354,6 +258,6 @@ mod tests {
         assert!(bad.unwrap_err().to_string().contains("OPENAI_API_BASE"));
         let local =
             OpenAiConfig::from_env_vars(|k| (k == "OPENAI_API_BASE").then(|| "http://127.0.0.1:11434/v1".into()));
-        assert!(local.unwrap().unwrap().api_key.is_none());
+        assert!(local.unwrap().unwrap().endpoint.api_key().is_none());
     }
 }

@@ -20,6 +20,8 @@ pub enum JobType {
     GenerateVideo,
     /// Render an audio asset.
     GenerateAudio,
+    /// Render the selected assets of a drama, in `depends_on` order.
+    RenderDrama,
 }
 
 /// Where a job is in its life.
@@ -163,6 +165,9 @@ pub struct JobInput {
     /// `one_shot` (a single call; for small models and comparisons).
     #[serde(default)]
     pub mode: Option<String>,
+    /// What to render (render jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render: Option<super::RenderRequest>,
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -202,5 +207,25 @@ mod tests {
         assert!(Pending.can_become(Processing));
         assert!(!Pending.can_become(Completed));
         assert!(Processing.can_become(Completed));
+    }
+
+    #[test]
+    fn render_jobs_keep_their_request() {
+        assert_eq!(
+            serde_json::to_value(JobType::RenderDrama).unwrap(),
+            json!("render_drama")
+        );
+        let input = JobInput {
+            render: Some(super::super::RenderRequest::asset("a", true)),
+            ..Default::default()
+        };
+        let back: JobInput = serde_json::from_value(serde_json::to_value(&input).unwrap()).unwrap();
+        assert_eq!(back, input);
+        assert!(
+            serde_json::to_value(JobInput::default())
+                .unwrap()
+                .get("render")
+                .is_none()
+        );
     }
 }

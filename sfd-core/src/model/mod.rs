@@ -8,7 +8,9 @@ pub mod id;
 mod job;
 mod limits;
 mod locate;
+mod media;
 mod patch;
+mod render;
 mod validate;
 
 pub use api::{
@@ -23,5 +25,10 @@ pub use limits::{
     MAX_ASSETS, MAX_CHARACTERS, MAX_DEPENDS_ON, MAX_DRAMA_EPISODES, MAX_EPISODE_SCENES, MAX_IDS, SizeLimits,
 };
 pub use locate::AssetOwner;
+pub use media::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType};
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
+pub use render::{
+    AssetRenderRequest, CollectedMedia, FailedAsset, MediaUsage, PlanAction, PlanNode, RENDER_METADATA, RenderPlan,
+    RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
+};
 pub use validate::{Problem, Problems, validate};

@@ -7,12 +7,15 @@
 //! Layout of keys:
 //! - `dramas/{id}.json`: the document; its version is the object's e-tag.
 //! - `jobs/{dramaId}/{jobId}.json`: a job record.
+//! - `media/{dramaId}/{assetId}-{sha256}.{ext}`: a media file, written once ([`MediaStore`]).
+//! - `staging/{uuid}.part`: an upload in progress, moved under `media/` once its hash is known.
 
 mod builder;
 mod cursor;
 mod ext;
 mod key;
 mod local;
+mod media;
 mod object;
 #[cfg(test)]
 pub(crate) mod scripted_store;
@@ -29,6 +32,9 @@ pub use cursor::Cursor;
 pub use ext::{ListOptions, StorageExt, Versioned};
 pub use key::Key;
 pub use local::KeyLocks;
+#[cfg(feature = "jobs")]
+pub(crate) use media::STAGING_PREFIX;
+pub use media::{ByteStream, MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, sha256_hex};
 pub use object::ObjectStorage;
 
 /// The version of a stored object (its e-tag). Opaque: compare, don't parse.
@@ -151,6 +157,12 @@ pub trait Storage: fmt::Debug + Send + Sync {
     /// so writers in one process queue instead of retrying. Cross-process
     /// safety never depends on them: writes stay compare-and-swap.
     fn edit_locks(&self) -> Option<&KeyLocks> {
+        None
+    }
+
+    /// The media files (rendered and uploaded images, videos and audio)
+    /// kept in the same store, when the backend keeps them.
+    fn media(&self) -> Option<&dyn MediaStore> {
         None
     }
 

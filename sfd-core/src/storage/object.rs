@@ -81,6 +81,11 @@ impl ObjectStorage {
         &self.store
     }
 
+    /// Whether the store keeps object attributes such as `Content-Type` (the local folder does not).
+    pub(crate) fn keeps_attributes(&self) -> bool {
+        self.file_locks.is_none()
+    }
+
     fn map_err(&self, key: &Key, e: object_store::Error, expected: Option<&Version>) -> Error {
         match e {
             // S3 answers a conditional write that raced another one with
@@ -349,6 +354,10 @@ impl Storage for ObjectStorage {
 
     fn edit_locks(&self) -> Option<&KeyLocks> {
         Some(&self.edit_locks)
+    }
+
+    fn media(&self) -> Option<&dyn super::MediaStore> {
+        Some(self)
     }
 
     fn describe(&self) -> String {

@@ -1,0 +1,254 @@
+//! Rendering: turning an asset's prompt, and the files it depends on, into
+//! an image, a video or speech.
+//!
+//! - [`Renderer`] is the provider boundary (object-safe, used as
+//!   `Arc<dyn Renderer>`), with typed helpers in [`RendererExt`];
+//! - providers: [`OpenAiImages`] (`/v1/images/generations` and `/edits`),
+//!   [`ChatImages`] (an OpenAI-compatible chat image model such as
+//!   `gemini-2.5-flash-image`), [`OpenAiVideos`] (the `/v1/videos` shape),
+//!   [`OpenAiSpeech`] (`/v1/audio/speech`), and with the `simulator` feature
+//!   `SimulatedRenderer`, which makes real PNG, WAV and MP4 files;
+//! - [`RenderConfig`]: a renderer per kind, concurrency, prices and URLs,
+//!   from code or from the environment;
+//! - [`plan_render`]: the graph of `depends_on` in levels, what is missing
+//!   or stale, and what it will cost, without calling or writing anything.
+//!
+//! The render job itself (every node started as soon as its inputs are
+//! saved, each finished node saved at once with a CAS edit) runs through
+//! [`crate::Studio::start_render`].
+//!
+//! ```
+//! use sfd_core::{Asset, AssetKind, Character, Drama, PlanAction, RenderConfig, RenderRequest, plan_render};
+//!
+//! # fn main() -> sfd_core::Result<()> {
+//! let mut drama = Drama::new("drama_plan01", "Fetch the Stars", "A corgi builds a rocket.", "corgi");
+//! drama.characters.push(Character::new("char-ava", "Ava", "a border collie engineer"));
+//! let mut shot = Asset::new("shot", AssetKind::Image, "Ava in the garage at night");
+//! shot.depends_on = vec!["char-ava".into()]; // a character means its portrait
+//! drama.assets.push(shot);
+//!
+//! // No provider configured (no environment): the plan shows what is blocked and why.
+//! let config = RenderConfig::from_env_vars(|_| None)?;
+//! let plan = plan_render(&drama, &RenderRequest::all(), &config)?;
+//! let shot = plan.node("shot").expect("planned");
+//! assert_eq!(shot.depends_on, ["char-ava-portrait"]);
+//! assert_eq!((shot.level, shot.action), (1, PlanAction::Blocked));
+//! # Ok(()) }
+//! ```
+
+mod aspect;
+mod chat_images;
+mod config;
+#[cfg(feature = "jobs")]
+mod facade;
+#[cfg(feature = "simulator")]
+mod files;
+mod graph;
+mod images;
+mod prices;
+mod provider;
+#[cfg(feature = "jobs")]
+pub(crate) mod run;
+#[cfg(feature = "jobs")]
+mod save;
+#[cfg(feature = "jobs")]
+mod schedule;
+#[cfg(feature = "simulator")]
+mod simulated;
+mod speech;
+mod videos;
+mod voice;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::Result;
+use crate::model::{AssetKind, MediaType, MediaUsage};
+
+pub use crate::llm::ProviderConfig;
+pub use aspect::AspectRatio;
+pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
+pub use config::{RENDER_ENV_VARS, RenderConfig};
+#[cfg(feature = "jobs")]
+pub use facade::CollectOptions;
+pub use graph::{inputs_hash, plan_render, prompt_hash};
+pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
+pub use prices::{Price, PriceTable};
+#[cfg(feature = "simulator")]
+pub use simulated::{SimulatedCall, SimulatedRenderer};
+pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
+pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
+pub use voice::{NARRATOR, VOICES, voice_for};
+
+/// A file given to a provider as an input: a portrait for a scene image,
+/// the scene image for its clip.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The asset it was rendered for (used as the file name).
+    pub name: String,
+    /// Its type.
+    pub media_type: MediaType,
+    /// Its bytes.
+    pub bytes: Bytes,
+}
+
+impl fmt::Debug for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reference")
+            .field("name", &self.name)
+            .field("media_type", &self.media_type)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// Who speaks, for speech.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Voice {
+    /// The provider's voice name (e.g. `coral`).
+    pub name: String,
+    /// How to speak, from the character's `voice_description`.
+    pub instructions: Option<String>,
+}
+
+/// One render call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaRequest {
+    /// What to make.
+    pub kind: AssetKind,
+    /// The asset it is for (logs and tests; providers may ignore it).
+    pub label: String,
+    /// What to show or say.
+    pub prompt: String,
+    /// Input files, in `depends_on` order.
+    pub references: Vec<Reference>,
+    /// The frame, asked of the provider as a size.
+    pub aspect_ratio: AspectRatio,
+    /// Seconds (video length; speech ignores it).
+    pub duration: Option<u32>,
+    /// The voice (speech).
+    pub voice: Option<Voice>,
+}
+
+impl MediaRequest {
+    /// A request of `kind` for `prompt` at `aspect_ratio`, with no inputs.
+    pub fn new(kind: AssetKind, prompt: impl Into<String>, aspect_ratio: AspectRatio) -> Self {
+        MediaRequest {
+            kind,
+            label: String::new(),
+            prompt: prompt.into(),
+            references: Vec::new(),
+            aspect_ratio,
+            duration: None,
+            voice: None,
+        }
+    }
+}
+
+/// What a provider made.
+#[derive(Clone, PartialEq)]
+pub struct Media {
+    /// The file.
+    pub bytes: Bytes,
+    /// Its type.
+    pub media_type: MediaType,
+    /// What the call spent.
+    pub usage: MediaUsage,
+    /// The provider that made it.
+    pub provider: String,
+    /// The model that made it.
+    pub model: String,
+}
+
+impl fmt::Debug for Media {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Media")
+            .field("bytes", &self.bytes.len())
+            .field("media_type", &self.media_type)
+            .field("usage", &self.usage)
+            .field("provider", &self.provider)
+            .field("model", &self.model)
+            .finish()
+    }
+}
+
+/// An image, video or speech provider. Used as `Arc<dyn Renderer>`.
+///
+/// Implementations turn provider failures into [`crate::Error::Render`] and
+/// retry only 429, 5xx and connection errors, honouring `Retry-After`.
+/// Dropping the future stops the call.
+#[async_trait]
+pub trait Renderer: fmt::Debug + Send + Sync {
+    /// Makes one file.
+    async fn render(&self, request: MediaRequest) -> Result<Media>;
+
+    /// The provider's name, recorded in `metadata.render.provider`.
+    fn provider(&self) -> &str;
+
+    /// The model used, recorded in `metadata.render.model` and used for prices.
+    fn model(&self) -> &str;
+}
+
+/// Typed helpers over any [`Renderer`].
+#[async_trait]
+pub trait RendererExt: Renderer {
+    /// An image of `prompt`, drawn with `references` (e.g. portraits).
+    async fn image(&self, prompt: &str, references: Vec<Reference>, aspect_ratio: AspectRatio) -> Result<Media> {
+        let mut r = MediaRequest::new(AssetKind::Image, prompt, aspect_ratio);
+        r.references = references;
+        self.render(r).await
+    }
+
+    /// A clip of `seconds` seconds, moving from `image` when given.
+    async fn video(
+        &self,
+        prompt: &str,
+        image: Option<Reference>,
+        aspect_ratio: AspectRatio,
+        seconds: u32,
+    ) -> Result<Media> {
+        let mut r = MediaRequest::new(AssetKind::Video, prompt, aspect_ratio);
+        r.references = image.into_iter().collect();
+        r.duration = Some(seconds);
+        self.render(r).await
+    }
+
+    /// `text` spoken in `voice`.
+    async fn speech(&self, text: &str, voice: Voice) -> Result<Media> {
+        let mut r = MediaRequest::new(AssetKind::Audio, text, AspectRatio::PORTRAIT);
+        r.voice = Some(voice);
+        self.render(r).await
+    }
+}
+
+impl<T: Renderer + ?Sized> RendererExt for T {}
+
+/// A [`crate::Error::Render`] from `provider`.
+pub(crate) fn render_error(
+    provider: &str,
+    kind: crate::LlmErrorKind,
+    status: Option<u16>,
+    message: impl Into<String>,
+    attempts: u32,
+) -> crate::Error {
+    crate::Error::Render {
+        provider: provider.to_string(),
+        kind,
+        status,
+        message: message.into(),
+        attempts,
+    }
+}
+
+/// The error of a provider asked for a kind it does not make.
+pub(crate) fn wrong_kind(provider: &str, makes: AssetKind, asked: AssetKind) -> crate::Error {
+    render_error(
+        provider,
+        crate::LlmErrorKind::BadRequest,
+        None,
+        format!("this renderer makes {makes} files, not {asked}"),
+        0,
+    )
+}

@@ -1,0 +1,396 @@
+//! The render job: every node starts as soon as the files it needs are
+//! saved, bounded per kind; each finished node is saved at once (file
+//! first, then `url` and `metadata.render` in a CAS edit, see `save.rs`),
+//! so a crash, restart or cancel loses only the nodes in flight.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::task::JoinSet;
+
+use super::graph::{Graph, Node, Planned, file_id, inputs_hash, plan_graph};
+use super::prices::round_usd;
+use super::save::Saver;
+use super::schedule::{HELD_BYTES, Held, Ready};
+use super::{MediaRequest, Reference, RenderConfig};
+use crate::generate::{ProgressFn, make_renderable};
+use crate::model::{
+    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
+    RenderResult, RenderedAsset, SkippedAsset, now_ms,
+};
+use crate::storage::{MediaStore, MediaStoreExt, Storage, StorageExt};
+use crate::{Error, Result};
+
+/// The media files of `storage`, or a configuration error.
+pub(crate) fn media_of(storage: &dyn Storage) -> Result<&dyn MediaStore> {
+    storage
+        .media()
+        .ok_or_else(|| Error::Config(format!("{} keeps no media files", storage.describe())))
+}
+
+/// The drama, with portraits, a cover and references added (and saved with
+/// a CAS edit) when it lacks them.
+pub(crate) async fn prepare(storage: &dyn Storage, drama_id: &str, config: &RenderConfig) -> Result<Drama> {
+    let current = storage.get_drama(drama_id).await?.value;
+    let aspect = config.aspect_ratio().to_string();
+    if make_renderable(&mut current.clone(), &aspect).is_empty() {
+        return Ok(current);
+    }
+    let saved = storage
+        .modify_drama(drama_id, None, |d| {
+            make_renderable(d, &aspect);
+            Ok(d.clone())
+        })
+        .await?;
+    Ok(saved.value)
+}
+
+/// [`Error::RendererNotConfigured`] when the plan needs a kind no renderer makes.
+pub(crate) fn check_renderers(planned: &Planned, config: &RenderConfig) -> Result<()> {
+    match planned
+        .plan
+        .nodes
+        .iter()
+        .find(|n| n.action == PlanAction::Blocked && config.renderer(n.kind).is_none())
+    {
+        Some(n) => Err(Error::RendererNotConfigured { kind: n.kind }),
+        None => Ok(()),
+    }
+}
+
+/// What every node task shares.
+struct Ctx {
+    storage: Arc<dyn Storage>,
+    config: Arc<RenderConfig>,
+    drama_id: String,
+    job_id: String,
+    saver: Saver,
+}
+
+fn slot(kind: AssetKind) -> usize {
+    match kind {
+        AssetKind::Image => 0,
+        AssetKind::Video => 1,
+        AssetKind::Audio => 2,
+    }
+}
+
+/// One input of a node: the dependency, its file's key and identity, and
+/// its bytes when a node of this run made them (shared, not re-read).
+struct Input {
+    id: String,
+    key: Option<MediaKey>,
+    file: Option<String>,
+    bytes: Option<Bytes>,
+}
+
+/// A node ready to run: its inputs' files are known.
+struct Task {
+    node: Node,
+    inputs: Vec<Input>,
+}
+
+/// A node that finished and was saved.
+struct Done {
+    key: MediaKey,
+    url: String,
+    bytes: Bytes,
+    usage: MediaUsage,
+    cost_usd: f64,
+}
+
+/// Renders, stores and saves one node, holding one call of its kind.
+async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> Result<Done> {
+    let node = &task.node;
+    let renderer = Arc::clone(ctx.config.require(node.kind)?);
+    let media = media_of(&*ctx.storage)?;
+    // Inputs are read when the node runs, and dropped when it ends.
+    let mut references = Vec::new();
+    for input in &task.inputs {
+        if let Some(key) = &input.key {
+            let bytes = match &input.bytes {
+                Some(b) => b.clone(),
+                None => media.read_media_bytes(key).await?,
+            };
+            references.push(Reference {
+                name: input.id.clone(),
+                media_type: key.media_type(),
+                bytes,
+            });
+        }
+    }
+    let request = MediaRequest {
+        kind: node.kind,
+        label: node.id.clone(),
+        prompt: node.prompt.clone(),
+        references,
+        aspect_ratio: node.aspect_ratio,
+        duration: node.duration,
+        voice: node.voice.clone(),
+    };
+    let made = renderer.render(request).await?;
+    if made.media_type.kind() != node.kind {
+        return Err(super::render_error(
+            &made.provider,
+            crate::LlmErrorKind::Decode,
+            None,
+            format!("asked for {}, the provider sent {}", node.kind, made.media_type),
+            1,
+        ));
+    }
+    let bytes = made.bytes.clone();
+    let info = media
+        .store_media(&ctx.drama_id, &node.id, made.media_type, made.bytes)
+        .await?;
+    let url = info.key.url(ctx.config.public_url());
+    let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
+    let inputs: Vec<(String, Option<String>)> = task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
+    let record = RenderRecord {
+        provider: made.provider,
+        model: made.model,
+        prompt_hash: node.prompt_hash.clone(),
+        inputs_hash: inputs_hash(&inputs, node.voice.as_ref()),
+        bytes: info.size,
+        content_type: info.content_type().to_string(),
+        rendered_at: now_ms(),
+        usage: made.usage,
+        cost_usd,
+        key: Some(info.key.path().to_string()),
+        job_id: Some(ctx.job_id.clone()),
+    };
+    ctx.saver
+        .save(super::save::Finished {
+            node: node.clone(),
+            url: url.clone(),
+            record,
+        })
+        .await?;
+    Ok(Done {
+        key: info.key,
+        url,
+        bytes,
+        usage: made.usage,
+        cost_usd,
+    })
+}
+
+/// The nodes in flight and those waiting for a call.
+struct Flight<'a> {
+    set: JoinSet<Result<Done>>,
+    running: HashMap<tokio::task::Id, &'a str>,
+    held: Held,
+    ready: Ready<'a>,
+}
+
+/// Starts every ready node its kind has a call for, with its inputs.
+fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<String, String>, ctx: &Arc<Ctx>) {
+    while let Some((id, call)) = flight.ready.next() {
+        let Some(node) = graph.get(id).cloned() else {
+            continue;
+        };
+        let inputs = node
+            .edges
+            .iter()
+            .map(|e| {
+                let url = files.get(e);
+                Input {
+                    id: e.clone(),
+                    key: url.and_then(|u| MediaKey::from_url(u)),
+                    file: url.map(|u| file_id(u)),
+                    bytes: flight.held.take(e),
+                }
+            })
+            .collect();
+        let task_id = flight
+            .set
+            .spawn(render_node(Arc::clone(ctx), Task { node, inputs }, call))
+            .id();
+        flight.running.insert(task_id, id);
+    }
+    flight.held.release_unshared();
+}
+
+/// The progress of one kind.
+#[derive(Default, Clone, Copy)]
+struct Count {
+    done: u32,
+    total: u32,
+}
+
+/// Runs a render of `request` on drama `drama_id` for job `job_id`.
+pub(crate) async fn run(
+    storage: Arc<dyn Storage>,
+    config: Arc<RenderConfig>,
+    drama_id: &str,
+    request: &RenderRequest,
+    job_id: &str,
+    progress: ProgressFn<'_>,
+) -> Result<RenderResult> {
+    let drama = prepare(&*storage, drama_id, &config).await?;
+    let planned = plan_graph(&drama, request, &config, Some(job_id))?;
+    check_renderers(&planned, &config)?;
+    media_of(&*storage)?;
+    let Planned { graph, plan } = planned;
+    let mut result = RenderResult {
+        drama_id: drama_id.to_string(),
+        ..Default::default()
+    };
+    let to_run: HashSet<&str> = plan.to_render().map(|n| n.asset_id.as_str()).collect();
+    for n in plan.nodes.iter().filter(|n| !n.action.renders()) {
+        result.skipped.push(SkippedAsset {
+            asset_id: n.asset_id.clone(),
+            reason: n.reason.clone().unwrap_or_default(),
+        });
+    }
+    // Files known so far: the current ones, replaced as nodes finish.
+    let mut files: HashMap<String, String> = graph
+        .nodes
+        .iter()
+        .filter_map(|n| Some((n.id.clone(), n.url.clone()?)))
+        .collect();
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    let mut dependants: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut counts = [Count::default(); 3];
+    for id in &to_run {
+        let node = graph
+            .get(id)
+            .ok_or_else(|| Error::invalid("assets", format!("'{id}' vanished")))?;
+        counts[slot(node.kind)].total += 1;
+        let pending: Vec<&str> = node
+            .edges
+            .iter()
+            .map(String::as_str)
+            .filter(|e| to_run.contains(e))
+            .collect();
+        for e in &pending {
+            dependants.entry(e).or_default().push(id);
+        }
+        waiting.insert(id, pending.len());
+    }
+    let ctx = Arc::new(Ctx {
+        saver: Saver::start(Arc::clone(&storage), drama_id),
+        storage,
+        drama_id: drama_id.to_string(),
+        job_id: job_id.to_string(),
+        config: Arc::clone(&config),
+    });
+    if let Some(n) = plan.to_render().next() {
+        progress(Progress {
+            stage: n.kind.to_string(),
+            done: 0,
+            total: counts[slot(n.kind)].total,
+        });
+    }
+    let mut flight = Flight {
+        set: JoinSet::new(),
+        running: HashMap::new(),
+        held: Held::new(HELD_BYTES),
+        ready: Ready::new(|k| config.concurrency(k)),
+    };
+    // Pre-sorted by level, so the first nodes queue first.
+    for n in plan
+        .to_render()
+        .filter(|n| waiting.get(n.asset_id.as_str()) == Some(&0))
+    {
+        flight.ready.push(n.kind, &n.asset_id);
+    }
+    start_ready(&mut flight, &graph, &files, &ctx);
+    while let Some(joined) = flight.set.join_next_with_id().await {
+        let (task_id, outcome) = match joined {
+            Ok((task_id, outcome)) => (task_id, outcome),
+            Err(e) => (
+                e.id(),
+                Err(Error::invalid("render", format!("the render task stopped: {e}"))),
+            ),
+        };
+        let Some(id) = flight.running.remove(&task_id) else {
+            continue;
+        };
+        let kind = graph.get(id).map(|n| n.kind).unwrap_or(AssetKind::Image);
+        match outcome {
+            Ok(done) => {
+                files.insert(id.to_string(), done.url.clone());
+                let takers = dependants
+                    .get(id)
+                    .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
+                flight.held.keep(id, done.bytes, takers);
+                result.usage += done.usage;
+                result.cost_usd += done.cost_usd;
+                tracing::debug!(asset = id, key = %done.key, "rendered");
+                result.rendered.push(RenderedAsset {
+                    asset_id: id.to_string(),
+                    url: done.url,
+                    usage: done.usage,
+                    cost_usd: done.cost_usd,
+                });
+                for d in dependants.get(id).cloned().unwrap_or_default() {
+                    let w = waiting.entry(d).or_default();
+                    *w = w.saturating_sub(1);
+                    if *w == 0
+                        && let Some(n) = graph.get(d)
+                    {
+                        flight.ready.push(n.kind, d);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(asset = id, error = %e, "render of an asset failed");
+                result.failed.push(FailedAsset {
+                    asset_id: id.to_string(),
+                    error: e.to_string(),
+                });
+                // Everything that needs it, directly or not, is skipped.
+                let mut stack = dependants.get(id).cloned().unwrap_or_default();
+                let mut seen = HashSet::new();
+                while let Some(d) = stack.pop() {
+                    if seen.insert(d) {
+                        waiting.remove(d);
+                        if let Some(n) = graph.get(d) {
+                            counts[slot(n.kind)].total = counts[slot(n.kind)].total.saturating_sub(1);
+                            n.edges.iter().for_each(|e| drop(flight.held.take(e)));
+                        }
+                        result.skipped.push(SkippedAsset {
+                            asset_id: d.to_string(),
+                            reason: format!("its input {id} failed"),
+                        });
+                        stack.extend(dependants.get(d).cloned().unwrap_or_default());
+                    }
+                }
+            }
+        }
+        let c = &mut counts[slot(kind)];
+        c.done += 1;
+        progress(Progress {
+            stage: kind.to_string(),
+            done: c.done,
+            total: c.total,
+        });
+        start_ready(&mut flight, &graph, &files, &ctx);
+    }
+    result.cost_usd = round_usd(result.cost_usd);
+    Ok(result)
+}
+
+/// The job error for a render whose nodes failed, naming each.
+pub(crate) fn failure_message(result: &RenderResult) -> String {
+    let total = result.rendered.len() + result.failed.len();
+    let named: Vec<String> = result
+        .failed
+        .iter()
+        .take(5)
+        .map(|f| format!("{}: {}", f.asset_id, f.error))
+        .collect();
+    let more = result.failed.len().saturating_sub(named.len());
+    format!(
+        "{} of {total} assets failed to render: {}{}",
+        result.failed.len(),
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}

@@ -1,0 +1,121 @@
+//! Saving finished nodes: a node's `url` and `metadata.render` are written
+//! in one CAS edit before the node counts as done, so concurrent document
+//! edits are kept. Nodes that finish while an edit is being written share
+//! the next one, so many nodes finishing at once cost few edits.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::graph::Node;
+use crate::error::EntityKind;
+use crate::generate::portrait_id;
+use crate::model::{AssetKind, AssetOwner, Drama, RenderRecord};
+use crate::storage::{Storage, StorageExt};
+use crate::{Error, Result};
+
+/// One finished node to save.
+pub(crate) struct Finished {
+    pub node: Node,
+    pub url: String,
+    pub record: RenderRecord,
+}
+
+struct Request {
+    item: Finished,
+    reply: oneshot::Sender<Result<()>>,
+}
+
+/// Saves finished nodes of one drama; stops (dropping unsaved work) when dropped.
+pub(crate) struct Saver {
+    tx: mpsc::UnboundedSender<Request>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Saver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Sets the node's `url` and `metadata.render`, and the character's `url`
+/// for a portrait, the scene's `image_url` / `video_url` for its first
+/// image / video.
+fn apply(d: &mut Drama, f: &Finished) -> Result<()> {
+    let node = &f.node;
+    let asset = d
+        .assets_mut()
+        .find(|a| a.id == node.id)
+        .ok_or_else(|| Error::NotFound {
+            kind: EntityKind::Asset,
+            id: node.id.clone(),
+        })?;
+    asset.url = Some(f.url.clone());
+    f.record.store(asset);
+    match &node.owner {
+        AssetOwner::Character(c) if node.id == portrait_id(c) => {
+            d.character_mut(c)?.url = Some(f.url.clone());
+        }
+        AssetOwner::Scene { episode, scene } => {
+            let s = d.scene_mut(episode, scene)?;
+            let first = s.assets.iter().find(|a| a.kind == node.kind).map(|a| a.id == node.id);
+            match node.kind {
+                AssetKind::Image if first == Some(true) => s.image_url = Some(f.url.clone()),
+                AssetKind::Video if first == Some(true) => s.video_url = Some(f.url.clone()),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn run(storage: Arc<dyn Storage>, drama_id: String, mut rx: mpsc::UnboundedReceiver<Request>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        let outcome = storage
+            .modify_drama(&drama_id, None, |d| {
+                Ok(batch.iter().map(|r| apply(d, &r.item)).collect::<Vec<_>>())
+            })
+            .await;
+        match outcome {
+            Ok(each) => {
+                for (r, result) in batch.into_iter().zip(each.value) {
+                    let _ = r.reply.send(result);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for r in batch {
+                    let _ = r.reply.send(Err(Error::Storage {
+                        key: format!("dramas/{drama_id}.json"),
+                        source: message.clone().into(),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl Saver {
+    pub(crate) fn start(storage: Arc<dyn Storage>, drama_id: &str) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Saver {
+            tx,
+            task: tokio::spawn(run(storage, drama_id.to_string(), rx)),
+        }
+    }
+
+    /// Saves `item`; returns once it is written (or failed).
+    pub(crate) async fn save(&self, item: Finished) -> Result<()> {
+        let (reply, done) = oneshot::channel();
+        self.tx
+            .send(Request { item, reply })
+            .map_err(|_| Error::Cancelled("the render stopped".into()))?;
+        done.await.map_err(|_| Error::Cancelled("the render stopped".into()))?
+    }
+}
