@@ -62,8 +62,8 @@ pub use model::*;
 pub use edit::EditExt;
 #[cfg(feature = "llm")]
 pub use generate::{
-    Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, critique_and_improve, critique_drama,
-    generate_drama, generate_one_shot, improve_drama,
+    COVER_ID, Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, audition_id,
+    critique_and_improve, critique_drama, generate_drama, generate_one_shot, improve_drama, portrait_id,
 };
 #[cfg(feature = "jobs")]
 pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};

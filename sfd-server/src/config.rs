@@ -92,6 +92,9 @@ pub struct Config {
     /// Use the simulated LLM (demos and tests without a key; never the default).
     #[arg(long, env = "SFD_SIMULATED_LLM", default_value_t = false)]
     pub simulated_llm: bool,
+    /// Renderers, media URLs and the upload limit.
+    #[command(flatten)]
+    pub media: crate::media_config::MediaConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -214,6 +217,9 @@ impl Config {
         if self.job_concurrency == 0 {
             return Err(Error::Config("SFD_JOB_CONCURRENCY must be at least 1".into()));
         }
+        let render = self
+            .media
+            .render_config(self.openai_api_key.as_deref(), self.openai_api_base.as_deref())?;
         let storage = self.storage()?;
         let llm = self.llm()?;
         let keys = self.keys();
@@ -236,7 +242,13 @@ impl Config {
             .filter(|o| !o.is_empty())
             .map(str::to_string)
             .collect();
-        Ok(AppState::new(Studio::new(storage, llm, runner))
+        let studio = Studio::builder(storage)
+            .with_llm_option(llm)
+            .with_render(render)
+            .with_runner_config(runner)
+            .start();
+        Ok(AppState::new(studio)
+            .with_media_limit(self.media.media_limit)
             .with_api_keys(keys)
             .with_body_limit(self.body_limit)
             .with_cors_origins(origins)

@@ -1,7 +1,5 @@
 //! Handlers of the drama-level routes, jobs and the live event stream.
 
-use std::convert::Infallible;
-
 use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
@@ -20,7 +18,8 @@ use crate::state::AppState;
 
 type Answer = Result<Response<Body>, HttpError>;
 
-fn job_response(job: &Job) -> JobResponse {
+/// The 202 answer for a queued job.
+pub(crate) fn job_response(job: &Job) -> JobResponse {
     JobResponse {
         drama_id: job.drama_id.clone(),
         job_id: job.job_id.clone(),
@@ -206,7 +205,8 @@ pub async fn events(state: &AppState, id: &str, job_id: &str) -> Answer {
         .chain(futures::stream::once(async {
             Bytes::from_static(b"event: end\ndata: {}\n\n")
         }));
-    let frames = with_keep_alive(frames.boxed(), state.inner.keep_alive).map(|b| Ok::<_, Infallible>(Frame::data(b)));
+    let frames = with_keep_alive(frames.boxed(), state.inner.keep_alive)
+        .map(|b| Ok::<_, crate::http::BodyError>(Frame::data(b)));
     let mut r = Response::new(UnsyncBoxBody::new(StreamBody::new(frames)));
     let hs = r.headers_mut();
     hs.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));

@@ -89,6 +89,18 @@ impl From<sfd_core::Error> for HttpError {
             }
             E::Llm { .. } | E::Generation { .. } => HttpError::new(StatusCode::BAD_GATEWAY, "llm_error", msg),
             E::Cancelled(_) => HttpError::new(StatusCode::CONFLICT, "cancelled", msg),
+            E::RendererNotConfigured { .. } => {
+                HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "renderer_not_configured", msg)
+            }
+            E::Render { .. } => HttpError::new(StatusCode::BAD_GATEWAY, "render_error", msg),
+            E::UnsupportedMediaType(_) => {
+                HttpError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", msg)
+            }
+            E::MediaTooLarge { .. } => HttpError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg),
+            E::RangeNotSatisfiable { .. } => {
+                HttpError::new(StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", msg)
+            }
+            E::Config(_) => HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", msg),
             other => {
                 tracing::error!(error = %other, "internal error");
                 HttpError::new(
@@ -123,5 +135,23 @@ mod tests {
             HttpError::from(sfd_core::Error::LlmNotConfigured).status,
             StatusCode::SERVICE_UNAVAILABLE
         );
+        let none = sfd_core::Error::RendererNotConfigured {
+            kind: sfd_core::AssetKind::Video,
+        };
+        let h = HttpError::from(none);
+        assert_eq!(h.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            h.message.contains("SFD_VIDEO_API_BASE") || h.message.contains("SORA_API_KEY"),
+            "{}",
+            h.message
+        );
+        let statuses = [
+            (sfd_core::Error::UnsupportedMediaType("text/plain".into()), 415),
+            (sfd_core::Error::MediaTooLarge { limit: 1 }, 413),
+            (sfd_core::Error::RangeNotSatisfiable { size: 3 }, 416),
+        ];
+        for (e, want) in statuses {
+            assert_eq!(HttpError::from(e).status.as_u16(), want);
+        }
     }
 }

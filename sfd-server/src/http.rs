@@ -14,12 +14,16 @@ use sfd_core::{Storage, StorageExt, Version};
 
 use crate::error::HttpError;
 
+/// Why a streamed body stopped early (the connection is then closed, so a
+/// cut file never looks complete).
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Every response body.
-pub type Body = UnsyncBoxBody<Bytes, Infallible>;
+pub type Body = UnsyncBoxBody<Bytes, BodyError>;
 
 /// A complete body.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
-    UnsyncBoxBody::new(Full::new(bytes.into()))
+    UnsyncBoxBody::new(Full::new(bytes.into()).map_err(|never: Infallible| match never {}))
 }
 
 /// A response with a JSON body.

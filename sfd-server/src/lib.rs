@@ -21,9 +21,13 @@ mod config;
 mod dramas;
 mod error;
 mod http;
+mod media;
+mod media_config;
 mod nested;
 pub mod openapi;
+mod openapi_media;
 mod ratelimit;
+mod render;
 pub mod router;
 mod service;
 mod state;
@@ -41,6 +45,8 @@ use tokio::net::TcpListener;
 pub use config::{Config, LogFormat, init_tracing};
 pub use error::{Error, HttpError, Result};
 pub use http::DEFAULT_BODY_LIMIT;
+pub use media::DEFAULT_MEDIA_LIMIT;
+pub use media_config::MediaConfig;
 pub use state::AppState;
 
 /// How long in-flight requests may take to finish after shutdown starts.

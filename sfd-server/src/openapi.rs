@@ -228,19 +228,23 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
         ),
         (_, "GET") => (format!("List the {last}"), None, (200, r(list)), READ),
         (_, "POST") => (
-            format!("Create a {} (id optional)", entity.to_lowercase()),
+            format!("Create {} {} (id optional)", article(&entity.to_lowercase()), entity.to_lowercase()),
             body(&format!("New{entity}")),
             (201, r(entity)),
             WRITE,
         ),
         (_, "PATCH") => (
-            format!("Update a {}", entity.to_lowercase()),
+            format!("Update {} {}", article(&entity.to_lowercase()), entity.to_lowercase()),
             body(patch),
             (200, r(entity)),
             WRITE,
         ),
         _ => (
-            format!("Delete a {} and every reference to it", entity.to_lowercase()),
+            format!(
+                "Delete {} {} and every reference to it",
+                article(&entity.to_lowercase()),
+                entity.to_lowercase()
+            ),
             None,
             (200, r("Success")),
             WRITE,
@@ -272,11 +276,33 @@ fn params(template: &str, m: &Method) -> Vec<Value> {
     out
 }
 
+/// The core schemas and the media routes' ones.
+fn all_schemas() -> Value {
+    let mut all = schemas();
+    if let (Some(all), Value::Object(media)) = (all.as_object_mut(), crate::openapi_media::schemas()) {
+        all.extend(media);
+    }
+    all
+}
+
+/// "a" or "an", by how `word` starts when read aloud.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn build() -> Value {
     let mut paths = Map::new();
     for (template, methods) in ROUTES {
         let mut item = Map::new();
         for m in *methods {
+            if let Some(op) = crate::openapi_media::operation(template, m) {
+                item.insert(m.as_str().to_ascii_lowercase(), op);
+                continue;
+            }
             let (summary, body, (status, schema), errors) = describe(template, m);
             let media = if template.ends_with("/events") {
                 "text/event-stream"
@@ -330,7 +356,7 @@ fn build() -> Value {
         "security": [{"ApiKey": []}],
         "components": {
             "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
-            "schemas": schemas(),
+            "schemas": all_schemas(),
         },
         "paths": paths,
     })

@@ -60,6 +60,27 @@ pub const ROUTES: &[(&str, &[Method])] = &[
         "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}",
         &[Method::GET, Method::PATCH, Method::DELETE],
     ),
+    ("/dramas/{id}/render", &[Method::POST]),
+    ("/dramas/{id}/assets/{aid}/render", &[Method::POST]),
+    ("/dramas/{id}/assets/{aid}/content", &[Method::PUT]),
+    ("/dramas/{id}/characters/{cid}/assets/{aid}/render", &[Method::POST]),
+    ("/dramas/{id}/characters/{cid}/assets/{aid}/content", &[Method::PUT]),
+    ("/dramas/{id}/episodes/{eid}/assets/{aid}/render", &[Method::POST]),
+    ("/dramas/{id}/episodes/{eid}/assets/{aid}/content", &[Method::PUT]),
+    (
+        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/render",
+        &[Method::POST],
+    ),
+    (
+        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/content",
+        &[Method::PUT],
+    ),
+    ("/dramas/{id}/generate", &[Method::POST]),
+    ("/dramas/{id}/episodes/{eid}/generate", &[Method::POST]),
+    ("/dramas/{id}/characters/{cid}/generate", &[Method::POST]),
+    ("/dramas/{id}/characters/{cid}/audition", &[Method::GET, Method::POST]),
+    ("/dramas/{id}/cover_photo", &[Method::GET, Method::POST]),
+    ("/media/{key}", &[Method::GET]),
 ];
 
 /// A matched route with its decoded path ids.
@@ -103,6 +124,37 @@ pub enum Route {
     Assets(String, AssetOwner),
     /// One asset of an owner.
     Asset(String, AssetOwner, String),
+    /// `/dramas/{id}/render`
+    Render(String),
+    /// `…/assets/{aid}/render` at every owner level.
+    AssetRender(String, AssetOwner, String),
+    /// `…/assets/{aid}/content` at every owner level.
+    AssetContent(String, AssetOwner, String),
+    /// `/dramas/{id}/generate`: the old server's name for rendering a drama.
+    DramaGenerate(String),
+    /// `/dramas/{id}/episodes/{eid}/generate`: rendering one episode.
+    EpisodeGenerate(String, String),
+    /// `/dramas/{id}/characters/{cid}/generate`: rendering a portrait.
+    CharacterGenerate(String, String),
+    /// `/dramas/{id}/characters/{cid}/audition`
+    Audition(String, String),
+    /// `/dramas/{id}/cover_photo`
+    Cover(String),
+    /// `/media/{key}`: a stored media file, by its key (`media/…`).
+    Media(String),
+}
+
+/// The owner of assets at `segs` (what lies between `/dramas/{id}` and
+/// `/assets`), and the template of that stretch.
+fn owner_at(segs: &[&str]) -> Option<(AssetOwner, &'static str)> {
+    let o = |x: &str| x.to_string();
+    Some(match segs {
+        [] => (AssetOwner::Drama, ""),
+        ["characters", c] => (AssetOwner::Character(o(c)), "/characters/{cid}"),
+        ["episodes", e] => (AssetOwner::Episode(o(e)), "/episodes/{eid}"),
+        ["episodes", e, "scenes", sc] => (AssetOwner::scene(o(e), o(sc)), "/episodes/{eid}/scenes/{sid}"),
+        _ => return None,
+    })
 }
 
 /// The methods of the route at `template`.
@@ -114,59 +166,80 @@ fn methods(template: &str) -> &'static [Method] {
         .unwrap_or(&[])
 }
 
+/// The asset routes under `/dramas/{d}`: `tail` is an owner's stretch
+/// (none, a character, an episode, a scene), `assets`, then an optional
+/// asset id and verb.
+fn asset_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
+    let o = |x: &str| x.to_string();
+    let (i, (owner, at)) = [0, 2, 4]
+        .into_iter()
+        .filter(|i| tail.get(*i) == Some(&"assets"))
+        .find_map(|i| Some((i, owner_at(&tail[..i])?)))?;
+    let base = format!("/dramas/{{id}}{at}/assets");
+    Some(match &tail[i + 1..] {
+        [] => (Route::Assets(o(d), owner), base),
+        [a] => (Route::Asset(o(d), owner, o(a)), format!("{base}/{{aid}}")),
+        [a, "render"] => (Route::AssetRender(o(d), owner, o(a)), format!("{base}/{{aid}}/render")),
+        [a, "content"] => (
+            Route::AssetContent(o(d), owner, o(a)),
+            format!("{base}/{{aid}}/content"),
+        ),
+        _ => return None,
+    })
+}
+
 /// Matches a path; `Ok(None)` when no route has this shape.
 pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpError> {
     let raw: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let segs: Vec<String> = raw.iter().map(|s| percent_decode(s, false)).collect::<Result<_, _>>()?;
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let o = |x: &str| x.to_string();
-    let (route, template) = match s.as_slice() {
-        ["health"] => (Route::Health, "/health"),
-        ["openapi.json"] => (Route::OpenApi, "/openapi.json"),
-        ["docs"] => (Route::Docs, "/docs"),
-        ["dramas"] => (Route::Dramas, "/dramas"),
-        ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}"),
-        ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve"),
-        ["dramas", d, "critic"] => (Route::Critic(o(d)), "/dramas/{id}/critic"),
-        ["dramas", d, "jobs"] => (Route::Jobs(o(d)), "/dramas/{id}/jobs"),
-        ["dramas", d, "jobs", j] => (Route::Job(o(d), o(j)), "/dramas/{id}/jobs/{jobId}"),
-        ["dramas", d, "jobs", j, "cancel"] => (Route::JobCancel(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/cancel"),
-        ["dramas", d, "jobs", j, "events"] => (Route::JobEvents(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/events"),
-        ["dramas", d, "assets"] => (Route::Assets(o(d), AssetOwner::Drama), "/dramas/{id}/assets"),
-        ["dramas", d, "assets", a] => (Route::Asset(o(d), AssetOwner::Drama, o(a)), "/dramas/{id}/assets/{aid}"),
-        ["dramas", d, "characters"] => (Route::Characters(o(d)), "/dramas/{id}/characters"),
-        ["dramas", d, "characters", c] => (Route::Character(o(d), o(c)), "/dramas/{id}/characters/{cid}"),
-        ["dramas", d, "characters", c, "assets"] => (
-            Route::Assets(o(d), AssetOwner::Character(o(c))),
-            "/dramas/{id}/characters/{cid}/assets",
-        ),
-        ["dramas", d, "characters", c, "assets", a] => (
-            Route::Asset(o(d), AssetOwner::Character(o(c)), o(a)),
-            "/dramas/{id}/characters/{cid}/assets/{aid}",
-        ),
-        ["dramas", d, "episodes"] => (Route::Episodes(o(d)), "/dramas/{id}/episodes"),
-        ["dramas", d, "episodes", e] => (Route::Episode(o(d), o(e)), "/dramas/{id}/episodes/{eid}"),
-        ["dramas", d, "episodes", e, "assets"] => (
-            Route::Assets(o(d), AssetOwner::Episode(o(e))),
-            "/dramas/{id}/episodes/{eid}/assets",
-        ),
-        ["dramas", d, "episodes", e, "assets", a] => (
-            Route::Asset(o(d), AssetOwner::Episode(o(e)), o(a)),
-            "/dramas/{id}/episodes/{eid}/assets/{aid}",
-        ),
-        ["dramas", d, "episodes", e, "scenes"] => (Route::Scenes(o(d), o(e)), "/dramas/{id}/episodes/{eid}/scenes"),
+    let (route, template): (Route, String) = match s.as_slice() {
+        ["health"] => (Route::Health, "/health".into()),
+        ["openapi.json"] => (Route::OpenApi, "/openapi.json".into()),
+        ["docs"] => (Route::Docs, "/docs".into()),
+        ["dramas"] => (Route::Dramas, "/dramas".into()),
+        ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}".into()),
+        ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve".into()),
+        ["dramas", d, "critic"] => (Route::Critic(o(d)), "/dramas/{id}/critic".into()),
+        ["dramas", d, "jobs"] => (Route::Jobs(o(d)), "/dramas/{id}/jobs".into()),
+        ["dramas", d, "jobs", j] => (Route::Job(o(d), o(j)), "/dramas/{id}/jobs/{jobId}".into()),
+        ["dramas", d, "jobs", j, "cancel"] => (Route::JobCancel(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/cancel".into()),
+        ["dramas", d, "jobs", j, "events"] => (Route::JobEvents(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/events".into()),
+        ["dramas", d, "characters"] => (Route::Characters(o(d)), "/dramas/{id}/characters".into()),
+        ["dramas", d, "characters", c] => (Route::Character(o(d), o(c)), "/dramas/{id}/characters/{cid}".into()),
+        ["dramas", d, "episodes"] => (Route::Episodes(o(d)), "/dramas/{id}/episodes".into()),
+        ["dramas", d, "episodes", e] => (Route::Episode(o(d), o(e)), "/dramas/{id}/episodes/{eid}".into()),
+        ["dramas", d, "episodes", e, "scenes"] => {
+            (Route::Scenes(o(d), o(e)), "/dramas/{id}/episodes/{eid}/scenes".into())
+        }
         ["dramas", d, "episodes", e, "scenes", sc] => (
             Route::Scene(o(d), o(e), o(sc)),
-            "/dramas/{id}/episodes/{eid}/scenes/{sid}",
+            "/dramas/{id}/episodes/{eid}/scenes/{sid}".into(),
         ),
-        ["dramas", d, "episodes", e, "scenes", sc, "assets"] => (
-            Route::Assets(o(d), AssetOwner::scene(o(e), o(sc))),
-            "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets",
+        ["dramas", d, "render"] => (Route::Render(o(d)), "/dramas/{id}/render".into()),
+        ["dramas", d, "generate"] => (Route::DramaGenerate(o(d)), "/dramas/{id}/generate".into()),
+        ["dramas", d, "cover_photo"] => (Route::Cover(o(d)), "/dramas/{id}/cover_photo".into()),
+        ["dramas", d, "episodes", e, "generate"] => (
+            Route::EpisodeGenerate(o(d), o(e)),
+            "/dramas/{id}/episodes/{eid}/generate".into(),
         ),
-        ["dramas", d, "episodes", e, "scenes", sc, "assets", a] => (
-            Route::Asset(o(d), AssetOwner::scene(o(e), o(sc)), o(a)),
-            "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}",
+        ["dramas", d, "characters", c, "generate"] => (
+            Route::CharacterGenerate(o(d), o(c)),
+            "/dramas/{id}/characters/{cid}/generate".into(),
         ),
+        ["dramas", d, "characters", c, "audition"] => (
+            Route::Audition(o(d), o(c)),
+            "/dramas/{id}/characters/{cid}/audition".into(),
+        ),
+        ["dramas", d, tail @ ..] => match asset_route(d, tail) {
+            Some(r) => r,
+            None => return Ok(None),
+        },
+        // A media key holds slashes; `MediaKey::parse` checks it whole.
+        ["media", key @ ..] if !key.is_empty() => {
+            return Ok(Some((Route::Media(key.join("/")), methods("/media/{key}"))));
+        }
         _ => return Ok(None),
     };
     // Every path id is checked before anything reaches storage.
@@ -177,7 +250,7 @@ pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpErr
             return Err(HttpError::bad_request(format!("path parameter {tmpl}: {msg}")));
         }
     }
-    Ok(Some((route, methods(template))))
+    Ok(Some((route, methods(&template))))
 }
 
 /// The `Allow` header value for a set of methods.

@@ -10,7 +10,7 @@ use crate::http::{self as h, Body};
 use crate::nested::{self, Target};
 use crate::router::{Route, allow, resolve};
 use crate::state::AppState;
-use crate::{dramas, openapi, studio};
+use crate::{dramas, media, openapi, render, studio};
 
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -133,7 +133,9 @@ async fn route(
         }
         return Ok(r);
     }
-    let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs);
+    // Media files are open like a public bucket: their keys hold the content
+    // hash and are listed nowhere, so only a document's reader finds them.
+    let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs | Route::Media(_));
     let keys = &state.inner.api_keys;
     if !open && !keys.is_empty() && !authorised(keys, &parts.headers) {
         return Err(HttpError::new(
@@ -164,6 +166,12 @@ async fn route(
     }
     let m = &parts.method;
     let hs = &parts.headers;
+    // Media bodies stream; they are never read whole.
+    let route = match route {
+        Route::Media(key) => return media::get(state, hs, &key).await,
+        Route::AssetContent(d, o, a) => return media::upload(state, hs, &d, &o, &a, body).await,
+        other => other,
+    };
     let has_body = matches!(*m, Method::POST | Method::PATCH);
     let body = if has_body {
         h::read_json(hs, body, state.inner.body_limit).await?
@@ -194,6 +202,20 @@ async fn route(
         Route::Scene(d, e, s) => nested::item(state, m, hs, &d, Target::Scenes(&e), &s, body).await,
         Route::Assets(d, o) => nested::collection(state, m, hs, &d, Target::Assets(&o), body).await,
         Route::Asset(d, o, a) => nested::item(state, m, hs, &d, Target::Assets(&o), &a, body).await,
+        Route::Render(d) => render::drama(state, &d, body).await,
+        Route::AssetRender(d, o, a) => render::asset(state, &d, &o, &a, body).await,
+        Route::DramaGenerate(d) => render::drama_alias(state, &d, body).await,
+        Route::EpisodeGenerate(d, e) => render::episode_alias(state, &d, &e, body).await,
+        Route::CharacterGenerate(d, c) => render::character_alias(state, &d, &c, body).await,
+        Route::Audition(d, c) if m == Method::GET => render::get_audition(state, &d, &c).await,
+        Route::Audition(d, c) => render::audition(state, &d, &c, body).await,
+        Route::Cover(d) if m == Method::GET => render::get_cover(state, &d).await,
+        Route::Cover(d) => render::cover(state, &d, body).await,
+        Route::Media(_) | Route::AssetContent(..) => Err(HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "media routes are answered before the body is read",
+        )),
     }
 }
 

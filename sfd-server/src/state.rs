@@ -22,6 +22,7 @@ pub(crate) struct Inner {
     pub stopping: watch::Sender<bool>,
     pub rate_limit: Option<crate::ratelimit::RateLimiter>,
     pub keep_alive: std::time::Duration,
+    pub media_limit: u64,
 }
 
 impl std::fmt::Debug for Inner {
@@ -33,6 +34,7 @@ impl std::fmt::Debug for Inner {
             .field("body_limit", &self.body_limit)
             .field("cors_origins", &self.cors_origins)
             .field("rate_limit", &self.rate_limit)
+            .field("media_limit", &self.media_limit)
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +51,7 @@ impl AppState {
                 stopping: watch::channel(false).0,
                 rate_limit: None,
                 keep_alive: KEEP_ALIVE,
+                media_limit: crate::media::DEFAULT_MEDIA_LIMIT,
             }),
         }
     }
@@ -90,6 +93,12 @@ impl AppState {
     /// How often a quiet event stream sends a keep-alive comment (default 15 s).
     pub fn with_keep_alive(mut self, every: std::time::Duration) -> Self {
         self.inner_mut().keep_alive = every.max(std::time::Duration::from_millis(1));
+        self
+    }
+
+    /// The largest media upload, in bytes (default 200 MiB).
+    pub fn with_media_limit(mut self, limit: u64) -> Self {
+        self.inner_mut().media_limit = limit;
         self
     }
 

@@ -1,0 +1,124 @@
+//! Media files: `GET /media/{key}` (ETag, 304, ranges, immutable caching)
+//! and `PUT …/assets/{aid}/content` (a user's own file, streamed to storage).
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::{Frame, Incoming};
+use sfd_core::{AssetOwner, ByteRange, ByteStream, MediaKey};
+
+use crate::error::HttpError;
+use crate::http::{self as h, Body, BodyError};
+use crate::state::AppState;
+
+type Answer = Result<Response<Body>, HttpError>;
+
+/// Content-addressed files never change: caches may keep them for a year.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The default largest media upload: 200 MiB.
+pub const DEFAULT_MEDIA_LIMIT: u64 = 200 * 1024 * 1024;
+
+fn header(r: &mut Response<Body>, name: header::HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().insert(name, v);
+    }
+}
+
+/// `GET /media/{key}`: the file, or the asked range of it.
+pub async fn get(state: &AppState, headers: &HeaderMap, key: &str) -> Answer {
+    let parsed = MediaKey::parse(key)
+        .map_err(|_| HttpError::new(StatusCode::NOT_FOUND, "not_found", format!("no media file '{key}'")))?;
+    // The key holds the content hash: a matching tag means the same bytes.
+    let etag = sfd_core::Version::new(parsed.etag());
+    if h::none_match(headers, &etag) {
+        let mut r = h::not_modified(&etag);
+        header(&mut r, header::CACHE_CONTROL, IMMUTABLE);
+        return Ok(r);
+    }
+    // A malformed Range is ignored (RFC 9110): the whole file is sent.
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ByteRange::parse_header);
+    let read = match state.studio().read_media(key, range).await {
+        Ok(read) => read,
+        Err(sfd_core::Error::RangeNotSatisfiable { size }) => {
+            let mut r = h::error(&HttpError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                format!("the range lies outside the file, which has {size} bytes"),
+            ));
+            header(&mut r, header::CONTENT_RANGE, &format!("bytes */{size}"));
+            return Ok(r);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let partial = range.is_some();
+    let len = read.range.end - read.range.start;
+    let frames = read
+        .body
+        .map(|chunk| chunk.map(Frame::data).map_err(|e| Box::new(e) as BodyError));
+    let mut r = Response::new(UnsyncBoxBody::new(StreamBody::new(frames)));
+    *r.status_mut() = if partial {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    header(&mut r, header::CONTENT_TYPE, read.info.content_type());
+    header(&mut r, header::CONTENT_LENGTH, &len.to_string());
+    header(&mut r, header::ETAG, &read.info.etag());
+    header(&mut r, header::ACCEPT_RANGES, "bytes");
+    header(&mut r, header::CACHE_CONTROL, IMMUTABLE);
+    if partial {
+        let last = read.range.end.saturating_sub(1);
+        header(
+            &mut r,
+            header::CONTENT_RANGE,
+            &format!("bytes {}-{last}/{}", read.range.start, read.info.size),
+        );
+    }
+    Ok(r)
+}
+
+/// `PUT …/assets/{aid}/content`: the body becomes the asset's file.
+pub async fn upload(
+    state: &AppState,
+    headers: &HeaderMap,
+    drama_id: &str,
+    owner: &AssetOwner,
+    asset_id: &str,
+    body: Incoming,
+) -> Answer {
+    let limit = state.inner.media_limit;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    // Checked before a byte is read: a wrong type or a declared size past
+    // the limit is refused at once.
+    sfd_core::MediaType::from_mime(&content_type)?;
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit
+    {
+        return Err(sfd_core::Error::MediaTooLarge { limit }.into());
+    }
+    let stream: ByteStream = body
+        .into_data_stream()
+        .map(|chunk: Result<Bytes, hyper::Error>| {
+            chunk.map_err(|e| sfd_core::Error::invalid("body", format!("the upload was cut short: {e}")))
+        })
+        .boxed();
+    let saved = state
+        .studio()
+        .upload_asset_content(drama_id, owner, asset_id, &content_type, stream, limit)
+        .await?;
+    Ok(h::with_etag(h::json(StatusCode::OK, &saved.value), &saved.version))
+}

@@ -1,0 +1,179 @@
+//! The OpenAPI description of the media routes: renders, the old server's
+//! aliases, uploads and `/media/{key}`. `openapi.rs` asks here first.
+
+use http::Method;
+use serde_json::{Value, json};
+
+const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,128}$";
+/// The types an upload may have, as the contract lists them.
+const UPLOAD_TYPES: [&str; 6] = [
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "video/mp4",
+    "audio/mpeg",
+    "audio/wav",
+];
+
+fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn error() -> Value {
+    json!({"description": "error", "content": {"application/json": {"schema": r("ErrorResponse")}}})
+}
+
+fn ok(status: u16, schema: Value) -> (String, Value) {
+    (
+        status.to_string(),
+        json!({"description": "success", "content": {"application/json": {"schema": schema}}}),
+    )
+}
+
+/// The schemas the media routes use, merged into `components.schemas`.
+pub fn schemas() -> Value {
+    let s = |t: &str| json!({"type": t});
+    let kinds = json!({"type": "array", "items": {"type": "string", "enum": ["image", "video", "audio"]}});
+    let ids = json!({"type": "array", "items": {"type": "string"}});
+    json!({
+        "RenderRequest": {"type": "object", "description": "What to render; an empty body renders everything missing or stale.",
+            "properties": {"episodes": ids, "characters": ids, "assets": ids, "kinds": kinds,
+                "force": s("boolean"), "dryRun": s("boolean")}},
+        "AssetRenderRequest": {"type": "object", "properties": {"force": s("boolean")}},
+        "PlanNode": {"type": "object", "required": ["assetId", "owner", "kind", "dependsOn", "level", "action", "estimatedCostUsd"],
+            "properties": {"assetId": s("string"), "owner": s("string"),
+                "kind": {"type": "string", "enum": ["image", "video", "audio"]}, "dependsOn": ids, "level": s("integer"),
+                "action": {"type": "string", "enum": ["render", "skip", "stale", "blocked"]},
+                "reason": {"type": ["string", "null"]}, "estimatedCostUsd": s("number")}},
+        "RenderPlan": {"type": "object", "required": ["nodes", "levels", "estimatedCostUsd"], "properties": {
+            "nodes": {"type": "array", "items": r("PlanNode")}, "levels": s("integer"), "estimatedCostUsd": s("number")}},
+        "CoverPhoto": {"type": "object", "required": ["url"], "properties": {"url": s("string")}},
+    })
+}
+
+fn path_params(template: &str) -> Vec<Value> {
+    template
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| {
+            let schema = if name == "key" {
+                json!({"type": "string", "description": "the stored key, media/{dramaId}/{file}; slashes allowed"})
+            } else {
+                json!({"type": "string", "pattern": ID_PATTERN})
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect()
+}
+
+/// The operation at `template` and `m`, when it is a media route.
+pub fn operation(template: &str, m: &Method) -> Option<Value> {
+    const START: &[u16] = &[400, 401, 404, 413, 415, 422, 429, 503];
+    let job = || ok(202, r("JobResponse"));
+    let json_body = |schema: Value| json!({"required": false, "content": {"application/json": {"schema": schema}}});
+    let (summary, body, success, errors): (&str, Option<Value>, Vec<(String, Value)>, &[u16]) = match (
+        template,
+        m.as_str(),
+    ) {
+        ("/dramas/{id}/render", _) => (
+            "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything",
+            Some(json_body(r("RenderRequest"))),
+            vec![ok(200, r("RenderPlan")), job()],
+            START,
+        ),
+        (t, _) if t.ends_with("/assets/{aid}/render") => (
+            "Render this asset (and first what it needs that was never rendered); the job type follows the asset's kind",
+            Some(json_body(r("AssetRenderRequest"))),
+            vec![job()],
+            START,
+        ),
+        (t, _) if t.ends_with("/assets/{aid}/content") => (
+            "Store your own file as the asset's content (streamed; 413 past SFD_MEDIA_LIMIT, 415 for other types)",
+            Some(
+                json!({"required": true, "content": UPLOAD_TYPES.iter().map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}}))).collect::<serde_json::Map<_, _>>()}),
+            ),
+            vec![ok(200, r("Asset"))],
+            &[400, 401, 404, 413, 415, 422, 429, 503],
+        ),
+        ("/dramas/{id}/generate", _) => (
+            "The old server's name for rendering the whole drama",
+            Some(json_body(r("AssetRenderRequest"))),
+            vec![job()],
+            START,
+        ),
+        ("/dramas/{id}/episodes/{eid}/generate", _) => (
+            "The old server's name for rendering one episode",
+            Some(json_body(r("AssetRenderRequest"))),
+            vec![job()],
+            START,
+        ),
+        ("/dramas/{id}/characters/{cid}/generate", _) => (
+            "Render the character's portrait ({cid}-portrait, added when missing)",
+            Some(json_body(r("AssetRenderRequest"))),
+            vec![job()],
+            START,
+        ),
+        ("/dramas/{id}/characters/{cid}/audition", "GET") => (
+            "The character's audition clip, once rendered (404 until then)",
+            None,
+            vec![ok(200, r("Asset"))],
+            &[400, 401, 404, 429, 503],
+        ),
+        ("/dramas/{id}/characters/{cid}/audition", _) => (
+            "Render a short audition clip of the character from its portrait",
+            Some(json_body(r("AssetRenderRequest"))),
+            vec![job()],
+            START,
+        ),
+        ("/dramas/{id}/cover_photo", "GET") => (
+            "The drama's cover URL, once rendered (404 until then)",
+            None,
+            vec![ok(200, r("CoverPhoto"))],
+            &[400, 401, 404, 429, 503],
+        ),
+        ("/dramas/{id}/cover_photo", _) => (
+            "Render the drama's cover from its main characters' portraits",
+            Some(json_body(r("AssetRenderRequest"))),
+            vec![job()],
+            START,
+        ),
+        ("/media/{key}", _) => (
+            "A stored media file (no key needed): ETag, If-None-Match → 304, Range → 206, cached as immutable",
+            None,
+            vec![
+                (
+                    "200".into(),
+                    json!({"description": "the file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+                ),
+                (
+                    "206".into(),
+                    json!({"description": "the asked range", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+                ),
+                ("304".into(), json!({"description": "not modified (If-None-Match)"})),
+            ],
+            &[404, 416, 503],
+        ),
+        _ => return None,
+    };
+    let mut params = path_params(template);
+    if template == "/media/{key}" {
+        params.push(json!({"name": "Range", "in": "header", "schema": {"type": "string"}, "description": "bytes=start-end, one range"}));
+        params.push(json!({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}));
+    }
+    let mut responses = serde_json::Map::new();
+    for (status, answer) in success {
+        responses.insert(status, answer);
+    }
+    for code in errors {
+        responses.insert(code.to_string(), error());
+    }
+    responses.insert("default".into(), error());
+    let mut op = json!({"summary": summary, "parameters": params, "responses": responses});
+    if let Some(b) = body {
+        op["requestBody"] = b;
+    }
+    if template == "/media/{key}" {
+        op["security"] = json!([]);
+    }
+    Some(op)
+}
