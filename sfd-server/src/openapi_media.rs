@@ -66,15 +66,15 @@ fn path_params(template: &str) -> Vec<Value> {
         .collect()
 }
 
+/// An operation's summary, request body, answers and error statuses.
+type Described = (&'static str, Option<Value>, Vec<(String, Value)>, &'static [u16]);
+
 /// The operation at `template` and `m`, when it is a media route.
 pub fn operation(template: &str, m: &Method) -> Option<Value> {
     const START: &[u16] = &[400, 401, 404, 413, 415, 422, 429, 503];
     let job = || ok(202, r("JobResponse"));
     let json_body = |schema: Value| json!({"required": false, "content": {"application/json": {"schema": schema}}});
-    let (summary, body, success, errors): (&str, Option<Value>, Vec<(String, Value)>, &[u16]) = match (
-        template,
-        m.as_str(),
-    ) {
+    let (summary, body, success, errors): Described = match (template, m.as_str()) {
         ("/dramas/{id}/render", _) => (
             "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything",
             Some(json_body(r("RenderRequest"))),
