@@ -207,7 +207,7 @@ impl Client {
 }
 
 /// Reads an error answer into [`Error::Api`].
-async fn api_error(resp: Response) -> Error {
+pub(crate) async fn api_error(resp: Response) -> Error {
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     match serde_json::from_str::<ErrorBody>(&text) {

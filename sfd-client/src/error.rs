@@ -35,9 +35,17 @@ pub enum Error {
     /// The base URL or a path could not be used.
     #[error("invalid URL: {0}")]
     InvalidUrl(String),
+    /// A local file or writer failed (uploads from files, downloads).
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl Error {
+    /// A failed send: [`Error::Timeout`] when it timed out.
+    pub(crate) fn from_send(e: reqwest::Error) -> Self {
+        if e.is_timeout() { Error::Timeout } else { Error::Http(e) }
+    }
+
     /// The HTTP status of an [`Error::Api`].
     ///
     /// ```no_run

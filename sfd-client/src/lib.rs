@@ -26,12 +26,14 @@ mod client;
 mod error;
 mod jobs;
 mod nested;
+mod render;
 mod sse;
 
 pub use client::{Client, Versioned};
 pub use error::{Error, Result};
 pub use sfd_core::{
-    Asset, AssetKind, AssetOwner, AssetPatch, Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage,
-    DramaPatch, DramaSummary, Episode, EpisodePatch, ErrorBody, GenerationRequest, Health, ImproveDramaResponse, Job,
-    JobResponse, JobStatus, JobType, Progress, Scene, ScenePatch,
+    Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, Character, CharacterPatch, CreateDramaRequest, Drama,
+    DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch, ErrorBody, GenerationRequest, Health,
+    ImproveDramaResponse, Job, JobResponse, JobStatus, JobType, PlanAction, PlanNode, Progress, RenderPlan,
+    RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
 };

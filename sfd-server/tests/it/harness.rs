@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sfd_client::Client;
-use sfd_core::{Llm, RunnerConfig, SimulatedLlm, Storage, StorageBuilder, Studio};
+use sfd_core::{Llm, RenderConfig, RunnerConfig, SimulatedLlm, Storage, StorageBuilder, Studio};
 use sfd_server::AppState;
 use tokio::sync::oneshot;
 
@@ -22,6 +22,8 @@ pub struct Options {
     pub body_limit: usize,
     pub rate_limit: f64,
     pub keep_alive: Option<Duration>,
+    pub render: RenderConfig,
+    pub media_limit: u64,
 }
 
 impl Default for Options {
@@ -33,6 +35,8 @@ impl Default for Options {
             body_limit: sfd_server::DEFAULT_BODY_LIMIT,
             rate_limit: 0.0,
             keep_alive: None,
+            render: RenderConfig::new(),
+            media_limit: sfd_server::DEFAULT_MEDIA_LIMIT,
         }
     }
 }
@@ -64,8 +68,13 @@ impl TestServer {
         let storage = o
             .storage
             .unwrap_or_else(|| Arc::new(StorageBuilder::memory().build().unwrap()));
-        let studio = Studio::new(Arc::clone(&storage), o.llm, fast_runner());
+        let studio = Studio::builder(Arc::clone(&storage))
+            .with_llm_option(o.llm)
+            .with_render(o.render)
+            .with_runner_config(fast_runner())
+            .start();
         let mut state = AppState::new(studio)
+            .with_media_limit(o.media_limit)
             .with_api_keys(o.keys.clone())
             .with_body_limit(o.body_limit)
             .with_rate_limit(o.rate_limit);

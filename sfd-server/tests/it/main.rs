@@ -8,6 +8,7 @@ mod cas;
 mod events;
 mod harness;
 mod jobs;
+mod media;
 mod mock_llm;
 mod preconditions;
 mod replica;
