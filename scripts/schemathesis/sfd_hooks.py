@@ -93,6 +93,34 @@ def _seed_job():
 JOB = _seed_job()
 
 
+def _seed_media():
+    """A stored file for GET /media/{key}: the seed drama's cover, rendered."""
+    _reset_seed()
+    status, job = _request("POST", f"/dramas/{DRAMA}/assets/seed-img/render", {})
+    if status != 202:
+        raise RuntimeError(f"could not start the seed render: {status}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        _, record = _request("GET", f"/dramas/{DRAMA}/jobs/{job['jobId']}")
+        if record and record["status"] in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    _, drama = _request("GET", f"/dramas/{DRAMA}")
+    url = next((a["url"] for a in drama["assets"] if a["id"] == "seed-img" and a.get("url")), None)
+    if not url or not url.startswith("/media/"):
+        raise RuntimeError(f"the seed render stored no file: {drama['assets']}")
+    return url[len("/media/"):]
+
+
+MEDIA_KEY = _seed_media()
+# From here on the seed carries a rendered cover and audition, so their GET
+# routes have something to answer.
+SEED["assets"].append(dict(_asset("cover"), url=f"/media/{MEDIA_KEY}"))
+SEED["characters"][0]["assets"].append(
+    {"id": "char-hero-audition", "kind": "video", "prompt": "an audition", "url": f"/media/{MEDIA_KEY}"}
+)
+
+
 def _examples(path):
     """The id of the seeded data each path parameter of `path` names."""
     aid = "seed-img"
@@ -100,7 +128,7 @@ def _examples(path):
         aid = "char-hero-img"
     if "/episodes/" in path:
         aid = "ep1-sc1-img" if "/scenes/" in path else "ep1-img"
-    return {"id": DRAMA, "cid": "char-hero", "eid": "ep1", "sid": "ep1-sc1", "aid": aid, "jobId": JOB}
+    return {"id": DRAMA, "cid": "char-hero", "eid": "ep1", "sid": "ep1-sc1", "aid": aid, "jobId": JOB, "key": MEDIA_KEY}
 
 
 DOCUMENTED = set()

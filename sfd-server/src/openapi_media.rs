@@ -19,6 +19,14 @@ fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
+/// A file of any stored type.
+fn binary() -> Value {
+    let types = UPLOAD_TYPES
+        .iter()
+        .map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}})));
+    Value::Object(types.collect())
+}
+
 fn error() -> Value {
     json!({"description": "error", "content": {"application/json": {"schema": r("ErrorResponse")}}})
 }
@@ -89,9 +97,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
         ),
         (t, _) if t.ends_with("/assets/{aid}/content") => (
             "Store your own file as the asset's content (streamed; 413 past SFD_MEDIA_LIMIT, 415 for other types)",
-            Some(
-                json!({"required": true, "content": UPLOAD_TYPES.iter().map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}}))).collect::<serde_json::Map<_, _>>()}),
-            ),
+            Some(json!({"required": true, "content": binary()})),
             vec![ok(200, r("Asset"))],
             &[400, 401, 404, 413, 415, 422, 429, 503],
         ),
@@ -141,13 +147,10 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
             "A stored media file (no key needed): ETag, If-None-Match → 304, Range → 206, cached as immutable",
             None,
             vec![
-                (
-                    "200".into(),
-                    json!({"description": "the file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
-                ),
+                ("200".into(), json!({"description": "the file", "content": binary()})),
                 (
                     "206".into(),
-                    json!({"description": "the asked range", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
+                    json!({"description": "the asked range", "content": binary()}),
                 ),
                 ("304".into(), json!({"description": "not modified (If-None-Match)"})),
             ],
