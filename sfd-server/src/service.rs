@@ -109,7 +109,8 @@ async fn route(
     let (parts, body) = req.into_parts();
     let Some((route, methods)) = resolve(parts.uri.path())? else {
         // The studio page is served beside the API, outside its route table.
-        if let Some(page) = studio::answer(&parts) {
+        let media_origin = state.studio().render_config().public_url().and_then(studio::origin_of);
+        if let Some(page) = studio::answer(&parts, media_origin.as_deref()) {
             return page;
         }
         return Err(HttpError::new(

@@ -54,11 +54,28 @@ const FILES: &[File] = &[
 /// The methods the page's paths answer.
 const ALLOW: &str = "GET, HEAD, OPTIONS";
 
-/// Scripts, styles, images and media come only from this server; no inline
-/// script or style, no plug-ins, no framing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                   media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-                   form-action 'self'; frame-ancestors 'none'";
+/// Scripts, styles, images and media come only from this server (images and
+/// media also from the public bucket, when `R2_PUBLIC_URL` serves them); no
+/// inline script or style, no plug-ins, no framing.
+fn csp(media_origin: Option<&str>) -> String {
+    let media = media_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'{media}; \
+         media-src 'self'{media}; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The origin (`https://host[:port]`) of a public media URL; `None` when it
+/// has characters an origin cannot have (nothing may break out of the CSP).
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let ok = matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    ok.then(|| format!("{scheme}://{host}"))
+}
 
 /// A strong ETag per file, from its bytes: a new binary with other bytes
 /// gets other tags, so `Cache-Control: no-cache` revalidates cheaply (304).
@@ -85,7 +102,7 @@ fn lookup(path: &str) -> Option<Option<usize>> {
 
 /// The answer for a request to the page, or `None` when `parts` is not
 /// about the page (the caller then answers 404 as for any unknown path).
-pub fn answer(parts: &Parts) -> Option<Result<Response<Body>, HttpError>> {
+pub fn answer(parts: &Parts, media_origin: Option<&str>) -> Option<Result<Response<Body>, HttpError>> {
     let index = lookup(parts.uri.path())?;
     let Some(index) = index else {
         return Some(Err(HttpError::new(
@@ -95,7 +112,7 @@ pub fn answer(parts: &Parts) -> Option<Result<Response<Body>, HttpError>> {
         )));
     };
     Some(match parts.method {
-        Method::GET | Method::HEAD => Ok(serve(index, &parts.headers)),
+        Method::GET | Method::HEAD => Ok(serve(index, &parts.headers, media_origin)),
         Method::OPTIONS => Ok(empty(StatusCode::NO_CONTENT)),
         ref m => {
             let mut r = crate::http::error(&HttpError::new(
@@ -116,7 +133,7 @@ fn empty(status: StatusCode) -> Response<Body> {
     r
 }
 
-fn serve(index: usize, headers: &HeaderMap) -> Response<Body> {
+fn serve(index: usize, headers: &HeaderMap, media_origin: Option<&str>) -> Response<Body> {
     let file = &FILES[index];
     let etag = &ETAGS[index];
     let fresh = headers
@@ -135,7 +152,9 @@ fn serve(index: usize, headers: &HeaderMap) -> Response<Body> {
         hs.insert(header::ETAG, v);
     }
     hs.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    hs.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    if let Ok(v) = HeaderValue::from_str(&csp(media_origin)) {
+        hs.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     hs.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     hs.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     r
@@ -156,6 +175,30 @@ mod tests {
     }
 
     #[test]
+    fn a_public_bucket_origin_joins_the_image_and_media_sources() {
+        assert_eq!(
+            origin_of("https://pub-1.r2.dev/media/x").as_deref(),
+            Some("https://pub-1.r2.dev")
+        );
+        assert_eq!(
+            origin_of("http://cdn.example:8080").as_deref(),
+            Some("http://cdn.example:8080")
+        );
+        assert_eq!(origin_of("https://evil.example;script-src *"), None);
+        assert_eq!(origin_of("ftp://x"), None);
+        let r = answer(&parts(Method::GET, "/"), Some("https://pub-1.r2.dev"))
+            .unwrap()
+            .unwrap();
+        let policy = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(policy.contains("img-src 'self' https://pub-1.r2.dev;"), "{policy}");
+        assert!(policy.contains("media-src 'self' https://pub-1.r2.dev;"), "{policy}");
+        assert!(policy.contains("script-src 'self';"), "{policy}");
+    }
+
+    #[test]
     fn the_page_and_its_files_are_served_with_their_types() {
         for f in FILES {
             let path = if f.name == "index.html" {
@@ -163,7 +206,7 @@ mod tests {
             } else {
                 format!("/studio/{}", f.name)
             };
-            let r = answer(&parts(Method::GET, &path)).unwrap().unwrap();
+            let r = answer(&parts(Method::GET, &path), None).unwrap().unwrap();
             assert_eq!(r.status(), StatusCode::OK, "{path}");
             assert_eq!(r.headers()[header::CONTENT_TYPE], f.content_type, "{path}");
             assert!(
@@ -173,24 +216,24 @@ mod tests {
                     .contains("default-src 'self'")
             );
         }
-        assert!(answer(&parts(Method::GET, "/dramas")).is_none());
-        assert!(answer(&parts(Method::GET, "/studio")).is_none());
-        let missing = answer(&parts(Method::GET, "/studio/../Cargo.toml"))
+        assert!(answer(&parts(Method::GET, "/dramas"), None).is_none());
+        assert!(answer(&parts(Method::GET, "/studio"), None).is_none());
+        let missing = answer(&parts(Method::GET, "/studio/../Cargo.toml"), None)
             .unwrap()
             .unwrap_err();
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        let post = answer(&parts(Method::POST, "/")).unwrap().unwrap();
+        let post = answer(&parts(Method::POST, "/"), None).unwrap().unwrap();
         assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(post.headers()[header::ALLOW], ALLOW);
     }
 
     #[test]
     fn a_matching_etag_answers_304() {
-        let first = answer(&parts(Method::GET, "/studio/app.js")).unwrap().unwrap();
+        let first = answer(&parts(Method::GET, "/studio/app.js"), None).unwrap().unwrap();
         let tag = first.headers()[header::ETAG].clone();
         let mut again = parts(Method::GET, "/studio/app.js");
         again.headers.insert(header::IF_NONE_MATCH, tag.clone());
-        let r = answer(&again).unwrap().unwrap();
+        let r = answer(&again, None).unwrap().unwrap();
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(r.headers()[header::ETAG], tag);
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
