@@ -356,8 +356,13 @@ crate::conformance_tests!(two_runners_run_each_job_exactly_once);
 
 async fn two_runners_run_each_job_exactly_once(t: TestStore) {
     let llm = Arc::new(TestLlm::default());
-    let a = JobRunner::start(Arc::clone(&t.storage), Some(llm.clone()), fast_config());
-    let b = JobRunner::start(t.second_instance(), Some(llm.clone()), fast_config());
+    // A lease no busy machine outlasts: what is tested is claiming, not takeover.
+    let config = RunnerConfig {
+        lease: Duration::from_secs(30),
+        ..fast_config()
+    };
+    let a = JobRunner::start(Arc::clone(&t.storage), Some(llm.clone()), config.clone());
+    let b = JobRunner::start(t.second_instance(), Some(llm.clone()), config);
     let mut jobs = Vec::new();
     for i in 0..100 {
         let runner = if i % 2 == 0 { &a } else { &b };
