@@ -56,6 +56,8 @@ mod schedule;
 #[cfg(feature = "simulator")]
 mod simulated;
 mod speech;
+#[cfg(feature = "jobs")]
+mod turns;
 mod videos;
 mod voice;
 

@@ -228,6 +228,10 @@ pub(crate) async fn run(
     job_id: &str,
     progress: ProgressFn<'_>,
 ) -> Result<RenderResult> {
+    // One render of a drama at a time in this process: a second render
+    // (a double click, an asset render during a drama render) plans once the
+    // first is done, so it finds the files the first made and pays nothing twice.
+    let _turn = super::turns::wait(&*storage, drama_id).await;
     let drama = prepare(&*storage, drama_id, &config).await?;
     let planned = plan_graph(&drama, request, &config, Some(job_id))?;
     check_renderers(&planned, &config)?;

@@ -46,6 +46,42 @@ async fn cancel_stops_the_calls_in_flight_and_keeps_finished_nodes() {
 }
 
 #[tokio::test]
+async fn two_renders_of_one_drama_render_each_asset_once() {
+    let storage = memory_with(&sample("drama_twice1", 2, 1, 2, 2, true)).await;
+    let gate = Gate::counting(simulated());
+    let studio = studio(Arc::clone(&storage), gate.clone());
+    // A double click, and an asset render on top.
+    let first = studio.start_render("drama_twice1", RenderRequest::all()).await.unwrap();
+    let second = studio.start_render("drama_twice1", RenderRequest::all()).await.unwrap();
+    let owner = AssetOwner::scene("ep1", "ep1-sc1");
+    let third = studio
+        .start_asset_render("drama_twice1", &owner, "ep1-sc1-vid", false)
+        .await
+        .unwrap();
+    for job in [first, second, third] {
+        let done = studio.jobs().wait("drama_twice1", &job.job_id).await.unwrap();
+        assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+    }
+    let d = storage.get_drama("drama_twice1").await.unwrap().value;
+    let ids: Vec<String> = d
+        .characters
+        .iter()
+        .flat_map(|c| c.assets.iter())
+        .chain(d.assets.iter())
+        .chain(
+            d.episodes
+                .iter()
+                .flat_map(|e| e.scenes.iter().flat_map(|s| s.assets.iter())),
+        )
+        .map(|a| a.id.clone())
+        .collect();
+    assert!(ids.len() >= 9, "{ids:?}");
+    for id in &ids {
+        assert_eq!(gate.completed(id), 1, "{id} was rendered {} times", gate.completed(id));
+    }
+}
+
+#[tokio::test]
 async fn a_failed_node_skips_only_its_dependants_and_is_named() {
     let mut d = sample("drama_fail1", 2, 1, 2, 2, false);
     d.episodes[0].scenes[1].assets[0].prompt = "a forbidden shot [fail]".into();
