@@ -24,6 +24,7 @@
 mod api;
 mod client;
 mod error;
+mod export;
 mod jobs;
 mod nested;
 mod render;
@@ -32,8 +33,9 @@ mod sse;
 pub use client::{Client, Versioned};
 pub use error::{Error, Result};
 pub use sfd_core::{
-    Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, Character, CharacterPatch, CreateDramaRequest, Drama,
-    DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch, ErrorBody, GenerationRequest, Health,
-    ImproveDramaResponse, Job, JobResponse, JobStatus, JobType, PlanAction, PlanNode, Progress, RenderPlan,
-    RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
+    AssembleRequest, AssembledEpisode, Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, AudioMode,
+    Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch,
+    ErrorBody, ExportFormat, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse, JobStatus, JobType,
+    PlanAction, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
+    SubtitleMode,
 };

@@ -176,6 +176,22 @@ pub enum Error {
         /// The size of the file.
         size: u64,
     },
+    /// A media tool (`ffmpeg`, `ffprobe`) is not where sfd looks for it.
+    #[error("{tool} is not installed: {hint}")]
+    ToolMissing {
+        /// The program looked for.
+        tool: String,
+        /// How to install or point at it.
+        hint: String,
+    },
+    /// A media tool failed; the message ends with the tail of its stderr.
+    #[error("{tool} failed: {message}")]
+    Tool {
+        /// The program.
+        tool: String,
+        /// What it said.
+        message: String,
+    },
     /// The storage backend failed or could not be reached.
     #[error("storage error on '{key}': {source}")]
     Storage {

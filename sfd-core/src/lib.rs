@@ -37,7 +37,11 @@
 //! Without default features only the serde document types remain, which is
 //! what `sfd-client` uses.
 
+#[cfg(feature = "render")]
+pub mod assemble;
 mod error;
+#[cfg(feature = "render")]
+pub mod export;
 pub mod model;
 
 #[cfg(feature = "storage")]
@@ -58,8 +62,12 @@ mod studio;
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
 
+#[cfg(feature = "render")]
+pub use assemble::Ffmpeg;
 #[cfg(feature = "storage")]
 pub use edit::EditExt;
+#[cfg(feature = "jobs")]
+pub use export::Export;
 #[cfg(feature = "llm")]
 pub use generate::{
     COVER_ID, Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, audition_id,

@@ -101,6 +101,8 @@ impl From<sfd_core::Error> for HttpError {
                 HttpError::new(StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", msg)
             }
             E::Config(_) => HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "not_configured", msg),
+            E::ToolMissing { .. } => HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "tool_missing", msg),
+            E::Tool { .. } => HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "media_tool_failed", msg),
             other => {
                 tracing::error!(error = %other, "internal error");
                 HttpError::new(

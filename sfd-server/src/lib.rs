@@ -20,6 +20,7 @@
 mod config;
 mod dramas;
 mod error;
+mod export;
 mod http;
 mod media;
 mod media_config;

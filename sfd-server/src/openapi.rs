@@ -103,7 +103,7 @@ fn schemas() -> Value {
         "JobStatusRecord": {"type": "object", "additionalProperties": true,
             "required": ["jobId", "type", "status", "dramaId", "createdAt"], "properties": {
             "jobId": s("string"), "type": {"type": "string", "enum": ["generate_drama", "improve_drama", "critic_drama",
-                "generate_image", "generate_video", "generate_audio", "render_drama"]},
+                "generate_image", "generate_video", "generate_audio", "render_drama", "assemble_episode"]},
             "status": job_status, "dramaId": s("string"), "createdAt": s("integer"), "startedAt": nullable("integer"),
             "completedAt": nullable("integer"), "error": nullable("string"), "result": meta,
             "progress": {"anyOf": [r("Progress"), {"type": "null"}]}, "attempts": s("integer")}},

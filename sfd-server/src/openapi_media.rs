@@ -56,6 +56,9 @@ pub fn schemas() -> Value {
         "RenderPlan": {"type": "object", "required": ["nodes", "levels", "estimatedCostUsd"], "properties": {
             "nodes": {"type": "array", "items": r("PlanNode")}, "levels": s("integer"), "estimatedCostUsd": s("number")}},
         "CoverPhoto": {"type": "object", "required": ["url"], "properties": {"url": s("string")}},
+        "AssembleRequest": {"type": "object", "properties": {
+            "subtitles": {"type": "string", "enum": ["track", "burn", "none"], "default": "track"},
+            "audio": {"type": "string", "enum": ["speech", "video", "mix"], "default": "speech"}}},
     })
 }
 
@@ -143,6 +146,23 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
             vec![job()],
             START,
         ),
+        ("/dramas/{id}/episodes/{eid}/assemble", _) => (
+            "Stitch the episode's scenes into one 9:16 MP4 (H.264, AAC) with speech and subtitles (202 with an assemble_episode job); a scene without a clip shows its image; 422 without scenes, 503 without ffmpeg",
+            Some(json_body(r("AssembleRequest"))),
+            vec![job()],
+            START,
+        ),
+        ("/dramas/{id}/export", _) => (
+            "The drama as a Fountain screenplay, an episode's SRT (episode=…), a CSV shot list, or a ZIP of the JSON and every rendered file (streamed)",
+            None,
+            vec![(
+                "200".into(),
+                json!({"description": "the export, as an attachment", "content": {
+                    "text/plain": {"schema": {"type": "string"}}, "application/x-subrip": {"schema": {"type": "string"}},
+                    "text/csv": {"schema": {"type": "string"}}, "application/zip": {"schema": {"type": "string", "format": "binary"}}}}),
+            )],
+            &[400, 401, 404, 422, 429, 503],
+        ),
         ("/media/{key}", _) => (
             "A stored media file (no key needed): ETag, If-None-Match → 304, Range → 206, cached as immutable",
             None,
@@ -159,6 +179,10 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
         _ => return None,
     };
     let mut params = path_params(template);
+    if template == "/dramas/{id}/export" {
+        params.push(json!({"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": ["fountain", "srt", "csv", "zip"]}}));
+        params.push(json!({"name": "episode", "in": "query", "schema": {"type": "string", "pattern": ID_PATTERN}, "description": "the episode of an SRT"}));
+    }
     if template == "/media/{key}" {
         params.push(json!({"name": "Range", "in": "header", "schema": {"type": "string"}, "description": "bytes=start-end, one range"}));
         params.push(json!({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}));

@@ -81,6 +81,8 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/dramas/{id}/characters/{cid}/audition", &[Method::GET, Method::POST]),
     ("/dramas/{id}/cover_photo", &[Method::GET, Method::POST]),
     ("/media/{key}", &[Method::GET]),
+    ("/dramas/{id}/episodes/{eid}/assemble", &[Method::POST]),
+    ("/dramas/{id}/export", &[Method::GET]),
 ];
 
 /// A matched route with its decoded path ids.
@@ -142,6 +144,10 @@ pub enum Route {
     Cover(String),
     /// `/media/{key}`: a stored media file, by its key (`media/…`).
     Media(String),
+    /// `/dramas/{id}/episodes/{eid}/assemble`
+    Assemble(String, String),
+    /// `/dramas/{id}/export`
+    Export(String),
 }
 
 /// The owner of assets at `segs` (what lies between `/dramas/{id}` and
@@ -220,6 +226,11 @@ pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpErr
         ["dramas", d, "render"] => (Route::Render(o(d)), "/dramas/{id}/render".into()),
         ["dramas", d, "generate"] => (Route::DramaGenerate(o(d)), "/dramas/{id}/generate".into()),
         ["dramas", d, "cover_photo"] => (Route::Cover(o(d)), "/dramas/{id}/cover_photo".into()),
+        ["dramas", d, "export"] => (Route::Export(o(d)), "/dramas/{id}/export".into()),
+        ["dramas", d, "episodes", e, "assemble"] => (
+            Route::Assemble(o(d), o(e)),
+            "/dramas/{id}/episodes/{eid}/assemble".into(),
+        ),
         ["dramas", d, "episodes", e, "generate"] => (
             Route::EpisodeGenerate(o(d), o(e)),
             "/dramas/{id}/episodes/{eid}/generate".into(),

@@ -10,7 +10,7 @@ use crate::http::{self as h, Body};
 use crate::nested::{self, Target};
 use crate::router::{Route, allow, resolve};
 use crate::state::AppState;
-use crate::{dramas, media, openapi, render, studio};
+use crate::{dramas, export, media, openapi, render, studio};
 
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -212,6 +212,8 @@ async fn route(
         Route::Audition(d, c) => render::audition(state, &d, &c, body).await,
         Route::Cover(d) if m == Method::GET => render::get_cover(state, &d).await,
         Route::Cover(d) => render::cover(state, &d, body).await,
+        Route::Assemble(d, e) => export::assemble(state, &d, &e, body).await,
+        Route::Export(d) => export::export(state, &d, q).await,
         Route::Media(_) | Route::AssetContent(..) => Err(HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

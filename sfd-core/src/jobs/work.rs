@@ -118,6 +118,25 @@ pub(crate) async fn execute(
             result.insert("usage".into(), usage_json(&usage));
             Ok(Outcome::Result(result))
         }
+        JobType::AssembleEpisode => {
+            let episode = input
+                .episode
+                .ok_or_else(|| Error::invalid("episode", "the job names no episode"))?;
+            let request = input.assemble.unwrap_or_default();
+            let done = crate::assemble::cut::run(
+                Arc::clone(storage),
+                Arc::clone(render),
+                &job.drama_id,
+                &episode,
+                request,
+                progress,
+            )
+            .await?;
+            match serde_json::to_value(&done) {
+                Ok(Value::Object(o)) => Ok(Outcome::Result(o)),
+                _ => Ok(Outcome::Result(Object::new())),
+            }
+        }
         JobType::RenderDrama | JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => {
             let request = input.render.unwrap_or_default();
             let result = crate::render::run::run(

@@ -22,6 +22,8 @@ pub enum JobType {
     GenerateAudio,
     /// Render the selected assets of a drama, in `depends_on` order.
     RenderDrama,
+    /// Stitch an episode's scenes into one vertical MP4 with voice and subtitles.
+    AssembleEpisode,
 }
 
 /// Where a job is in its life.
@@ -168,6 +170,12 @@ pub struct JobInput {
     /// What to render (render jobs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub render: Option<super::RenderRequest>,
+    /// The episode to assemble (assembly jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode: Option<String>,
+    /// How to assemble it (assembly jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assemble: Option<super::AssembleRequest>,
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -1,6 +1,7 @@
 //! Documents, ids, patches and validation. Knows nothing of storage or HTTP.
 
 mod api;
+mod assemble;
 mod character;
 mod document;
 mod generation;
@@ -17,6 +18,7 @@ pub use api::{
     AssetList, CharacterList, CreateDramaRequest, CriticRequest, DramaPage, DramaSummary, EpisodeList, ErrorBody,
     Health, ImproveDramaRequest, ImproveDramaResponse, JobList, JobResponse, SceneList, Success,
 };
+pub use assemble::{AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, SubtitleMode};
 pub use character::Character;
 pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};

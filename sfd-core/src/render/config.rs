@@ -75,6 +75,7 @@ pub struct RenderConfig {
     aspect_ratio: AspectRatio,
     video_duration: u32,
     prices: PriceTable,
+    ffmpeg: crate::assemble::Ffmpeg,
 }
 
 impl fmt::Debug for RenderConfig {
@@ -106,6 +107,7 @@ impl Default for RenderConfig {
             aspect_ratio: AspectRatio::PORTRAIT,
             video_duration: 10,
             prices: PriceTable::default(),
+            ffmpeg: crate::assemble::Ffmpeg::from_env(),
         }
     }
 }
@@ -189,6 +191,17 @@ impl RenderConfig {
     /// The default clip length in seconds.
     pub fn video_duration(&self) -> u32 {
         self.video_duration
+    }
+
+    /// The `ffmpeg` that assembles episodes (`SFD_FFMPEG`, or from `PATH`).
+    pub fn ffmpeg(&self) -> &crate::assemble::Ffmpeg {
+        &self.ffmpeg
+    }
+
+    /// Assembles episodes with the `ffmpeg` at `path` (`ffprobe` beside it).
+    pub fn with_ffmpeg(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ffmpeg = crate::assemble::Ffmpeg::new(path);
+        self
     }
 
     /// The price table.

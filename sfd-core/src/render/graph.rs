@@ -84,7 +84,15 @@ impl Graph {
 }
 
 /// Every asset with its owner, in document order.
+/// Every asset a render may make, with its owner: all but assembled episode
+/// cuts, which ffmpeg makes from the others.
 fn owned_assets(drama: &Drama) -> Vec<(AssetOwner, &Asset)> {
+    let mut out = all_assets(drama);
+    out.retain(|(_, a)| RenderRecord::of(a).is_none_or(|r| r.provider != crate::assemble::ASSEMBLED_BY));
+    out
+}
+
+fn all_assets(drama: &Drama) -> Vec<(AssetOwner, &Asset)> {
     let mut out: Vec<(AssetOwner, &Asset)> = Vec::new();
     for c in &drama.characters {
         out.extend(c.assets.iter().map(|a| (AssetOwner::Character(c.id.clone()), a)));

@@ -2,6 +2,7 @@
 //! `sfd-client` (and raw reqwest for requests the client would never send).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod assemble;
 mod bad_input;
 mod binary;
 mod cas;

@@ -1,0 +1,65 @@
+//! Finished episodes and exports.
+
+use futures::TryStreamExt;
+use reqwest::Method;
+use sfd_core::{AssembleRequest, ExportFormat, JobResponse};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::api::enc;
+use crate::client::{Client, api_error};
+use crate::{Error, Result};
+
+impl Client {
+    /// Queues an `assemble_episode` job: the episode as one 9:16 MP4 with
+    /// speech and subtitles; the job's result names scenes shown as stills.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let job = client.assemble_episode("my_drama", "ep1", &sfd_client::AssembleRequest::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn assemble_episode(
+        &self,
+        drama_id: &str,
+        episode_id: &str,
+        request: &AssembleRequest,
+    ) -> Result<JobResponse> {
+        let path = format!("/dramas/{}/episodes/{}/assemble", enc(drama_id), enc(episode_id));
+        Ok(self.call(Method::POST, &path, Some(request), None).await?.value)
+    }
+
+    /// Writes the drama in `format` to `out` (an SRT is `episode`'s) and
+    /// returns the bytes written.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let mut script = Vec::new();
+    /// client.export("my_drama", sfd_client::ExportFormat::Fountain, None, &mut script).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn export<W: AsyncWrite + Unpin>(
+        &self,
+        drama_id: &str,
+        format: ExportFormat,
+        episode: Option<&str>,
+        out: &mut W,
+    ) -> Result<u64> {
+        let path = format!("/dramas/{}/export", enc(drama_id));
+        let mut query = vec![("format", format.to_string())];
+        if let Some(e) = episode {
+            query.push(("episode", e.to_string()));
+        }
+        let resp = self.send::<()>(Method::GET, &path, &query, None, None).await?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        let mut stream = resp.bytes_stream();
+        let mut n = 0u64;
+        while let Some(chunk) = stream.try_next().await? {
+            out.write_all(&chunk).await.map_err(Error::Io)?;
+            n += chunk.len() as u64;
+        }
+        out.flush().await.map_err(Error::Io)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,56 @@
+//! The shot list as CSV (RFC 4180): one row per asset of every scene.
+
+use super::timeline::timeline;
+use crate::model::Drama;
+
+/// The header row.
+pub const SHOT_LIST_HEADER: [&str; 7] = ["episode", "scene", "asset", "kind", "prompt", "duration", "url"];
+
+fn field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn row(fields: &[&str]) -> String {
+    let mut line = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Every scene asset of `drama`, in order, with its scene's duration.
+pub fn shot_list(drama: &Drama, default_seconds: u32) -> String {
+    let mut out = row(&SHOT_LIST_HEADER);
+    for episode in &drama.episodes {
+        for shot in timeline(drama, episode, default_seconds) {
+            let duration = format!("{}", shot.duration);
+            for asset in &shot.scene.assets {
+                let seconds = asset.duration.map_or_else(|| duration.clone(), |d| d.to_string());
+                out.push_str(&row(&[
+                    &episode.id,
+                    &shot.scene.id,
+                    &asset.id,
+                    &asset.kind.to_string(),
+                    &asset.prompt,
+                    &seconds,
+                    asset.url.as_deref().unwrap_or(""),
+                ]));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_with_commas_quotes_and_newlines_are_quoted() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a, b"), "\"a, b\"");
+        assert_eq!(field("say \"hi\"\nnow"), "\"say \"\"hi\"\"\nnow\"");
+    }
+}

@@ -1,0 +1,138 @@
+//! The studio's export and assembly calls.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+
+use super::{ZipEntry, fountain, shot_list, timeline, to_srt, zip_stream};
+use crate::assemble::cut;
+use crate::model::{AssembleRequest, Drama, ExportFormat, Job, JobInput, JobType, MediaKey, now_ms};
+use crate::storage::{ByteStream, StorageExt};
+use crate::{EntityKind, Error, Result, Studio};
+
+/// An export, ready to send: its type, a file name, and its bytes.
+pub struct Export {
+    /// The `Content-Type`.
+    pub content_type: &'static str,
+    /// A file name for `Content-Disposition`.
+    pub filename: String,
+    /// The bytes, streamed.
+    pub body: ByteStream,
+}
+
+impl std::fmt::Debug for Export {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Export")
+            .field("content_type", &self.content_type)
+            .field("filename", &self.filename)
+            .finish_non_exhaustive()
+    }
+}
+
+fn once(bytes: impl Into<Bytes>) -> ByteStream {
+    futures::stream::iter([Ok(bytes.into())]).boxed()
+}
+
+/// Every media key the drama points at, each once, in a stable order.
+fn media_keys(d: &Drama) -> BTreeSet<String> {
+    let assets = d
+        .assets
+        .iter()
+        .chain(d.characters.iter().flat_map(|c| c.assets.iter()))
+        .chain(d.episodes.iter().flat_map(|e| e.assets.iter()))
+        .chain(
+            d.episodes
+                .iter()
+                .flat_map(|e| e.scenes.iter().flat_map(|s| s.assets.iter())),
+        );
+    let urls = assets
+        .filter_map(|a| a.url.as_deref())
+        .chain(d.url.as_deref())
+        .chain(d.characters.iter().filter_map(|c| c.url.as_deref()))
+        .chain(d.episodes.iter().filter_map(|e| e.url.as_deref()))
+        .chain(d.episodes.iter().flat_map(|e| {
+            e.scenes
+                .iter()
+                .flat_map(|s| [s.image_url.as_deref(), s.video_url.as_deref()].into_iter().flatten())
+        }));
+    urls.filter_map(MediaKey::from_url)
+        .filter(|k| k.drama_id() == d.id)
+        .map(|k| k.path().to_string())
+        .collect()
+}
+
+impl Studio {
+    /// Queues an `assemble_episode` job: the episode's scenes stitched into
+    /// one vertical MP4. An episode without scenes is [`Error::Invalid`];
+    /// without ffmpeg, [`Error::ToolMissing`] names it.
+    pub async fn start_assembly(&self, drama_id: &str, episode_id: &str, request: AssembleRequest) -> Result<Job> {
+        let config = self.render_config();
+        cut::check(&**self.storage(), config.ffmpeg(), drama_id, episode_id).await?;
+        let mut job = Job::new("", JobType::AssembleEpisode, drama_id, now_ms());
+        job.input = Some(JobInput {
+            episode: Some(episode_id.to_string()),
+            assemble: Some(request),
+            ..Default::default()
+        });
+        self.jobs().submit(job).await
+    }
+
+    /// The drama in `format`. SRT is one episode's: `episode` names it (it
+    /// may be left out when the drama has one episode).
+    pub async fn export(&self, drama_id: &str, format: ExportFormat, episode: Option<&str>) -> Result<Export> {
+        let drama = self.storage().get_drama(drama_id).await?.value;
+        let seconds = self.render_config().video_duration();
+        let filename = |stem: &str| format!("{stem}.{}", format.extension());
+        let (name, body) = match format {
+            ExportFormat::Fountain => (filename(&drama.id), once(fountain(&drama, seconds))),
+            ExportFormat::Csv => (
+                filename(&format!("{}-shots", drama.id)),
+                once(shot_list(&drama, seconds)),
+            ),
+            ExportFormat::Srt => {
+                let episode = match (episode, drama.episodes.as_slice()) {
+                    (Some(id), _) => drama.episode(id).ok_or_else(|| Error::NotFound {
+                        kind: EntityKind::Episode,
+                        id: id.to_string(),
+                    })?,
+                    (None, [only]) => only,
+                    (None, _) => {
+                        return Err(Error::invalid(
+                            "episode",
+                            "an SRT is one episode's: name it with episode=…",
+                        ));
+                    }
+                };
+                let shots = timeline(&drama, episode, seconds);
+                let text = to_srt(&super::cues(&shots, |_| None));
+                (filename(&format!("{}-{}", drama.id, episode.id)), once(text))
+            }
+            ExportFormat::Zip => {
+                let json = drama.to_vec();
+                let mut entries = vec![ZipEntry {
+                    name: format!("{}/drama.json", drama.id),
+                    open: Box::pin(async move { Ok(once(json)) }),
+                }];
+                for key in media_keys(&drama) {
+                    let storage = Arc::clone(self.storage());
+                    entries.push(ZipEntry {
+                        name: format!("{}/{key}", drama.id),
+                        open: Box::pin(async move {
+                            let media = crate::render::run::media_of(&*storage)?;
+                            let key = MediaKey::parse(&key)?;
+                            Ok(media.read_media(&key, None).await?.body)
+                        }),
+                    });
+                }
+                (filename(&drama.id), zip_stream(entries))
+            }
+        };
+        Ok(Export {
+            content_type: format.content_type(),
+            filename: name,
+            body,
+        })
+    }
+}
