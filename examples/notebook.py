@@ -1,12 +1,15 @@
 # %% [markdown]
-# # sfd in a notebook: premise → drama → storyboard → edit → improve
-# Uses the simulated LLM so it runs anywhere; pass `llm="env"` to use
-# OPENAI_API_KEY (or OPENAI_API_BASE for an OpenAI-compatible server).
+# # sfd in a notebook: premise → drama → rendered storyboard → edit → improve → cut
+# Uses the simulated LLM and renderer so it runs anywhere; pass `llm="env"`
+# and `render="env"` to use OPENAI_API_KEY (or OPENAI_API_BASE for an
+# OpenAI-compatible server, and the SFD_IMAGE_* / SFD_VIDEO_* / SFD_SPEECH_*
+# settings for other media providers). Progress shows as a tqdm bar when
+# tqdm is installed.
 
 # %%
 import sfd
 
-studio = sfd.Studio(storage="memory://", llm="simulated")
+studio = sfd.Studio(storage="memory://", llm="simulated", render="simulated")
 
 # %% Generate, with progress
 drama = studio.generate(
@@ -15,8 +18,15 @@ drama = studio.generate(
 )
 print(drama["title"], "-", len(drama["episodes"]), "episodes")
 
-# %% Storyboard (renders as HTML in Jupyter)
-board = sfd.storyboard(drama)
+# %% What rendering would do and cost, before anything is called
+plan = studio.render_plan(drama["id"])
+print(len(plan["nodes"]), "assets to render, about $%.2f" % plan["estimatedCostUsd"])
+
+# %% Render portraits, storyboard images, clips and voices in depends_on order
+drama = studio.render(drama["id"])
+
+# %% The storyboard: images shown, clips and voices playable (HTML in Jupyter)
+board = sfd.storyboard(drama, studio)
 board
 
 # %% Edit a scene
@@ -29,3 +39,11 @@ critique = studio.critique(drama["id"])
 print(critique["critique"]["scores"])
 better = studio.improve(drama["id"], critique["feedback"])
 print("improved:", better["id"], better["metadata"]["improvement"]["changedEpisodes"])
+
+# %% Cut the first episode into one vertical MP4, and export the script
+import shutil
+
+if shutil.which("ffmpeg"):
+    cut = studio.assemble(drama["id"], drama["episodes"][0]["id"])
+    print("episode cut:", cut["url"], f"{cut['duration']:.1f} s")
+print(studio.export(drama["id"], "fountain").decode()[:300])

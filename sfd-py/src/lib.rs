@@ -11,16 +11,21 @@
 //! assert!(problems.unwrap()[0].contains("id contains"));
 //! ```
 
+mod args;
 mod errors;
+mod media;
 mod ops;
 mod runtime;
+mod target;
 
 use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::ops::Target;
+use pyo3::types::PyBytes;
+
+use crate::target::Target;
 
 /// Every validation problem of a drama document given as JSON text.
 pub fn problems_of(json: &str) -> Result<Vec<String>, String> {
@@ -43,23 +48,45 @@ struct Studio {
 #[pymethods]
 impl Studio {
     /// `storage`: a folder, `memory://` or `s3://bucket/prefix?endpoint=…`;
-    /// `llm`: `"env"` (OPENAI_* variables), `"simulated"` or `"none"`.
+    /// `llm`: `"env"` (OPENAI_* variables), `"simulated"` or `"none"`;
+    /// `render`: `"env"` (the SFD_IMAGE_* / SFD_VIDEO_* / SFD_SPEECH_*
+    /// variables, or OPENAI_API_KEY), `"simulated"` or `"none"`.
     #[new]
-    #[pyo3(signature = (storage = "./data", llm = "env"))]
-    fn new(storage: &str, llm: &str) -> PyResult<Self> {
+    #[pyo3(signature = (storage = "./data", llm = "env", render = "env"))]
+    fn new(storage: &str, llm: &str, render: &str) -> PyResult<Self> {
+        let rt = runtime::get()?;
         Ok(Studio {
-            target: Arc::new(ops::studio(storage, llm).map_err(errors::from_core)?),
+            target: Arc::new(target::studio(rt, storage, llm, render).map_err(errors::from_core)?),
         })
     }
 
-    /// Runs operation `op` with JSON `args`; returns JSON. Releases the GIL.
-    fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<String> {
-        runtime::call(py, Arc::clone(&self.target), op, args)
+    /// Runs operation `op` with JSON `args` (and an upload's `data`);
+    /// returns JSON. Releases the GIL.
+    #[pyo3(signature = (op, args, data = None))]
+    fn call(&self, py: Python<'_>, op: &str, args: &str, data: Option<&[u8]>) -> PyResult<String> {
+        runtime::call(py, Arc::clone(&self.target), op, args, data.map(<[u8]>::to_vec))
     }
 
     /// The same as `call`, as an awaitable.
-    fn call_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
-        runtime::call_async(py, Arc::clone(&self.target), op, args)
+    #[pyo3(signature = (op, args, data = None))]
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: String,
+        args: String,
+        data: Option<&[u8]>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        runtime::call_async(py, Arc::clone(&self.target), op, args, data.map(<[u8]>::to_vec))
+    }
+
+    /// Runs `download` or `export` and returns the bytes. Releases the GIL.
+    fn fetch(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<Py<PyBytes>> {
+        runtime::fetch(py, Arc::clone(&self.target), op, args)
+    }
+
+    /// The same as `fetch`, as an awaitable.
+    fn fetch_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
+        runtime::fetch_async(py, Arc::clone(&self.target), op, args)
     }
 }
 
@@ -87,14 +114,33 @@ impl Client {
         })
     }
 
-    /// Runs operation `op` with JSON `args`; returns JSON. Releases the GIL.
-    fn call(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<String> {
-        runtime::call(py, Arc::clone(&self.target), op, args)
+    /// Runs operation `op` with JSON `args` (and an upload's `data`);
+    /// returns JSON. Releases the GIL.
+    #[pyo3(signature = (op, args, data = None))]
+    fn call(&self, py: Python<'_>, op: &str, args: &str, data: Option<&[u8]>) -> PyResult<String> {
+        runtime::call(py, Arc::clone(&self.target), op, args, data.map(<[u8]>::to_vec))
     }
 
     /// The same as `call`, as an awaitable.
-    fn call_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
-        runtime::call_async(py, Arc::clone(&self.target), op, args)
+    #[pyo3(signature = (op, args, data = None))]
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: String,
+        args: String,
+        data: Option<&[u8]>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        runtime::call_async(py, Arc::clone(&self.target), op, args, data.map(<[u8]>::to_vec))
+    }
+
+    /// Runs `download` or `export` and returns the bytes. Releases the GIL.
+    fn fetch(&self, py: Python<'_>, op: &str, args: &str) -> PyResult<Py<PyBytes>> {
+        runtime::fetch(py, Arc::clone(&self.target), op, args)
+    }
+
+    /// The same as `fetch`, as an awaitable.
+    fn fetch_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
+        runtime::fetch_async(py, Arc::clone(&self.target), op, args)
     }
 }
 

@@ -1,149 +1,40 @@
 //! The operation table shared by `Studio` and `Client`: same names, same
 //! JSON arguments, same JSON results.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use pyo3::PyErr;
-use pyo3::exceptions::PyValueError;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sfd_core::{
-    Character, CharacterPatch, Drama, DramaPatch, EditExt, Episode, EpisodePatch, GenerationRequest, ListOptions, Llm,
-    OpenAiConfig, OpenAiLlm, Patch, RunnerConfig, Scene, ScenePatch, SimulatedLlm, StorageBuilder, StorageExt, Studio,
+    Character, CharacterPatch, Drama, DramaPatch, EditExt, Episode, EpisodePatch, ListOptions, Scene, ScenePatch,
+    StorageExt, Studio,
 };
 
-use crate::errors;
-
-/// What the operations run against.
-pub(crate) enum Target {
-    /// The embedded core.
-    Studio(Studio),
-    /// A remote server.
-    Client(sfd_client::Client),
-}
-
-/// Why an operation failed.
-pub(crate) enum OpError {
-    Core(sfd_core::Error),
-    Client(sfd_client::Error),
-    Args(String),
-}
-
-impl From<sfd_core::Error> for OpError {
-    fn from(e: sfd_core::Error) -> Self {
-        OpError::Core(e)
-    }
-}
-
-impl From<sfd_client::Error> for OpError {
-    fn from(e: sfd_client::Error) -> Self {
-        OpError::Client(e)
-    }
-}
-
-impl OpError {
-    pub(crate) fn into_py_err(self) -> PyErr {
-        match self {
-            OpError::Core(e) => errors::from_core(e),
-            OpError::Client(e) => errors::from_client(e),
-            OpError::Args(m) => PyValueError::new_err(m),
-        }
-    }
-}
-
-type R<T> = Result<T, OpError>;
-
-/// A studio on `storage` with the LLM named by `llm`.
-pub(crate) fn studio(storage: &str, llm: &str) -> sfd_core::Result<Target> {
-    let rt = crate::runtime::get().map_err(|e| sfd_core::Error::Config(e.to_string()))?;
-    let _inside = rt.enter();
-    let storage = Arc::new(StorageBuilder::from_url(storage)?.build()?);
-    let llm: Option<Arc<dyn Llm>> = match llm {
-        "simulated" => Some(Arc::new(SimulatedLlm::instant())),
-        "none" => None,
-        "env" => match OpenAiConfig::from_env_vars(|k| std::env::var(k).ok())? {
-            Some(c) => Some(Arc::new(OpenAiLlm::new(c)?)),
-            None => None,
-        },
-        other => {
-            return Err(sfd_core::Error::Config(format!(
-                "llm must be 'env', 'simulated' or 'none', not '{other}'"
-            )));
-        }
-    };
-    Ok(Target::Studio(Studio::new(storage, llm, RunnerConfig::default())))
-}
-
-fn arg<T: DeserializeOwned>(a: &Value, key: &str) -> R<T> {
-    serde_json::from_value(a.get(key).cloned().unwrap_or(Value::Null))
-        .map_err(|e| OpError::Args(format!("argument '{key}': {e}")))
-}
-
-/// The generation request in the arguments: premise, id, model, episodes, scenes_per_episode.
-fn generation_request(a: &Value) -> R<GenerationRequest> {
-    Ok(GenerationRequest {
-        premise: arg(a, "premise")?,
-        id: arg(a, "id")?,
-        model: arg(a, "model")?,
-        episodes: arg(a, "episodes")?,
-        scenes_per_episode: arg(a, "scenes_per_episode")?,
-    })
-}
-
-fn patch<P: Patch>(a: &Value) -> R<P> {
-    P::from_value(a.get("patch").cloned().unwrap_or(Value::Null))
-        .map_err(|p| OpError::Core(sfd_core::Error::Invalid(p)))
-}
-
-/// A new entity from a dict whose `id` may be missing (assigned then).
-fn entity<T: DeserializeOwned>(a: &Value, key: &str) -> R<T> {
-    let mut v = a.get(key).cloned().unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.entry("id").or_insert_with(|| json!(""));
-    }
-    serde_json::from_value(v).map_err(|e| OpError::Core(sfd_core::Error::invalid(key, e.to_string())))
-}
-
-/// The owner of an asset from `episode_id` / `scene_id` / `character_id` (none: the drama).
-fn owner(a: &Value) -> R<sfd_core::AssetOwner> {
-    let (e, sc, c) = (
-        arg::<Option<String>>(a, "episode_id")?,
-        arg::<Option<String>>(a, "scene_id")?,
-        arg::<Option<String>>(a, "character_id")?,
-    );
-    Ok(match (e, sc, c) {
-        (Some(e), Some(sc), None) => sfd_core::AssetOwner::scene(e, sc),
-        (Some(e), None, None) => sfd_core::AssetOwner::Episode(e),
-        (None, None, Some(c)) => sfd_core::AssetOwner::Character(c),
-        (None, None, None) => sfd_core::AssetOwner::Drama,
-        _ => {
-            return Err(OpError::Args(
-                "name the asset's owner with episode_id (and scene_id), or character_id, or nothing for the drama"
-                    .into(),
-            ));
-        }
-    })
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> R<Value> {
-    serde_json::to_value(v).map_err(|e| OpError::Args(e.to_string()))
-}
+use crate::args::{arg, entity, generation_request, owner, parse, patch, to_json};
+use crate::media;
+use crate::target::{R, Target};
 
 /// Runs `op` with JSON `args` and returns JSON.
-pub(crate) async fn dispatch(target: &Target, op: &str, args: &str) -> Result<String, OpError> {
-    let a: Value = serde_json::from_str(args).map_err(|e| OpError::Args(format!("arguments are not JSON: {e}")))?;
+/// `data` is the content of an upload, when it is given as bytes.
+pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option<Vec<u8>>) -> R<String> {
+    let a = parse(args)?;
     let out = match target {
-        Target::Studio(s) => studio_op(s, op, &a).await?,
-        Target::Client(c) => client_op(c, op, &a).await?,
+        Target::Studio(s) => match studio_op(s, op, &a).await? {
+            Some(v) => v,
+            None => media::studio_op(s, op, &a, data).await?,
+        },
+        Target::Client(c) => match client_op(c, op, &a).await? {
+            Some(v) => v,
+            None => media::client_op(c, op, &a, data).await?,
+        },
     };
     Ok(out.to_string())
 }
 
-async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Value> {
+/// A document operation of the studio; `None` for an operation it does not know.
+async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Option<Value>> {
     let st = &**s.storage();
     let d = || arg::<String>(a, "drama_id");
-    Ok(match op {
+    Ok(Some(match op {
         "get_drama" => to_json(&st.get_drama(&arg::<String>(a, "id")?).await?.value)?,
         "list_dramas" => {
             let mut opts = ListOptions::new(arg::<Option<usize>>(a, "limit")?.unwrap_or(100));
@@ -269,13 +160,14 @@ async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Value> {
                 Err(_) => to_json(&s.jobs().get(&drama, &job).await?)?,
             }
         }
-        other => return Err(OpError::Args(format!("unknown operation '{other}'"))),
-    })
+        _ => return Ok(None),
+    }))
 }
 
-async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Value> {
+/// A document operation of the client; `None` for an operation it does not know.
+async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Option<Value>> {
     let d = || arg::<String>(a, "drama_id");
-    Ok(match op {
+    Ok(Some(match op {
         "get_drama" => to_json(&c.get_drama(&arg::<String>(a, "id")?).await?.value)?,
         "list_dramas" => {
             let limit = arg::<Option<u32>>(a, "limit")?.unwrap_or(100);
@@ -415,6 +307,6 @@ async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Value> {
                 Err(e) => return Err(e.into()),
             }
         }
-        other => return Err(OpError::Args(format!("unknown operation '{other}'"))),
-    })
+        _ => return Ok(None),
+    }))
 }

@@ -11,9 +11,11 @@ use tokio::task::JoinHandle;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use tokio::runtime::{Builder, Runtime};
 
-use crate::ops::{self, Target};
+use crate::target::{OpError, Target};
+use crate::{media, ops};
 
 /// The runtime and the process it was made in: a forked child, which has
 /// none of the parent's threads, gets a fresh one.
@@ -96,20 +98,52 @@ impl generic::ContextExt for ForkSafe {
     }
 }
 
-/// Runs an operation to the end with the GIL released.
-pub(crate) fn call(py: Python<'_>, target: Arc<Target>, op: &str, args: &str) -> PyResult<String> {
+/// Runs an operation to the end with the GIL released; `data` is an
+/// upload's content.
+pub(crate) fn call(
+    py: Python<'_>,
+    target: Arc<Target>,
+    op: &str,
+    args: &str,
+    data: Option<Vec<u8>>,
+) -> PyResult<String> {
     let rt = get()?;
     let (op, args) = (op.to_string(), args.to_string());
-    py.detach(move || rt.block_on(ops::dispatch(&target, &op, &args)))
-        .map_err(ops::OpError::into_py_err)
+    py.detach(move || rt.block_on(ops::dispatch(&target, &op, &args, data)))
+        .map_err(OpError::into_py_err)
 }
 
 /// Starts an operation and returns an awaitable for its result.
-pub(crate) fn call_async(py: Python<'_>, target: Arc<Target>, op: String, args: String) -> PyResult<Bound<'_, PyAny>> {
+pub(crate) fn call_async(
+    py: Python<'_>,
+    target: Arc<Target>,
+    op: String,
+    args: String,
+    data: Option<Vec<u8>>,
+) -> PyResult<Bound<'_, PyAny>> {
     get()?;
     generic::future_into_py::<ForkSafe, _, _>(py, async move {
-        ops::dispatch(&target, &op, &args)
+        ops::dispatch(&target, &op, &args, data)
             .await
-            .map_err(ops::OpError::into_py_err)
+            .map_err(OpError::into_py_err)
+    })
+}
+
+/// Runs a download or an export with the GIL released; answers its bytes.
+pub(crate) fn fetch(py: Python<'_>, target: Arc<Target>, op: &str, args: &str) -> PyResult<Py<PyBytes>> {
+    let rt = get()?;
+    let (op, args) = (op.to_string(), args.to_string());
+    let bytes = py
+        .detach(move || rt.block_on(media::fetch(&target, &op, &args)))
+        .map_err(OpError::into_py_err)?;
+    Ok(PyBytes::new(py, &bytes).unbind())
+}
+
+/// The same as [`fetch`], as an awaitable.
+pub(crate) fn fetch_async(py: Python<'_>, target: Arc<Target>, op: String, args: String) -> PyResult<Bound<'_, PyAny>> {
+    get()?;
+    generic::future_into_py::<ForkSafe, _, _>(py, async move {
+        let bytes = media::fetch(&target, &op, &args).await.map_err(OpError::into_py_err)?;
+        Ok(std::borrow::Cow::<'static, [u8]>::Owned(bytes))
     })
 }

@@ -31,7 +31,7 @@ def server_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--storage", "memory://", "--simulated-llm"],
+        [binary, "--port", str(port), "--storage", "memory://", "--simulated-llm", "--simulated-media"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -56,5 +56,5 @@ def api(request, server_url):
     import sfd
 
     if request.param == "studio":
-        return sfd.Studio(storage="memory://", llm="simulated")
+        return sfd.Studio(storage="memory://", llm="simulated", render="simulated")
     return sfd.Client(server_url)

@@ -5,9 +5,10 @@ sfd server. Both have the same methods, each with an `_async` twin, so code
 written against one works against the other::
 
     import sfd
-    studio = sfd.Studio(storage="memory://", llm="simulated")
+    studio = sfd.Studio(storage="memory://", llm="simulated", render="simulated")
     drama = studio.generate("A corgi becomes a tycoon, 3 episodes")
-    sfd.storyboard(drama)  # renders in Jupyter
+    drama = studio.render(drama["id"])
+    sfd.storyboard(drama, studio)  # renders in Jupyter
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ __all__ = [
 class Studio(_Api):
     """The embedded engine: storage (`./data`, `memory://`, `s3://…`), an LLM
     (`"env"` reads OPENAI_API_KEY / OPENAI_API_BASE / GPT_MODEL; `"simulated"`
-    for demos; `"none"`) and a job runner, in this process."""
+    for demos; `"none"`), renderers (`"env"` reads the SFD_IMAGE_*,
+    SFD_VIDEO_* and SFD_SPEECH_* settings or OPENAI_API_KEY; `"simulated"`
+    makes real placeholder files; `"none"`) and a job runner, in this process."""
 
-    def __init__(self, storage: str = "./data", llm: str = "env") -> None:
-        self._inner = _sfd.Studio(storage, llm)
+    def __init__(self, storage: str = "./data", llm: str = "env", render: str = "env") -> None:
+        self._inner = _sfd.Studio(storage, llm, render)
 
 
 class Client(_Api):
@@ -59,3 +62,5 @@ class Client(_Api):
 
     def __init__(self, base_url: str, api_key: Optional[str] = None, timeout: float = 30.0) -> None:
         self._inner = _sfd.Client(base_url, api_key, timeout)
+        #: The server's address; relative media URLs are resolved against it.
+        self.base_url = base_url

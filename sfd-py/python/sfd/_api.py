@@ -4,15 +4,11 @@ that returns an awaitable. Documents are plain dicts and lists."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
-Document = Dict[str, Any]
-ProgressCallback = Callable[[Dict[str, Any]], None]
-
-
-def _args(**kwargs: Any) -> str:
-    return json.dumps({k: v for k, v in kwargs.items() if v is not None})
+from ._base import Document
+from ._media import _Media
+from ._progress import Progress
 
 
 def _generation(
@@ -26,15 +22,7 @@ def _generation(
     return dict(premise=premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode)
 
 
-class _Api:
-    _inner: Any
-
-    def _call(self, op: str, **kwargs: Any) -> Any:
-        return json.loads(self._inner.call(op, _args(**kwargs)))
-
-    async def _acall(self, op: str, **kwargs: Any) -> Any:
-        return json.loads(await self._inner.call_async(op, _args(**kwargs)))
-
+class _Api(_Media):
     # Dramas -----------------------------------------------------------------
     def get_drama(self, id: str) -> Document:
         """The drama `id`."""
@@ -281,40 +269,18 @@ class _Api:
     async def cancel_job_async(self, drama_id: str, job_id: str) -> Document:
         return await self._acall("cancel_job", drama_id=drama_id, job_id=job_id)
 
-    def wait_job(self, drama_id: str, job_id: str, progress: Optional[ProgressCallback] = None) -> Document:
-        """Waits until the job ends; `progress` receives `{stage, done, total}` along the way."""
-        if progress is None:
-            return self._call("wait_job", drama_id=drama_id, job_id=job_id)
-        last = None
-        while True:
-            job = self._call("wait_job", drama_id=drama_id, job_id=job_id, timeout_ms=250)
-            if job.get("progress") and job["progress"] != last:
-                last = job["progress"]
-                progress(last)
-            if job["status"] in ("completed", "failed", "cancelled"):
-                return job
-
-    async def wait_job_async(self, drama_id: str, job_id: str) -> Document:
-        return await self._acall("wait_job", drama_id=drama_id, job_id=job_id)
-
     # Start, wait, read --------------------------------------------------------
-    def _finished(self, job: Document) -> Document:
-        if job["status"] != "completed":
-            from . import SfdError
-
-            raise SfdError(f"job {job['jobId']} ended {job['status']}: {job.get('error')}")
-        return job
-
     def generate(
         self,
         premise: str,
         id: Optional[str] = None,
         model: Optional[str] = None,
         episodes: Optional[int] = None,
-        progress: Optional[ProgressCallback] = None,
+        progress: Progress = None,
         scenes_per_episode: Optional[int] = None,
     ) -> Document:
-        """Generates a drama and returns it (starts the job and waits)."""
+        """Generates a drama and returns it (starts the job and waits;
+        `progress` as in `wait_job`)."""
         job = self.start_generation(
             premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode
         )
@@ -327,34 +293,45 @@ class _Api:
         id: Optional[str] = None,
         model: Optional[str] = None,
         episodes: Optional[int] = None,
+        progress: Progress = None,
         scenes_per_episode: Optional[int] = None,
     ) -> Document:
         job = await self.start_generation_async(
             premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode
         )
-        self._finished(await self.wait_job_async(job["dramaId"], job["jobId"]))
+        self._finished(await self.wait_job_async(job["dramaId"], job["jobId"], progress=progress))
         return await self.get_drama_async(job["dramaId"])
 
     def improve(
-        self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
+        self,
+        id: str,
+        feedback: str,
+        new_id: Optional[str] = None,
+        model: Optional[str] = None,
+        progress: Progress = None,
     ) -> Document:
         """Improves a drama from feedback and returns the new drama."""
         job = self.start_improvement(id, feedback, new_id=new_id, model=model)
-        self._finished(self.wait_job(job["dramaId"], job["jobId"]))
+        self._finished(self.wait_job(job["dramaId"], job["jobId"], progress=progress))
         return self.get_drama(job["dramaId"])
 
     async def improve_async(
-        self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
+        self,
+        id: str,
+        feedback: str,
+        new_id: Optional[str] = None,
+        model: Optional[str] = None,
+        progress: Progress = None,
     ) -> Document:
         job = await self.start_improvement_async(id, feedback, new_id=new_id, model=model)
-        self._finished(await self.wait_job_async(job["dramaId"], job["jobId"]))
+        self._finished(await self.wait_job_async(job["dramaId"], job["jobId"], progress=progress))
         return await self.get_drama_async(job["dramaId"])
 
     def critique(self, id: str, model: Optional[str] = None) -> Document:
         """Critiques a drama; returns `{feedback, critique, usage, dramaId}`."""
         job = self.start_critique(id, model=model)
-        return self._finished(self.wait_job(id, job["jobId"]))["result"]
+        return self._finished(self.wait_job(id, job["jobId"], progress=False))["result"]
 
     async def critique_async(self, id: str, model: Optional[str] = None) -> Document:
         job = await self.start_critique_async(id, model=model)
-        return self._finished(await self.wait_job_async(id, job["jobId"]))["result"]
+        return self._finished(await self.wait_job_async(id, job["jobId"], progress=False))["result"]

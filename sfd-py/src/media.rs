@@ -1,0 +1,199 @@
+//! The media operations shared by `Studio` and `Client`: renders and their
+//! plans, uploads, downloads, episode cuts and exports. Uploads take their
+//! content as bytes or stream it from a `path`; downloads and exports write
+//! to a `path`, or come back as bytes through [`fetch`].
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use sfd_core::{AssembleRequest, ByteStream, ExportFormat, MediaKey, RenderRequest, Studio};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+
+use crate::args::{arg, owner, parse, to_json};
+use crate::target::{OpError, R, Target};
+
+fn drama(a: &Value) -> R<String> {
+    arg(a, "drama_id")
+}
+
+/// The render request in `request` (camelCase, as on the wire; empty: everything).
+fn render_request(a: &Value) -> R<RenderRequest> {
+    Ok(arg::<Option<RenderRequest>>(a, "request")?.unwrap_or_default())
+}
+
+fn unknown(op: &str) -> OpError {
+    OpError::Args(format!("unknown operation '{op}'"))
+}
+
+/// Where an upload's bytes come from: `data`, or the file at `path`.
+enum Content {
+    Bytes(Vec<u8>),
+    File(String),
+}
+
+fn content(a: &Value, data: Option<Vec<u8>>) -> R<Content> {
+    match (data, arg::<Option<String>>(a, "path")?) {
+        (Some(d), None) => Ok(Content::Bytes(d)),
+        (None, Some(p)) => Ok(Content::File(p)),
+        _ => Err(OpError::Args("give the content as bytes or as a path, not both".into())),
+    }
+}
+
+/// A media operation of the studio.
+pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<u8>>) -> R<Value> {
+    Ok(match op {
+        "render" => to_json(&s.start_render(&drama(a)?, render_request(a)?).await?)?,
+        "render_plan" => to_json(&s.plan_render(&drama(a)?, &render_request(a)?).await?)?,
+        "render_asset" => to_json(
+            &s.start_asset_render(
+                &drama(a)?,
+                &owner(a)?,
+                &arg::<String>(a, "asset_id")?,
+                arg::<Option<bool>>(a, "force")?.unwrap_or(false),
+            )
+            .await?,
+        )?,
+        "upload" => {
+            let body: ByteStream = match content(a, data)? {
+                Content::Bytes(d) => futures::stream::once(async move { Ok(Bytes::from(d)) }).boxed(),
+                Content::File(p) => {
+                    let file = tokio::fs::File::open(&p)
+                        .await
+                        .map_err(|e| OpError::Args(format!("cannot read '{p}': {e}")))?;
+                    ReaderStream::new(file)
+                        .map_err(move |e| sfd_core::Error::invalid("path", format!("reading the file: {e}")))
+                        .boxed()
+                }
+            };
+            let asset = s
+                .upload_asset_content(
+                    &drama(a)?,
+                    &owner(a)?,
+                    &arg::<String>(a, "asset_id")?,
+                    &arg::<String>(a, "content_type")?,
+                    body,
+                    u64::MAX,
+                )
+                .await?;
+            to_json(&asset.value)?
+        }
+        "assemble" => to_json(
+            &s.start_assembly(&drama(a)?, &arg::<String>(a, "episode_id")?, assemble_request(a)?)
+                .await?,
+        )?,
+        "download" | "export" => {
+            let body = studio_stream(s, op, a).await?;
+            let path = arg::<String>(a, "path")?;
+            json!(drain(body, &mut create(&path).await?).await?)
+        }
+        other => return Err(unknown(other)),
+    })
+}
+
+/// A media operation of the client. Like the other `start_…` operations,
+/// the ones that queue a job answer the job itself.
+pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data: Option<Vec<u8>>) -> R<Value> {
+    let job = |r: sfd_core::JobResponse| async move { to_json(&c.get_job(&r.drama_id, &r.job_id).await?) };
+    Ok(match op {
+        "render" => job(c.render(&drama(a)?, &render_request(a)?).await?).await?,
+        "render_plan" => to_json(&c.render_plan(&drama(a)?, &render_request(a)?).await?)?,
+        "render_asset" => {
+            let force = arg::<Option<bool>>(a, "force")?.unwrap_or(false);
+            job(c
+                .render_asset(&drama(a)?, &owner(a)?, &arg::<String>(a, "asset_id")?, force)
+                .await?)
+            .await?
+        }
+        "upload" => {
+            let (d, o, id, ty) = (
+                drama(a)?,
+                owner(a)?,
+                arg::<String>(a, "asset_id")?,
+                arg::<String>(a, "content_type")?,
+            );
+            let asset = match content(a, data)? {
+                Content::Bytes(b) => c.upload_asset_content(&d, &o, &id, &ty, b).await?,
+                Content::File(p) => c.upload_asset_file(&d, &o, &id, &ty, p).await?,
+            };
+            to_json(&asset.value)?
+        }
+        "assemble" => {
+            let (d, e) = (drama(a)?, arg::<String>(a, "episode_id")?);
+            job(c.assemble_episode(&d, &e, &assemble_request(a)?).await?).await?
+        }
+        "download" | "export" => {
+            let path = arg::<String>(a, "path")?;
+            let mut file = create(&path).await?;
+            json!(client_write(c, op, a, &mut file).await?)
+        }
+        other => return Err(unknown(other)),
+    })
+}
+
+/// Runs `download` or `export` and answers the bytes.
+pub(crate) async fn fetch(target: &Target, op: &str, args: &str) -> R<Vec<u8>> {
+    let a = parse(args)?;
+    let mut out = Vec::new();
+    match target {
+        Target::Studio(s) => drain(studio_stream(s, op, &a).await?, &mut out).await?,
+        Target::Client(c) => client_write(c, op, &a, &mut out).await?,
+    };
+    Ok(out)
+}
+
+fn assemble_request(a: &Value) -> R<AssembleRequest> {
+    Ok(arg::<Option<AssembleRequest>>(a, "request")?.unwrap_or_default())
+}
+
+fn export_args(a: &Value) -> R<(String, ExportFormat, Option<String>)> {
+    Ok((drama(a)?, arg(a, "format")?, arg(a, "episode_id")?))
+}
+
+async fn studio_stream(s: &Studio, op: &str, a: &Value) -> R<ByteStream> {
+    Ok(match op {
+        "download" => {
+            let url = arg::<String>(a, "url")?;
+            let key = MediaKey::from_url(&url)
+                .ok_or_else(|| OpError::Args(format!("'{url}' is not the URL of a stored media file")))?;
+            s.read_media(key.path(), None).await?.body
+        }
+        "export" => {
+            let (d, format, episode) = export_args(a)?;
+            s.export(&d, format, episode.as_deref()).await?.body
+        }
+        other => return Err(unknown(other)),
+    })
+}
+
+/// Writes every chunk of `body` to `out`; answers how many bytes.
+async fn drain<W: AsyncWrite + Unpin>(mut body: ByteStream, out: &mut W) -> R<u64> {
+    let mut n = 0u64;
+    while let Some(chunk) = body.try_next().await? {
+        out.write_all(&chunk).await.map_err(io)?;
+        n += chunk.len() as u64;
+    }
+    out.flush().await.map_err(io)?;
+    Ok(n)
+}
+
+fn io(e: std::io::Error) -> OpError {
+    OpError::Args(format!("cannot write the file: {e}"))
+}
+
+async fn client_write<W: AsyncWrite + Unpin>(c: &sfd_client::Client, op: &str, a: &Value, out: &mut W) -> R<u64> {
+    Ok(match op {
+        "download" => c.download_media(&arg::<String>(a, "url")?, out).await?,
+        "export" => {
+            let (d, format, episode) = export_args(a)?;
+            c.export(&d, format, episode.as_deref(), out).await?
+        }
+        other => return Err(unknown(other)),
+    })
+}
+
+async fn create(path: &str) -> R<tokio::fs::File> {
+    tokio::fs::File::create(path)
+        .await
+        .map_err(|e| OpError::Args(format!("cannot write '{path}': {e}")))
+}
