@@ -6,11 +6,11 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::ffmpeg::Ffmpeg;
-use crate::export::{Cue, cues, timeline, to_srt};
+use crate::export::{Cue, Shot, cues, timeline, to_srt};
 use crate::generate::ProgressFn;
 use crate::model::{
     AssembleRequest, AssembledEpisode, Asset, AssetKind, AudioMode, MediaKey, MediaType, Progress, RenderRecord,
@@ -185,6 +185,60 @@ pub(crate) async fn check(storage: &dyn Storage, ffmpeg: &Ffmpeg, drama_id: &str
     ffmpeg.check().await
 }
 
+/// What a segment shows.
+enum Shown {
+    Clip,
+    Still,
+    Blank,
+}
+
+/// One encoded segment.
+struct Segment {
+    out: PathBuf,
+    shown: Shown,
+    /// Seconds of speech laid over it.
+    spoken: Option<f64>,
+}
+
+/// Fetches the inputs of shot `i` into `dir` and encodes its segment.
+#[allow(clippy::too_many_arguments)]
+async fn segment(
+    media: &dyn MediaStore,
+    ffmpeg: &Ffmpeg,
+    dir: &Path,
+    i: usize,
+    shot: &Shot<'_>,
+    size: (u32, u32),
+    audio: AudioMode,
+    progress: &(dyn Fn(f64) + Send + Sync),
+) -> Result<Segment> {
+    let at = |what: &str| dir.join(format!("{i:03}-{what}"));
+    let (clip, still, speech) = (at("clip.mp4"), at("still"), at("speech"));
+    let has_clip = fetch(media, shot.video.and_then(|a| a.url.as_deref()), &clip).await?;
+    let has_still = !has_clip && fetch(media, shot.image.and_then(|a| a.url.as_deref()), &still).await?;
+    let has_speech =
+        audio != AudioMode::Video && fetch(media, shot.audio.and_then(|a| a.url.as_deref()), &speech).await?;
+    let spoken = match has_speech {
+        true => ffmpeg.duration(&speech).await?,
+        false => None,
+    };
+    let inputs = Inputs {
+        clip_sound: has_clip && ffmpeg.has_audio(&clip).await?,
+        clip: has_clip.then_some(clip),
+        still: has_still.then_some(still),
+        speech: has_speech.then_some(speech),
+    };
+    let out = at("segment.mp4");
+    let args = segment_args(&inputs, shot.duration, size, audio, &out);
+    ffmpeg.run(&args, progress).await?;
+    let shown = match (has_clip, has_still) {
+        (true, _) => Shown::Clip,
+        (false, true) => Shown::Still,
+        (false, false) => Shown::Blank,
+    };
+    Ok(Segment { out, shown, spoken })
+}
+
 /// Runs the assembly of `episode_id` and records the cut.
 pub(crate) async fn run(
     storage: Arc<dyn Storage>,
@@ -220,40 +274,41 @@ pub(crate) async fn run(
             total: (total * 20.0).round() as u32,
         })
     };
-    let mut list = String::new();
-    let mut stills = Vec::new();
-    let mut blank = Vec::new();
-    let mut spoken: Vec<Option<f64>> = Vec::new();
-    for (i, shot) in shots.iter().enumerate() {
-        let at = |what: &str| dir.0.join(format!("{i:03}-{what}"));
-        let clip = at("clip.mp4");
-        let still = at("still");
-        let speech = at("speech");
-        let has_clip = fetch(media, shot.video.and_then(|a| a.url.as_deref()), &clip).await?;
-        let has_still = !has_clip && fetch(media, shot.image.and_then(|a| a.url.as_deref()), &still).await?;
-        let wants_speech = request.audio != AudioMode::Video;
-        let has_speech = wants_speech && fetch(media, shot.audio.and_then(|a| a.url.as_deref()), &speech).await?;
-        if !has_clip {
-            if has_still { &mut stills } else { &mut blank }.push(shot.scene.id.clone());
-        }
-        spoken.push(match has_speech {
-            true => ffmpeg.duration(&speech).await?,
-            false => None,
-        });
-        let inputs = Inputs {
-            clip_sound: has_clip && ffmpeg.has_audio(&clip).await?,
-            clip: has_clip.then_some(clip),
-            still: has_still.then_some(still),
-            speech: has_speech.then_some(speech),
+    // Segments encode side by side (x264 alone keeps about one core busy
+    // on short clips); each reports its own seconds, summed for the job.
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from).min(4);
+    let done = std::sync::Mutex::new(vec![0.0f64; shots.len()]);
+    let (done, report_ref, ffmpeg_ref, dir_path) = (&done, &report, &ffmpeg, dir.0.as_path());
+    let on = |i: usize, limit: f64, s: f64| {
+        let sum = {
+            let mut d = done.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            d[i] = s.min(limit);
+            d.iter().sum::<f64>()
         };
-        let out = at("segment.mp4");
-        let args = segment_args(&inputs, shot.duration, size, request.audio, &out);
-        ffmpeg
-            .run(&args, &|s| report(shot.start + s.min(shot.duration)))
-            .await?;
+        report_ref(sum);
+    };
+    let on = &on;
+    let jobs: Vec<_> = shots
+        .iter()
+        .enumerate()
+        .map(|(i, shot)| {
+            let progress = move |s: f64| on(i, shot.duration, s);
+            async move { segment(media, ffmpeg_ref, dir_path, i, shot, size, request.audio, &progress).await }
+        })
+        .collect();
+    let segments: Vec<Segment> = futures::stream::iter(jobs).buffered(parallel).try_collect().await?;
+    let mut list = String::new();
+    let (mut stills, mut blank) = (Vec::new(), Vec::new());
+    let spoken: Vec<Option<f64>> = segments.iter().map(|s| s.spoken).collect();
+    for (seg, shot) in segments.iter().zip(&shots) {
+        match seg.shown {
+            Shown::Clip => {}
+            Shown::Still => stills.push(shot.scene.id.clone()),
+            Shown::Blank => blank.push(shot.scene.id.clone()),
+        }
         list.push_str(&format!(
             "file '{}'\n",
-            out.display().to_string().replace('\'', "'\\''")
+            seg.out.display().to_string().replace('\'', "'\\''")
         ));
     }
     let list_path = dir.0.join("segments.txt");
