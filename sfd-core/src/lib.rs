@@ -46,6 +46,10 @@ pub mod model;
 
 #[cfg(feature = "storage")]
 mod edit;
+#[cfg(feature = "storage")]
+mod metered;
+#[cfg(any(feature = "storage", feature = "llm"))]
+pub mod telemetry;
 #[cfg(feature = "llm")]
 pub mod generate;
 #[cfg(feature = "jobs")]
@@ -66,6 +70,8 @@ pub use model::*;
 pub use assemble::Ffmpeg;
 #[cfg(feature = "storage")]
 pub use edit::EditExt;
+#[cfg(feature = "storage")]
+pub use metered::MeteredStorage;
 #[cfg(feature = "jobs")]
 pub use export::Export;
 #[cfg(feature = "llm")]
