@@ -77,8 +77,28 @@ pub(crate) fn record(a: Answered<'_>, started: Option<&StartedJob>) {
     let (request_id, method, route, path, status) = (a.request_id, a.method.as_str(), a.info.route, a.path, a.status);
     let duration_ms = a.took.as_secs_f64() * 1000.0;
     if status >= 500 {
-        tracing::warn!(request_id, method, route, path, status, duration_ms, drama_id, job_id, "request");
+        tracing::warn!(
+            request_id,
+            method,
+            route,
+            path,
+            status,
+            duration_ms,
+            drama_id,
+            job_id,
+            "request"
+        );
     } else {
-        tracing::info!(request_id, method, route, path, status, duration_ms, drama_id, job_id, "request");
+        tracing::info!(
+            request_id,
+            method,
+            route,
+            path,
+            status,
+            duration_ms,
+            drama_id,
+            job_id,
+            "request"
+        );
     }
 }

@@ -94,7 +94,10 @@ pub async fn create(state: &AppState, body: Option<Value>) -> Answer {
     if map.contains_key("premise") {
         let req: GenerationRequest = h::parse(body, "generation request")?;
         let job = state.studio().start_generation(req).await?;
-        return Ok(with_started_job(h::json(StatusCode::ACCEPTED, &job_response(&job)), &job));
+        return Ok(with_started_job(
+            h::json(StatusCode::ACCEPTED, &job_response(&job)),
+            &job,
+        ));
     }
     Err(HttpError::unprocessable(
         "the body needs either 'premise' (to generate a drama) or 'drama' (to store one)",
@@ -157,7 +160,10 @@ pub async fn critic(state: &AppState, id: &str, body: Option<Value>) -> Answer {
         None => Default::default(),
     };
     let job = state.studio().start_critique(id, req.model).await?;
-    Ok(with_started_job(h::json(StatusCode::ACCEPTED, &job_response(&job)), &job))
+    Ok(with_started_job(
+        h::json(StatusCode::ACCEPTED, &job_response(&job)),
+        &job,
+    ))
 }
 
 /// `GET /dramas/{id}/jobs`

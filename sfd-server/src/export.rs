@@ -24,7 +24,10 @@ pub async fn assemble(state: &AppState, id: &str, episode_id: &str, body: Option
         None => AssembleRequest::default(),
     };
     let job = state.studio().start_assembly(id, episode_id, request).await?;
-    Ok(with_started_job(h::json(StatusCode::ACCEPTED, &job_response(&job)), &job))
+    Ok(with_started_job(
+        h::json(StatusCode::ACCEPTED, &job_response(&job)),
+        &job,
+    ))
 }
 
 /// `GET /dramas/{id}/export?format=fountain|srt|csv|zip[&episode=eid]`, streamed.

@@ -343,8 +343,13 @@ mod tests {
         let m = matched("/dramas/d1/jobs/j2/events").unwrap().unwrap();
         assert_eq!(m.template, "/dramas/{id}/jobs/{jobId}/events");
         assert_eq!((m.drama_id.as_deref(), m.job_id.as_deref()), (Some("d1"), Some("j2")));
-        let m = matched("/dramas/d1/episodes/e1/scenes/s1/assets/a1/render").unwrap().unwrap();
-        assert_eq!(m.template, "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/render");
+        let m = matched("/dramas/d1/episodes/e1/scenes/s1/assets/a1/render")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            m.template,
+            "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/render"
+        );
         assert_eq!((m.drama_id.as_deref(), m.job_id), (Some("d1"), None));
         assert_eq!(matched("/media/a/b.png").unwrap().unwrap().template, "/media/{key}");
         assert_eq!(matched("/metrics").unwrap().unwrap().route, Route::Metrics);

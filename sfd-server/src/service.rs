@@ -5,10 +5,10 @@ use std::time::Instant;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
+use crate::access_log::{self, Answered, RequestInfo, StartedJob};
 use crate::error::HttpError;
 use crate::http::{self as h, Body};
 use crate::nested::{self, Target};
-use crate::access_log::{self, Answered, RequestInfo, StartedJob};
 use crate::router::{Matched, Route, allow, matched};
 use crate::state::AppState;
 use crate::{dramas, export, media, openapi, render, studio};

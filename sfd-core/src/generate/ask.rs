@@ -51,7 +51,13 @@ pub(crate) async fn ask<T: DeserializeOwned>(
             .map(|r| (r.usage.prompt_tokens, r.usage.completion_tokens))
             .unwrap_or_default();
         let model = model.as_deref().unwrap_or_else(|| llm.model());
-        crate::telemetry::llm_call(llm.provider(), model, crate::telemetry::outcome(&answer), started.elapsed(), tokens);
+        crate::telemetry::llm_call(
+            llm.provider(),
+            model,
+            crate::telemetry::outcome(&answer),
+            started.elapsed(),
+            tokens,
+        );
         let resp = match answer {
             Ok(r) => r,
             Err(Error::Llm {

@@ -237,9 +237,9 @@ impl JobRunner {
                     if let Some(r) = lock(&self.inner.running).get(job_id) {
                         r.cancel.notify_one();
                     }
+                    record_end(&job);
                     queue::remove(&**storage, &job).await;
                     self.inner.events.publish(JobEventKind::Status, &job);
-                    record_end(&job);
                     return Ok(job);
                 }
                 Err(Error::VersionMismatch { .. }) => continue,
@@ -541,9 +541,9 @@ impl Inner {
         };
         match written {
             Ok(None) => {
+                record_end(&slot.job);
                 queue::remove(&*self.storage, &slot.job).await;
                 self.events.publish(JobEventKind::Status, &slot.job);
-                record_end(&slot.job);
             }
             Ok(Some(other)) => {
                 // Cancelled (or taken over) while finishing: leave nothing behind.

@@ -10,6 +10,7 @@ mod events;
 mod harness;
 mod jobs;
 mod media;
+mod metrics;
 mod mock_llm;
 mod preconditions;
 mod replica;
