@@ -78,7 +78,7 @@ pub struct Config {
     #[arg(long, env = "SFD_RUNNER_ID", value_name = "NAME")]
     pub runner_id: Option<String>,
     /// Serve /metrics without an API key even when API_KEYS is set.
-    #[arg(long, env = "SFD_METRICS_PUBLIC", default_value_t = false)]
+    #[arg(long, env = "SFD_METRICS_PUBLIC", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     pub metrics_public: bool,
     /// Log format: `json` writes one JSON object per line, one per request
     /// with request_id, method, route, path, status, duration_ms, drama_id, job_id.

@@ -6,6 +6,7 @@ mod assemble;
 mod bad_input;
 mod binary;
 mod cas;
+mod deploy;
 mod events;
 mod harness;
 mod jobs;
