@@ -16,6 +16,7 @@ const ACCESS_FIELDS: &[&str] = &["request_id", "method", "route", "path", "statu
 
 /// Starts the binary with `envs` (and PATH) and `args`, JSON logs on stdout;
 /// returns it, its stdout after the "listening" line, and the address it named.
+#[allow(clippy::zombie_processes)] // the caller's `stop` waits for it
 fn start(envs: &[(&str, &str)], args: &[&str]) -> (Child, BufReader<ChildStdout>, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
