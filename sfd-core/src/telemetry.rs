@@ -23,6 +23,42 @@
 
 use std::time::Duration;
 
+/// Gives every metric above its help text; call once the recorder is installed.
+pub fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("sfd_storage_operations_total", "Storage operations by op and outcome");
+    describe_histogram!(
+        "sfd_storage_operation_seconds",
+        "Storage operation latency in seconds, by op"
+    );
+    describe_counter!(
+        "sfd_storage_conflicts_total",
+        "Lost compare-and-swap writes (retried by edits when no If-Match was given)"
+    );
+    describe_counter!(
+        "sfd_jobs_total",
+        "Jobs by type and status reached (pending when submitted)"
+    );
+    describe_histogram!("sfd_job_duration_seconds", "How long finished jobs ran, in seconds");
+    describe_gauge!(
+        "sfd_jobs_queue_depth",
+        "Unfinished jobs in the durable queue, as last counted"
+    );
+    describe_counter!("sfd_llm_calls_total", "LLM calls by provider, model and outcome");
+    describe_histogram!("sfd_llm_call_seconds", "LLM call latency in seconds");
+    describe_counter!("sfd_llm_tokens_total", "LLM tokens by kind (prompt, completion)");
+    describe_counter!(
+        "sfd_render_calls_total",
+        "Render calls by provider, model, kind and outcome"
+    );
+    describe_histogram!("sfd_render_call_seconds", "Render call latency in seconds");
+    describe_counter!("sfd_render_bytes_total", "Bytes of media rendered");
+    describe_gauge!(
+        "sfd_render_cost_usd_total",
+        "Render cost in US dollars at the configured prices"
+    );
+}
+
 /// The wire name of a serialisable enum (`generate_drama`, `failed`), for a label.
 pub fn label(value: impl serde::Serialize) -> String {
     match serde_json::to_value(value) {

@@ -42,7 +42,15 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
             match metrics::set_global_recorder(recorder) {
-                Ok(()) => Some(handle),
+                Ok(()) => {
+                    sfd_core::telemetry::describe();
+                    metrics::describe_counter!(
+                        "sfd_http_requests_total",
+                        "HTTP requests by route template, method and status"
+                    );
+                    metrics::describe_histogram!("sfd_http_request_seconds", "HTTP request latency in seconds");
+                    Some(handle)
+                }
                 Err(_) => {
                     tracing::warn!("another metrics recorder is installed; /metrics is off");
                     None
