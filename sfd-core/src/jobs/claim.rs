@@ -129,6 +129,7 @@ impl Inner {
                 .is_ok()
             {
                 tracing::warn!(job = %job.job_id, attempts = job.attempts, "job interrupted too often; failed");
+                super::runner::record_end(&job);
                 queue::remove(&*self.storage, &job).await;
                 self.events.publish(JobEventKind::Status, &job);
             }

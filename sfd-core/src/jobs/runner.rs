@@ -123,7 +123,7 @@ fn owner_name(identity: Option<&str>) -> String {
 }
 
 /// Counts a job that just ended, with how long it ran.
-fn record_end(job: &Job) {
+pub(super) fn record_end(job: &Job) {
     let ran = job
         .completed_at
         .map(|end| Duration::from_millis(end.saturating_sub(job.started_at.unwrap_or(job.created_at))));
