@@ -52,12 +52,16 @@ pub mod generate;
 pub mod jobs;
 #[cfg(feature = "llm")]
 pub mod llm;
+#[cfg(feature = "storage")]
+mod metered;
 #[cfg(feature = "render")]
 pub mod render;
 #[cfg(feature = "storage")]
 pub mod storage;
 #[cfg(feature = "jobs")]
 mod studio;
+#[cfg(any(feature = "storage", feature = "llm"))]
+pub mod telemetry;
 
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
@@ -81,6 +85,8 @@ pub use llm::SimulatedLlm;
 pub use llm::{
     ChatRequest, ChatResponse, FinishReason, JsonSchema, Llm, Message, OpenAiConfig, OpenAiLlm, Role, Usage,
 };
+#[cfg(feature = "storage")]
+pub use metered::MeteredStorage;
 #[cfg(feature = "jobs")]
 pub use render::CollectOptions;
 #[cfg(feature = "render")]

@@ -72,13 +72,11 @@ impl StudioBuilder {
     }
 
     /// Starts the studio and its job runner. Must be called inside a tokio runtime.
+    /// Its storage operations are metered ([`crate::MeteredStorage`]).
     pub fn start(self) -> Studio {
-        let runner =
-            JobRunner::start_with_render(Arc::clone(&self.storage), self.llm, Arc::new(self.render), self.config);
-        Studio {
-            storage: self.storage,
-            runner,
-        }
+        let storage: Arc<dyn Storage> = Arc::new(crate::MeteredStorage::new(self.storage));
+        let runner = JobRunner::start_with_render(Arc::clone(&storage), self.llm, Arc::new(self.render), self.config);
+        Studio { storage, runner }
     }
 }
 

@@ -77,7 +77,11 @@ pub struct Config {
     /// at once. Default: HOSTNAME:PORT (none when the port is 0).
     #[arg(long, env = "SFD_RUNNER_ID", value_name = "NAME")]
     pub runner_id: Option<String>,
-    /// Log format.
+    /// Serve /metrics without an API key even when API_KEYS is set.
+    #[arg(long, env = "SFD_METRICS_PUBLIC", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub metrics_public: bool,
+    /// Log format: `json` writes one JSON object per line, one per request
+    /// with request_id, method, route, path, status, duration_ms, drama_id, job_id.
     #[arg(long, env = "SFD_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
     /// OpenAI (or compatible) API key.
@@ -252,11 +256,14 @@ impl Config {
             .with_api_keys(keys)
             .with_body_limit(self.body_limit)
             .with_cors_origins(origins)
-            .with_rate_limit(self.rate_limit))
+            .with_rate_limit(self.rate_limit)
+            .with_metrics_public(self.metrics_public))
     }
 }
 
 /// Sets up logging: `RUST_LOG` filters (default `info`), text or JSON lines.
+/// A JSON line is `{"timestamp", "level", "fields": {"message", ...}}`;
+/// the access log's fields are listed in the README.
 pub fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -12,6 +12,7 @@ use sfd_core::{
     ListOptions, Patch, StorageExt, Success,
 };
 
+use crate::access_log::with_started_job;
 use crate::error::HttpError;
 use crate::http::{self as h, Body};
 use crate::state::AppState;
@@ -93,7 +94,10 @@ pub async fn create(state: &AppState, body: Option<Value>) -> Answer {
     if map.contains_key("premise") {
         let req: GenerationRequest = h::parse(body, "generation request")?;
         let job = state.studio().start_generation(req).await?;
-        return Ok(h::json(StatusCode::ACCEPTED, &job_response(&job)));
+        return Ok(with_started_job(
+            h::json(StatusCode::ACCEPTED, &job_response(&job)),
+            &job,
+        ));
     }
     Err(HttpError::unprocessable(
         "the body needs either 'premise' (to generate a drama) or 'drama' (to store one)",
@@ -136,7 +140,7 @@ pub async fn improve(state: &AppState, id: &str, body: Option<Value>) -> Answer 
         .studio()
         .start_improvement(id, &req.feedback, req.new_drama_id, req.model)
         .await?;
-    Ok(h::json(
+    let answer = h::json(
         StatusCode::ACCEPTED,
         &ImproveDramaResponse {
             original_id: id.to_string(),
@@ -145,7 +149,8 @@ pub async fn improve(state: &AppState, id: &str, body: Option<Value>) -> Answer 
             status: job.status,
             message: poll_message(&job),
         },
-    ))
+    );
+    Ok(with_started_job(answer, &job))
 }
 
 /// `POST /dramas/{id}/critic` (the body may be empty)
@@ -155,7 +160,10 @@ pub async fn critic(state: &AppState, id: &str, body: Option<Value>) -> Answer {
         None => Default::default(),
     };
     let job = state.studio().start_critique(id, req.model).await?;
-    Ok(h::json(StatusCode::ACCEPTED, &job_response(&job)))
+    Ok(with_started_job(
+        h::json(StatusCode::ACCEPTED, &job_response(&job)),
+        &job,
+    ))
 }
 
 /// `GET /dramas/{id}/jobs`

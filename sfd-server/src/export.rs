@@ -9,6 +9,7 @@ use hyper::body::Frame;
 use serde_json::Value;
 use sfd_core::{AssembleRequest, ExportFormat};
 
+use crate::access_log::with_started_job;
 use crate::dramas::job_response;
 use crate::error::HttpError;
 use crate::http::{self as h, Body, BodyError};
@@ -23,7 +24,10 @@ pub async fn assemble(state: &AppState, id: &str, episode_id: &str, body: Option
         None => AssembleRequest::default(),
     };
     let job = state.studio().start_assembly(id, episode_id, request).await?;
-    Ok(h::json(StatusCode::ACCEPTED, &job_response(&job)))
+    Ok(with_started_job(
+        h::json(StatusCode::ACCEPTED, &job_response(&job)),
+        &job,
+    ))
 }
 
 /// `GET /dramas/{id}/export?format=fountain|srt|csv|zip[&episode=eid]`, streamed.

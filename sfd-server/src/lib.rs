@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod access_log;
 mod config;
 mod dramas;
 mod error;
@@ -24,6 +25,7 @@ mod export;
 mod http;
 mod media;
 mod media_config;
+mod metrics;
 mod nested;
 pub mod openapi;
 mod openapi_media;

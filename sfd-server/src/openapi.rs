@@ -169,6 +169,12 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
             (200, json!({"type": "string"})),
             &[],
         ),
+        ("/metrics", _) => (
+            "Prometheus metrics, text format 0.0.4: HTTP requests by route template, storage, jobs, LLM and render calls (needs the key unless SFD_METRICS_PUBLIC=1)".into(),
+            None,
+            (200, json!({"type": "string"})),
+            &[401, 429, 503],
+        ),
         ("/dramas", "GET") => (
             "List dramas in ascending id order, a page at a time".into(),
             None,
@@ -308,6 +314,8 @@ fn build() -> Value {
                 "text/event-stream"
             } else if *template == "/docs" {
                 "text/html"
+            } else if *template == "/metrics" {
+                "text/plain"
             } else {
                 "application/json"
             };

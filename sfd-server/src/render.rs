@@ -8,6 +8,7 @@ use sfd_core::{
     AssetOwner, AssetRenderRequest, COVER_ID, EntityKind, Job, RenderRequest, StorageExt, audition_id, portrait_id,
 };
 
+use crate::access_log::with_started_job;
 use crate::dramas::job_response;
 use crate::error::HttpError;
 use crate::http::{self as h, Body};
@@ -16,7 +17,7 @@ use crate::state::AppState;
 type Answer = Result<Response<Body>, HttpError>;
 
 fn accepted(job: &Job) -> Answer {
-    Ok(h::json(StatusCode::ACCEPTED, &job_response(job)))
+    Ok(with_started_job(h::json(StatusCode::ACCEPTED, &job_response(job)), job))
 }
 
 /// The `{force}` body of an asset render; an empty body is `{}`.

@@ -14,6 +14,7 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/health", &[Method::GET]),
     ("/openapi.json", &[Method::GET]),
     ("/docs", &[Method::GET]),
+    ("/metrics", &[Method::GET]),
     ("/dramas", &[Method::GET, Method::POST]),
     ("/dramas/{id}", &[Method::GET, Method::PATCH, Method::DELETE]),
     ("/dramas/{id}/improve", &[Method::POST]),
@@ -94,6 +95,8 @@ pub enum Route {
     OpenApi,
     /// `/docs`
     Docs,
+    /// `/metrics`: Prometheus text format.
+    Metrics,
     /// `/dramas`
     Dramas,
     /// `/dramas/{id}`
@@ -163,13 +166,34 @@ fn owner_at(segs: &[&str]) -> Option<(AssetOwner, &'static str)> {
     })
 }
 
-/// The methods of the route at `template`.
-fn methods(template: &str) -> &'static [Method] {
+/// The route table's entry for `template`: the template itself, static, and its methods.
+fn entry(template: &str) -> (&'static str, &'static [Method]) {
     ROUTES
         .iter()
         .find(|(t, _)| *t == template)
-        .map(|(_, m)| *m)
-        .unwrap_or(&[])
+        .map(|(t, m)| (*t, *m))
+        .unwrap_or(("unmatched", &[]))
+}
+
+/// A matched path: the route, its methods, its template (a bounded label
+/// for logs and metrics) and the drama and job ids it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    /// The route with its decoded ids.
+    pub route: Route,
+    /// The methods it answers.
+    pub methods: &'static [Method],
+    /// Its template, e.g. `/dramas/{id}/episodes/{eid}`.
+    pub template: &'static str,
+    /// The drama id in the path, if any.
+    pub drama_id: Option<String>,
+    /// The job id in the path, if any.
+    pub job_id: Option<String>,
+}
+
+/// Matches a path; `Ok(None)` when no route has this shape.
+pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpError> {
+    Ok(matched(path)?.map(|m| (m.route, m.methods)))
 }
 
 /// The asset routes under `/dramas/{d}`: `tail` is an owner's stretch
@@ -194,8 +218,8 @@ fn asset_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
     })
 }
 
-/// Matches a path; `Ok(None)` when no route has this shape.
-pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpError> {
+/// Matches a path, with its template and ids; `Ok(None)` when no route has this shape.
+pub fn matched(path: &str) -> Result<Option<Matched>, HttpError> {
     let raw: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let segs: Vec<String> = raw.iter().map(|s| percent_decode(s, false)).collect::<Result<_, _>>()?;
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -204,6 +228,7 @@ pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpErr
         ["health"] => (Route::Health, "/health".into()),
         ["openapi.json"] => (Route::OpenApi, "/openapi.json".into()),
         ["docs"] => (Route::Docs, "/docs".into()),
+        ["metrics"] => (Route::Metrics, "/metrics".into()),
         ["dramas"] => (Route::Dramas, "/dramas".into()),
         ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}".into()),
         ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve".into()),
@@ -249,7 +274,14 @@ pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpErr
         },
         // A media key holds slashes; `MediaKey::parse` checks it whole.
         ["media", key @ ..] if !key.is_empty() => {
-            return Ok(Some((Route::Media(key.join("/")), methods("/media/{key}"))));
+            let (template, methods) = entry("/media/{key}");
+            return Ok(Some(Matched {
+                route: Route::Media(key.join("/")),
+                methods,
+                template,
+                drama_id: None,
+                job_id: None,
+            }));
         }
         _ => return Ok(None),
     };
@@ -261,7 +293,19 @@ pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpErr
             return Err(HttpError::bad_request(format!("path parameter {tmpl}: {msg}")));
         }
     }
-    Ok(Some((route, methods(&template))))
+    let (template, methods) = entry(&template);
+    let at = |name: &str| {
+        let i = template.trim_start_matches('/').split('/').position(|t| t == name)?;
+        segs.get(i).cloned()
+    };
+    let (drama_id, job_id) = (at("{id}"), at("{jobId}"));
+    Ok(Some(Matched {
+        route,
+        methods,
+        template,
+        drama_id,
+        job_id,
+    }))
 }
 
 /// The `Allow` header value for a set of methods.
@@ -292,6 +336,23 @@ mod tests {
                 .unwrap_or_else(|| panic!("{t} does not resolve"));
             assert_eq!(got, *m, "{t}");
         }
+    }
+
+    #[test]
+    fn templates_and_ids_are_reported() {
+        let m = matched("/dramas/d1/jobs/j2/events").unwrap().unwrap();
+        assert_eq!(m.template, "/dramas/{id}/jobs/{jobId}/events");
+        assert_eq!((m.drama_id.as_deref(), m.job_id.as_deref()), (Some("d1"), Some("j2")));
+        let m = matched("/dramas/d1/episodes/e1/scenes/s1/assets/a1/render")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            m.template,
+            "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/render"
+        );
+        assert_eq!((m.drama_id.as_deref(), m.job_id), (Some("d1"), None));
+        assert_eq!(matched("/media/a/b.png").unwrap().unwrap().template, "/media/{key}");
+        assert_eq!(matched("/metrics").unwrap().unwrap().route, Route::Metrics);
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! One request: request id, CORS, auth, routing, logging.
+//! One request: request id, CORS, auth, routing, the access log and metrics.
 
 use std::time::Instant;
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
+use crate::access_log::{self, Answered, RequestInfo, StartedJob};
 use crate::error::HttpError;
 use crate::http::{self as h, Body};
 use crate::nested::{self, Target};
-use crate::router::{Route, allow, resolve};
+use crate::router::{Matched, Route, allow, matched};
 use crate::state::AppState;
 use crate::{dramas, export, media, openapi, render, studio};
 
@@ -83,7 +84,8 @@ pub async fn handle(
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
-    let mut res = match route(&state, peer, req).await {
+    let mut info = RequestInfo::default();
+    let mut res = match route(&state, peer, req, &mut info).await {
         Ok(r) => r,
         Err(e) => h::error(&e),
     };
@@ -91,13 +93,15 @@ pub async fn handle(
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-request-id", v);
     }
-    let status = res.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if status >= 500 {
-        tracing::warn!(request_id, %method, path, status, duration_ms = ms, "request");
-    } else {
-        tracing::info!(request_id, %method, path, status, duration_ms = ms, "request");
-    }
+    let answered = Answered {
+        request_id: &request_id,
+        method: &method,
+        path: &path,
+        info,
+        status: res.status().as_u16(),
+        took: started.elapsed(),
+    };
+    access_log::record(answered, res.extensions().get::<StartedJob>());
     Ok(res)
 }
 
@@ -105,12 +109,14 @@ async fn route(
     state: &AppState,
     peer: std::net::SocketAddr,
     req: Request<Incoming>,
+    info: &mut RequestInfo,
 ) -> Result<Response<Body>, HttpError> {
     let (parts, body) = req.into_parts();
-    let Some((route, methods)) = resolve(parts.uri.path())? else {
+    let Some(matched) = matched(parts.uri.path())? else {
         // The studio page is served beside the API, outside its route table.
         let media_origin = state.studio().render_config().public_url().and_then(studio::origin_of);
         if let Some(page) = studio::answer(&parts, media_origin.as_deref()) {
+            info.route = "studio";
             return page;
         }
         return Err(HttpError::new(
@@ -118,6 +124,18 @@ async fn route(
             "not_found",
             format!("no route {}", parts.uri.path()),
         ));
+    };
+    let Matched {
+        route,
+        methods,
+        template,
+        drama_id,
+        job_id,
+    } = matched;
+    *info = RequestInfo {
+        route: template,
+        drama_id,
+        job_id,
     };
     if parts.method == Method::OPTIONS {
         return Ok(preflight(methods));
@@ -136,7 +154,8 @@ async fn route(
     }
     // Media files are open like a public bucket: their keys hold the content
     // hash and are listed nowhere, so only a document's reader finds them.
-    let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs | Route::Media(_));
+    let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs | Route::Media(_))
+        || (route == Route::Metrics && state.inner.metrics_public);
     let keys = &state.inner.api_keys;
     if !open && !keys.is_empty() && !authorised(keys, &parts.headers) {
         return Err(HttpError::new(
@@ -184,6 +203,7 @@ async fn route(
         Route::Health => dramas::health(state).await,
         Route::OpenApi => Ok(h::json(StatusCode::OK, &*openapi::SPEC)),
         Route::Docs => Ok(openapi::docs_page()),
+        Route::Metrics => crate::metrics::answer(),
         Route::Dramas if m == Method::GET => dramas::list(state, q).await,
         Route::Dramas => dramas::create(state, body).await,
         Route::Drama(id) if m == Method::GET => dramas::get(state, hs, &id).await,

@@ -23,6 +23,7 @@ pub(crate) struct Inner {
     pub rate_limit: Option<crate::ratelimit::RateLimiter>,
     pub keep_alive: std::time::Duration,
     pub media_limit: u64,
+    pub metrics_public: bool,
 }
 
 impl std::fmt::Debug for Inner {
@@ -35,13 +36,16 @@ impl std::fmt::Debug for Inner {
             .field("cors_origins", &self.cors_origins)
             .field("rate_limit", &self.rate_limit)
             .field("media_limit", &self.media_limit)
+            .field("metrics_public", &self.metrics_public)
             .finish_non_exhaustive()
     }
 }
 
 impl AppState {
     /// State over a studio; no API keys, a 2 MiB body limit, any CORS origin.
+    /// Installs the process's Prometheus recorder (once) for `/metrics`.
     pub fn new(studio: Studio) -> Self {
+        crate::metrics::install();
         AppState {
             inner: Arc::new(Inner {
                 studio,
@@ -52,6 +56,7 @@ impl AppState {
                 rate_limit: None,
                 keep_alive: KEEP_ALIVE,
                 media_limit: crate::media::DEFAULT_MEDIA_LIMIT,
+                metrics_public: false,
             }),
         }
     }
@@ -99,6 +104,12 @@ impl AppState {
     /// The largest media upload, in bytes (default 200 MiB).
     pub fn with_media_limit(mut self, limit: u64) -> Self {
         self.inner_mut().media_limit = limit;
+        self
+    }
+
+    /// Serves `/metrics` without a key even when keys are configured.
+    pub fn with_metrics_public(mut self, public: bool) -> Self {
+        self.inner_mut().metrics_public = public;
         self
     }
 

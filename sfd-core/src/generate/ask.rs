@@ -43,7 +43,22 @@ pub(crate) async fn ask<T: DeserializeOwned>(
             max_completion_tokens: budget,
             model: a.model.map(str::to_string),
         };
-        let resp = match llm.chat(req).await {
+        let model = req.model.clone();
+        let started = std::time::Instant::now();
+        let answer = llm.chat(req).await;
+        let tokens = answer
+            .as_ref()
+            .map(|r| (r.usage.prompt_tokens, r.usage.completion_tokens))
+            .unwrap_or_default();
+        let model = model.as_deref().unwrap_or_else(|| llm.model());
+        crate::telemetry::llm_call(
+            llm.provider(),
+            model,
+            crate::telemetry::outcome(&answer),
+            started.elapsed(),
+            tokens,
+        );
+        let resp = match answer {
             Ok(r) => r,
             Err(Error::Llm {
                 kind: LlmErrorKind::Length,

@@ -21,13 +21,17 @@ impl Inner {
     pub(super) async fn claim_next(&self) -> Result<Option<(Job, Version)>> {
         let now = now_ms();
         let mut after: Option<String> = None;
+        // Entries seen; a scan that claims nothing has counted the whole queue.
+        let mut depth = 0;
         loop {
             let page = self.storage.list(queue::PREFIX, after.as_deref(), PAGE).await?;
             let Some(last) = page.last() else {
+                crate::telemetry::queue_depth(depth);
                 return Ok(None);
             };
             after = Some(last.path.clone());
             let more = page.len() == PAGE;
+            depth += page.len();
             let mut candidates = Vec::with_capacity(page.len());
             for entry in page {
                 candidates.extend(self.candidate(entry).await);
@@ -40,6 +44,7 @@ impl Inner {
                 }
             }
             if !more {
+                crate::telemetry::queue_depth(depth);
                 return Ok(None);
             }
         }
@@ -124,6 +129,7 @@ impl Inner {
                 .is_ok()
             {
                 tracing::warn!(job = %job.job_id, attempts = job.attempts, "job interrupted too often; failed");
+                super::runner::record_end(&job);
                 queue::remove(&*self.storage, &job).await;
                 self.events.publish(JobEventKind::Status, &job);
             }

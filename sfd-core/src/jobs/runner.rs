@@ -20,7 +20,7 @@ use crate::model::id::new_job_id;
 use crate::model::{Job, JobStatus, Object, Progress, now_ms};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt, Version, WriteMode};
-use crate::{Error, Result};
+use crate::{Error, Result, telemetry};
 
 /// How a running job stopped without a result.
 enum Stop {
@@ -122,6 +122,14 @@ fn owner_name(identity: Option<&str>) -> String {
     }
 }
 
+/// Counts a job that just ended, with how long it ran.
+pub(super) fn record_end(job: &Job) {
+    let ran = job
+        .completed_at
+        .map(|end| Duration::from_millis(end.saturating_sub(job.started_at.unwrap_or(job.created_at))));
+    telemetry::job(&telemetry::label(job.kind), &telemetry::label(job.status), ran);
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -196,6 +204,7 @@ impl JobRunner {
             return Err(e);
         }
         self.inner.wake.notify_one();
+        telemetry::job(&telemetry::label(job.kind), "pending", None);
         Ok(job)
     }
 
@@ -228,6 +237,7 @@ impl JobRunner {
                     if let Some(r) = lock(&self.inner.running).get(job_id) {
                         r.cancel.notify_one();
                     }
+                    record_end(&job);
                     queue::remove(&**storage, &job).await;
                     self.inner.events.publish(JobEventKind::Status, &job);
                     return Ok(job);
@@ -531,6 +541,7 @@ impl Inner {
         };
         match written {
             Ok(None) => {
+                record_end(&slot.job);
                 queue::remove(&*self.storage, &slot.job).await;
                 self.events.publish(JobEventKind::Status, &slot.job);
             }

@@ -172,4 +172,9 @@ pub trait Llm: fmt::Debug + Send + Sync {
 
     /// The model used when a request names none.
     fn model(&self) -> &str;
+
+    /// The provider's name, a label of the LLM metrics (default `llm`).
+    fn provider(&self) -> &str {
+        "llm"
+    }
 }

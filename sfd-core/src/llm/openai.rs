@@ -236,6 +236,10 @@ impl Llm for OpenAiLlm {
     fn model(&self) -> &str {
         self.config.model()
     }
+
+    fn provider(&self) -> &str {
+        "openai"
+    }
 }
 
 #[cfg(test)]

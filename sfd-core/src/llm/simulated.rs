@@ -182,6 +182,10 @@ impl Llm for SimulatedLlm {
     fn model(&self) -> &str {
         "simulated"
     }
+
+    fn provider(&self) -> &str {
+        "simulated"
+    }
 }
 
 #[cfg(test)]

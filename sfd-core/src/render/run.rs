@@ -130,7 +130,22 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         duration: node.duration,
         voice: node.voice.clone(),
     };
-    let made = renderer.render(request).await?;
+    let started = std::time::Instant::now();
+    let made = renderer.render(request).await;
+    let kind = crate::telemetry::label(node.kind);
+    let made = match made {
+        Ok(m) => m,
+        Err(e) => {
+            let (p, m) = (renderer.provider(), renderer.model());
+            crate::telemetry::render_call(p, m, &kind, "error", started.elapsed(), Default::default());
+            return Err(e);
+        }
+    };
+    let metered = crate::telemetry::RenderMade {
+        bytes: made.bytes.len() as u64,
+        cost_usd: ctx.config.prices().cost(&made.model, &made.usage),
+    };
+    crate::telemetry::render_call(&made.provider, &made.model, &kind, "ok", started.elapsed(), metered);
     if made.media_type.kind() != node.kind {
         return Err(super::render_error(
             &made.provider,

@@ -1,0 +1,115 @@
+//! [`MeteredStorage`]: any [`Storage`] with every operation counted and
+//! timed (see [`crate::telemetry`]). A [`crate::Studio`] meters its storage.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::storage::{Key, KeyLocks, Listed, MediaStore, Storage, Stored, Version, WriteMode};
+use crate::{Error, Result, telemetry};
+
+/// A [`Storage`] that reports each operation, its outcome and latency, and
+/// every lost compare-and-swap, to the metrics recorder.
+#[derive(Debug, Clone)]
+pub struct MeteredStorage {
+    inner: Arc<dyn Storage>,
+}
+
+impl MeteredStorage {
+    /// Meters `inner`.
+    pub fn new(inner: Arc<dyn Storage>) -> Self {
+        MeteredStorage { inner }
+    }
+}
+
+/// The outcome label of a write or delete result.
+fn write_outcome<T>(r: &Result<T>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(Error::VersionMismatch { .. } | Error::AlreadyExists { .. }) => "conflict",
+        Err(_) => "error",
+    }
+}
+
+#[async_trait]
+impl Storage for MeteredStorage {
+    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+        let started = Instant::now();
+        let r = self.inner.get(key).await;
+        let outcome = match &r {
+            Ok(Some(_)) => "ok",
+            Ok(None) => "missing",
+            Err(_) => "error",
+        };
+        telemetry::storage_operation("get", outcome, started.elapsed());
+        r
+    }
+
+    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        let op = match mode {
+            WriteMode::Create => "put_create",
+            WriteMode::Update(_) => "put_update",
+            WriteMode::Overwrite => "put_overwrite",
+        };
+        let started = Instant::now();
+        let r = self.inner.put(key, body, mode).await;
+        telemetry::storage_operation(op, write_outcome(&r), started.elapsed());
+        r
+    }
+
+    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
+        let started = Instant::now();
+        let r = self.inner.delete(key, expected).await;
+        let outcome = match &r {
+            Ok(false) => "missing",
+            other => write_outcome(other),
+        };
+        telemetry::storage_operation("delete", outcome, started.elapsed());
+        r
+    }
+
+    async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
+        let started = Instant::now();
+        let r = self.inner.list(prefix, after, limit).await;
+        telemetry::storage_operation("list", telemetry::outcome(&r), started.elapsed());
+        r
+    }
+
+    fn edit_locks(&self) -> Option<&KeyLocks> {
+        self.inner.edit_locks()
+    }
+
+    fn media(&self) -> Option<&dyn MediaStore> {
+        self.inner.media()
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StorageBuilder;
+
+    #[tokio::test]
+    async fn forwards_every_operation() {
+        let inner: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+        let s = MeteredStorage::new(Arc::clone(&inner));
+        let key = Key::drama("d1").unwrap();
+        let v = s.put(&key, Bytes::from_static(b"{}"), WriteMode::Create).await.unwrap();
+        assert!(matches!(
+            s.put(&key, Bytes::from_static(b"{}"), WriteMode::Create).await,
+            Err(Error::AlreadyExists { .. })
+        ));
+        assert_eq!(s.get(&key).await.unwrap().unwrap().version, v);
+        assert_eq!(s.list("dramas/", None, 10).await.unwrap().len(), 1);
+        assert!(s.delete(&key, Some(&v)).await.unwrap());
+        assert!(s.get(&key).await.unwrap().is_none());
+        assert_eq!(s.describe(), inner.describe());
+        assert_eq!(s.edit_locks().is_some(), inner.edit_locks().is_some());
+    }
+}
