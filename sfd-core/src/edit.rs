@@ -5,6 +5,7 @@
 //! compare-and-swap, retrying on conflict. Each takes an optional expected
 //! version (`If-Match`) and returns the drama's new version.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use crate::error::EntityKind;
@@ -16,54 +17,48 @@ use crate::model::{
 use crate::storage::{StorageExt, Version, Versioned};
 use crate::{Error, Result};
 
-/// Makes sure `id` is free in `drama`, or picks a free one from `stem` when `id` is empty.
-fn claim_id(drama: &Drama, id: &mut String, kind: EntityKind, stem: &str) -> Result<()> {
-    let taken = |c: &str| drama.inner_ids().any(|x| x == c);
-    if id.is_empty() {
-        *id = unique_id(stem, taken);
-        return Ok(());
-    }
-    if let Some(msg) = id_problem(id) {
-        return Err(Error::invalid("id", msg));
-    }
-    if taken(id) {
-        return Err(Error::AlreadyExists { kind, id: id.clone() });
-    }
-    Ok(())
-}
+/// The ids taken in a drama, gathered once per edit attempt, plus those
+/// claimed since: each check is a set lookup, so adding many entities in one
+/// request stays linear instead of rescanning the document for every id.
+struct Ids(HashSet<String>);
 
-/// Gives every child asset with an empty id a free slug under `stem`.
-/// Ids are claimed one by one, so siblings never collide.
-fn claim_asset_ids(drama: &Drama, stem: &str, assets: &mut [Asset], reserved: &mut Vec<String>) {
-    for a in assets.iter_mut().filter(|a| a.id.is_empty()) {
-        let base = format!("{stem}-{}", a.kind.slug());
-        a.id = unique_id(&base, |c| {
-            reserved.iter().any(|r| r == c) || drama.inner_ids().any(|x| x == c)
-        });
-        reserved.push(a.id.clone());
+impl Ids {
+    fn of(drama: &Drama) -> Self {
+        Ids(drama.inner_ids().map(str::to_string).collect())
     }
-}
 
-fn reserved_ids_of(assets: &[Asset]) -> Vec<String> {
-    assets
-        .iter()
-        .filter(|a| !a.id.is_empty())
-        .map(|a| a.id.clone())
-        .collect()
-}
+    /// Makes sure `id` is free, or picks a free one from `stem` when `id` is
+    /// empty; either way it is taken afterwards.
+    fn claim(&mut self, id: &mut String, kind: EntityKind, stem: &str) -> Result<()> {
+        if id.is_empty() {
+            *id = unique_id(stem, |c| self.0.contains(c));
+        } else if let Some(msg) = id_problem(id) {
+            return Err(Error::invalid("id", msg));
+        } else if self.0.contains(id.as_str()) {
+            return Err(Error::AlreadyExists { kind, id: id.clone() });
+        }
+        self.0.insert(id.clone());
+        Ok(())
+    }
 
-fn claim_scene(drama: &Drama, episode_id: &str, position: usize, scene: &mut Scene) -> Result<()> {
-    claim_id(
-        drama,
-        &mut scene.id,
-        EntityKind::Scene,
-        &format!("{episode_id}-sc{position}"),
-    )?;
-    let mut reserved = reserved_ids_of(&scene.assets);
-    reserved.push(scene.id.clone());
-    let stem = scene.id.clone();
-    claim_asset_ids(drama, &stem, &mut scene.assets, &mut reserved);
-    Ok(())
+    /// Gives every child asset with an empty id a free slug under `stem`,
+    /// avoiding the ids its siblings bring.
+    fn claim_assets(&mut self, stem: &str, assets: &mut [Asset]) {
+        self.0
+            .extend(assets.iter().filter(|a| !a.id.is_empty()).map(|a| a.id.clone()));
+        for a in assets.iter_mut().filter(|a| a.id.is_empty()) {
+            a.id = unique_id(&format!("{stem}-{}", a.kind.slug()), |c| self.0.contains(c));
+            self.0.insert(a.id.clone());
+        }
+    }
+
+    /// Claims a new scene's id (`{episode}-sc{position}` when empty) and its assets'.
+    fn claim_scene(&mut self, episode_id: &str, position: usize, scene: &mut Scene) -> Result<()> {
+        self.claim(&mut scene.id, EntityKind::Scene, &format!("{episode_id}-sc{position}"))?;
+        let stem = scene.id.clone();
+        self.claim_assets(&stem, &mut scene.assets);
+        Ok(())
+    }
 }
 
 fn take<T>(list: &mut Vec<T>, id: &str, kind: EntityKind, id_of: fn(&T) -> &str) -> Result<T> {
@@ -129,11 +124,10 @@ pub trait EditExt: StorageExt {
         self.modify_drama(drama_id, expected, move |d| {
             let mut c = character.clone();
             let stem = format!("char-{}", slugify(&c.name, "character"));
-            claim_id(d, &mut c.id, EntityKind::Character, &stem)?;
-            let mut reserved = reserved_ids_of(&c.assets);
-            reserved.push(c.id.clone());
+            let mut ids = Ids::of(d);
+            ids.claim(&mut c.id, EntityKind::Character, &stem)?;
             let stem = c.id.clone();
-            claim_asset_ids(d, &stem, &mut c.assets, &mut reserved);
+            ids.claim_assets(&stem, &mut c.assets);
             d.characters.push(c.clone());
             Ok(c)
         })
@@ -178,20 +172,15 @@ pub trait EditExt: StorageExt {
         self.modify_drama(drama_id, expected, move |d| {
             let mut e = episode.clone();
             let stem = format!("ep{}", d.episodes.len() + 1);
-            claim_id(d, &mut e.id, EntityKind::Episode, &stem)?;
-            let mut reserved = reserved_ids_of(&e.assets);
-            reserved.push(e.id.clone());
+            let mut ids = Ids::of(d);
+            ids.claim(&mut e.id, EntityKind::Episode, &stem)?;
             let stem = e.id.clone();
-            claim_asset_ids(d, &stem, &mut e.assets, &mut reserved);
-            // Place the episode first so scene ids see it as taken.
-            d.episodes.push(e);
-            let idx = d.episodes.len() - 1;
-            let mut scenes = std::mem::take(&mut d.episodes[idx].scenes);
-            for (n, s) in scenes.iter_mut().enumerate() {
-                claim_scene(d, &stem, n + 1, s)?;
-                d.episodes[idx].scenes.push(s.clone());
+            ids.claim_assets(&stem, &mut e.assets);
+            for (n, s) in e.scenes.iter_mut().enumerate() {
+                ids.claim_scene(&stem, n + 1, s)?;
             }
-            Ok(d.episodes[idx].clone())
+            d.episodes.push(e.clone());
+            Ok(e)
         })
     }
 
@@ -237,7 +226,7 @@ pub trait EditExt: StorageExt {
         self.modify_drama(drama_id, expected, move |d| {
             let mut s = scene.clone();
             let n = d.episode_mut(episode_id)?.scenes.len() + 1;
-            claim_scene(d, episode_id, n, &mut s)?;
+            Ids::of(d).claim_scene(episode_id, n, &mut s)?;
             d.episode_mut(episode_id)?.scenes.push(s.clone());
             Ok(s)
         })
@@ -286,7 +275,7 @@ pub trait EditExt: StorageExt {
             let mut a = asset.clone();
             d.assets_of(owner)?; // the owner must exist before an id is claimed
             let stem = format!("{}-{}", owner.id_stem(d), a.kind.slug());
-            claim_id(d, &mut a.id, EntityKind::Asset, &stem)?;
+            Ids::of(d).claim(&mut a.id, EntityKind::Asset, &stem)?;
             d.assets_of_mut(owner)?.push(a.clone());
             Ok(a)
         })
@@ -324,3 +313,47 @@ pub trait EditExt: StorageExt {
 }
 
 impl<S: StorageExt + ?Sized> EditExt for S {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AssetKind;
+
+    #[test]
+    fn one_id_set_names_many_new_entities_without_collisions() {
+        let mut d = Drama::new("d", "t", "x", "p");
+        let mut old = Episode::new("ep1", "old", "x");
+        let mut taken = Scene::new("ep2-sc1", "x");
+        taken.assets.push(Asset::new("ep2-sc1-img", AssetKind::Image, "p"));
+        old.scenes.push(taken);
+        d.episodes.push(old);
+        let mut ids = Ids::of(&d);
+        let mut scenes: Vec<Scene> = (0..200)
+            .map(|_| {
+                let mut s = Scene::new("", "x");
+                s.assets = vec![
+                    Asset::new("", AssetKind::Image, "p"),
+                    Asset::new("", AssetKind::Image, "p"),
+                    Asset::new("", AssetKind::Audio, "p"),
+                ];
+                s
+            })
+            .collect();
+        for (n, s) in scenes.iter_mut().enumerate() {
+            ids.claim_scene("ep2", n + 1, s).unwrap();
+        }
+        // The first stem was taken by an existing scene, so it got a suffix.
+        assert_eq!(scenes[0].id, "ep2-sc1-2");
+        assert_eq!(scenes[1].id, "ep2-sc2");
+        assert_eq!(scenes[1].assets[0].id, "ep2-sc2-img");
+        assert_eq!(scenes[1].assets[1].id, "ep2-sc2-img-2");
+        let all: HashSet<&str> = scenes
+            .iter()
+            .flat_map(|s| std::iter::once(s.id.as_str()).chain(s.assets.iter().map(|a| a.id.as_str())))
+            .collect();
+        assert_eq!(all.len(), 200 * 4);
+        let mut dup = String::from("ep2-sc2");
+        let err = ids.claim(&mut dup, EntityKind::Scene, "x").unwrap_err();
+        assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+    }
+}
