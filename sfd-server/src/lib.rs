@@ -24,6 +24,7 @@ mod export;
 mod http;
 mod media;
 mod media_config;
+mod migrate;
 mod nested;
 pub mod openapi;
 mod openapi_media;
@@ -48,6 +49,7 @@ pub use error::{Error, HttpError, Result};
 pub use http::DEFAULT_BODY_LIMIT;
 pub use media::DEFAULT_MEDIA_LIMIT;
 pub use media_config::MediaConfig;
+pub use migrate::migrate;
 pub use state::AppState;
 
 /// How long in-flight requests may take to finish after shutdown starts.

@@ -9,6 +9,7 @@ mod cas;
 mod events;
 mod harness;
 mod jobs;
+mod legacy;
 mod media;
 mod mock_llm;
 mod preconditions;
