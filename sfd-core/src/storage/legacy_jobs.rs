@@ -8,6 +8,9 @@
 //! them is gone, so one it left `pending` or `running` reads as `failed`,
 //! saying so, instead of hanging for ever.
 
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
@@ -22,6 +25,15 @@ use crate::{Error, Result};
 
 /// Records read at once while listing.
 const READS: usize = 16;
+/// How long a listing of the old layout's job records is reused.
+const RELIST: Duration = Duration::from_secs(30);
+
+/// The last listing of the records directly under `jobs/`, reused for
+/// [`RELIST`]. Listing one folder level of `jobs/` takes a request per
+/// thousand dramas on S3, and every job listing needs it; the records it
+/// finds are read-only here, so a listing a few seconds old is as good.
+#[derive(Debug, Default)]
+pub(crate) struct FlatJobListing(Mutex<Option<(Instant, Arc<[Listed]>)>>);
 
 /// A job record as the old server's later versions stored it.
 #[derive(Deserialize)]
@@ -184,6 +196,30 @@ pub(super) async fn list<S: Storage + ?Sized>(storage: &S, drama_id: &str) -> Re
 }
 
 impl ObjectStorage {
+    /// The old layout's job records (the documents directly under `jobs/`).
+    pub(super) async fn list_flat_jobs(&self, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
+        let fresh = |(at, _): &(Instant, Arc<[Listed]>)| at.elapsed() < RELIST;
+        let cached = {
+            let last = self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner);
+            last.as_ref().filter(|l| fresh(l)).map(|(_, all)| Arc::clone(all))
+        };
+        let all = match cached {
+            Some(all) => all,
+            None => {
+                let all: Arc<[Listed]> = self.list_folder(JOBS, None, usize::MAX).await?.into();
+                *self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((Instant::now(), Arc::clone(&all)));
+                all
+            }
+        };
+        Ok(all
+            .iter()
+            .filter(|l| after.is_none_or(|a| l.path.as_str() > a))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     /// The documents directly in folder `prefix` (one folder level, without
     /// going into sub-folders), in ascending path order.
     pub(super) async fn list_folder(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {

@@ -9,9 +9,9 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
-use super::legacy;
 use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
+use super::{legacy, legacy_jobs};
 use crate::{Error, Result};
 
 /// What a delete on a native store leaves in place of a drama or job record.
@@ -39,6 +39,7 @@ pub struct ObjectStorage {
     pub(super) file_locks: Option<FileLocks>,
     sorted_listing: bool,
     edit_locks: KeyLocks,
+    pub(super) flat_jobs: legacy_jobs::FlatJobListing,
     label: String,
 }
 
@@ -60,6 +61,7 @@ impl ObjectStorage {
             file_locks: None,
             sorted_listing,
             edit_locks: KeyLocks::default(),
+            flat_jobs: Default::default(),
             label: label.into(),
         }
     }
@@ -73,6 +75,7 @@ impl ObjectStorage {
             file_locks: Some(FileLocks::new(root, fsync)),
             sorted_listing: false,
             edit_locks: KeyLocks::default(),
+            flat_jobs: Default::default(),
             label,
         }
     }
@@ -357,9 +360,8 @@ impl Storage for ObjectStorage {
 
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
         if prefix == super::key::JOBS {
-            // Only the old server's job records sit directly under `jobs/`:
-            // one folder level, not every job of every drama.
-            return self.list_folder(prefix, after, limit).await;
+            // Only the old server's job records sit directly under `jobs/`.
+            return self.list_flat_jobs(after, limit).await;
         }
         let dir = Path::from(prefix.trim_end_matches('/'));
         let stream = match after {
