@@ -114,7 +114,7 @@ impl ObjectStorage {
                 if !dry_run {
                     self.remove(&old).await?;
                 }
-                let why = "an old copy, hidden by the drama at its own key";
+                let why = "an old copy, hidden by what is stored at the drama's own key";
                 report.push(Migration::new(MigrationAction::Remove, &path, None, why));
                 continue;
             }

@@ -159,6 +159,8 @@ pub trait Storage: fmt::Debug + Send + Sync {
 
     /// Lists up to `limit` objects under `prefix` (a key path ending in `/`)
     /// whose path sorts strictly after `after`, in ascending path order.
+    /// A drama the old server's later versions stored at
+    /// `dramas/{id}/drama.json` is listed once, as `dramas/{id}.json`.
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>>;
 
     /// In-process locks that serialise read-modify-write cycles on one key,
