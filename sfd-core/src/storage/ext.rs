@@ -339,7 +339,7 @@ pub trait StorageExt: Storage {
                 .try_collect()
                 .await?;
             // The old server's later versions kept records flat, read-only here.
-            for old in super::legacy_jobs::list(self, drama_id).await? {
+            for old in self.legacy_jobs(drama_id).await? {
                 if !jobs.iter().any(|j| j.job_id == old.job_id) {
                     jobs.push(old);
                 }

@@ -8,6 +8,7 @@
 //! them is gone, so one it left `pending` or `running` reads as `failed`,
 //! saying so, instead of hanging for ever.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::key::{JOBS, Key, SUFFIX};
+use super::object::Read;
 use super::object::TOMBSTONE;
 use super::{Listed, ObjectStorage, Storage, Versioned};
 use crate::model::{Job, JobStatus, JobType, Object};
@@ -28,12 +30,12 @@ const READS: usize = 16;
 /// How long a listing of the old layout's job records is reused.
 const RELIST: Duration = Duration::from_secs(30);
 
-/// The last listing of the records directly under `jobs/`, reused for
+/// The old layout's job records as last listed and read, reused for
 /// [`RELIST`]. Listing one folder level of `jobs/` takes a request per
-/// thousand dramas on S3, and every job listing needs it; the records it
-/// finds are read-only here, so a listing a few seconds old is as good.
+/// thousand dramas on S3 and every job listing needs it; the records are
+/// read-only here, so a listing a few seconds old is as good.
 #[derive(Debug, Default)]
-pub(crate) struct FlatJobListing(Mutex<Option<(Instant, Arc<[Listed]>)>>);
+pub(crate) struct FlatJobListing(Mutex<Option<(Instant, Arc<HashMap<String, Seen>>)>>);
 
 /// A job record as the old server's later versions stored it.
 #[derive(Deserialize)]
@@ -61,8 +63,9 @@ struct LegacyJob {
 }
 
 /// The key of the old-layout record of job `job_id`: `jobs/{jobId}.json`.
-pub(super) fn job_key(drama_id: &str, job_id: &str) -> Result<Key> {
-    Ok(Key::job(drama_id, job_id)?.at_path(format!("{JOBS}{job_id}{SUFFIX}")))
+/// Its path names no drama (the record does), so any valid one builds it.
+pub(super) fn job_key(job_id: &str) -> Result<Key> {
+    Ok(Key::job(job_id, job_id)?.at_path(format!("{JOBS}{job_id}{SUFFIX}")))
 }
 
 /// What sfd calls a job type of the old server.
@@ -154,7 +157,7 @@ pub(super) async fn get<S: Storage + ?Sized>(
     drama_id: &str,
     job_id: &str,
 ) -> Result<Option<Versioned<Job>>> {
-    let key = job_key(drama_id, job_id)?;
+    let key = job_key(job_id)?;
     let Some(stored) = storage.get(&key).await? else {
         return Ok(None);
     };
@@ -168,56 +171,72 @@ pub(super) async fn get<S: Storage + ?Sized>(
     }))
 }
 
-/// Every old-layout job of drama `drama_id`. A record that cannot be read
-/// is left out of the listing (and logged); reading it alone reports it.
-pub(super) async fn list<S: Storage + ?Sized>(storage: &S, drama_id: &str) -> Result<Vec<Job>> {
-    let listed = storage.list(JOBS, None, usize::MAX).await?;
-    futures::stream::iter(listed)
-        .filter_map(|l| {
-            let key = Key::id_from_path(JOBS, &l.path).and_then(|job_id| job_key(drama_id, job_id).ok());
-            async move { key.map(|k| (k, l)) }
-        })
-        .map(|(key, l)| async move {
-            let Some(stored) = storage.get(&key).await? else {
-                return Ok(None);
-            };
-            match parse(&stored.body) {
-                Ok(job) => Ok((job.drama_id == drama_id).then_some(job)),
-                Err(reason) => {
-                    tracing::warn!(key = %l.path, %reason, "an old job record is unreadable; left out");
-                    Ok(None)
-                }
-            }
-        })
-        .buffered(READS)
-        .try_filter_map(|j| async move { Ok::<_, Error>(j) })
-        .try_collect()
-        .await
-}
+/// A record as last read: when it was written and how long it was (to
+/// tell whether it changed since), and the job, if it could be read.
+type Seen = (u64, u64, Option<Job>);
 
 impl ObjectStorage {
-    /// The old layout's job records (the documents directly under `jobs/`).
-    pub(super) async fn list_flat_jobs(&self, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
-        let fresh = |(at, _): &(Instant, Arc<[Listed]>)| at.elapsed() < RELIST;
+    /// Every old-layout job of drama `drama_id`. The records are listed at
+    /// most once per [`RELIST`], and each one is read again only when it
+    /// changed, so a job listing costs no request per old record. A record
+    /// that cannot be read is left out (and logged); reading it alone
+    /// reports it.
+    pub(super) async fn flat_jobs_of(&self, drama_id: &str) -> Result<Vec<Job>> {
         let cached = {
             let last = self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner);
-            last.as_ref().filter(|l| fresh(l)).map(|(_, all)| Arc::clone(all))
+            last.as_ref()
+                .filter(|(at, _)| at.elapsed() < RELIST)
+                .map(|(_, seen)| Arc::clone(seen))
         };
-        let all = match cached {
-            Some(all) => all,
-            None => {
-                let all: Arc<[Listed]> = self.list_folder(JOBS, None, usize::MAX).await?.into();
-                *self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some((Instant::now(), Arc::clone(&all)));
-                all
-            }
+        let seen = match cached {
+            Some(seen) => seen,
+            None => self.relist_flat_jobs().await?,
         };
-        Ok(all
-            .iter()
-            .filter(|l| after.is_none_or(|a| l.path.as_str() > a))
-            .take(limit)
-            .cloned()
+        Ok(seen
+            .values()
+            .filter_map(|(_, _, job)| job.as_ref().filter(|j| j.drama_id == drama_id).cloned())
             .collect())
+    }
+
+    /// Lists the old layout's job records again, reading only new or changed ones.
+    async fn relist_flat_jobs(&self) -> Result<Arc<HashMap<String, Seen>>> {
+        let before = {
+            let last = self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner);
+            last.as_ref().map(|(_, seen)| Arc::clone(seen)).unwrap_or_default()
+        };
+        let listed = self.list_folder(JOBS, None, usize::MAX).await?;
+        let seen: HashMap<String, Seen> = futures::stream::iter(listed)
+            .map(|l| {
+                let known = before
+                    .get(&l.path)
+                    .filter(|(at, size, _)| (*at, *size) == (l.updated_at, l.size))
+                    .cloned();
+                async move {
+                    if let Some(known) = known {
+                        return Ok::<_, Error>(Some((l.path, known)));
+                    }
+                    let Some(job_id) = Key::id_from_path(JOBS, &l.path) else {
+                        return Ok(None);
+                    };
+                    let key = job_key(job_id)?;
+                    let Read::Found(stored) = self.read(&key).await? else {
+                        return Ok(None);
+                    };
+                    let job = parse(&stored.body)
+                        .inspect_err(|reason| {
+                            tracing::warn!(key = %l.path, %reason, "an old job record is unreadable; left out");
+                        })
+                        .ok();
+                    Ok(Some((l.path, (l.updated_at, l.size, job))))
+                }
+            })
+            .buffer_unordered(READS)
+            .try_filter_map(|s| async move { Ok(s) })
+            .try_collect()
+            .await?;
+        let seen = Arc::new(seen);
+        *self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), Arc::clone(&seen)));
+        Ok(seen)
     }
 
     /// The documents directly in folder `prefix` (one folder level, without

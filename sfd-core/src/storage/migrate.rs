@@ -145,7 +145,7 @@ impl ObjectStorage {
                 report.push(Migration::new(MigrationAction::Skip, &path, None, "not a job id"));
                 continue;
             };
-            let flat = legacy_jobs::job_key("d", job_id)?;
+            let flat = legacy_jobs::job_key(job_id)?;
             let Read::Found(stored) = self.read(&flat).await? else {
                 continue;
             };

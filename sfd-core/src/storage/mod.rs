@@ -163,6 +163,14 @@ pub trait Storage: fmt::Debug + Send + Sync {
     /// `dramas/{id}/drama.json` is listed once, as `dramas/{id}.json`.
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>>;
 
+    /// The job records of drama `drama_id` that the old server's later
+    /// versions stored at `jobs/{jobId}.json`, read-only; none when the
+    /// backend cannot hold them.
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
+        let _ = drama_id;
+        Ok(Vec::new())
+    }
+
     /// In-process locks that serialise read-modify-write cycles on one key,
     /// so writers in one process queue instead of retrying. Cross-process
     /// safety never depends on them: writes stay compare-and-swap.

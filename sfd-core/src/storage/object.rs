@@ -359,10 +359,6 @@ impl Storage for ObjectStorage {
     }
 
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
-        if prefix == super::key::JOBS {
-            // Only the old server's job records sit directly under `jobs/`.
-            return self.list_flat_jobs(after, limit).await;
-        }
         let dir = Path::from(prefix.trim_end_matches('/'));
         let stream = match after {
             Some(after) => self.store.list_with_offset(Some(&dir), &Path::from(after)),
@@ -417,6 +413,10 @@ impl Storage for ObjectStorage {
             all
         };
         Ok(out)
+    }
+
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
+        self.flat_jobs_of(drama_id).await
     }
 
     fn edit_locks(&self) -> Option<&KeyLocks> {
