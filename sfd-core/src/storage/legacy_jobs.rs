@@ -35,7 +35,10 @@ const RELIST: Duration = Duration::from_secs(30);
 /// thousand dramas on S3 and every job listing needs it; the records are
 /// read-only here, so a listing a few seconds old is as good.
 #[derive(Debug, Default)]
-pub(crate) struct FlatJobListing(Mutex<Option<(Instant, Arc<HashMap<String, Seen>>)>>);
+pub(crate) struct FlatJobListing(Mutex<Option<(Instant, Arc<Records>)>>);
+
+/// Each old-layout record by path.
+type Records = HashMap<String, Seen>;
 
 /// A job record as the old server's later versions stored it.
 #[derive(Deserialize)]
@@ -199,13 +202,13 @@ impl ObjectStorage {
     }
 
     /// Lists the old layout's job records again, reading only new or changed ones.
-    async fn relist_flat_jobs(&self) -> Result<Arc<HashMap<String, Seen>>> {
+    async fn relist_flat_jobs(&self) -> Result<Arc<Records>> {
         let before = {
             let last = self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner);
             last.as_ref().map(|(_, seen)| Arc::clone(seen)).unwrap_or_default()
         };
         let listed = self.list_folder(JOBS, None, usize::MAX).await?;
-        let seen: HashMap<String, Seen> = futures::stream::iter(listed)
+        let seen: Records = futures::stream::iter(listed)
             .map(|l| {
                 let known = before
                     .get(&l.path)
