@@ -81,14 +81,20 @@ pub(super) fn is_index(key: &Key, body: &[u8]) -> bool {
 }
 
 impl ObjectStorage {
-    /// A drama read from the old layout, when `key` is a drama key.
+    /// A drama read from the old layout, when `key` is a drama key and
+    /// nothing was found under it.
     pub(super) async fn legacy_get(&self, key: &Key) -> Result<Option<Stored>> {
         let Some(old) = drama_key(key) else {
             return Ok(None);
         };
-        Ok(match self.read(&old).await? {
-            Read::Found(s) => Some(s),
-            Read::Deleted | Read::Absent => None,
+        if let Read::Found(s) = self.read(&old).await? {
+            return Ok(Some(s));
+        }
+        // Perhaps moved since `key` was read: a move creates `key` before it
+        // removes the old copy, so once that copy is gone `key` holds it.
+        Ok(match self.read(key).await? {
+            Read::Found(s) if !is_index(key, &s.body) => Some(s),
+            _ => None,
         })
     }
 
@@ -192,7 +198,105 @@ fn storage_err(key: &Key, e: object_store::Error) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use futures::FutureExt;
+    use object_store::{ObjectStore, PutPayload};
+
+    use super::super::Storage;
+    use super::super::scripted_store::ScriptedStore;
     use super::*;
+    use crate::model::{Drama, DramaPatch};
+    use crate::{EditExt, StorageExt};
+
+    /// A store seeded with drama `d1` in the old layout, seen through the
+    /// scripted store and, as another process would, directly.
+    async fn seeded() -> (Arc<ScriptedStore>, Arc<ObjectStorage>, Arc<ObjectStorage>) {
+        let store = Arc::new(ScriptedStore::default());
+        let body = Drama::new("d1", "old", "d", "p").to_vec();
+        let path = Path::from("dramas/d1/drama.json");
+        store.inner.put(&path, PutPayload::from(body)).await.unwrap();
+        let scripted = ObjectStorage::new(Arc::clone(&store) as Arc<dyn ObjectStore>, true, "scripted");
+        let plain = ObjectStorage::new(Arc::clone(&store.inner) as Arc<dyn ObjectStore>, true, "memory");
+        (store, Arc::new(scripted), Arc::new(plain))
+    }
+
+    fn retitle(t: &str) -> DramaPatch {
+        DramaPatch {
+            title: Some(t.into()),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_racing_a_move_finds_the_moved_drama() {
+        let (store, reader, mover) = seeded().await;
+        // The reader finds nothing at `dramas/d1.json`; before it looks in
+        // the old layout, another process moves the drama.
+        *store.before_read.lock().unwrap() = Some((
+            "dramas/d1/drama.json".into(),
+            Box::new(move || {
+                async move {
+                    mover.update_drama("d1", retitle("moved"), None).await.unwrap();
+                }
+                .boxed()
+            }),
+        ));
+        assert_eq!(reader.get_drama("d1").await.unwrap().value.title, "moved");
+    }
+
+    #[tokio::test]
+    async fn a_first_write_that_loses_the_create_retries_and_keeps_both_edits() {
+        let (store, first, second) = seeded().await;
+        // Right before `first` creates the new key, `second` moves the drama.
+        *store.before_write.lock().unwrap() = Some((
+            "dramas/d1.json".into(),
+            Box::new(move || {
+                async move {
+                    second.update_drama("d1", retitle("second"), None).await.unwrap();
+                }
+                .boxed()
+            }),
+        ));
+        let edited = first
+            .modify_drama("d1", None, |d| {
+                d.description = "first".into();
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let now = first.get_drama("d1").await.unwrap();
+        assert_eq!(
+            (now.value.title.as_str(), now.value.description.as_str()),
+            ("second", "first")
+        );
+        assert_eq!(now.version, edited.version);
+        assert!(
+            first
+                .read(&drama_key(&Key::drama("d1").unwrap()).unwrap())
+                .await
+                .unwrap()
+                .is_absent()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_delete_racing_a_first_write_stays_deleted() {
+        let (store, writer, deleter) = seeded().await;
+        *store.before_write.lock().unwrap() = Some((
+            "dramas/d1.json".into(),
+            Box::new(move || {
+                async move {
+                    deleter.delete_drama("d1", None).await.unwrap();
+                }
+                .boxed()
+            }),
+        ));
+        let res = writer.update_drama("d1", retitle("late"), None).await;
+        assert!(matches!(res, Err(Error::NotFound { .. })), "{res:?}");
+        assert!(matches!(writer.get_drama("d1").await, Err(Error::NotFound { .. })));
+        assert!(writer.list("dramas/", None, 10).await.unwrap().is_empty());
+    }
 
     #[test]
     fn old_layout_paths_map_to_drama_keys() {

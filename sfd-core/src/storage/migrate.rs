@@ -107,10 +107,25 @@ impl ObjectStorage {
                 }
                 continue;
             }
-            let Some(id) = legacy::legacy_id(&path) else { continue };
+            let Some(id) = legacy::legacy_id(&path) else {
+                let folder_document = path
+                    .strip_suffix(legacy::LEGACY_DOCUMENT)
+                    .is_some_and(|p| p.matches('/').count() == 2);
+                if folder_document {
+                    let why = "its folder is not a drama id sfd accepts ([A-Za-z0-9_-], 1 to 128)";
+                    report.push(Migration::new(MigrationAction::Skip, &path, None, why));
+                }
+                continue;
+            };
             let key = Key::drama(id)?;
             let old = key.at_path(path.clone());
-            if !matches!(self.read(&key).await?, Read::Absent) {
+            // A drama called `index` hides behind the old index, which goes first.
+            let hidden = match self.read(&key).await? {
+                Read::Found(s) => !legacy::is_index(&key, &s.body),
+                Read::Deleted => true,
+                Read::Absent => false,
+            };
+            if hidden {
                 if !dry_run {
                     self.remove(&old).await?;
                 }

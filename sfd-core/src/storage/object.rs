@@ -295,6 +295,14 @@ pub(super) enum Read {
     Absent,
 }
 
+impl Read {
+    /// Whether nothing at all is stored.
+    #[cfg(test)]
+    pub(super) fn is_absent(&self) -> bool {
+        matches!(self, Read::Absent)
+    }
+}
+
 #[async_trait]
 impl Storage for ObjectStorage {
     async fn get(&self, key: &Key) -> Result<Option<Stored>> {

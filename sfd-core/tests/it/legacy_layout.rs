@@ -170,7 +170,7 @@ async fn old_layout_reads_lists_and_moves_on_the_first_write(t: TestStore) {
 
 async fn concurrent_first_writes_lose_nothing(t: TestStore) {
     let raw = t.objects.object_store();
-    let ids: Vec<String> = (0..6).map(|i| format!("old_race{i}")).collect();
+    let ids: Vec<String> = (0..16).map(|i| format!("old_race{i}")).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     seed(raw, &refs).await;
     let (a, b) = (Arc::clone(&t.storage), t.second_instance());
@@ -293,16 +293,20 @@ async fn migrate_reports_then_moves(t: TestStore) {
     seed(raw, &["old_m1", "old_m2"]).await;
     s.create_drama(&sample("both_m", 1, 1)).await.unwrap();
     put_raw(raw, "dramas/both_m/drama.json", old_drama("both_m")).await;
+    // A drama whose id is the index's name, and a folder sfd cannot take as an id.
+    put_raw(raw, "dramas/index/drama.json", old_drama("index")).await;
+    put_raw(raw, "dramas/bad.id/drama.json", old_drama("bad")).await;
     let before = s.get_drama("old_m1").await.unwrap();
+    assert_eq!(s.get_drama("index").await.unwrap().value.id, "index");
+    assert_eq!(all_ids(&**s, 2).await, ["both_m", "index", "old_m1", "old_m2"]);
 
     let report = t.objects.migrate(true).await.unwrap();
     let lines: Vec<String> = report.iter().map(ToString::to_string).collect();
     let count = |a: MigrationAction| report.iter().filter(|m| m.action == a).count();
-    assert_eq!(
-        (count(MigrationAction::Move), count(MigrationAction::Remove)),
-        (5, 2),
-        "{lines:#?}"
-    );
+    let counts = [MigrationAction::Move, MigrationAction::Remove, MigrationAction::Skip].map(count);
+    assert_eq!(counts, [6, 2, 1], "{lines:#?}");
+    assert!(lines.contains(&"move dramas/index/drama.json -> dramas/index.json (drama)".to_string()));
+    assert!(lines.iter().any(|l| l.starts_with("skip dramas/bad.id/drama.json: ")));
     assert!(
         lines.contains(&"move dramas/old_m1/drama.json -> dramas/old_m1.json (drama)".to_string()),
         "{lines:#?}"
@@ -321,14 +325,21 @@ async fn migrate_reports_then_moves(t: TestStore) {
     let done = t.objects.migrate(false).await.unwrap();
     assert_eq!(done, report);
     assert!(!exists(raw, "dramas/old_m1/drama.json").await && exists(raw, "dramas/old_m1.json").await);
-    assert!(!exists(raw, "dramas/index.json").await && !exists(raw, "dramas/both_m/drama.json").await);
+    assert!(!exists(raw, "dramas/both_m/drama.json").await);
+    // The index is gone, and the drama called `index` took its key.
+    assert!(!exists(raw, "dramas/index/drama.json").await && exists(raw, "dramas/index.json").await);
     assert!(!exists(raw, "jobs/job_oldcritique1.json").await);
     assert!(exists(raw, "jobs/old_m1/job_oldcritique1.json").await);
     assert_eq!(s.get_drama("old_m1").await.unwrap().value, before.value);
     let jobs = s.list_jobs("old_m1").await.unwrap();
     assert_eq!(jobs.len(), 2);
     assert_eq!(jobs[0].kind, JobType::CriticDrama);
-    assert_eq!(all_ids(&**s, 2).await, ["both_m", "old_m1", "old_m2"]);
-    // Nothing is left to do.
-    assert!(t.objects.migrate(true).await.unwrap().is_empty());
+    assert_eq!(all_ids(&**s, 2).await, ["both_m", "index", "old_m1", "old_m2"]);
+    assert_eq!(s.get_drama("index").await.unwrap().value.id, "index");
+    // Nothing is left to do but what cannot be done.
+    let again = t.objects.migrate(true).await.unwrap();
+    assert_eq!(
+        again.iter().map(|m| m.action).collect::<Vec<_>>(),
+        [MigrationAction::Skip]
+    );
 }
