@@ -100,8 +100,8 @@ pub use render::{SimulatedCall, SimulatedRenderer};
 #[cfg(feature = "storage")]
 pub use storage::{
     ByteStream, Cursor, Key, KeyLocks, ListOptions, Listed, MediaInfo, MediaListed, MediaRead, MediaStore,
-    MediaStoreExt, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version, Versioned, WriteMode,
-    sha256_hex,
+    MediaStoreExt, Migration, MigrationAction, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, Version,
+    Versioned, WriteMode, sha256_hex,
 };
 #[cfg(feature = "jobs")]
 pub use studio::{Studio, StudioBuilder};

@@ -77,6 +77,13 @@ impl Storage for MeteredStorage {
         r
     }
 
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
+        let started = Instant::now();
+        let r = self.inner.legacy_jobs(drama_id).await;
+        telemetry::storage_operation("legacy_jobs", telemetry::outcome(&r), started.elapsed());
+        r
+    }
+
     fn edit_locks(&self) -> Option<&KeyLocks> {
         self.inner.edit_locks()
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
-use sfd_core::{Llm, OpenAiConfig, OpenAiLlm, RunnerConfig, Storage, StorageBuilder, Studio};
+use sfd_core::{Llm, ObjectStorage, OpenAiConfig, OpenAiLlm, RunnerConfig, Storage, StorageBuilder, Studio};
 
 use crate::{AppState, Error, Result};
 
@@ -99,6 +99,15 @@ pub struct Config {
     /// Renderers, media URLs and the upload limit.
     #[command(flatten)]
     pub media: crate::media_config::MediaConfig,
+    /// Move what the old server's later versions stored (dramas at
+    /// dramas/{id}/drama.json, job records at jobs/{jobId}.json, the listing
+    /// index) into sfd's layout, print one line per item, and exit. Safe
+    /// while servers run; sfd reads the old layout without it.
+    #[arg(long, default_value_t = false)]
+    pub migrate: bool,
+    /// With --migrate: only report what would move; change nothing.
+    #[arg(long, requires = "migrate", default_value_t = false)]
+    pub dry_run: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -172,6 +181,11 @@ impl Config {
     }
 
     fn storage(&self) -> Result<Arc<dyn Storage>> {
+        Ok(Arc::new(self.object_storage()?))
+    }
+
+    /// The configured storage as its implementation (what `--migrate` works on).
+    pub(crate) fn object_storage(&self) -> Result<ObjectStorage> {
         let builder = match &self.storage {
             Some(url) => StorageBuilder::from_url(url).map_err(|e| Error::Config(format!("SFD_STORAGE: {e}")))?,
             None if env_var("R2_ACCESS_KEY_ID").is_some() || env_var("R2_ENDPOINT_URL").is_some() => {
@@ -181,7 +195,7 @@ impl Config {
         };
         let storage = builder.with_fsync(self.fsync).build()?;
         tracing::info!(backend = %sfd_core::Storage::describe(&storage), "storage ready");
-        Ok(Arc::new(storage))
+        Ok(storage)
     }
 
     fn llm(&self) -> Result<Option<Arc<dyn Llm>>> {
@@ -308,5 +322,12 @@ mod tests {
         assert_eq!(default_host(false, "Production"), "0.0.0.0");
         let c = Config::try_parse_from(["sfd-server", "--host", "10.1.2.3", "--environment", "production"]).unwrap();
         assert!(c.addr().starts_with("10.1.2.3:"));
+    }
+
+    #[test]
+    fn dry_run_needs_migrate() {
+        let c = Config::try_parse_from(["sfd-server", "--migrate", "--dry-run"]).unwrap();
+        assert!(c.migrate && c.dry_run);
+        assert!(Config::try_parse_from(["sfd-server", "--dry-run"]).is_err());
     }
 }

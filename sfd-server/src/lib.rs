@@ -26,6 +26,7 @@ mod http;
 mod media;
 mod media_config;
 mod metrics;
+mod migrate;
 mod nested;
 pub mod openapi;
 mod openapi_media;
@@ -50,6 +51,7 @@ pub use error::{Error, HttpError, Result};
 pub use http::DEFAULT_BODY_LIMIT;
 pub use media::DEFAULT_MEDIA_LIMIT;
 pub use media_config::MediaConfig;
+pub use migrate::migrate;
 pub use state::AppState;
 
 /// How long in-flight requests may take to finish after shutdown starts.

@@ -20,6 +20,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> sfd_server::Result<()> {
+    if config.migrate {
+        return sfd_server::migrate(&config, &mut std::io::stdout().lock()).await;
+    }
     let state = config.build_state()?;
     let listener = tokio::net::TcpListener::bind(config.addr()).await?;
     tracing::info!(addr = %listener.local_addr()?, docs = %format!("http://{}/docs", config.addr()), "sfd-server listening");

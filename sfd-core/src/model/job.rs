@@ -12,7 +12,8 @@ pub enum JobType {
     GenerateDrama,
     /// Improve a drama from feedback into a new drama.
     ImproveDrama,
-    /// Critique a drama.
+    /// Critique a drama. The old server's later versions wrote `critique_drama`.
+    #[serde(alias = "critique_drama")]
     CriticDrama,
     /// Render an image asset.
     GenerateImage,
@@ -201,6 +202,13 @@ mod tests {
                    "result": null, "progress": null, "input": null, "attempts": 0, "owner": null,
                    "leaseUntil": null})
         );
+    }
+
+    #[test]
+    fn the_later_critique_name_reads_as_critic_drama() {
+        let t: JobType = serde_json::from_value(json!("critique_drama")).unwrap();
+        assert_eq!(t, JobType::CriticDrama);
+        assert_eq!(serde_json::to_value(t).unwrap(), json!("critic_drama"));
     }
 
     #[test]

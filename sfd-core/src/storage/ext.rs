@@ -303,7 +303,12 @@ pub trait StorageExt: Storage {
     fn get_job(&self, drama_id: &str, job_id: &str) -> impl Future<Output = Result<Versioned<Job>>> + Send {
         async move {
             let key = Key::job(drama_id, job_id)?;
-            let stored = self.get(&key).await?.ok_or_else(|| not_found(&key))?;
+            let Some(stored) = self.get(&key).await? else {
+                // Perhaps a record of the old server's later versions (read-only).
+                return super::legacy_jobs::get(self, drama_id, job_id)
+                    .await?
+                    .ok_or_else(|| not_found(&key));
+            };
             let value: Job = serde_json::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
             Ok(Versioned {
                 value,
@@ -333,6 +338,12 @@ pub trait StorageExt: Storage {
                 .try_filter_map(|j| async move { Ok(j) })
                 .try_collect()
                 .await?;
+            // The old server's later versions kept records flat, read-only here.
+            for old in self.legacy_jobs(drama_id).await? {
+                if !jobs.iter().any(|j| j.job_id == old.job_id) {
+                    jobs.push(old);
+                }
+            }
             jobs.sort_by(|a, b| (a.created_at, &a.job_id).cmp(&(b.created_at, &b.job_id)));
             Ok(jobs)
         }

@@ -99,6 +99,12 @@ impl Key {
         &self.path
     }
 
+    /// The same document stored at another path (a layout of the old
+    /// server's later versions, see `legacy`).
+    pub(super) fn at_path(&self, path: String) -> Key {
+        Key { path, ..self.clone() }
+    }
+
     /// Whether a delete on a store without conditional deletes must leave a
     /// tombstone: true for dramas and job records, which can be written
     /// again under the same key; false for queue entries, which never are.

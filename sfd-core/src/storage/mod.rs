@@ -9,13 +9,20 @@
 //! - `jobs/{dramaId}/{jobId}.json`: a job record.
 //! - `media/{dramaId}/{assetId}-{sha256}.{ext}`: a media file, written once ([`MediaStore`]).
 //! - `staging/{uuid}.part`: an upload in progress, moved under `media/` once its hash is known.
+//!
+//! Buckets of the old server's later versions (dramas at
+//! `dramas/{id}/drama.json`, job records at `jobs/{jobId}.json`) open
+//! unchanged; see `legacy`, `legacy_jobs` and [`ObjectStorage::migrate`].
 
 mod builder;
 mod cursor;
 mod ext;
 mod key;
+mod legacy;
+mod legacy_jobs;
 mod local;
 mod media;
+mod migrate;
 mod object;
 #[cfg(test)]
 pub(crate) mod scripted_store;
@@ -35,6 +42,7 @@ pub use local::KeyLocks;
 #[cfg(feature = "jobs")]
 pub(crate) use media::STAGING_PREFIX;
 pub use media::{ByteStream, MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, sha256_hex};
+pub use migrate::{Migration, MigrationAction};
 pub use object::ObjectStorage;
 
 /// The version of a stored object (its e-tag). Opaque: compare, don't parse.
@@ -151,7 +159,17 @@ pub trait Storage: fmt::Debug + Send + Sync {
 
     /// Lists up to `limit` objects under `prefix` (a key path ending in `/`)
     /// whose path sorts strictly after `after`, in ascending path order.
+    /// A drama the old server's later versions stored at
+    /// `dramas/{id}/drama.json` is listed once, as `dramas/{id}.json`.
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>>;
+
+    /// The job records of drama `drama_id` that the old server's later
+    /// versions stored at `jobs/{jobId}.json`, read-only; none when the
+    /// backend cannot hold them.
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
+        let _ = drama_id;
+        Ok(Vec::new())
+    }
 
     /// In-process locks that serialise read-modify-write cycles on one key,
     /// so writers in one process queue instead of retrying. Cross-process

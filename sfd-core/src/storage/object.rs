@@ -11,6 +11,7 @@ use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions,
 
 use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
+use super::{legacy, legacy_jobs};
 use crate::{Error, Result};
 
 /// What a delete on a native store leaves in place of a drama or job record.
@@ -34,10 +35,11 @@ const CREATE_ATTEMPTS: u32 = 16;
 /// safe too; its writes go to a staging file that is renamed into place, so a
 /// crash never leaves a torn document.
 pub struct ObjectStorage {
-    store: Arc<dyn ObjectStore>,
-    file_locks: Option<FileLocks>,
+    pub(super) store: Arc<dyn ObjectStore>,
+    pub(super) file_locks: Option<FileLocks>,
     sorted_listing: bool,
     edit_locks: KeyLocks,
+    pub(super) flat_jobs: legacy_jobs::FlatJobListing,
     label: String,
 }
 
@@ -59,6 +61,7 @@ impl ObjectStorage {
             file_locks: None,
             sorted_listing,
             edit_locks: KeyLocks::default(),
+            flat_jobs: Default::default(),
             label: label.into(),
         }
     }
@@ -72,6 +75,7 @@ impl ObjectStorage {
             file_locks: Some(FileLocks::new(root, fsync)),
             sorted_listing: false,
             edit_locks: KeyLocks::default(),
+            flat_jobs: Default::default(),
             label,
         }
     }
@@ -120,7 +124,7 @@ impl ObjectStorage {
         Ok(self.get(key).await?.map(|s| s.version))
     }
 
-    async fn raw_put(&self, key: &Key, body: Bytes, mode: PutMode) -> Result<Version> {
+    pub(super) async fn raw_put(&self, key: &Key, body: Bytes, mode: PutMode) -> Result<Version> {
         let expected = match &mode {
             PutMode::Update(v) => v.e_tag.clone().map(Version),
             _ => None,
@@ -140,7 +144,7 @@ impl ObjectStorage {
         })
     }
 
-    fn mismatch(key: &Key, expected: &Version, actual: Option<Version>) -> Error {
+    pub(super) fn mismatch(key: &Key, expected: &Version, actual: Option<Version>) -> Error {
         Error::VersionMismatch {
             kind: key.kind(),
             id: key.id().to_string(),
@@ -213,7 +217,7 @@ impl ObjectStorage {
         })
     }
 
-    async fn remove(&self, key: &Key) -> Result<bool> {
+    pub(super) async fn remove(&self, key: &Key) -> Result<bool> {
         match self.store.delete(&Path::from(key.path())).await {
             Ok(()) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -222,15 +226,18 @@ impl ObjectStorage {
     }
 }
 
-#[async_trait]
-impl Storage for ObjectStorage {
-    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+impl ObjectStorage {
+    /// Reads the object stored under exactly `key`.
+    pub(super) async fn read(&self, key: &Key) -> Result<Read> {
         if let Some(locks) = &self.file_locks {
-            return Ok(locks.read(key).await?.map(|(body, tag, updated_at)| Stored {
-                body,
-                version: Version(tag),
-                updated_at,
-            }));
+            return Ok(match locks.read(key).await? {
+                Some((body, tag, updated_at)) => Read::Found(Stored {
+                    body,
+                    version: Version(tag),
+                    updated_at,
+                }),
+                None => Read::Absent,
+            });
         }
         let res = match self
             .store
@@ -238,7 +245,7 @@ impl Storage for ObjectStorage {
             .await
         {
             Ok(res) => res,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Read::Absent),
             Err(e) => return Err(self.map_err(key, e, None)),
         };
         let version = Version(res.meta.e_tag.clone().unwrap_or_default());
@@ -246,20 +253,21 @@ impl Storage for ObjectStorage {
         let body = match res.bytes().await {
             Ok(b) => b,
             // Deleted between the open and the read.
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Read::Absent),
             Err(e) => return Err(self.map_err(key, e, None)),
         };
         if body.as_ref() == TOMBSTONE {
-            return Ok(None);
+            return Ok(Read::Deleted);
         }
-        Ok(Some(Stored {
+        Ok(Read::Found(Stored {
             body,
             version,
             updated_at,
         }))
     }
 
-    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+    /// Writes under exactly `key`, under the condition of `mode`.
+    pub(super) async fn write(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
         if let Some(locks) = &self.file_locks {
             return self.locked_put(locks, key, body, mode).await;
         }
@@ -275,6 +283,44 @@ impl Storage for ObjectStorage {
             }
         }
     }
+}
+
+/// What is stored under one exact key.
+pub(super) enum Read {
+    /// A document.
+    Found(Stored),
+    /// A tombstone: deleted, and nothing under another layout counts.
+    Deleted,
+    /// Nothing.
+    Absent,
+}
+
+impl Read {
+    /// Whether nothing at all is stored.
+    #[cfg(test)]
+    pub(super) fn is_absent(&self) -> bool {
+        matches!(self, Read::Absent)
+    }
+}
+
+#[async_trait]
+impl Storage for ObjectStorage {
+    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+        match self.read(key).await? {
+            Read::Found(s) if !legacy::is_index(key, &s.body) => Ok(Some(s)),
+            Read::Deleted => Ok(None),
+            // Nothing here (or the old server's index): a drama may still
+            // be stored in the old server's later layout.
+            _ => self.legacy_get(key).await,
+        }
+    }
+
+    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        match legacy::drama_key(key) {
+            Some(old) => self.put_over_legacy(key, &old, body, mode).await,
+            None => self.write(key, body, mode).await,
+        }
+    }
 
     async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
         if let Some(locks) = &self.file_locks {
@@ -283,7 +329,8 @@ impl Storage for ObjectStorage {
             return match (actual, expected) {
                 (None, _) => Ok(false),
                 (Some(actual), Some(exp)) if &actual != exp => Err(Self::mismatch(key, exp, Some(actual))),
-                _ => self.remove(key).await,
+                // Under the key's lock, which a move from the old layout holds too.
+                _ => Ok(self.remove_legacy(key).await? | self.remove(key).await?),
             };
         }
         // A queue entry is never written again once removed: no tombstone needed.
@@ -306,7 +353,13 @@ impl Storage for ObjectStorage {
                 .put(key, Bytes::from_static(TOMBSTONE), WriteMode::Update(current))
                 .await;
             match tomb {
-                Ok(_) => return Ok(true),
+                Ok(_) => {
+                    // A copy left in the old layout is hidden by the tombstone; remove it too.
+                    if let Err(e) = self.remove_legacy(key).await {
+                        tracing::warn!(key = key.path(), error = %e, "the old layout's copy stays, hidden");
+                    }
+                    return Ok(true);
+                }
                 Err(Error::VersionMismatch { .. }) if expected.is_none() => continue,
                 Err(e) => return Err(e),
             }
@@ -323,33 +376,55 @@ impl Storage for ObjectStorage {
             key: prefix.to_string(),
             source: Box::new(e),
         };
-        let entries = stream.map_err(listing_err).try_filter_map(|meta| async move {
-            let path = meta.location.to_string();
-            // Only direct children that are documents; skip staging files,
-            // sub-folders and tombstones.
-            let direct = meta.size != TOMBSTONE.len() as u64
-                && path
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| !rest.contains('/') && rest.ends_with(super::key::SUFFIX));
-            Ok(direct.then(|| Listed {
-                path,
-                updated_at: meta.last_modified.timestamp_millis().max(0) as u64,
-                size: meta.size,
-            }))
+        let entries = stream.map_err(listing_err).try_filter_map(|meta| {
+            let raw = meta.location.to_string();
+            // Only direct children that are documents, and dramas in the old
+            // server's later layout under their own keys; skip staging
+            // files, sub-folders and tombstones.
+            let direct = raw
+                .strip_prefix(prefix)
+                .is_some_and(|rest| !rest.contains('/') && rest.ends_with(super::key::SUFFIX));
+            let path = if direct {
+                Some(raw)
+            } else {
+                legacy::listed_path(prefix, &raw)
+            };
+            futures::future::ready(Ok(path.filter(|_| meta.size != TOMBSTONE.len() as u64).map(|path| {
+                Listed {
+                    path,
+                    updated_at: meta.last_modified.timestamp_millis().max(0) as u64,
+                    size: meta.size,
+                }
+            })))
         });
-        let mut out: Vec<Listed> = if self.sorted_listing {
-            entries.take(limit).try_collect().await?
+        // Each path once (a drama moved out of the old layout may linger
+        // there), strictly after `after` (stores may ignore the offset's
+        // exclusivity). Mapping old-layout paths keeps the order, so in a
+        // sorted listing the two copies of a drama come one after the other.
+        let out: Vec<Listed> = if self.sorted_listing {
+            let mut last: Option<String> = None;
+            entries
+                .try_filter(move |l| {
+                    let fresh = last.as_deref() != Some(l.path.as_str());
+                    last = Some(l.path.clone());
+                    futures::future::ready(fresh && after.is_none_or(|a| l.path.as_str() > a))
+                })
+                .take(limit)
+                .try_collect()
+                .await?
         } else {
             let mut all: Vec<Listed> = entries.try_collect().await?;
-            all.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+            all.sort_by(|a, b| a.path.cmp(&b.path));
+            all.dedup_by(|a, b| a.path == b.path);
+            all.retain(|l| after.is_none_or(|a| l.path.as_str() > a));
             all.truncate(limit);
             all
         };
-        // Stores may ignore the offset's exclusivity; enforce it.
-        if let Some(after) = after {
-            out.retain(|l| l.path.as_str() > after);
-        }
         Ok(out)
+    }
+
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
+        self.flat_jobs_of(drama_id).await
     }
 
     fn edit_locks(&self) -> Option<&KeyLocks> {

@@ -33,6 +33,20 @@ pub(crate) struct ScriptedStore {
     pub(crate) failing_prefix: Mutex<Option<String>>,
     /// Runs once, right before the next write under this prefix.
     pub(crate) before_write: Mutex<Option<(String, Hook)>>,
+    /// Runs once, right before the next read under this prefix.
+    pub(crate) before_read: Mutex<Option<(String, Hook)>>,
+}
+
+/// Takes `slot`'s hook if `location` is under its prefix.
+fn take_hook(slot: &Mutex<Option<(String, Hook)>>, location: &Path) -> Option<Hook> {
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    match slot.take() {
+        Some((prefix, hook)) if location.as_ref().starts_with(&prefix) => Some(hook),
+        other => {
+            *slot = other;
+            None
+        }
+    }
 }
 
 impl std::fmt::Debug for ScriptedStore {
@@ -73,17 +87,7 @@ impl ObjectStore for ScriptedStore {
                 source: "409 ConditionalRequestConflict".into(),
             });
         }
-        let hook = {
-            let mut before = self.before_write.lock().unwrap_or_else(|e| e.into_inner());
-            match before.take() {
-                Some((prefix, hook)) if location.as_ref().starts_with(&prefix) => Some(hook),
-                other => {
-                    *before = other;
-                    None
-                }
-            }
-        };
-        if let Some(hook) = hook {
+        if let Some(hook) = take_hook(&self.before_write, location) {
             hook().await;
         }
         let tombstone = payload.iter().flatten().copied().eq(TOMBSTONE.iter().copied());
@@ -106,6 +110,9 @@ impl ObjectStore for ScriptedStore {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
+        if let Some(hook) = take_hook(&self.before_read, location) {
+            hook().await;
+        }
         self.inner.get_opts(location, options).await
     }
 

@@ -14,6 +14,9 @@ use sfd_core::{ObjectStorage, Storage, StorageBuilder};
 /// instance on the same data (as a second server process would).
 pub struct TestStore {
     pub storage: Arc<dyn Storage>,
+    /// The same storage as its implementation, whose object store seeds
+    /// layouts sfd does not write.
+    pub objects: Arc<ObjectStorage>,
     reopen: Box<dyn Fn() -> Arc<dyn Storage> + Send + Sync>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -64,8 +67,10 @@ impl Backend {
             Backend::Memory => {
                 let first = StorageBuilder::memory().build().unwrap();
                 let shared = Arc::clone(first.object_store());
+                let first = Arc::new(first);
                 Some(TestStore {
-                    storage: Arc::new(first),
+                    objects: Arc::clone(&first),
+                    storage: first,
                     reopen: Box::new(move || Arc::new(ObjectStorage::new(Arc::clone(&shared), true, "memory"))),
                     _dir: None,
                 })
@@ -73,8 +78,11 @@ impl Backend {
             Backend::Local => {
                 let dir = tempfile::tempdir().unwrap();
                 let path = dir.path().to_path_buf();
+                let first = StorageBuilder::local(&path).build().unwrap();
+                let first = Arc::new(first);
                 Some(TestStore {
-                    storage: local_at(path.clone()),
+                    objects: Arc::clone(&first),
+                    storage: first,
                     reopen: Box::new(move || local_at(path.clone())),
                     _dir: Some(dir),
                 })
@@ -84,10 +92,13 @@ impl Backend {
                     eprintln!("skipped: no S3 server (run scripts/test, which starts SeaweedFS)");
                     return None;
                 };
+                let first = StorageBuilder::from_url(&url).unwrap().build().unwrap();
                 let open =
                     move || -> Arc<dyn Storage> { Arc::new(StorageBuilder::from_url(&url).unwrap().build().unwrap()) };
+                let first = Arc::new(first);
                 Some(TestStore {
-                    storage: open(),
+                    objects: Arc::clone(&first),
+                    storage: first,
                     reopen: Box::new(open),
                     _dir: None,
                 })

@@ -8,6 +8,7 @@ mod generation;
 mod generation_counts;
 mod job_faults;
 mod jobs;
+mod legacy_layout;
 mod openai;
 mod processes;
 mod races;

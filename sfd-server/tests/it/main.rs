@@ -10,6 +10,7 @@ mod deploy;
 mod events;
 mod harness;
 mod jobs;
+mod legacy;
 mod media;
 mod metrics;
 mod mock_llm;
