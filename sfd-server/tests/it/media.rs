@@ -460,3 +460,77 @@ async fn a_restart_in_the_middle_of_a_render_resumes_and_renders_each_asset_once
     assert!(held_videos.clone().all(|(_, v)| b.get(&v.id) == Some(&1)), "{b:?}");
     assert!(held_videos.clone().all(|(_, v)| !a.contains_key(&v.id)), "{a:?}");
 }
+
+#[tokio::test]
+async fn the_old_aliases_and_file_uploads_work_through_the_client() {
+    let s = server(render_with(Held::new(|_| false))).await;
+    let drama = generated(&s).await;
+    let (ep, c) = (drama.episodes[0].id.clone(), drama.characters[0].id.clone());
+
+    // Nothing rendered yet: the audition and the cover are not found.
+    assert_eq!(s.client.audition(&drama.id, &c).await.unwrap_err().status(), Some(404));
+    assert_eq!(s.client.cover_photo(&drama.id).await.unwrap_err().status(), Some(404));
+
+    let job = s.client.generate_episode_media(&drama.id, &ep).await.unwrap();
+    let done = s.client.wait_for_job(&drama.id, &job.job_id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Completed, "{done:?}");
+    let d = s.client.get_drama(&drama.id).await.unwrap().value;
+    let episode = &d.episodes[0];
+    assert!(episode.scenes.iter().flat_map(|sc| &sc.assets).all(|a| a.url.is_some()));
+
+    let job = s.client.start_audition(&drama.id, &c).await.unwrap();
+    let done = s.client.wait_for_job(&drama.id, &job.job_id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Completed, "{done:?}");
+    let audition = s.client.audition(&drama.id, &c).await.unwrap();
+    // An audition is a short clip of the character.
+    assert_eq!(audition.kind, AssetKind::Video);
+    let mut clip = Vec::new();
+    s.client
+        .download_media(audition.url.as_deref().unwrap(), &mut clip)
+        .await
+        .unwrap();
+    assert!(looks_like(AssetKind::Video, &clip));
+
+    let job = s.client.start_cover(&drama.id).await.unwrap();
+    let done = s.client.wait_for_job(&drama.id, &job.job_id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Completed, "{done:?}");
+    let cover = s.client.cover_photo(&drama.id).await.unwrap();
+    let mut png = Vec::new();
+    s.client.download_media(&cover, &mut png).await.unwrap();
+    assert!(looks_like(AssetKind::Image, &png));
+
+    // A file on disk becomes a scene image, streamed.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.png");
+    std::fs::write(&path, &png).unwrap();
+    let sc = &episode.scenes[0];
+    let image = sc.assets.iter().find(|a| a.kind == AssetKind::Image).unwrap();
+    let owner = AssetOwner::scene(&ep, &sc.id);
+    let uploaded = s
+        .client
+        .upload_asset_file(&drama.id, &owner, &image.id, "image/png", &path)
+        .await
+        .unwrap()
+        .value;
+    let mut back = Vec::new();
+    s.client
+        .download_media(uploaded.url.as_deref().unwrap(), &mut back)
+        .await
+        .unwrap();
+    assert_eq!(back, png);
+    let err = s
+        .client
+        .upload_asset_file(
+            &drama.id,
+            &owner,
+            &image.id,
+            "image/png",
+            dir.path().join("missing.png"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("missing.png") || err.to_string().contains("No such file"),
+        "{err}"
+    );
+}
