@@ -5,7 +5,7 @@ use futures::stream::BoxStream;
 use reqwest::Method;
 use serde_json::json;
 use sfd_core::{
-    Drama, DramaPage, DramaPatch, DramaSummary, GenerationRequest, Health, ImproveDramaResponse, Job, JobList,
+    Address, Drama, DramaPage, DramaPatch, DramaSummary, GenerationRequest, Health, ImproveDramaResponse, Job, JobList,
     JobResponse, Level, Success,
 };
 
@@ -28,7 +28,7 @@ pub(crate) fn enc(s: &str) -> String {
 /// The path of level `L`'s collection under `parent`, e.g. `/dramas/d/episodes/ep1/scenes`.
 pub(crate) fn collection_path<L: Level>(drama_id: &str, parent: &L::Parent) -> String {
     let mut path = format!("/dramas/{}", enc(drama_id));
-    for seg in L::parent_segments(parent) {
+    for seg in parent.segments() {
         path.push('/');
         path.push_str(&enc(seg));
     }

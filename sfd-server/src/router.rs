@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use http::Method;
-use sfd_core::{Asset, AssetOwner, Character, Episode, Level, Scene, levels};
+use sfd_core::{Address, Asset, AssetOwner, Character, Episode, Level, Scene, levels};
 
 use crate::error::HttpError;
 use crate::http::percent_decode;
@@ -166,14 +166,14 @@ fn at<L: Level>(d: &str, tail: &[&str]) -> Option<(At<L::Parent>, String)> {
     let info = L::INFO;
     let collection = || match tail {
         [stretch @ .., p] if *p == info.plural => {
-            let (parent, t) = L::parent_at(stretch)?;
+            let (parent, t) = L::Parent::parse(stretch)?;
             Some((parent, info.collection_template(t), None))
         }
         _ => None,
     };
     let member = || match tail {
         [stretch @ .., p, id] if *p == info.plural => {
-            let (parent, t) = L::parent_at(stretch)?;
+            let (parent, t) = L::Parent::parse(stretch)?;
             Some((parent, info.item_template(t), Some(id.to_string())))
         }
         _ => None,
@@ -202,7 +202,7 @@ fn nested_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
     let [stretch @ .., "assets", a, verb] = tail else {
         return None;
     };
-    let (owner, t) = Asset::parent_at(stretch)?;
+    let (owner, t) = AssetOwner::parse(stretch)?;
     let item = Asset::INFO.item_template(t);
     Some(match *verb {
         "render" => (Route::AssetRender(o(d), owner, o(a)), format!("{item}/render")),

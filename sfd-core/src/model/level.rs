@@ -20,6 +20,16 @@ pub struct Nested<'a> {
     pub scenes: &'a mut [Scene],
 }
 
+impl<'a> Nested<'a> {
+    /// Only assets.
+    pub fn assets(assets: &'a mut [Asset]) -> Self {
+        Nested {
+            assets,
+            ..Nested::default()
+        }
+    }
+}
+
 /// A level's names, for code that picks a level at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LevelInfo {
@@ -29,11 +39,23 @@ pub struct LevelInfo {
     pub plural: &'static str,
     /// The path parameter of a member's id, e.g. `{sid}`.
     pub id_param: &'static str,
-    /// The templates of the parent's stretch of path below `/dramas/{id}`.
+    /// The templates of the parent's stretch of path below `/dramas/{id}`
+    /// (its [`Address::TEMPLATES`]).
     pub parents: &'static [&'static str],
 }
 
 impl LevelInfo {
+    /// A level of `kind` named `plural`, its members' ids at `id_param`,
+    /// hanging at addresses of type `P`.
+    pub const fn new<P: Address>(kind: EntityKind, plural: &'static str, id_param: &'static str) -> Self {
+        LevelInfo {
+            kind,
+            plural,
+            id_param,
+            parents: P::TEMPLATES,
+        }
+    }
+
     /// The name of a member's schema: `Character`, `Episode`, `Scene`, `Asset`.
     pub fn schema(&self) -> String {
         let kind = self.kind.as_str();
@@ -64,22 +86,111 @@ pub fn level_by_plural(plural: &str) -> Option<LevelInfo> {
     levels().into_iter().find(|l| l.plural == plural)
 }
 
+/// Where a level's members hang in a drama, spelled as a stretch of URL
+/// path below `/dramas/{id}`: nothing (the drama), an episode id (`String`),
+/// or an [`AssetOwner`].
+pub trait Address: Clone + std::fmt::Debug + PartialEq + Eq + Send + Sync + 'static {
+    /// The templates of the stretches, e.g. `/episodes/{eid}`.
+    const TEMPLATES: &'static [&'static str];
+
+    /// The address a stretch of path segments names (the ids decoded), with
+    /// the template of that stretch; `None` for another shape.
+    fn parse(segs: &[&str]) -> Option<(Self, &'static str)>;
+
+    /// The raw segments of the stretch (to be encoded).
+    fn segments(&self) -> Vec<&str>;
+}
+
+/// The drama itself.
+impl Address for () {
+    const TEMPLATES: &'static [&'static str] = &[""];
+
+    fn parse(segs: &[&str]) -> Option<((), &'static str)> {
+        segs.is_empty().then_some(((), ""))
+    }
+    fn segments(&self) -> Vec<&str> {
+        Vec::new()
+    }
+}
+
+/// An episode, by its id.
+impl Address for String {
+    const TEMPLATES: &'static [&'static str] = &["/episodes/{eid}"];
+
+    fn parse(segs: &[&str]) -> Option<(String, &'static str)> {
+        match segs {
+            ["episodes", e] => Some((e.to_string(), Self::TEMPLATES[0])),
+            _ => None,
+        }
+    }
+    fn segments(&self) -> Vec<&str> {
+        vec!["episodes", self]
+    }
+}
+
+/// The drama, a character, an episode or a scene.
+impl Address for AssetOwner {
+    const TEMPLATES: &'static [&'static str] = &[
+        "",
+        "/characters/{cid}",
+        "/episodes/{eid}",
+        "/episodes/{eid}/scenes/{sid}",
+    ];
+
+    fn parse(segs: &[&str]) -> Option<(AssetOwner, &'static str)> {
+        let o = |x: &str| x.to_string();
+        let t = Self::TEMPLATES;
+        Some(match segs {
+            [] => (AssetOwner::Drama, t[0]),
+            ["characters", c] => (AssetOwner::Character(o(c)), t[1]),
+            ["episodes", e] => (AssetOwner::Episode(o(e)), t[2]),
+            ["episodes", e, "scenes", sc] => (AssetOwner::scene(o(e), o(sc)), t[3]),
+            _ => return None,
+        })
+    }
+    fn segments(&self) -> Vec<&str> {
+        match self {
+            AssetOwner::Drama => Vec::new(),
+            AssetOwner::Character(c) => vec!["characters", c],
+            AssetOwner::Episode(e) => vec!["episodes", e],
+            AssetOwner::Scene { episode, scene } => vec!["episodes", episode, "scenes", scene],
+        }
+    }
+}
+
+/// `id` and `id_mut` of a member whose id is its `id` field.
+macro_rules! id_field {
+    () => {
+        fn id(&self) -> &str {
+            &self.id
+        }
+        fn id_mut(&mut self) -> &mut String {
+            &mut self.id
+        }
+    };
+}
+
+/// `siblings` and `siblings_mut` of a level whose members are the drama's `$list`.
+macro_rules! drama_list {
+    ($list:ident) => {
+        fn siblings<'a>(drama: &'a Drama, _: &()) -> Result<&'a [Self]> {
+            Ok(&drama.$list)
+        }
+        fn siblings_mut<'a>(drama: &'a mut Drama, _: &()) -> Result<&'a mut Vec<Self>> {
+            Ok(&mut drama.$list)
+        }
+    };
+}
+
 /// A nesting level of a drama: where its members live, how they are named,
 /// patched and found, and what a member owns.
 pub trait Level: Clone + std::fmt::Debug + Serialize + DeserializeOwned + SizeLimits + Send + Sync + 'static {
     /// Kind, plural, id parameter and parent templates.
     const INFO: LevelInfo;
     /// Where a list of members hangs: `()` for the drama, an episode id, an asset owner.
-    type Parent: Clone + std::fmt::Debug + PartialEq + Eq + Send + Sync + 'static;
+    type Parent: Address;
     /// The partial update of a member.
     type Patch: Patch<Target = Self> + Clone + Send + Sync + 'static;
-
-    /// The parent a stretch of path segments names (the ids decoded), with
-    /// the template of that stretch; `None` for another shape.
-    fn parent_at(segs: &[&str]) -> Option<(Self::Parent, &'static str)>;
-
-    /// The raw segments of the parent's stretch of path (to be encoded).
-    fn parent_segments(parent: &Self::Parent) -> Vec<&str>;
 
     /// The member's id.
     fn id(&self) -> &str;
@@ -136,42 +247,18 @@ fn with_assets(id: &str, assets: &[Asset]) -> Vec<String> {
 }
 
 impl Level for Character {
-    const INFO: LevelInfo = LevelInfo {
-        kind: EntityKind::Character,
-        plural: "characters",
-        id_param: "{cid}",
-        parents: &[""],
-    };
+    const INFO: LevelInfo = LevelInfo::new::<()>(EntityKind::Character, "characters", "{cid}");
     type Parent = ();
     type Patch = CharacterPatch;
 
-    fn parent_at(segs: &[&str]) -> Option<((), &'static str)> {
-        segs.is_empty().then_some(((), ""))
-    }
-    fn parent_segments(_: &()) -> Vec<&str> {
-        Vec::new()
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn id_mut(&mut self) -> &mut String {
-        &mut self.id
-    }
-    fn siblings<'a>(drama: &'a Drama, _: &()) -> Result<&'a [Self]> {
-        Ok(&drama.characters)
-    }
-    fn siblings_mut<'a>(drama: &'a mut Drama, _: &()) -> Result<&'a mut Vec<Self>> {
-        Ok(&mut drama.characters)
-    }
+    id_field!();
+    drama_list!(characters);
     /// `char-{slug of the name}`.
     fn id_stem(&self, _: &Drama, _: &(), _: usize) -> String {
         format!("char-{}", slugify(&self.name, "character"))
     }
     fn nested_mut(&mut self) -> Nested<'_> {
-        Nested {
-            assets: &mut self.assets,
-            ..Nested::default()
-        }
+        Nested::assets(&mut self.assets)
     }
     fn owned_ids(&self) -> Vec<String> {
         with_assets(&self.id, &self.assets)
@@ -179,33 +266,12 @@ impl Level for Character {
 }
 
 impl Level for Episode {
-    const INFO: LevelInfo = LevelInfo {
-        kind: EntityKind::Episode,
-        plural: "episodes",
-        id_param: "{eid}",
-        parents: &[""],
-    };
+    const INFO: LevelInfo = LevelInfo::new::<()>(EntityKind::Episode, "episodes", "{eid}");
     type Parent = ();
     type Patch = EpisodePatch;
 
-    fn parent_at(segs: &[&str]) -> Option<((), &'static str)> {
-        segs.is_empty().then_some(((), ""))
-    }
-    fn parent_segments(_: &()) -> Vec<&str> {
-        Vec::new()
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn id_mut(&mut self) -> &mut String {
-        &mut self.id
-    }
-    fn siblings<'a>(drama: &'a Drama, _: &()) -> Result<&'a [Self]> {
-        Ok(&drama.episodes)
-    }
-    fn siblings_mut<'a>(drama: &'a mut Drama, _: &()) -> Result<&'a mut Vec<Self>> {
-        Ok(&mut drama.episodes)
-    }
+    id_field!();
+    drama_list!(episodes);
     /// `ep{n}`.
     fn id_stem(&self, _: &Drama, _: &(), position: usize) -> String {
         format!("ep{position}")
@@ -224,31 +290,12 @@ impl Level for Episode {
 }
 
 impl Level for Scene {
-    const INFO: LevelInfo = LevelInfo {
-        kind: EntityKind::Scene,
-        plural: "scenes",
-        id_param: "{sid}",
-        parents: &["/episodes/{eid}"],
-    };
+    const INFO: LevelInfo = LevelInfo::new::<String>(EntityKind::Scene, "scenes", "{sid}");
     /// The episode's id.
     type Parent = String;
     type Patch = ScenePatch;
 
-    fn parent_at(segs: &[&str]) -> Option<(String, &'static str)> {
-        match segs {
-            ["episodes", e] => Some((e.to_string(), Self::INFO.parents[0])),
-            _ => None,
-        }
-    }
-    fn parent_segments(episode: &String) -> Vec<&str> {
-        vec!["episodes", episode]
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn id_mut(&mut self) -> &mut String {
-        &mut self.id
-    }
+    id_field!();
     fn siblings<'a>(drama: &'a Drama, episode: &String) -> Result<&'a [Self]> {
         Ok(&drama
             .episode(episode)
@@ -263,10 +310,7 @@ impl Level for Scene {
         format!("{episode}-sc{position}")
     }
     fn nested_mut(&mut self) -> Nested<'_> {
-        Nested {
-            assets: &mut self.assets,
-            ..Nested::default()
-        }
+        Nested::assets(&mut self.assets)
     }
     fn owned_ids(&self) -> Vec<String> {
         with_assets(&self.id, &self.assets)
@@ -274,45 +318,11 @@ impl Level for Scene {
 }
 
 impl Level for Asset {
-    const INFO: LevelInfo = LevelInfo {
-        kind: EntityKind::Asset,
-        plural: "assets",
-        id_param: "{aid}",
-        parents: &[
-            "",
-            "/characters/{cid}",
-            "/episodes/{eid}",
-            "/episodes/{eid}/scenes/{sid}",
-        ],
-    };
+    const INFO: LevelInfo = LevelInfo::new::<AssetOwner>(EntityKind::Asset, "assets", "{aid}");
     type Parent = AssetOwner;
     type Patch = AssetPatch;
 
-    fn parent_at(segs: &[&str]) -> Option<(AssetOwner, &'static str)> {
-        let o = |x: &str| x.to_string();
-        let p = Self::INFO.parents;
-        Some(match segs {
-            [] => (AssetOwner::Drama, p[0]),
-            ["characters", c] => (AssetOwner::Character(o(c)), p[1]),
-            ["episodes", e] => (AssetOwner::Episode(o(e)), p[2]),
-            ["episodes", e, "scenes", sc] => (AssetOwner::scene(o(e), o(sc)), p[3]),
-            _ => return None,
-        })
-    }
-    fn parent_segments(owner: &AssetOwner) -> Vec<&str> {
-        match owner {
-            AssetOwner::Drama => Vec::new(),
-            AssetOwner::Character(c) => vec!["characters", c],
-            AssetOwner::Episode(e) => vec!["episodes", e],
-            AssetOwner::Scene { episode, scene } => vec!["episodes", episode, "scenes", scene],
-        }
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn id_mut(&mut self) -> &mut String {
-        &mut self.id
-    }
+    id_field!();
     fn siblings<'a>(drama: &'a Drama, owner: &AssetOwner) -> Result<&'a [Self]> {
         Ok(drama.assets_of(owner)?)
     }
@@ -363,14 +373,14 @@ mod tests {
             AssetOwner::Episode("e".into()),
             AssetOwner::scene("e", "s"),
         ] {
-            let segs = Asset::parent_segments(&owner);
-            let (back, template) = Asset::parent_at(&segs).unwrap();
+            let segs = owner.segments();
+            let (back, template) = AssetOwner::parse(&segs).unwrap();
             assert_eq!(back, owner);
             assert!(Asset::INFO.parents.contains(&template));
         }
-        assert_eq!(Scene::parent_at(&["episodes", "e"]).unwrap().0, "e");
-        assert!(Scene::parent_at(&[]).is_none());
-        assert!(Character::parent_at(&["x"]).is_none());
+        assert_eq!(String::parse(&["episodes", "e"]).unwrap().0, "e");
+        assert!(String::parse(&[]).is_none());
+        assert!(<()>::parse(&["x"]).is_none());
     }
 
     #[test]
