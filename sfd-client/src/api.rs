@@ -5,8 +5,8 @@ use futures::stream::BoxStream;
 use reqwest::Method;
 use serde_json::json;
 use sfd_core::{
-    AssetOwner, Drama, DramaPage, DramaPatch, DramaSummary, GenerationRequest, Health, ImproveDramaResponse, Job,
-    JobList, JobResponse, Success,
+    Address, Drama, DramaPage, DramaPatch, DramaSummary, GenerationRequest, Health, ImproveDramaResponse, Job, JobList,
+    JobResponse, Level, Success,
 };
 
 use crate::Result;
@@ -25,29 +25,21 @@ pub(crate) fn enc(s: &str) -> String {
     out
 }
 
-pub(crate) fn characters_path(drama_id: &str) -> String {
-    format!("/dramas/{}/characters", enc(drama_id))
-}
-
-pub(crate) fn episodes_path(drama_id: &str) -> String {
-    format!("/dramas/{}/episodes", enc(drama_id))
-}
-
-pub(crate) fn scenes_path(drama_id: &str, episode_id: &str) -> String {
-    format!("/dramas/{}/episodes/{}/scenes", enc(drama_id), enc(episode_id))
-}
-
-/// The assets path of an owner.
-pub(crate) fn owner_path(drama_id: &str, owner: &AssetOwner) -> String {
-    let d = enc(drama_id);
-    match owner {
-        AssetOwner::Drama => format!("/dramas/{d}/assets"),
-        AssetOwner::Character(c) => format!("/dramas/{d}/characters/{}/assets", enc(c)),
-        AssetOwner::Episode(e) => format!("/dramas/{d}/episodes/{}/assets", enc(e)),
-        AssetOwner::Scene { episode, scene } => {
-            format!("/dramas/{d}/episodes/{}/scenes/{}/assets", enc(episode), enc(scene))
-        }
+/// The path of level `L`'s collection under `parent`, e.g. `/dramas/d/episodes/ep1/scenes`.
+pub(crate) fn collection_path<L: Level>(drama_id: &str, parent: &L::Parent) -> String {
+    let mut path = format!("/dramas/{}", enc(drama_id));
+    for seg in parent.segments() {
+        path.push('/');
+        path.push_str(&enc(seg));
     }
+    path.push('/');
+    path.push_str(L::INFO.plural);
+    path
+}
+
+/// The path of the member `id` of level `L` under `parent`.
+pub(crate) fn member_path<L: Level>(drama_id: &str, parent: &L::Parent, id: &str) -> String {
+    format!("{}/{}", collection_path::<L>(drama_id, parent), enc(id))
 }
 
 impl Client {
@@ -265,14 +257,20 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sfd_core::{Asset, AssetOwner, Character, Scene};
 
     #[test]
     fn path_segments_are_encoded() {
         assert_eq!(enc("ep1-sc2_x"), "ep1-sc2_x");
         assert_eq!(enc("../x"), "%2E%2E%2Fx");
         assert_eq!(
-            owner_path("d", &AssetOwner::scene("ep1", "s")),
+            collection_path::<Asset>("d", &AssetOwner::scene("ep1", "s")),
             "/dramas/d/episodes/ep1/scenes/s/assets"
+        );
+        assert_eq!(collection_path::<Character>("d", &()), "/dramas/d/characters");
+        assert_eq!(
+            member_path::<Scene>("d", &"ep 1".to_string(), "s/1"),
+            "/dramas/d/episodes/ep%201/scenes/s%2F1"
         );
     }
 }

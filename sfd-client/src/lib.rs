@@ -36,6 +36,6 @@ pub use sfd_core::{
     AssembleRequest, AssembledEpisode, Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, AudioMode,
     Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch,
     ErrorBody, ExportFormat, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse, JobStatus, JobType,
-    PlanAction, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
+    Level, PlanAction, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
     SubtitleMode,
 };

@@ -6,12 +6,12 @@ use reqwest::Method;
 use sfd_core::{Asset, AssetOwner, AssetRenderRequest, JobResponse, RenderPlan, RenderRequest};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::api::{enc, owner_path};
+use crate::api::{enc, member_path};
 use crate::client::{Client, Versioned, api_error, decode};
 use crate::{Error, Result};
 
 fn asset_path(drama_id: &str, owner: &AssetOwner, asset_id: &str, verb: &str) -> String {
-    format!("{}/{}/{verb}", owner_path(drama_id, owner), enc(asset_id))
+    format!("{}/{verb}", member_path::<Asset>(drama_id, owner, asset_id))
 }
 
 impl Client {

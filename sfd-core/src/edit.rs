@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use crate::error::EntityKind;
-use crate::model::id::{id_problem, slugify, unique_id};
+use crate::model::id::{id_problem, unique_id};
 use crate::model::{
-    Asset, AssetOwner, AssetPatch, Character, CharacterPatch, Drama, DramaPatch, Episode, EpisodePatch, Patch, Scene,
-    ScenePatch,
+    Asset, AssetOwner, AssetPatch, Character, CharacterPatch, Drama, DramaPatch, Episode, EpisodePatch, Level, Patch,
+    Scene, ScenePatch,
 };
 use crate::storage::{StorageExt, Version, Versioned};
 use crate::{Error, Result};
@@ -52,11 +52,18 @@ impl Ids {
         }
     }
 
-    /// Claims a new scene's id (`{episode}-sc{position}` when empty) and its assets'.
-    fn claim_scene(&mut self, episode_id: &str, position: usize, scene: &mut Scene) -> Result<()> {
-        self.claim(&mut scene.id, EntityKind::Scene, &format!("{episode_id}-sc{position}"))?;
-        let stem = scene.id.clone();
-        self.claim_assets(&stem, &mut scene.assets);
+    /// Claims a new member's id (its level's stem at `position` when empty),
+    /// then names what is nested in it: its assets, and an episode's scenes
+    /// (`{episode}-sc{n}`) with theirs.
+    fn claim_member<L: Level>(&mut self, d: &Drama, parent: &L::Parent, position: usize, m: &mut L) -> Result<()> {
+        let stem = m.id_stem(d, parent, position);
+        self.claim(m.id_mut(), L::INFO.kind, &stem)?;
+        let own = m.id().to_string();
+        let nested = m.nested_mut();
+        self.claim_assets(&own, nested.assets);
+        for (n, s) in nested.scenes.iter_mut().enumerate() {
+            self.claim_member::<Scene>(d, &own, n + 1, s)?;
+        }
         Ok(())
     }
 }
@@ -72,34 +79,12 @@ fn take<T>(list: &mut Vec<T>, id: &str, kind: EntityKind, id_of: fn(&T) -> &str)
     Ok(list.remove(pos))
 }
 
-fn asset_ids(assets: &[Asset]) -> impl Iterator<Item = String> + '_ {
-    assets.iter().map(|a| a.id.clone())
-}
-
-fn scene_ids(scene: &Scene) -> Vec<String> {
-    std::iter::once(scene.id.clone())
-        .chain(asset_ids(&scene.assets))
-        .collect()
-}
-
-/// Takes out what `f` removes from the drama, drops every reference to the
-/// removed ids, and returns the drama's new version.
-async fn remove_entity<S, F>(storage: &S, drama_id: &str, expected: Option<&Version>, mut f: F) -> Result<Version>
-where
-    S: StorageExt + ?Sized,
-    F: FnMut(&mut Drama) -> Result<Vec<String>> + Send,
-{
-    let v = storage
-        .modify_drama(drama_id, expected, |d| {
-            let gone = f(d)?;
-            d.drop_references(&gone);
-            Ok(())
-        })
-        .await?;
-    Ok(v.version)
-}
-
 /// Typed, atomic edits of every level of a drama, for every storage.
+///
+/// The generic verbs ([`EditExt::create_member`],
+/// [`EditExt::update_member`], [`EditExt::delete_member`],
+/// [`EditExt::get_member`], [`EditExt::list_members`]) work at any
+/// [`Level`]; the named ones (`update_scene`, …) are shorthands for them.
 pub trait EditExt: StorageExt {
     /// Patches the drama's title, description, premise or metadata.
     fn update_drama(
@@ -114,6 +99,91 @@ pub trait EditExt: StorageExt {
         })
     }
 
+    /// The members of level `L` under `parent`, and the drama version.
+    fn list_members<L: Level>(
+        &self,
+        drama_id: &str,
+        parent: L::Parent,
+    ) -> impl Future<Output = Result<Versioned<Vec<L>>>> + Send {
+        async move {
+            let Versioned { value: d, version } = self.get_drama(drama_id).await?;
+            let value = L::siblings(&d, &parent)?.to_vec();
+            Ok(Versioned { value, version })
+        }
+    }
+
+    /// The member `id` of level `L` under `parent`, and the drama version.
+    fn get_member<L: Level>(
+        &self,
+        drama_id: &str,
+        parent: L::Parent,
+        id: &str,
+    ) -> impl Future<Output = Result<Versioned<L>>> + Send {
+        async move {
+            let Versioned { value: d, version } = self.get_drama(drama_id).await?;
+            let value = L::find(&d, &parent, id)?.clone();
+            Ok(Versioned { value, version })
+        }
+    }
+
+    /// Appends a member under `parent` (which must exist). An empty id gets
+    /// its level's stem (`char-{name}`, `ep{n}`, `{episode}-sc{n}`,
+    /// `{owner}-img` / `-vid` / `-aud`); what is nested in it with empty
+    /// ids gets slugs under its id. A taken id is `AlreadyExists`.
+    fn create_member<L: Level>(
+        &self,
+        drama_id: &str,
+        parent: L::Parent,
+        member: L,
+        expected: Option<&Version>,
+    ) -> impl Future<Output = Result<Versioned<L>>> + Send {
+        self.modify_drama(drama_id, expected, move |d| {
+            let mut m = member.clone();
+            // The parent must exist before an id is claimed.
+            let position = L::siblings(d, &parent)?.len() + 1;
+            Ids::of(d).claim_member(d, &parent, position, &mut m)?;
+            L::siblings_mut(d, &parent)?.push(m.clone());
+            Ok(m)
+        })
+    }
+
+    /// Patches the member `id` of level `L` under `parent`.
+    fn update_member<L: Level>(
+        &self,
+        drama_id: &str,
+        parent: L::Parent,
+        id: &str,
+        patch: L::Patch,
+        expected: Option<&Version>,
+    ) -> impl Future<Output = Result<Versioned<L>>> + Send {
+        self.modify_drama(drama_id, expected, move |d| {
+            let m = L::find_mut(d, &parent, id)?;
+            patch.clone().apply(m);
+            Ok(m.clone())
+        })
+    }
+
+    /// Removes the member `id` of level `L` under `parent`, everything
+    /// nested in it, and every reference to them; returns the new version.
+    fn delete_member<L: Level>(
+        &self,
+        drama_id: &str,
+        parent: L::Parent,
+        id: &str,
+        expected: Option<&Version>,
+    ) -> impl Future<Output = Result<Version>> + Send {
+        async move {
+            let v = self
+                .modify_drama(drama_id, expected, |d| {
+                    let gone = take(L::siblings_mut(d, &parent)?, id, L::INFO.kind, L::id)?.owned_ids();
+                    d.drop_references(&gone);
+                    Ok(())
+                })
+                .await?;
+            Ok(v.version)
+        }
+    }
+
     /// Adds a character; an empty id gets a slug from the name (`char-…`).
     fn create_character(
         &self,
@@ -121,16 +191,7 @@ pub trait EditExt: StorageExt {
         character: Character,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Character>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let mut c = character.clone();
-            let stem = format!("char-{}", slugify(&c.name, "character"));
-            let mut ids = Ids::of(d);
-            ids.claim(&mut c.id, EntityKind::Character, &stem)?;
-            let stem = c.id.clone();
-            ids.claim_assets(&stem, &mut c.assets);
-            d.characters.push(c.clone());
-            Ok(c)
-        })
+        self.create_member(drama_id, (), character, expected)
     }
 
     /// Patches a character.
@@ -141,11 +202,7 @@ pub trait EditExt: StorageExt {
         patch: CharacterPatch,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Character>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let c = d.character_mut(id)?;
-            patch.clone().apply(c);
-            Ok(c.clone())
-        })
+        self.update_member(drama_id, (), id, patch, expected)
     }
 
     /// Removes a character and every reference to it.
@@ -155,10 +212,7 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        remove_entity(self, drama_id, expected, move |d| {
-            let c = take(&mut d.characters, id, EntityKind::Character, |c| &c.id)?;
-            Ok(std::iter::once(c.id.clone()).chain(asset_ids(&c.assets)).collect())
-        })
+        self.delete_member::<Character>(drama_id, (), id, expected)
     }
 
     /// Appends an episode; an empty id becomes `ep{n}`, and its scenes and
@@ -169,19 +223,7 @@ pub trait EditExt: StorageExt {
         episode: Episode,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Episode>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let mut e = episode.clone();
-            let stem = format!("ep{}", d.episodes.len() + 1);
-            let mut ids = Ids::of(d);
-            ids.claim(&mut e.id, EntityKind::Episode, &stem)?;
-            let stem = e.id.clone();
-            ids.claim_assets(&stem, &mut e.assets);
-            for (n, s) in e.scenes.iter_mut().enumerate() {
-                ids.claim_scene(&stem, n + 1, s)?;
-            }
-            d.episodes.push(e.clone());
-            Ok(e)
-        })
+        self.create_member(drama_id, (), episode, expected)
     }
 
     /// Patches an episode.
@@ -192,11 +234,7 @@ pub trait EditExt: StorageExt {
         patch: EpisodePatch,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Episode>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let e = d.episode_mut(id)?;
-            patch.clone().apply(e);
-            Ok(e.clone())
-        })
+        self.update_member(drama_id, (), id, patch, expected)
     }
 
     /// Removes an episode, its scenes and assets, and every reference to them.
@@ -206,13 +244,7 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        remove_entity(self, drama_id, expected, move |d| {
-            let e = take(&mut d.episodes, id, EntityKind::Episode, |e| &e.id)?;
-            Ok(std::iter::once(e.id.clone())
-                .chain(asset_ids(&e.assets))
-                .chain(e.scenes.iter().flat_map(scene_ids))
-                .collect())
-        })
+        self.delete_member::<Episode>(drama_id, (), id, expected)
     }
 
     /// Appends a scene to an episode; an empty id becomes `{episode}-sc{n}`.
@@ -223,13 +255,7 @@ pub trait EditExt: StorageExt {
         scene: Scene,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Scene>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let mut s = scene.clone();
-            let n = d.episode_mut(episode_id)?.scenes.len() + 1;
-            Ids::of(d).claim_scene(episode_id, n, &mut s)?;
-            d.episode_mut(episode_id)?.scenes.push(s.clone());
-            Ok(s)
-        })
+        self.create_member(drama_id, episode_id.to_string(), scene, expected)
     }
 
     /// Patches a scene.
@@ -241,11 +267,7 @@ pub trait EditExt: StorageExt {
         patch: ScenePatch,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Scene>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let s = d.scene_mut(episode_id, id)?;
-            patch.clone().apply(s);
-            Ok(s.clone())
-        })
+        self.update_member(drama_id, episode_id.to_string(), id, patch, expected)
     }
 
     /// Removes a scene, its assets, and every reference to them.
@@ -256,10 +278,7 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        remove_entity(self, drama_id, expected, move |d| {
-            let s = take(&mut d.episode_mut(episode_id)?.scenes, id, EntityKind::Scene, |s| &s.id)?;
-            Ok(scene_ids(&s))
-        })
+        self.delete_member::<Scene>(drama_id, episode_id.to_string(), id, expected)
     }
 
     /// Adds an asset to a scene, character, episode or the drama; an empty
@@ -271,14 +290,7 @@ pub trait EditExt: StorageExt {
         asset: Asset,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Asset>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let mut a = asset.clone();
-            d.assets_of(owner)?; // the owner must exist before an id is claimed
-            let stem = format!("{}-{}", owner.id_stem(d), a.kind.slug());
-            Ids::of(d).claim(&mut a.id, EntityKind::Asset, &stem)?;
-            d.assets_of_mut(owner)?.push(a.clone());
-            Ok(a)
-        })
+        self.create_member(drama_id, owner.clone(), asset, expected)
     }
 
     /// Patches an asset.
@@ -290,11 +302,7 @@ pub trait EditExt: StorageExt {
         patch: AssetPatch,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Versioned<Asset>>> + Send {
-        self.modify_drama(drama_id, expected, move |d| {
-            let a = d.asset_mut(owner, id)?;
-            patch.clone().apply(a);
-            Ok(a.clone())
-        })
+        self.update_member(drama_id, owner.clone(), id, patch, expected)
     }
 
     /// Removes an asset and every reference to it.
@@ -305,10 +313,7 @@ pub trait EditExt: StorageExt {
         id: &str,
         expected: Option<&Version>,
     ) -> impl Future<Output = Result<Version>> + Send {
-        remove_entity(self, drama_id, expected, move |d| {
-            let a = take(d.assets_of_mut(owner)?, id, EntityKind::Asset, |a| &a.id)?;
-            Ok(vec![a.id])
-        })
+        self.delete_member::<Asset>(drama_id, owner.clone(), id, expected)
     }
 }
 
@@ -318,6 +323,89 @@ impl<S: StorageExt + ?Sized> EditExt for S {}
 mod tests {
     use super::*;
     use crate::model::AssetKind;
+    use crate::storage::StorageBuilder;
+    use serde_json::json;
+
+    /// Every generic verb at level `L`: a create that names `member` and
+    /// what it holds, get, list, a taken id, a patch, and a delete that
+    /// drops the references to what it owned.
+    async fn verbs_at<L: Level>(parent: L::Parent, mut member: L, id: &str) {
+        let s = StorageBuilder::memory().build().unwrap();
+        let mut d = Drama::new("d", "t", "x", "p");
+        let mut ep = Episode::new("ep1", "t", "x");
+        ep.scenes.push(Scene::new("ep1-sc1", "x"));
+        d.episodes.push(ep);
+        s.create_drama(&d).await.unwrap();
+        let made = s
+            .create_member("d", parent.clone(), member.clone(), None)
+            .await
+            .unwrap();
+        assert_eq!(made.value.id(), id);
+        let got = s.get_member::<L>("d", parent.clone(), id).await.unwrap();
+        assert_eq!(got.version, made.version);
+        assert_eq!(
+            serde_json::to_value(&got.value).unwrap(),
+            serde_json::to_value(&made.value).unwrap()
+        );
+        let all = s.list_members::<L>("d", parent.clone()).await.unwrap();
+        assert_eq!(all.value.last().map(L::id), Some(id));
+        *member.id_mut() = id.to_string();
+        let err = s.create_member("d", parent.clone(), member, None).await.unwrap_err();
+        assert!(
+            matches!(err, Error::AlreadyExists { kind, .. } if kind == L::INFO.kind),
+            "{err}"
+        );
+
+        let patch = L::Patch::from_value(json!({"metadata": {"k": 1}})).unwrap();
+        let changed = s
+            .update_member::<L>("d", parent.clone(), id, patch, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&changed.value).unwrap()["metadata"],
+            json!({"k": 1})
+        );
+
+        let owned = made.value.owned_ids();
+        let mut poster = Asset::new("poster", AssetKind::Image, "p");
+        poster.depends_on = vec![owned.last().unwrap().clone()];
+        s.create_asset("d", &AssetOwner::Drama, poster, None).await.unwrap();
+        s.delete_member::<L>("d", parent.clone(), id, None).await.unwrap();
+        let err = s.get_member::<L>("d", parent, id).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("{} '{id}' not found", L::INFO.kind));
+        let d = s.get_drama("d").await.unwrap().value;
+        assert!(d.assets[0].depends_on.is_empty(), "{:?}", d.assets[0]);
+        assert!(d.inner_ids().all(|i| !owned.iter().any(|o| o == i)));
+    }
+
+    #[tokio::test]
+    async fn generic_verbs_at_every_level() {
+        let mut c = Character::new("", "Ava Stone", "x");
+        c.assets.push(Asset::new("", AssetKind::Image, "p"));
+        verbs_at((), c, "char-ava-stone").await;
+        let mut e = Episode::new("", "t", "x");
+        let mut sc = Scene::new("", "x");
+        sc.assets.push(Asset::new("", AssetKind::Audio, "p"));
+        e.scenes.push(sc.clone());
+        verbs_at((), e, "ep2").await;
+        verbs_at("ep1".to_string(), sc, "ep1-sc2").await;
+        let a = Asset::new("", AssetKind::Video, "p");
+        verbs_at(AssetOwner::scene("ep1", "ep1-sc1"), a, "ep1-sc1-vid").await;
+    }
+
+    #[tokio::test]
+    async fn a_missing_parent_is_named_before_an_id_is_claimed() {
+        let s = StorageBuilder::memory().build().unwrap();
+        s.create_drama(&Drama::new("d", "t", "x", "p")).await.unwrap();
+        let err = s
+            .create_member("d", "ep9".to_string(), Scene::new("", "x"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "episode 'ep9' not found");
+        let owner = AssetOwner::Character("nobody".into());
+        let err = s.list_members::<Asset>("d", owner).await.unwrap_err();
+        assert_eq!(err.to_string(), "character 'nobody' not found");
+    }
 
     #[test]
     fn one_id_set_names_many_new_entities_without_collisions() {
@@ -340,7 +428,7 @@ mod tests {
             })
             .collect();
         for (n, s) in scenes.iter_mut().enumerate() {
-            ids.claim_scene("ep2", n + 1, s).unwrap();
+            ids.claim_member(&d, &"ep2".to_string(), n + 1, s).unwrap();
         }
         // The first stem was taken by an existing scene, so it got a suffix.
         assert_eq!(scenes[0].id, "ep2-sc1-2");

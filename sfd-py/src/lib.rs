@@ -13,6 +13,7 @@
 
 mod args;
 mod errors;
+mod levels;
 mod media;
 mod ops;
 mod runtime;

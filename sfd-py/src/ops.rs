@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sfd_core::{
-    Character, CharacterPatch, Drama, DramaPatch, EditExt, Episode, EpisodePatch, ListOptions, Scene, ScenePatch,
-    StorageExt, Studio,
-};
+use sfd_core::{Drama, DramaPatch, EditExt, ListOptions, StorageExt, Studio};
 
-use crate::args::{arg, entity, generation_request, owner, parse, patch, to_json};
+use crate::args::{arg, generation_request, parse, patch, to_json};
+use crate::levels::level_op;
 use crate::media;
 use crate::target::{R, Target};
 
@@ -17,6 +15,9 @@ use crate::target::{R, Target};
 /// `data` is the content of an upload, when it is given as bytes.
 pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option<Vec<u8>>) -> R<String> {
     let a = parse(args)?;
+    if let Some(v) = level_op(target, op, &a).await? {
+        return Ok(v.to_string());
+    }
     let out = match target {
         Target::Studio(s) => match studio_op(s, op, &a).await? {
             Some(v) => v,
@@ -53,89 +54,6 @@ async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Option<Value>> {
         )?,
         "delete_drama" => {
             st.delete_drama(&arg::<String>(a, "id")?, None).await?;
-            Value::Null
-        }
-        "create_character" => to_json(
-            &st.create_character(&d()?, entity::<Character>(a, "character")?, None)
-                .await?
-                .value,
-        )?,
-        "update_character" => to_json(
-            &st.update_character(
-                &d()?,
-                &arg::<String>(a, "character_id")?,
-                patch::<CharacterPatch>(a)?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "delete_character" => {
-            st.delete_character(&d()?, &arg::<String>(a, "character_id")?, None)
-                .await?;
-            Value::Null
-        }
-        "create_episode" => to_json(
-            &st.create_episode(&d()?, entity::<Episode>(a, "episode")?, None)
-                .await?
-                .value,
-        )?,
-        "update_episode" => to_json(
-            &st.update_episode(&d()?, &arg::<String>(a, "episode_id")?, patch::<EpisodePatch>(a)?, None)
-                .await?
-                .value,
-        )?,
-        "delete_episode" => {
-            st.delete_episode(&d()?, &arg::<String>(a, "episode_id")?, None).await?;
-            Value::Null
-        }
-        "create_scene" => to_json(
-            &st.create_scene(
-                &d()?,
-                &arg::<String>(a, "episode_id")?,
-                entity::<Scene>(a, "scene")?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "update_scene" => {
-            let (e, sc) = (arg::<String>(a, "episode_id")?, arg::<String>(a, "scene_id")?);
-            to_json(
-                &st.update_scene(&d()?, &e, &sc, patch::<ScenePatch>(a)?, None)
-                    .await?
-                    .value,
-            )?
-        }
-        "delete_scene" => {
-            st.delete_scene(
-                &d()?,
-                &arg::<String>(a, "episode_id")?,
-                &arg::<String>(a, "scene_id")?,
-                None,
-            )
-            .await?;
-            Value::Null
-        }
-        "create_asset" => to_json(
-            &st.create_asset(&d()?, &owner(a)?, entity::<sfd_core::Asset>(a, "asset")?, None)
-                .await?
-                .value,
-        )?,
-        "update_asset" => to_json(
-            &st.update_asset(
-                &d()?,
-                &owner(a)?,
-                &arg::<String>(a, "asset_id")?,
-                patch::<sfd_core::AssetPatch>(a)?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "delete_asset" => {
-            st.delete_asset(&d()?, &owner(a)?, &arg::<String>(a, "asset_id")?, None)
-                .await?;
             Value::Null
         }
         "start_generation" => to_json(&s.start_generation(generation_request(a)?).await?)?,
@@ -184,94 +102,6 @@ async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Option<Valu
         )?,
         "delete_drama" => {
             c.delete_drama(&arg::<String>(a, "id")?, None).await?;
-            Value::Null
-        }
-        "create_character" => to_json(
-            &c.create_character(&d()?, &entity::<Character>(a, "character")?, None)
-                .await?
-                .value,
-        )?,
-        "update_character" => to_json(
-            &c.update_character(
-                &d()?,
-                &arg::<String>(a, "character_id")?,
-                &patch::<CharacterPatch>(a)?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "delete_character" => {
-            c.delete_character(&d()?, &arg::<String>(a, "character_id")?, None)
-                .await?;
-            Value::Null
-        }
-        "create_episode" => to_json(
-            &c.create_episode(&d()?, &entity::<Episode>(a, "episode")?, None)
-                .await?
-                .value,
-        )?,
-        "update_episode" => to_json(
-            &c.update_episode(
-                &d()?,
-                &arg::<String>(a, "episode_id")?,
-                &patch::<EpisodePatch>(a)?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "delete_episode" => {
-            c.delete_episode(&d()?, &arg::<String>(a, "episode_id")?, None).await?;
-            Value::Null
-        }
-        "create_scene" => to_json(
-            &c.create_scene(
-                &d()?,
-                &arg::<String>(a, "episode_id")?,
-                &entity::<Scene>(a, "scene")?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "update_scene" => {
-            let (e, sc) = (arg::<String>(a, "episode_id")?, arg::<String>(a, "scene_id")?);
-            to_json(
-                &c.update_scene(&d()?, &e, &sc, &patch::<ScenePatch>(a)?, None)
-                    .await?
-                    .value,
-            )?
-        }
-        "delete_scene" => {
-            c.delete_scene(
-                &d()?,
-                &arg::<String>(a, "episode_id")?,
-                &arg::<String>(a, "scene_id")?,
-                None,
-            )
-            .await?;
-            Value::Null
-        }
-        "create_asset" => to_json(
-            &c.create_asset(&d()?, &owner(a)?, &entity::<sfd_core::Asset>(a, "asset")?, None)
-                .await?
-                .value,
-        )?,
-        "update_asset" => to_json(
-            &c.update_asset(
-                &d()?,
-                &owner(a)?,
-                &arg::<String>(a, "asset_id")?,
-                &patch::<sfd_core::AssetPatch>(a)?,
-                None,
-            )
-            .await?
-            .value,
-        )?,
-        "delete_asset" => {
-            c.delete_asset(&d()?, &owner(a)?, &arg::<String>(a, "asset_id")?, None)
-                .await?;
             Value::Null
         }
         "start_generation" => {

@@ -112,3 +112,8 @@ def test_counts_are_sent_and_checked_at_the_door(api):
     for bad in ({"episodes": 0}, {"episodes": 21}, {"scenes_per_episode": 13}):
         with pytest.raises(sfd.ValidationError):
             api.start_generation("p", **bad)
+
+
+def test_a_level_verb_names_a_wrong_level(api):
+    with pytest.raises(ValueError, match="'nope' is not one of character, episode, scene, asset"):
+        api._create("nope", "any_drama", {})

@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 use http::{HeaderValue, Method, Response, header};
 use serde_json::{Map, Value, json};
 
+use sfd_core::level_by_plural;
+
 use crate::http::{Body, full};
 use crate::router::ROUTES;
 
@@ -139,13 +141,13 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
         .rsplit('/')
         .find(|s| !s.starts_with('{'))
         .unwrap_or("");
-    let (entity, list, patch) = match last {
-        "characters" => ("Character", "CharacterList", "CharacterPatch"),
-        "episodes" => ("Episode", "EpisodeList", "EpisodePatch"),
-        "scenes" => ("Scene", "SceneList", "ScenePatch"),
-        "assets" => ("Asset", "AssetList", "AssetPatch"),
-        _ => ("Drama", "DramaPage", "DramaPatch"),
+    // A level's schemas are named after it: `Scene`, `SceneList`, `ScenePatch`, `NewScene`.
+    let (entity, list) = match level_by_plural(last) {
+        Some(level) => (level.schema(), format!("{}List", level.schema())),
+        None => ("Drama".to_string(), "DramaPage".to_string()),
     };
+    let patch = format!("{entity}Patch");
+    let entity = entity.as_str();
     let body = |name: &str| Some(r(name));
     const READ: &[u16] = &[400, 401, 404, 429, 503];
     const WRITE: &[u16] = &[400, 401, 404, 409, 412, 413, 415, 422, 429, 503];
@@ -232,7 +234,7 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
             (200, r(entity)),
             READ,
         ),
-        (_, "GET") => (format!("List the {last}"), None, (200, r(list)), READ),
+        (_, "GET") => (format!("List the {last}"), None, (200, r(&list)), READ),
         (_, "POST") => (
             format!("Create {} {} (id optional)", article(&entity.to_lowercase()), entity.to_lowercase()),
             body(&format!("New{entity}")),
@@ -241,7 +243,7 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
         ),
         (_, "PATCH") => (
             format!("Update {} {}", article(&entity.to_lowercase()), entity.to_lowercase()),
-            body(patch),
+            body(&patch),
             (200, r(entity)),
             WRITE,
         ),
@@ -302,7 +304,7 @@ fn article(word: &str) -> &'static str {
 
 fn build() -> Value {
     let mut paths = Map::new();
-    for (template, methods) in ROUTES {
+    for (template, methods) in ROUTES.iter() {
         let mut item = Map::new();
         for m in *methods {
             if let Some(op) = crate::openapi_media::operation(template, m) {
@@ -401,6 +403,30 @@ mod tests {
         from_spec.sort();
         from_router.sort();
         assert_eq!(from_spec, from_router);
+    }
+
+    /// The levels' operations (method, path, summary) are those main had
+    /// before the levels were described once (`testdata/nested_operations.txt`).
+    #[test]
+    fn nested_operations_are_unchanged() {
+        let levels = sfd_core::levels();
+        let nested = |path: &str| {
+            levels.iter().any(|l| {
+                l.parents
+                    .iter()
+                    .any(|p| [l.collection_template(p), l.item_template(p)].contains(&path.to_string()))
+            })
+        };
+        let mut got: Vec<String> = Vec::new();
+        for (path, item) in SPEC["paths"].as_object().unwrap() {
+            for (m, op) in item.as_object().unwrap().iter().filter(|_| nested(path)) {
+                let summary = op["summary"].as_str().unwrap();
+                got.push(format!("{} {path} {summary}", m.to_ascii_uppercase()));
+            }
+        }
+        got.sort();
+        let want: Vec<&str> = include_str!("testdata/nested_operations.txt").lines().collect();
+        assert_eq!(got, want);
     }
 
     #[test]

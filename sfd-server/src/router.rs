@@ -1,16 +1,16 @@
 //! Routing by `match` on path segments, with the table of every route.
 
+use std::sync::LazyLock;
+
 use http::Method;
-use sfd_core::AssetOwner;
+use sfd_core::{Address, Asset, AssetOwner, Character, Episode, Level, Scene, levels};
 
 use crate::error::HttpError;
 use crate::http::percent_decode;
 
-/// Every route: its path template and the methods it answers.
-/// `openapi.json` describes exactly these (a test keeps them in step). The
-/// studio page (`/`, `/studio/{file}`) is not here: it is a static page
-/// beside the API, not part of it (see `studio.rs`).
-pub const ROUTES: &[(&str, &[Method])] = &[
+/// The routes that are not the levels' collections, members, renders and
+/// uploads (those come from [`Level`]s, see [`ROUTES`]).
+const FIXED: &[(&str, &[Method])] = &[
     ("/health", &[Method::GET]),
     ("/openapi.json", &[Method::GET]),
     ("/docs", &[Method::GET]),
@@ -23,59 +23,7 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/dramas/{id}/jobs/{jobId}", &[Method::GET]),
     ("/dramas/{id}/jobs/{jobId}/cancel", &[Method::POST]),
     ("/dramas/{id}/jobs/{jobId}/events", &[Method::GET]),
-    ("/dramas/{id}/assets", &[Method::GET, Method::POST]),
-    (
-        "/dramas/{id}/assets/{aid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    ("/dramas/{id}/characters", &[Method::GET, Method::POST]),
-    (
-        "/dramas/{id}/characters/{cid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    ("/dramas/{id}/characters/{cid}/assets", &[Method::GET, Method::POST]),
-    (
-        "/dramas/{id}/characters/{cid}/assets/{aid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    ("/dramas/{id}/episodes", &[Method::GET, Method::POST]),
-    (
-        "/dramas/{id}/episodes/{eid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    ("/dramas/{id}/episodes/{eid}/assets", &[Method::GET, Method::POST]),
-    (
-        "/dramas/{id}/episodes/{eid}/assets/{aid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    ("/dramas/{id}/episodes/{eid}/scenes", &[Method::GET, Method::POST]),
-    (
-        "/dramas/{id}/episodes/{eid}/scenes/{sid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
-    (
-        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets",
-        &[Method::GET, Method::POST],
-    ),
-    (
-        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}",
-        &[Method::GET, Method::PATCH, Method::DELETE],
-    ),
     ("/dramas/{id}/render", &[Method::POST]),
-    ("/dramas/{id}/assets/{aid}/render", &[Method::POST]),
-    ("/dramas/{id}/assets/{aid}/content", &[Method::PUT]),
-    ("/dramas/{id}/characters/{cid}/assets/{aid}/render", &[Method::POST]),
-    ("/dramas/{id}/characters/{cid}/assets/{aid}/content", &[Method::PUT]),
-    ("/dramas/{id}/episodes/{eid}/assets/{aid}/render", &[Method::POST]),
-    ("/dramas/{id}/episodes/{eid}/assets/{aid}/content", &[Method::PUT]),
-    (
-        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/render",
-        &[Method::POST],
-    ),
-    (
-        "/dramas/{id}/episodes/{eid}/scenes/{sid}/assets/{aid}/content",
-        &[Method::PUT],
-    ),
     ("/dramas/{id}/generate", &[Method::POST]),
     ("/dramas/{id}/episodes/{eid}/generate", &[Method::POST]),
     ("/dramas/{id}/characters/{cid}/generate", &[Method::POST]),
@@ -85,6 +33,44 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/dramas/{id}/episodes/{eid}/assemble", &[Method::POST]),
     ("/dramas/{id}/export", &[Method::GET]),
 ];
+
+/// Every route: its path template and the methods it answers. Each level
+/// adds its collection (GET, POST) and member (GET, PATCH, DELETE) under
+/// every parent, and each asset its `render` (POST) and `content` (PUT).
+/// `openapi.json` describes exactly these (a test keeps them in step). The
+/// studio page (`/`, `/studio/{file}`) is not here: it is a static page
+/// beside the API, not part of it (see `studio.rs`).
+pub static ROUTES: LazyLock<Vec<(&'static str, &'static [Method])>> = LazyLock::new(|| {
+    const COLLECTION: &[Method] = &[Method::GET, Method::POST];
+    const MEMBER: &[Method] = &[Method::GET, Method::PATCH, Method::DELETE];
+    // Made once for the life of the process, like the fixed templates.
+    let leak = |t: String| -> &'static str { t.leak() };
+    let mut all = FIXED.to_vec();
+    for level in levels() {
+        for parent in level.parents {
+            all.push((leak(level.collection_template(parent)), COLLECTION));
+            all.push((leak(level.item_template(parent)), MEMBER));
+        }
+    }
+    for parent in Asset::INFO.parents {
+        let item = Asset::INFO.item_template(parent);
+        all.push((leak(format!("{item}/render")), &[Method::POST]));
+        all.push((leak(format!("{item}/content")), &[Method::PUT]));
+    }
+    all
+});
+
+/// A collection (`id` is `None`) or one member of a level: the drama, the
+/// parent (`()`, an episode id or an asset owner) and the member's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At<P> {
+    /// The drama id.
+    pub drama: String,
+    /// Where the collection hangs.
+    pub parent: P,
+    /// The member, or `None` for the collection.
+    pub id: Option<String>,
+}
 
 /// A matched route with its decoded path ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,22 +99,14 @@ pub enum Route {
     JobCancel(String, String),
     /// `/dramas/{id}/jobs/{jobId}/events`
     JobEvents(String, String),
-    /// `/dramas/{id}/characters`
-    Characters(String),
-    /// `/dramas/{id}/characters/{cid}`
-    Character(String, String),
-    /// `/dramas/{id}/episodes`
-    Episodes(String),
-    /// `/dramas/{id}/episodes/{eid}`
-    Episode(String, String),
-    /// `/dramas/{id}/episodes/{eid}/scenes`
-    Scenes(String, String),
-    /// `/dramas/{id}/episodes/{eid}/scenes/{sid}`
-    Scene(String, String, String),
-    /// The assets of an owner.
-    Assets(String, AssetOwner),
-    /// One asset of an owner.
-    Asset(String, AssetOwner, String),
+    /// `/dramas/{id}/characters[/{cid}]`
+    Characters(At<()>),
+    /// `/dramas/{id}/episodes[/{eid}]`
+    Episodes(At<()>),
+    /// `/dramas/{id}/episodes/{eid}/scenes[/{sid}]`
+    Scenes(At<String>),
+    /// `…/assets[/{aid}]` of an owner.
+    Assets(At<AssetOwner>),
     /// `/dramas/{id}/render`
     Render(String),
     /// `…/assets/{aid}/render` at every owner level.
@@ -151,19 +129,6 @@ pub enum Route {
     Assemble(String, String),
     /// `/dramas/{id}/export`
     Export(String),
-}
-
-/// The owner of assets at `segs` (what lies between `/dramas/{id}` and
-/// `/assets`), and the template of that stretch.
-fn owner_at(segs: &[&str]) -> Option<(AssetOwner, &'static str)> {
-    let o = |x: &str| x.to_string();
-    Some(match segs {
-        [] => (AssetOwner::Drama, ""),
-        ["characters", c] => (AssetOwner::Character(o(c)), "/characters/{cid}"),
-        ["episodes", e] => (AssetOwner::Episode(o(e)), "/episodes/{eid}"),
-        ["episodes", e, "scenes", sc] => (AssetOwner::scene(o(e), o(sc)), "/episodes/{eid}/scenes/{sid}"),
-        _ => return None,
-    })
 }
 
 /// The route table's entry for `template`: the template itself, static, and its methods.
@@ -196,24 +161,52 @@ pub fn resolve(path: &str) -> Result<Option<(Route, &'static [Method])>, HttpErr
     Ok(matched(path)?.map(|m| (m.route, m.methods)))
 }
 
-/// The asset routes under `/dramas/{d}`: `tail` is an owner's stretch
-/// (none, a character, an episode, a scene), `assets`, then an optional
-/// asset id and verb.
-fn asset_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
+/// `tail` (the path after `/dramas/{d}`) as a collection or member of level `L`, with its template.
+fn at<L: Level>(d: &str, tail: &[&str]) -> Option<(At<L::Parent>, String)> {
+    let info = L::INFO;
+    let collection = || match tail {
+        [stretch @ .., p] if *p == info.plural => {
+            let (parent, t) = L::Parent::parse(stretch)?;
+            Some((parent, info.collection_template(t), None))
+        }
+        _ => None,
+    };
+    let member = || match tail {
+        [stretch @ .., p, id] if *p == info.plural => {
+            let (parent, t) = L::Parent::parse(stretch)?;
+            Some((parent, info.item_template(t), Some(id.to_string())))
+        }
+        _ => None,
+    };
+    let (parent, template, id) = collection().or_else(member)?;
+    let drama = d.to_string();
+    Some((At { drama, parent, id }, template))
+}
+
+/// The routes of the levels under `/dramas/{d}`: collections and members,
+/// then an asset's `render` and `content`.
+fn nested_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
     let o = |x: &str| x.to_string();
-    let (i, (owner, at)) = [0, 2, 4]
-        .into_iter()
-        .filter(|i| tail.get(*i) == Some(&"assets"))
-        .find_map(|i| Some((i, owner_at(&tail[..i])?)))?;
-    let base = format!("/dramas/{{id}}{at}/assets");
-    Some(match &tail[i + 1..] {
-        [] => (Route::Assets(o(d), owner), base),
-        [a] => (Route::Asset(o(d), owner, o(a)), format!("{base}/{{aid}}")),
-        [a, "render"] => (Route::AssetRender(o(d), owner, o(a)), format!("{base}/{{aid}}/render")),
-        [a, "content"] => (
-            Route::AssetContent(o(d), owner, o(a)),
-            format!("{base}/{{aid}}/content"),
-        ),
+    if let Some((a, t)) = at::<Character>(d, tail) {
+        return Some((Route::Characters(a), t));
+    }
+    if let Some((a, t)) = at::<Episode>(d, tail) {
+        return Some((Route::Episodes(a), t));
+    }
+    if let Some((a, t)) = at::<Scene>(d, tail) {
+        return Some((Route::Scenes(a), t));
+    }
+    if let Some((a, t)) = at::<Asset>(d, tail) {
+        return Some((Route::Assets(a), t));
+    }
+    let [stretch @ .., "assets", a, verb] = tail else {
+        return None;
+    };
+    let (owner, t) = AssetOwner::parse(stretch)?;
+    let item = Asset::INFO.item_template(t);
+    Some(match *verb {
+        "render" => (Route::AssetRender(o(d), owner, o(a)), format!("{item}/render")),
+        "content" => (Route::AssetContent(o(d), owner, o(a)), format!("{item}/content")),
         _ => return None,
     })
 }
@@ -237,17 +230,6 @@ pub fn matched(path: &str) -> Result<Option<Matched>, HttpError> {
         ["dramas", d, "jobs", j] => (Route::Job(o(d), o(j)), "/dramas/{id}/jobs/{jobId}".into()),
         ["dramas", d, "jobs", j, "cancel"] => (Route::JobCancel(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/cancel".into()),
         ["dramas", d, "jobs", j, "events"] => (Route::JobEvents(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/events".into()),
-        ["dramas", d, "characters"] => (Route::Characters(o(d)), "/dramas/{id}/characters".into()),
-        ["dramas", d, "characters", c] => (Route::Character(o(d), o(c)), "/dramas/{id}/characters/{cid}".into()),
-        ["dramas", d, "episodes"] => (Route::Episodes(o(d)), "/dramas/{id}/episodes".into()),
-        ["dramas", d, "episodes", e] => (Route::Episode(o(d), o(e)), "/dramas/{id}/episodes/{eid}".into()),
-        ["dramas", d, "episodes", e, "scenes"] => {
-            (Route::Scenes(o(d), o(e)), "/dramas/{id}/episodes/{eid}/scenes".into())
-        }
-        ["dramas", d, "episodes", e, "scenes", sc] => (
-            Route::Scene(o(d), o(e), o(sc)),
-            "/dramas/{id}/episodes/{eid}/scenes/{sid}".into(),
-        ),
         ["dramas", d, "render"] => (Route::Render(o(d)), "/dramas/{id}/render".into()),
         ["dramas", d, "generate"] => (Route::DramaGenerate(o(d)), "/dramas/{id}/generate".into()),
         ["dramas", d, "cover_photo"] => (Route::Cover(o(d)), "/dramas/{id}/cover_photo".into()),
@@ -268,7 +250,7 @@ pub fn matched(path: &str) -> Result<Option<Matched>, HttpError> {
             Route::Audition(o(d), o(c)),
             "/dramas/{id}/characters/{cid}/audition".into(),
         ),
-        ["dramas", d, tail @ ..] => match asset_route(d, tail) {
+        ["dramas", d, tail @ ..] => match nested_route(d, tail) {
             Some(r) => r,
             None => return Ok(None),
         },
@@ -330,7 +312,7 @@ mod tests {
 
     #[test]
     fn every_template_resolves_to_its_methods() {
-        for (t, m) in ROUTES {
+        for (t, m) in ROUTES.iter() {
             let (_, got) = resolve(&sample(t))
                 .unwrap()
                 .unwrap_or_else(|| panic!("{t} does not resolve"));
@@ -365,9 +347,19 @@ mod tests {
         let (r, _) = resolve("/dramas/d1/episodes/ep1/scenes/ep1-sc1/assets/a")
             .unwrap()
             .unwrap();
-        assert_eq!(
-            r,
-            Route::Asset("d1".into(), AssetOwner::scene("ep1", "ep1-sc1"), "a".into())
-        );
+        let at = At {
+            drama: "d1".into(),
+            parent: AssetOwner::scene("ep1", "ep1-sc1"),
+            id: Some("a".into()),
+        };
+        assert_eq!(r, Route::Assets(at));
+        // An id that is also a level's name is still an id.
+        let (r, _) = resolve("/dramas/d1/episodes/ep1/scenes/scenes").unwrap().unwrap();
+        let at = At {
+            drama: "d1".into(),
+            parent: "ep1".to_string(),
+            id: Some("scenes".into()),
+        };
+        assert_eq!(r, Route::Scenes(at));
     }
 }

@@ -8,10 +8,11 @@ use hyper::body::Incoming;
 use crate::access_log::{self, Answered, RequestInfo, StartedJob};
 use crate::error::HttpError;
 use crate::http::{self as h, Body};
-use crate::nested::{self, Target};
+use crate::nested;
 use crate::router::{Matched, Route, allow, matched};
 use crate::state::AppState;
 use crate::{dramas, export, media, openapi, render, studio};
+use sfd_core::{Asset, Character, Episode, Scene};
 
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -215,14 +216,10 @@ async fn route(
         Route::Job(id, j) => dramas::job(state, &id, &j).await,
         Route::JobCancel(id, j) => dramas::cancel(state, &id, &j).await,
         Route::JobEvents(id, j) => dramas::events(state, &id, &j).await,
-        Route::Characters(d) => nested::collection(state, m, hs, &d, Target::Characters, body).await,
-        Route::Character(d, c) => nested::item(state, m, hs, &d, Target::Characters, &c, body).await,
-        Route::Episodes(d) => nested::collection(state, m, hs, &d, Target::Episodes, body).await,
-        Route::Episode(d, e) => nested::item(state, m, hs, &d, Target::Episodes, &e, body).await,
-        Route::Scenes(d, e) => nested::collection(state, m, hs, &d, Target::Scenes(&e), body).await,
-        Route::Scene(d, e, s) => nested::item(state, m, hs, &d, Target::Scenes(&e), &s, body).await,
-        Route::Assets(d, o) => nested::collection(state, m, hs, &d, Target::Assets(&o), body).await,
-        Route::Asset(d, o, a) => nested::item(state, m, hs, &d, Target::Assets(&o), &a, body).await,
+        Route::Characters(at) => nested::answer::<Character>(state, m, hs, at, body).await,
+        Route::Episodes(at) => nested::answer::<Episode>(state, m, hs, at, body).await,
+        Route::Scenes(at) => nested::answer::<Scene>(state, m, hs, at, body).await,
+        Route::Assets(at) => nested::answer::<Asset>(state, m, hs, at, body).await,
         Route::Render(d) => render::drama(state, &d, body).await,
         Route::AssetRender(d, o, a) => render::asset(state, &d, &o, &a, body).await,
         Route::DramaGenerate(d) => render::drama_alias(state, &d, body).await,

@@ -32,7 +32,6 @@ impl AssetOwner {
     }
 
     /// The stem of ids made for this owner's assets (`ep1-sc2` → `ep1-sc2-img`).
-    #[cfg(feature = "storage")]
     pub(crate) fn id_stem<'a>(&'a self, drama: &'a Drama) -> &'a str {
         match self {
             AssetOwner::Drama => &drama.id,

@@ -7,6 +7,7 @@ mod document;
 mod generation;
 pub mod id;
 mod job;
+mod level;
 mod limits;
 mod locate;
 mod media;
@@ -23,6 +24,7 @@ pub use character::Character;
 pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
 pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
+pub use level::{Address, Level, LevelInfo, Nested, level_by_plural, levels};
 pub use limits::{
     MAX_ASSETS, MAX_CHARACTERS, MAX_DEPENDS_ON, MAX_DRAMA_EPISODES, MAX_EPISODE_SCENES, MAX_IDS, SizeLimits,
 };

@@ -22,6 +22,16 @@ def _generation(
     return dict(premise=premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode)
 
 
+def _owner(episode_id: Optional[str], scene_id: Optional[str], character_id: Optional[str]) -> Dict[str, Optional[str]]:
+    """An asset's owner: a scene (both ids), an episode, a character, or the drama (none)."""
+    return dict(episode_id=episode_id, scene_id=scene_id, character_id=character_id)
+
+
+def _at(level: str, drama_id: str, parent: Dict[str, Optional[str]], rest: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments of a verb at `level`: the drama, the parent, and the rest."""
+    return {"level": level, "drama_id": drama_id, **parent, **rest}
+
+
 class _Api(_Media):
     # Dramas -----------------------------------------------------------------
     def get_drama(self, id: str) -> Document:
@@ -60,68 +70,90 @@ class _Api(_Media):
         await self._acall("delete_drama", id=id)
 
     # Nested entities ----------------------------------------------------------
+    # Every level (character, episode, scene, asset) has the same verbs: the
+    # native operation takes the level's name, the member as `{level}`, its id
+    # as `{level}_id`, and its parent: nothing, `episode_id` (a scene's), or an
+    # asset's owner (`episode_id` and `scene_id`, or `character_id`).
+    def _create(self, level: str, drama_id: str, member: Document, **parent: Optional[str]) -> Document:
+        return self._call("create", **_at(level, drama_id, parent, {level: member}))
+
+    async def _acreate(self, level: str, drama_id: str, member: Document, **parent: Optional[str]) -> Document:
+        return await self._acall("create", **_at(level, drama_id, parent, {level: member}))
+
+    def _update(self, level: str, drama_id: str, id: str, patch: Document, **parent: Optional[str]) -> Document:
+        return self._call("update", **_at(level, drama_id, parent, {f"{level}_id": id, "patch": patch}))
+
+    async def _aupdate(self, level: str, drama_id: str, id: str, patch: Document, **parent: Optional[str]) -> Document:
+        return await self._acall("update", **_at(level, drama_id, parent, {f"{level}_id": id, "patch": patch}))
+
+    def _delete(self, level: str, drama_id: str, id: str, **parent: Optional[str]) -> None:
+        self._call("delete", **_at(level, drama_id, parent, {f"{level}_id": id}))
+
+    async def _adelete(self, level: str, drama_id: str, id: str, **parent: Optional[str]) -> None:
+        await self._acall("delete", **_at(level, drama_id, parent, {f"{level}_id": id}))
+
     def create_character(self, drama_id: str, character: Document) -> Document:
         """Adds a character; a missing id gets a slug."""
-        return self._call("create_character", drama_id=drama_id, character=character)
+        return self._create("character", drama_id, character)
 
     async def create_character_async(self, drama_id: str, character: Document) -> Document:
-        return await self._acall("create_character", drama_id=drama_id, character=character)
+        return await self._acreate("character", drama_id, character)
 
     def update_character(self, drama_id: str, character_id: str, patch: Document) -> Document:
         """Changes a character."""
-        return self._call("update_character", drama_id=drama_id, character_id=character_id, patch=patch)
+        return self._update("character", drama_id, character_id, patch)
 
     async def update_character_async(self, drama_id: str, character_id: str, patch: Document) -> Document:
-        return await self._acall("update_character", drama_id=drama_id, character_id=character_id, patch=patch)
+        return await self._aupdate("character", drama_id, character_id, patch)
 
     def delete_character(self, drama_id: str, character_id: str) -> None:
         """Removes a character and every reference to it."""
-        self._call("delete_character", drama_id=drama_id, character_id=character_id)
+        self._delete("character", drama_id, character_id)
 
     async def delete_character_async(self, drama_id: str, character_id: str) -> None:
-        await self._acall("delete_character", drama_id=drama_id, character_id=character_id)
+        await self._adelete("character", drama_id, character_id)
 
     def create_episode(self, drama_id: str, episode: Document) -> Document:
         """Appends an episode; a missing id becomes `ep{n}`."""
-        return self._call("create_episode", drama_id=drama_id, episode=episode)
+        return self._create("episode", drama_id, episode)
 
     async def create_episode_async(self, drama_id: str, episode: Document) -> Document:
-        return await self._acall("create_episode", drama_id=drama_id, episode=episode)
+        return await self._acreate("episode", drama_id, episode)
 
     def update_episode(self, drama_id: str, episode_id: str, patch: Document) -> Document:
         """Changes an episode."""
-        return self._call("update_episode", drama_id=drama_id, episode_id=episode_id, patch=patch)
+        return self._update("episode", drama_id, episode_id, patch)
 
     async def update_episode_async(self, drama_id: str, episode_id: str, patch: Document) -> Document:
-        return await self._acall("update_episode", drama_id=drama_id, episode_id=episode_id, patch=patch)
+        return await self._aupdate("episode", drama_id, episode_id, patch)
 
     def delete_episode(self, drama_id: str, episode_id: str) -> None:
         """Removes an episode, its scenes and every reference to them."""
-        self._call("delete_episode", drama_id=drama_id, episode_id=episode_id)
+        self._delete("episode", drama_id, episode_id)
 
     async def delete_episode_async(self, drama_id: str, episode_id: str) -> None:
-        await self._acall("delete_episode", drama_id=drama_id, episode_id=episode_id)
+        await self._adelete("episode", drama_id, episode_id)
 
     def create_scene(self, drama_id: str, episode_id: str, scene: Document) -> Document:
         """Appends a scene; a missing id becomes `{episode}-sc{n}`."""
-        return self._call("create_scene", drama_id=drama_id, episode_id=episode_id, scene=scene)
+        return self._create("scene", drama_id, scene, episode_id=episode_id)
 
     async def create_scene_async(self, drama_id: str, episode_id: str, scene: Document) -> Document:
-        return await self._acall("create_scene", drama_id=drama_id, episode_id=episode_id, scene=scene)
+        return await self._acreate("scene", drama_id, scene, episode_id=episode_id)
 
     def update_scene(self, drama_id: str, episode_id: str, scene_id: str, patch: Document) -> Document:
         """Changes a scene (atomic, concurrent edits are never lost)."""
-        return self._call("update_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id, patch=patch)
+        return self._update("scene", drama_id, scene_id, patch, episode_id=episode_id)
 
     async def update_scene_async(self, drama_id: str, episode_id: str, scene_id: str, patch: Document) -> Document:
-        return await self._acall("update_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id, patch=patch)
+        return await self._aupdate("scene", drama_id, scene_id, patch, episode_id=episode_id)
 
     def delete_scene(self, drama_id: str, episode_id: str, scene_id: str) -> None:
         """Removes a scene, its assets and every reference to them."""
-        self._call("delete_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id)
+        self._delete("scene", drama_id, scene_id, episode_id=episode_id)
 
     async def delete_scene_async(self, drama_id: str, episode_id: str, scene_id: str) -> None:
-        await self._acall("delete_scene", drama_id=drama_id, episode_id=episode_id, scene_id=scene_id)
+        await self._adelete("scene", drama_id, scene_id, episode_id=episode_id)
 
     def create_asset(
         self,
@@ -133,10 +165,7 @@ class _Api(_Media):
     ) -> Document:
         """Adds an asset to a scene (episode_id and scene_id), an episode,
         a character, or the drama itself (no owner)."""
-        return self._call(
-            "create_asset", drama_id=drama_id, asset=asset, episode_id=episode_id, scene_id=scene_id,
-            character_id=character_id,
-        )
+        return self._create("asset", drama_id, asset, **_owner(episode_id, scene_id, character_id))
 
     async def create_asset_async(
         self,
@@ -146,10 +175,7 @@ class _Api(_Media):
         scene_id: Optional[str] = None,
         character_id: Optional[str] = None,
     ) -> Document:
-        return await self._acall(
-            "create_asset", drama_id=drama_id, asset=asset, episode_id=episode_id, scene_id=scene_id,
-            character_id=character_id,
-        )
+        return await self._acreate("asset", drama_id, asset, **_owner(episode_id, scene_id, character_id))
 
     def update_asset(
         self,
@@ -161,10 +187,7 @@ class _Api(_Media):
         character_id: Optional[str] = None,
     ) -> Document:
         """Changes an asset (prompt, url, duration, depends_on, metadata)."""
-        return self._call(
-            "update_asset", drama_id=drama_id, asset_id=asset_id, patch=patch, episode_id=episode_id,
-            scene_id=scene_id, character_id=character_id,
-        )
+        return self._update("asset", drama_id, asset_id, patch, **_owner(episode_id, scene_id, character_id))
 
     async def update_asset_async(
         self,
@@ -175,10 +198,7 @@ class _Api(_Media):
         scene_id: Optional[str] = None,
         character_id: Optional[str] = None,
     ) -> Document:
-        return await self._acall(
-            "update_asset", drama_id=drama_id, asset_id=asset_id, patch=patch, episode_id=episode_id,
-            scene_id=scene_id, character_id=character_id,
-        )
+        return await self._aupdate("asset", drama_id, asset_id, patch, **_owner(episode_id, scene_id, character_id))
 
     def delete_asset(
         self,
@@ -189,10 +209,7 @@ class _Api(_Media):
         character_id: Optional[str] = None,
     ) -> None:
         """Removes an asset and every reference to it."""
-        self._call(
-            "delete_asset", drama_id=drama_id, asset_id=asset_id, episode_id=episode_id, scene_id=scene_id,
-            character_id=character_id,
-        )
+        self._delete("asset", drama_id, asset_id, **_owner(episode_id, scene_id, character_id))
 
     async def delete_asset_async(
         self,
@@ -202,10 +219,7 @@ class _Api(_Media):
         scene_id: Optional[str] = None,
         character_id: Optional[str] = None,
     ) -> None:
-        await self._acall(
-            "delete_asset", drama_id=drama_id, asset_id=asset_id, episode_id=episode_id, scene_id=scene_id,
-            character_id=character_id,
-        )
+        await self._adelete("asset", drama_id, asset_id, **_owner(episode_id, scene_id, character_id))
 
     # Jobs ---------------------------------------------------------------------
     def start_generation(
