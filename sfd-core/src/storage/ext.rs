@@ -89,7 +89,7 @@ fn not_found(key: &Key) -> Error {
 }
 
 /// A random pause before retrying a lost compare-and-swap: exponential, capped, with full jitter.
-pub(super) fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let cap_ms = (2u64 << attempt.min(6)).min(100);
     let r = (uuid::Uuid::new_v4().as_u128() as u64) % (cap_ms * 1000);
     Duration::from_micros(r)
@@ -123,7 +123,7 @@ pub trait StorageExt: Storage {
         async move {
             let key = Key::drama(id)?;
             let stored = self.get(&key).await?.ok_or_else(|| not_found(&key))?;
-            let value = Drama::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
+            let value = super::cache::parse_drama(self, &key, &stored)?;
             Ok(Versioned {
                 value,
                 version: stored.version,
@@ -171,6 +171,9 @@ pub trait StorageExt: Storage {
     /// With `expected`, the edit applies only to that version and fails with
     /// [`Error::VersionMismatch`] otherwise. The edit is refused with
     /// [`Error::Invalid`] if it adds validation problems.
+    ///
+    /// With [`Storage::group_commit`], concurrent edits of one drama in this
+    /// process share one read and one write; each still fails alone.
     fn modify_drama<T, F>(
         &self,
         id: &str,
@@ -183,6 +186,9 @@ pub trait StorageExt: Storage {
     {
         async move {
             let key = Key::drama(id)?;
+            if let Some(group) = self.group_commit() {
+                return group.edit(self, &key, expected, f).await;
+            }
             let _queue = match self.edit_locks() {
                 Some(locks) => Some(locks.lock(&key).await),
                 None => None,

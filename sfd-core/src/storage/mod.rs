@@ -11,6 +11,8 @@
 //! - `staging/{uuid}.part`: an upload in progress, moved under `media/` once its hash is known.
 
 mod builder;
+mod cache;
+mod commit;
 mod cursor;
 mod ext;
 mod key;
@@ -28,6 +30,8 @@ use bytes::Bytes;
 use crate::Result;
 
 pub use builder::StorageBuilder;
+pub use cache::{DEFAULT_CACHE_BYTES, DramaCache};
+pub use commit::GroupCommit;
 pub use cursor::Cursor;
 pub use ext::{ListOptions, StorageExt, Versioned};
 pub use key::Key;
@@ -157,6 +161,17 @@ pub trait Storage: fmt::Debug + Send + Sync {
     /// so writers in one process queue instead of retrying. Cross-process
     /// safety never depends on them: writes stay compare-and-swap.
     fn edit_locks(&self) -> Option<&KeyLocks> {
+        None
+    }
+
+    /// Batches concurrent edits of one drama into one read and one write,
+    /// when the backend does ([`StorageExt::modify_drama`] uses it).
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        None
+    }
+
+    /// The in-memory cache of drama documents, when the backend keeps one.
+    fn drama_cache(&self) -> Option<&DramaCache> {
         None
     }
 

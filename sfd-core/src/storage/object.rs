@@ -9,6 +9,8 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
+use super::cache::{self, DramaCache, Fetched};
+use super::commit::GroupCommit;
 use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
 use crate::{Error, Result};
@@ -38,6 +40,8 @@ pub struct ObjectStorage {
     file_locks: Option<FileLocks>,
     sorted_listing: bool,
     edit_locks: KeyLocks,
+    group_commit: Option<GroupCommit>,
+    cache: Option<DramaCache>,
     label: String,
 }
 
@@ -59,6 +63,8 @@ impl ObjectStorage {
             file_locks: None,
             sorted_listing,
             edit_locks: KeyLocks::default(),
+            group_commit: Some(GroupCommit::default()),
+            cache: None,
             label: label.into(),
         }
     }
@@ -72,8 +78,24 @@ impl ObjectStorage {
             file_locks: Some(FileLocks::new(root, fsync)),
             sorted_listing: false,
             edit_locks: KeyLocks::default(),
+            group_commit: Some(GroupCommit::default()),
+            cache: None,
             label,
         }
+    }
+
+    /// Whether concurrent edits of one drama in this process are committed
+    /// together (one read, one write; default on). Off, each edit does its
+    /// own read-modify-write cycle, queued behind the others.
+    pub fn with_group_commit(mut self, on: bool) -> Self {
+        self.group_commit = on.then(GroupCommit::default);
+        self
+    }
+
+    /// Keeps drama documents in `cache` (default none); see [`DramaCache`].
+    pub fn with_cache(mut self, cache: Option<DramaCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// The underlying object store.
@@ -213,32 +235,27 @@ impl ObjectStorage {
         })
     }
 
-    async fn remove(&self, key: &Key) -> Result<bool> {
-        match self.store.delete(&Path::from(key.path())).await {
-            Ok(()) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(self.map_err(key, e, None)),
-        }
-    }
-}
-
-#[async_trait]
-impl Storage for ObjectStorage {
-    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+    /// Reads `key` from the store; with `known`, only when its version is another one.
+    async fn fetch(&self, key: &Key, known: Option<Version>) -> Result<Fetched> {
         if let Some(locks) = &self.file_locks {
-            return Ok(locks.read(key).await?.map(|(body, tag, updated_at)| Stored {
-                body,
-                version: Version(tag),
-                updated_at,
-            }));
+            // A local read costs what a check would: read it whole.
+            return Ok(match locks.read(key).await? {
+                Some((body, tag, updated_at)) => Fetched::Found(Stored {
+                    body,
+                    version: Version(tag),
+                    updated_at,
+                }),
+                None => Fetched::Missing,
+            });
         }
-        let res = match self
-            .store
-            .get_opts(&Path::from(key.path()), GetOptions::default())
-            .await
-        {
+        let opts = GetOptions {
+            if_none_match: known.map(|v| v.0),
+            ..GetOptions::default()
+        };
+        let res = match self.store.get_opts(&Path::from(key.path()), opts).await {
             Ok(res) => res,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Fetched::Missing),
+            Err(object_store::Error::NotModified { .. }) => return Ok(Fetched::Unchanged),
             Err(e) => return Err(self.map_err(key, e, None)),
         };
         let version = Version(res.meta.e_tag.clone().unwrap_or_default());
@@ -246,20 +263,20 @@ impl Storage for ObjectStorage {
         let body = match res.bytes().await {
             Ok(b) => b,
             // Deleted between the open and the read.
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Fetched::Missing),
             Err(e) => return Err(self.map_err(key, e, None)),
         };
         if body.as_ref() == TOMBSTONE {
-            return Ok(None);
+            return Ok(Fetched::Missing);
         }
-        Ok(Some(Stored {
+        Ok(Fetched::Found(Stored {
             body,
             version,
             updated_at,
         }))
     }
 
-    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+    async fn put_uncached(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
         if let Some(locks) = &self.file_locks {
             return self.locked_put(locks, key, body, mode).await;
         }
@@ -276,7 +293,7 @@ impl Storage for ObjectStorage {
         }
     }
 
-    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
+    async fn delete_uncached(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
         if let Some(locks) = &self.file_locks {
             let _guard = locks.lock(key).await?;
             let actual = self.head(key).await?;
@@ -311,6 +328,64 @@ impl Storage for ObjectStorage {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    async fn remove(&self, key: &Key) -> Result<bool> {
+        match self.store.delete(&Path::from(key.path())).await {
+            Ok(()) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.map_err(key, e, None)),
+        }
+    }
+}
+
+/// Now, in ms since the epoch.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[async_trait]
+impl Storage for ObjectStorage {
+    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+        match self.cache.as_ref().filter(|_| DramaCache::covers(key)) {
+            Some(c) => cache::read_through(c, key, |known| self.fetch(key, known)).await,
+            None => match self.fetch(key, None).await? {
+                Fetched::Found(stored) => Ok(Some(stored)),
+                Fetched::Missing | Fetched::Unchanged => Ok(None),
+            },
+        }
+    }
+
+    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        let written = self.put_uncached(key, body.clone(), mode).await;
+        if let Some(c) = self.cache.as_ref().filter(|_| DramaCache::covers(key)) {
+            match &written {
+                Ok(version) => c.store(
+                    key,
+                    &Stored {
+                        body,
+                        version: version.clone(),
+                        updated_at: now_ms(),
+                    },
+                ),
+                Err(_) => c.forget(key),
+            }
+        }
+        written
+    }
+
+    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
+        if let Some(c) = &self.cache {
+            c.forget(key);
+        }
+        let deleted = self.delete_uncached(key, expected).await;
+        if let Some(c) = &self.cache {
+            c.forget(key);
+        }
+        deleted
     }
 
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
@@ -354,6 +429,14 @@ impl Storage for ObjectStorage {
 
     fn edit_locks(&self) -> Option<&KeyLocks> {
         Some(&self.edit_locks)
+    }
+
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        self.group_commit.as_ref()
+    }
+
+    fn drama_cache(&self) -> Option<&DramaCache> {
+        self.cache.as_ref()
     }
 
     fn media(&self) -> Option<&dyn super::MediaStore> {
