@@ -6,6 +6,7 @@ mod conformance;
 mod fixtures;
 mod generation;
 mod generation_counts;
+mod group_commit;
 mod job_faults;
 mod jobs;
 mod openai;
