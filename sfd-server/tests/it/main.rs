@@ -7,6 +7,7 @@ mod bad_input;
 mod binary;
 mod cas;
 mod events;
+mod group_commit;
 mod harness;
 mod jobs;
 mod media;
