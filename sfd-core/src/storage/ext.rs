@@ -205,7 +205,7 @@ pub trait StorageExt: Storage {
                         actual: Some(stored.version.to_string()),
                     });
                 }
-                let mut drama = Drama::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
+                let mut drama = super::cache::parse_drama(self, &key, &stored)?;
                 let out = f(&mut drama)?;
                 if drama.id != id {
                     return Err(Error::invalid("id", "an edit cannot change the drama id"));

@@ -40,8 +40,8 @@ pub async fn stale_edits_fail_alone(s: Arc<dyn Storage>) {
     s.update_scene("hot", "ep1", "ep1-sc1", describe("warm-up"), None)
         .await
         .unwrap();
-    let stale = |n: usize| n % 5 == 0;
-    let invalid = |n: usize| n % 37 == 0 && !stale(n);
+    let stale = |n: usize| n.is_multiple_of(5);
+    let invalid = |n: usize| n.is_multiple_of(37) && !stale(n);
     let edits = (1..=SCENES).map(|n| {
         let s = Arc::clone(&s);
         let v0 = v0.clone();
