@@ -95,7 +95,7 @@ pub use render::{SimulatedCall, SimulatedRenderer};
 pub use storage::{
     ByteStream, Cursor, DEFAULT_CACHE_BYTES, DramaCache, GroupCommit, Key, KeyLocks, ListOptions, Listed, MediaInfo,
     MediaListed, MediaRead, MediaStore, MediaStoreExt, ObjectStorage, Storage, StorageBuilder, StorageExt, Stored,
-    Version, Versioned, WriteMode, sha256_hex,
+    SummaryRepair, Version, Versioned, WriteMode, sha256_hex,
 };
 #[cfg(feature = "jobs")]
 pub use studio::{Studio, StudioBuilder};

@@ -44,6 +44,7 @@ pub struct StorageBuilder {
     group_commit: bool,
     cache_bytes: usize,
     cache_ttl: Option<Duration>,
+    summaries: bool,
 }
 
 impl std::fmt::Debug for StorageBuilder {
@@ -57,6 +58,7 @@ impl std::fmt::Debug for StorageBuilder {
             .field("group_commit", &self.group_commit)
             .field("cache_bytes", &self.cache_bytes)
             .field("cache_ttl", &self.cache_ttl)
+            .field("summaries", &self.summaries)
             .finish()
     }
 }
@@ -71,6 +73,7 @@ impl StorageBuilder {
             group_commit: true,
             cache_bytes: DEFAULT_CACHE_BYTES,
             cache_ttl: None,
+            summaries: true,
         }
     }
 
@@ -221,12 +224,22 @@ impl StorageBuilder {
         self
     }
 
+    /// Whether each drama's summary is kept in its own small object, so a
+    /// listing page reads `limit` small objects instead of whole dramas
+    /// (default true). Turning it off is for measuring: summaries then go
+    /// out of date, and `repair_summaries` must run before it is on again.
+    pub fn with_summaries(mut self, on: bool) -> Self {
+        self.summaries = on;
+        self
+    }
+
     /// Builds the storage.
     pub fn build(self) -> Result<ObjectStorage> {
         let cache = (self.cache_bytes > 0).then(|| DramaCache::new(self.cache_bytes, self.cache_ttl));
         Ok(self
             .build_backend()?
             .with_group_commit(self.group_commit)
+            .with_summaries(self.summaries)
             .with_cache(cache))
     }
 

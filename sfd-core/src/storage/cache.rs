@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{Key, Storage, Stored, Version};
-use crate::error::EntityKind;
 use crate::model::Drama;
 use crate::{Error, Result};
 
@@ -115,7 +114,7 @@ impl DramaCache {
 
     /// Whether `key` is cached at all (dramas only).
     pub(crate) fn covers(key: &Key) -> bool {
-        key.kind() == EntityKind::Drama
+        key.path().starts_with(super::key::DRAMAS)
     }
 
     /// How many bytes the cache holds by its own estimate.

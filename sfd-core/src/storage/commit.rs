@@ -305,10 +305,13 @@ impl Batch<'_> {
                 .await
             {
                 Ok(version) => {
-                    super::cache::remember_drama(storage, &self.key, &version, parsed);
-                    for m in self.applied.drain(..) {
-                        let _ = m.turns.send(Turn::Done(Ok(version.clone())));
-                    }
+                    // Committed: from here on, even a dropped leader answers every edit.
+                    let committed = Committed {
+                        members: std::mem::take(&mut self.applied),
+                        version,
+                    };
+                    super::summary::write_summary(storage, &parsed, &committed.version).await;
+                    super::cache::remember_drama(storage, &self.key, &committed.version, parsed);
                     return;
                 }
                 Err(Error::VersionMismatch { .. }) => {
@@ -325,6 +328,21 @@ impl Batch<'_> {
             attempts: MAX_EDIT_ATTEMPTS,
         };
         self.finish_all(&conflict);
+    }
+}
+
+/// Edits whose batch is stored: each is told the new version when this
+/// is dropped.
+struct Committed {
+    members: Vec<Member>,
+    version: Version,
+}
+
+impl Drop for Committed {
+    fn drop(&mut self) {
+        for m in self.members.drain(..) {
+            let _ = m.turns.send(Turn::Done(Ok(self.version.clone())));
+        }
     }
 }
 

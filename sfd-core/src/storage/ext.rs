@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 
 use super::key::{DRAMAS, Key};
+use super::summary::{self, SummaryRepair};
 use super::{Cursor, Storage, Stored, Version, WriteMode};
 use crate::error::EntityKind;
 use crate::model::{Drama, DramaPage, DramaSummary, Job, Object, Problems, validate};
@@ -106,7 +107,9 @@ pub trait StorageExt: Storage {
             if !problems.is_empty() {
                 return Err(Error::Invalid(problems));
             }
-            self.put(&key, Bytes::from(drama.to_vec()), WriteMode::Create).await
+            let version = self.put(&key, Bytes::from(drama.to_vec()), WriteMode::Create).await?;
+            summary::write_summary(self, drama, &version).await;
+            Ok(version)
         }
     }
 
@@ -143,6 +146,10 @@ pub trait StorageExt: Storage {
                 .put(&key, Bytes::from(drama.to_vec()), WriteMode::Update(expected.clone()))
                 .await
             {
+                Ok(version) => {
+                    summary::write_summary(self, drama, &version).await;
+                    Ok(version)
+                }
                 Err(Error::VersionMismatch { actual: None, .. }) if self.get(&key).await?.is_none() => {
                     Err(not_found(&key))
                 }
@@ -160,6 +167,7 @@ pub trait StorageExt: Storage {
             if !self.delete(&key, expected).await? {
                 return Err(not_found(&key));
             }
+            summary::remove_summary(self, id).await;
             Ok(())
         }
     }
@@ -222,7 +230,10 @@ pub trait StorageExt: Storage {
                 }
                 let body = Bytes::from(drama.to_vec());
                 match self.put(&key, body, WriteMode::Update(stored.version.clone())).await {
-                    Ok(version) => return Ok(Versioned { value: out, version }),
+                    Ok(version) => {
+                        summary::write_summary(self, &drama, &version).await;
+                        return Ok(Versioned { value: out, version });
+                    }
                     Err(Error::VersionMismatch { .. }) if expected.is_none() => {
                         tokio::time::sleep(backoff(attempt)).await;
                     }
@@ -241,8 +252,14 @@ pub trait StorageExt: Storage {
     fn list_dramas(&self, opts: &ListOptions) -> impl Future<Output = Result<DramaPage<DramaSummary>>> + Send {
         async move {
             let (listed, cursor) = list_page(self, opts).await?;
+            let summaries = self.keeps_summaries();
             let dramas = futures::stream::iter(listed)
                 .map(|(key, updated_at)| async move {
+                    if summaries && let Some((mut s, _)) = summary::read_summary(self, key.id()).await? {
+                        s.updated_at = Some(updated_at);
+                        return Ok(Some(s));
+                    }
+                    // No summary (yet, or lost in a crash): the drama itself.
                     let Some(stored) = self.get(&key).await? else {
                         return Ok(None); // deleted since the listing
                     };
@@ -294,6 +311,13 @@ pub trait StorageExt: Storage {
                 .await?;
             Ok(DramaPage { dramas, cursor })
         }
+    }
+
+    /// Rewrites every missing or out-of-date drama summary and removes the
+    /// summaries of dramas that are gone (after a crash between a drama's
+    /// write and its summary's, or with summaries turned off for a while).
+    fn repair_summaries(&self) -> impl Future<Output = Result<SummaryRepair>> + Send {
+        summary::repair_summaries(self)
     }
 
     /// Writes a job record under the condition of `mode`.

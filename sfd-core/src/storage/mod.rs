@@ -6,6 +6,7 @@
 //!
 //! Layout of keys:
 //! - `dramas/{id}.json`: the document; its version is the object's e-tag.
+//! - `summaries/{id}.json`: the drama's summary for the listing, written with every edit.
 //! - `jobs/{dramaId}/{jobId}.json`: a job record.
 //! - `media/{dramaId}/{assetId}-{sha256}.{ext}`: a media file, written once ([`MediaStore`]).
 //! - `staging/{uuid}.part`: an upload in progress, moved under `media/` once its hash is known.
@@ -21,6 +22,7 @@ mod media;
 mod object;
 #[cfg(test)]
 pub(crate) mod scripted_store;
+mod summary;
 
 use std::fmt;
 
@@ -40,6 +42,7 @@ pub use local::KeyLocks;
 pub(crate) use media::STAGING_PREFIX;
 pub use media::{ByteStream, MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, sha256_hex};
 pub use object::ObjectStorage;
+pub use summary::SummaryRepair;
 
 /// The version of a stored object (its e-tag). Opaque: compare, don't parse.
 ///
@@ -173,6 +176,13 @@ pub trait Storage: fmt::Debug + Send + Sync {
     /// The in-memory cache of drama documents, when the backend keeps one.
     fn drama_cache(&self) -> Option<&DramaCache> {
         None
+    }
+
+    /// Whether each drama's summary is kept in its own small object
+    /// (`summaries/{id}.json`) for the listing; when false, a listing reads
+    /// every drama of the page.
+    fn keeps_summaries(&self) -> bool {
+        false
     }
 
     /// The media files (rendered and uploaded images, videos and audio)

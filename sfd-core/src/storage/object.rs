@@ -42,6 +42,7 @@ pub struct ObjectStorage {
     edit_locks: KeyLocks,
     group_commit: Option<GroupCommit>,
     cache: Option<DramaCache>,
+    summaries: bool,
     label: String,
 }
 
@@ -65,6 +66,7 @@ impl ObjectStorage {
             edit_locks: KeyLocks::default(),
             group_commit: Some(GroupCommit::default()),
             cache: None,
+            summaries: true,
             label: label.into(),
         }
     }
@@ -80,6 +82,7 @@ impl ObjectStorage {
             edit_locks: KeyLocks::default(),
             group_commit: Some(GroupCommit::default()),
             cache: None,
+            summaries: true,
             label,
         }
     }
@@ -95,6 +98,14 @@ impl ObjectStorage {
     /// Keeps drama documents in `cache` (default none); see [`DramaCache`].
     pub fn with_cache(mut self, cache: Option<DramaCache>) -> Self {
         self.cache = cache;
+        self
+    }
+
+    /// Whether each drama's summary is kept in its own small object for
+    /// the listing (default on). Off, listings read every drama of a page
+    /// and summaries go out of date: run the repair before turning it on again.
+    pub fn with_summaries(mut self, on: bool) -> Self {
+        self.summaries = on;
         self
     }
 
@@ -437,6 +448,10 @@ impl Storage for ObjectStorage {
 
     fn drama_cache(&self) -> Option<&DramaCache> {
         self.cache.as_ref()
+    }
+
+    fn keeps_summaries(&self) -> bool {
+        self.summaries
     }
 
     fn media(&self) -> Option<&dyn super::MediaStore> {
