@@ -56,6 +56,16 @@ pub struct Config {
     /// whether another process changed it; 0 (the default) asks on every read.
     #[arg(long, env = "SFD_CACHE_TTL_MS", value_name = "MS", default_value_t = 0)]
     pub cache_ttl_ms: u64,
+    /// Keep each drama's summary in its own small object so a listing page
+    /// reads `limit` small objects (`0` / `false` reads whole dramas; run
+    /// --repair-summaries before turning it on again).
+    #[arg(long, env = "SFD_SUMMARIES", value_name = "BOOL", default_value = "true",
+          action = clap::ArgAction::Set, value_parser = clap::builder::FalseyValueParser::new())]
+    pub summaries: bool,
+    /// Rebuild missing or out-of-date drama summaries (and remove those of
+    /// deleted dramas), print what was done as JSON, and exit.
+    #[arg(long)]
+    pub repair_summaries: bool,
     /// Comma-separated API keys; empty turns auth off.
     #[arg(
         long,
@@ -123,6 +133,7 @@ impl std::fmt::Debug for Config {
             .field("group_commit", &self.group_commit)
             .field("cache_bytes", &self.cache_bytes)
             .field("cache_ttl_ms", &self.cache_ttl_ms)
+            .field("summaries", &self.summaries)
             .field("api_keys", &format!("{} configured", self.keys().len()))
             .field("environment", &self.environment)
             .field("gpt_model", &self.gpt_model)
@@ -196,6 +207,7 @@ impl Config {
             .with_group_commit(self.group_commit)
             .with_cache_bytes(self.cache_bytes)
             .with_cache_ttl(ttl)
+            .with_summaries(self.summaries)
             .build()?;
         tracing::info!(backend = %sfd_core::Storage::describe(&storage), "storage ready");
         Ok(Arc::new(storage))
@@ -222,6 +234,13 @@ impl Config {
                 Ok(None)
             }
         }
+    }
+
+    /// `--repair-summaries`: rebuilds the drama summaries of the configured
+    /// storage and returns what was done.
+    pub async fn repair_summaries(&self) -> Result<sfd_core::SummaryRepair> {
+        let storage = self.storage()?;
+        Ok(sfd_core::StorageExt::repair_summaries(storage.as_ref()).await?)
     }
 
     /// Checks every setting and builds the server state (storage, LLM, job runner).

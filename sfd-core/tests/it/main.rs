@@ -18,3 +18,4 @@ mod render_plan;
 mod render_providers;
 mod render_support;
 mod scripted;
+mod summaries;
