@@ -350,14 +350,6 @@ impl ObjectStorage {
     }
 }
 
-/// Now, in ms since the epoch.
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 #[async_trait]
 impl Storage for ObjectStorage {
     async fn get(&self, key: &Key) -> Result<Option<Stored>> {
@@ -379,7 +371,7 @@ impl Storage for ObjectStorage {
                     &Stored {
                         body,
                         version: version.clone(),
-                        updated_at: now_ms(),
+                        updated_at: crate::model::now_ms(),
                     },
                 ),
                 Err(_) => c.forget(key),

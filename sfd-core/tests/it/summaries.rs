@@ -161,3 +161,19 @@ async fn without_summaries_the_listing_reads_the_dramas() {
     assert!(s.get(&Key::summary("p").unwrap()).await.unwrap().is_none());
     assert_listing_matches_the_dramas(s.as_ref()).await;
 }
+
+/// New dramas record their creation time once; the summary carries it.
+#[tokio::test]
+async fn the_creation_time_is_kept_in_the_metadata_and_the_summary() {
+    let mut d = sample("born", 1, 1);
+    assert_eq!(d.created_at(), None);
+    d.stamp_created_at(1_700_000_000_000);
+    d.stamp_created_at(1_800_000_000_000);
+    assert_eq!(d.created_at(), Some(1_700_000_000_000));
+    let s = StorageBuilder::memory().build().unwrap();
+    s.create_drama(&d).await.unwrap();
+    let page = s.list_dramas(&ListOptions::default()).await.unwrap();
+    let meta = page.dramas[0].metadata.as_ref().unwrap();
+    assert_eq!(meta[sfd_core::CREATED_AT], 1_700_000_000_000u64);
+    assert!(page.dramas[0].updated_at.is_some());
+}

@@ -17,5 +17,5 @@ mod replica;
 mod replicas;
 mod routes;
 mod storm;
-mod summaries;
 mod studio;
+mod summaries;

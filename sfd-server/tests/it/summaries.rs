@@ -13,13 +13,19 @@ async fn the_repair_command_rebuilds_lost_summaries_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let s = StorageBuilder::local(dir.path()).build().unwrap();
     for id in ["kept", "lost"] {
-        s.create_drama(&Drama::new(id, format!("Title {id}"), "d", "p")).await.unwrap();
+        s.create_drama(&Drama::new(id, format!("Title {id}"), "d", "p"))
+            .await
+            .unwrap();
     }
     s.delete(&Key::summary("lost").unwrap(), None).await.unwrap();
     let orphan = br#"{"id":"gone","title":"","description":"","premise":"","version":"v"}"#;
-    s.put(&Key::summary("gone").unwrap(), Bytes::from_static(orphan), WriteMode::Overwrite)
-        .await
-        .unwrap();
+    s.put(
+        &Key::summary("gone").unwrap(),
+        Bytes::from_static(orphan),
+        WriteMode::Overwrite,
+    )
+    .await
+    .unwrap();
 
     let out = Command::new(BIN)
         .args(["--storage", dir.path().to_str().unwrap(), "--repair-summaries"])
