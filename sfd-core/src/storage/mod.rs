@@ -16,6 +16,7 @@ mod cache;
 mod commit;
 mod cursor;
 mod ext;
+mod folder_index;
 mod key;
 mod local;
 mod media;

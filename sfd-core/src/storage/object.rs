@@ -11,6 +11,8 @@ use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions,
 
 use super::cache::{self, DramaCache, Fetched};
 use super::commit::GroupCommit;
+use super::folder_index::FolderIndex;
+use super::key::{DRAMAS, SUMMARIES};
 use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
 use crate::{Error, Result};
@@ -38,6 +40,7 @@ const CREATE_ATTEMPTS: u32 = 16;
 pub struct ObjectStorage {
     store: Arc<dyn ObjectStore>,
     file_locks: Option<FileLocks>,
+    folder_index: Option<FolderIndex>,
     sorted_listing: bool,
     edit_locks: KeyLocks,
     group_commit: Option<GroupCommit>,
@@ -62,6 +65,7 @@ impl ObjectStorage {
         ObjectStorage {
             store,
             file_locks: None,
+            folder_index: None,
             sorted_listing,
             edit_locks: KeyLocks::default(),
             group_commit: Some(GroupCommit::default()),
@@ -77,6 +81,7 @@ impl ObjectStorage {
         let label = format!("local folder {}", root.display());
         ObjectStorage {
             store,
+            folder_index: Some(FolderIndex::new(root.clone(), &[DRAMAS, SUMMARIES])),
             file_locks: Some(FileLocks::new(root, fsync)),
             sorted_listing: false,
             edit_locks: KeyLocks::default(),
@@ -392,6 +397,11 @@ impl Storage for ObjectStorage {
     }
 
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
+        if let Some(index) = self.folder_index.as_ref().filter(|ix| ix.covers(prefix)) {
+            return index
+                .list(prefix, after, limit, |l| l.size != TOMBSTONE.len() as u64)
+                .await;
+        }
         let dir = Path::from(prefix.trim_end_matches('/'));
         let stream = match after {
             Some(after) => self.store.list_with_offset(Some(&dir), &Path::from(after)),
