@@ -371,6 +371,8 @@ impl Storage for ObjectStorage {
         let written = self.put_uncached(key, body.clone(), mode).await;
         if let Some(c) = self.cache.as_ref().filter(|_| DramaCache::covers(key)) {
             match &written {
+                // A tombstone reads as nothing: never serve it from the cache.
+                Ok(_) if body.as_ref() == TOMBSTONE => c.forget(key),
                 Ok(version) => c.store(
                     key,
                     &Stored {
@@ -516,6 +518,20 @@ mod tests {
         store.update_conflicts.store(1, Ordering::SeqCst);
         let stale = s.replace_drama(&Drama::new("x", "t", "d", "p"), &v.version).await;
         assert!(matches!(stale, Err(Error::VersionMismatch { .. })), "{stale:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cached_drama_replaced_by_a_tombstone_reads_as_nothing() {
+        let s = ObjectStorage::new(Arc::new(object_store::memory::InMemory::new()), true, "memory")
+            .with_cache(Some(DramaCache::new(1 << 20, None)));
+        let v = s.create_drama(&Drama::new("x", "t", "d", "p")).await.unwrap();
+        let key = Key::drama("x").unwrap();
+        s.get(&key).await.unwrap().unwrap();
+        s.put(&key, Bytes::from_static(TOMBSTONE), WriteMode::Update(v))
+            .await
+            .unwrap();
+        assert!(s.get(&key).await.unwrap().is_none());
+        assert!(s.get_drama("x").await.unwrap_err().is_not_found());
     }
 
     #[test]
