@@ -7,7 +7,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use crate::storage::{Key, KeyLocks, Listed, MediaStore, Storage, Stored, Version, WriteMode};
+use crate::storage::{DramaCache, GroupCommit, Key, KeyLocks, Listed, MediaStore, Storage, Stored, Version, WriteMode};
 use crate::{Error, Result, telemetry};
 
 /// A [`Storage`] that reports each operation, its outcome and latency, and
@@ -86,6 +86,18 @@ impl Storage for MeteredStorage {
 
     fn edit_locks(&self) -> Option<&KeyLocks> {
         self.inner.edit_locks()
+    }
+
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        self.inner.group_commit()
+    }
+
+    fn drama_cache(&self) -> Option<&DramaCache> {
+        self.inner.drama_cache()
+    }
+
+    fn keeps_summaries(&self) -> bool {
+        self.inner.keeps_summaries()
     }
 
     fn media(&self) -> Option<&dyn MediaStore> {

@@ -20,6 +20,7 @@
 //! | `sfd_render_call_seconds` | histogram | `provider`, `model`, `kind` |
 //! | `sfd_render_bytes_total` | counter | `provider`, `model`, `kind` |
 //! | `sfd_render_cost_usd_total` | counter (float, as a gauge that only grows) | `provider`, `model`, `kind` |
+//! | `sfd_cache_reads_total` | counter | `result` |
 
 use std::time::Duration;
 
@@ -57,6 +58,16 @@ pub fn describe() {
         "sfd_render_cost_usd_total",
         "Render cost in US dollars at the configured prices"
     );
+    describe_counter!(
+        "sfd_cache_reads_total",
+        "Drama reads through the cache: hit (served unchecked within SFD_CACHE_TTL_MS), \
+         revalidated (the store confirmed the cached version) or miss"
+    );
+}
+
+/// A drama read through the cache: `hit`, `revalidated` or `miss`.
+pub fn cache_read(result: &'static str) {
+    metrics::counter!("sfd_cache_reads_total", "result" => result).increment(1);
 }
 
 /// The wire name of a serialisable enum (`generate_drama`, `failed`), for a label.

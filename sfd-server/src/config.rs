@@ -44,6 +44,28 @@ pub struct Config {
     /// Flush local writes to disk before answering (durable on power loss).
     #[arg(long, env = "SFD_FSYNC", default_value_t = false)]
     pub fsync: bool,
+    /// Commit concurrent edits of one drama together: one read, one
+    /// conditional write for the whole batch (`0` / `false` turns it off).
+    #[arg(long, env = "SFD_GROUP_COMMIT", value_name = "BOOL", default_value = "true",
+          action = clap::ArgAction::Set, value_parser = clap::builder::FalseyValueParser::new())]
+    pub group_commit: bool,
+    /// Bytes of memory for cached dramas (default 64 MiB); 0 turns the cache off.
+    #[arg(long, env = "SFD_CACHE_BYTES", value_name = "BYTES", default_value_t = sfd_core::DEFAULT_CACHE_BYTES)]
+    pub cache_bytes: usize,
+    /// Serve a cached drama for this many ms without asking the store
+    /// whether another process changed it; 0 (the default) asks on every read.
+    #[arg(long, env = "SFD_CACHE_TTL_MS", value_name = "MS", default_value_t = 0)]
+    pub cache_ttl_ms: u64,
+    /// Keep each drama's summary in its own small object so a listing page
+    /// reads `limit` small objects (`0` / `false` reads whole dramas; run
+    /// --repair-summaries before turning it on again).
+    #[arg(long, env = "SFD_SUMMARIES", value_name = "BOOL", default_value = "true",
+          action = clap::ArgAction::Set, value_parser = clap::builder::FalseyValueParser::new())]
+    pub summaries: bool,
+    /// Rebuild missing or out-of-date drama summaries (and remove those of
+    /// deleted dramas), print what was done as JSON, and exit.
+    #[arg(long)]
+    pub repair_summaries: bool,
     /// Comma-separated API keys; empty turns auth off.
     #[arg(
         long,
@@ -121,6 +143,10 @@ impl std::fmt::Debug for Config {
                 &self.storage.as_ref().map(|s| s.split('?').next().unwrap_or_default()),
             )
             .field("data_dir", &self.data_dir)
+            .field("group_commit", &self.group_commit)
+            .field("cache_bytes", &self.cache_bytes)
+            .field("cache_ttl_ms", &self.cache_ttl_ms)
+            .field("summaries", &self.summaries)
             .field("api_keys", &format!("{} configured", self.keys().len()))
             .field("environment", &self.environment)
             .field("gpt_model", &self.gpt_model)
@@ -193,7 +219,14 @@ impl Config {
             }
             None => StorageBuilder::local(&self.data_dir),
         };
-        let storage = builder.with_fsync(self.fsync).build()?;
+        let ttl = (self.cache_ttl_ms > 0).then(|| std::time::Duration::from_millis(self.cache_ttl_ms));
+        let storage = builder
+            .with_fsync(self.fsync)
+            .with_group_commit(self.group_commit)
+            .with_cache_bytes(self.cache_bytes)
+            .with_cache_ttl(ttl)
+            .with_summaries(self.summaries)
+            .build()?;
         tracing::info!(backend = %sfd_core::Storage::describe(&storage), "storage ready");
         Ok(storage)
     }
@@ -219,6 +252,13 @@ impl Config {
                 Ok(None)
             }
         }
+    }
+
+    /// `--repair-summaries`: rebuilds the drama summaries of the configured
+    /// storage and returns what was done.
+    pub async fn repair_summaries(&self) -> Result<sfd_core::SummaryRepair> {
+        let storage = self.storage()?;
+        Ok(sfd_core::StorageExt::repair_summaries(storage.as_ref()).await?)
     }
 
     /// Checks every setting and builds the server state (storage, LLM, job runner).
@@ -329,5 +369,29 @@ mod tests {
         let c = Config::try_parse_from(["sfd-server", "--migrate", "--dry-run"]).unwrap();
         assert!(c.migrate && c.dry_run);
         assert!(Config::try_parse_from(["sfd-server", "--dry-run"]).is_err());
+    }
+
+    #[test]
+    fn group_commit_and_the_cache_can_be_switched_off() {
+        let d = Config::try_parse_from(["sfd-server"]).unwrap();
+        assert!(d.group_commit);
+        assert_eq!((d.cache_bytes, d.cache_ttl_ms), (sfd_core::DEFAULT_CACHE_BYTES, 0));
+        let off = [
+            "sfd-server",
+            "--group-commit",
+            "0",
+            "--cache-bytes",
+            "0",
+            "--cache-ttl-ms",
+            "1000",
+        ];
+        let c = Config::try_parse_from(off).unwrap();
+        assert!(!c.group_commit);
+        assert_eq!((c.cache_bytes, c.cache_ttl_ms), (0, 1000));
+        assert!(
+            !Config::try_parse_from(["sfd-server", "--group-commit", "false"])
+                .unwrap()
+                .group_commit
+        );
     }
 }

@@ -23,6 +23,12 @@ async fn run(config: Config) -> sfd_server::Result<()> {
     if config.migrate {
         return sfd_server::migrate(&config, &mut std::io::stdout().lock()).await;
     }
+    if config.repair_summaries {
+        let report = config.repair_summaries().await?;
+        tracing::info!(?report, "drama summaries repaired");
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        return Ok(());
+    }
     let state = config.build_state()?;
     let listener = tokio::net::TcpListener::bind(config.addr()).await?;
     tracing::info!(addr = %listener.local_addr()?, docs = %format!("http://{}/docs", config.addr()), "sfd-server listening");

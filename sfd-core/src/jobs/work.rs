@@ -28,10 +28,13 @@ pub(crate) fn usage_json(u: &Usage) -> Value {
     json!({"calls": u.calls, "promptTokens": u.prompt_tokens, "completionTokens": u.completion_tokens})
 }
 
-/// Marks a drama as made by `job`, so a resumed job can recognise its own output.
+/// Marks a drama as made by `job`, so a resumed job can recognise its own
+/// output, and records its creation time (`metadata.created_at`).
 pub(crate) fn tag(drama: &mut Drama, job: &Job, model: &str) {
     let meta = drama.metadata.get_or_insert_with(Object::new);
     meta.insert("generation".into(), json!({"jobId": job.job_id, "model": model}));
+    // A new drama, even when improved from an older one.
+    meta.insert(crate::model::CREATED_AT.into(), crate::model::now_ms().into());
 }
 
 /// Whether `drama` was saved by `job`.

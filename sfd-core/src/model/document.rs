@@ -9,6 +9,9 @@ use serde_json::{Map, Value};
 /// A JSON object: free-form `metadata` and unknown fields.
 pub type Object = Map<String, Value>;
 
+/// The metadata key of a drama's creation time, in ms since the epoch.
+pub const CREATED_AT: &str = "created_at";
+
 /// What an asset renders to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -222,6 +225,20 @@ impl Drama {
         // A Drama only holds strings, numbers and JSON maps with string keys,
         // so serialisation cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// When the drama was first stored, in ms since the epoch
+    /// (`metadata.created_at`, set on new dramas).
+    pub fn created_at(&self) -> Option<u64> {
+        self.metadata.as_ref()?.get(CREATED_AT)?.as_u64()
+    }
+
+    /// Records `now` (ms since the epoch) as the creation time, unless one is recorded.
+    pub fn stamp_created_at(&mut self, now: u64) {
+        let meta = self.metadata.get_or_insert_with(Object::new);
+        if !meta.get(CREATED_AT).is_some_and(serde_json::Value::is_u64) {
+            meta.insert(CREATED_AT.into(), now.into());
+        }
     }
 
     /// The episode with this id.

@@ -21,7 +21,7 @@ pub use api::{
 };
 pub use assemble::{AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, SubtitleMode};
 pub use character::Character;
-pub use document::{Asset, AssetKind, Drama, Episode, Object, Scene};
+pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
 pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
 pub use level::{Address, Level, LevelInfo, Nested, level_by_plural, levels};

@@ -10,7 +10,7 @@ use object_store::memory::InMemory;
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, RetryConfig};
 
-use super::ObjectStorage;
+use super::{DEFAULT_CACHE_BYTES, DramaCache, ObjectStorage};
 use crate::{Error, Result};
 
 /// The default local folder.
@@ -41,6 +41,10 @@ pub struct StorageBuilder {
     s3: Vec<(AmazonS3ConfigKey, String)>,
     fsync: bool,
     timeout: Duration,
+    group_commit: bool,
+    cache_bytes: usize,
+    cache_ttl: Option<Duration>,
+    summaries: bool,
 }
 
 impl std::fmt::Debug for StorageBuilder {
@@ -51,6 +55,10 @@ impl std::fmt::Debug for StorageBuilder {
             .field("target", &self.target)
             .field("s3_options", &keys)
             .field("fsync", &self.fsync)
+            .field("group_commit", &self.group_commit)
+            .field("cache_bytes", &self.cache_bytes)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("summaries", &self.summaries)
             .finish()
     }
 }
@@ -62,6 +70,10 @@ impl StorageBuilder {
             s3: Vec::new(),
             fsync: false,
             timeout: Duration::from_secs(30),
+            group_commit: true,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            cache_ttl: None,
+            summaries: true,
         }
     }
 
@@ -188,9 +200,51 @@ impl StorageBuilder {
         self
     }
 
+    /// Whether concurrent edits of one drama in this process are committed
+    /// together: one read, every edit applied in turn, one conditional
+    /// write (default true). Each edit still fails alone.
+    pub fn with_group_commit(mut self, on: bool) -> Self {
+        self.group_commit = on;
+        self
+    }
+
+    /// The bound of the in-memory cache of drama documents, in bytes
+    /// (default [`DEFAULT_CACHE_BYTES`]; 0 turns the cache off).
+    pub fn with_cache_bytes(mut self, bytes: usize) -> Self {
+        self.cache_bytes = bytes;
+        self
+    }
+
+    /// How long a cached drama is served without asking the store whether
+    /// it changed (default `None`: every read asks, so writes by other
+    /// processes are seen at once). Writes through this storage always
+    /// update the cache.
+    pub fn with_cache_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.cache_ttl = ttl;
+        self
+    }
+
+    /// Whether each drama's summary is kept in its own small object, so a
+    /// listing page reads `limit` small objects instead of whole dramas
+    /// (default true). Turning it off is for measuring: summaries then go
+    /// out of date, and `repair_summaries` must run before it is on again.
+    pub fn with_summaries(mut self, on: bool) -> Self {
+        self.summaries = on;
+        self
+    }
+
     /// Builds the storage.
     pub fn build(self) -> Result<ObjectStorage> {
-        match self.target {
+        let cache = (self.cache_bytes > 0).then(|| DramaCache::new(self.cache_bytes, self.cache_ttl));
+        Ok(self
+            .build_backend()?
+            .with_group_commit(self.group_commit)
+            .with_summaries(self.summaries)
+            .with_cache(cache))
+    }
+
+    fn build_backend(&self) -> Result<ObjectStorage> {
+        match self.target.clone() {
             Target::Memory => Ok(ObjectStorage::new(Arc::new(InMemory::new()), true, "memory")),
             Target::Local(dir) => {
                 std::fs::create_dir_all(&dir)
@@ -216,7 +270,7 @@ impl StorageBuilder {
                         retry_timeout: Duration::from_secs(4),
                         ..Default::default()
                     });
-                for (k, v) in self.s3 {
+                for (k, v) in self.s3.iter().cloned() {
                     b = b.with_config(k, v);
                 }
                 let store = b

@@ -8,6 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 
 use super::key::{DRAMAS, Key};
+use super::summary::{self, SummaryRepair};
 use super::{Cursor, Storage, Stored, Version, WriteMode};
 use crate::error::EntityKind;
 use crate::model::{Drama, DramaPage, DramaSummary, Job, Object, Problems, validate};
@@ -89,7 +90,7 @@ fn not_found(key: &Key) -> Error {
 }
 
 /// A random pause before retrying a lost compare-and-swap: exponential, capped, with full jitter.
-pub(super) fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let cap_ms = (2u64 << attempt.min(6)).min(100);
     let r = (uuid::Uuid::new_v4().as_u128() as u64) % (cap_ms * 1000);
     Duration::from_micros(r)
@@ -106,7 +107,9 @@ pub trait StorageExt: Storage {
             if !problems.is_empty() {
                 return Err(Error::Invalid(problems));
             }
-            self.put(&key, Bytes::from(drama.to_vec()), WriteMode::Create).await
+            let version = self.put(&key, Bytes::from(drama.to_vec()), WriteMode::Create).await?;
+            summary::write_summary(self, drama, &version).await;
+            Ok(version)
         }
     }
 
@@ -123,7 +126,7 @@ pub trait StorageExt: Storage {
         async move {
             let key = Key::drama(id)?;
             let stored = self.get(&key).await?.ok_or_else(|| not_found(&key))?;
-            let value = Drama::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
+            let value = super::cache::parse_drama(self, &key, &stored)?;
             Ok(Versioned {
                 value,
                 version: stored.version,
@@ -143,6 +146,10 @@ pub trait StorageExt: Storage {
                 .put(&key, Bytes::from(drama.to_vec()), WriteMode::Update(expected.clone()))
                 .await
             {
+                Ok(version) => {
+                    summary::write_summary(self, drama, &version).await;
+                    Ok(version)
+                }
                 Err(Error::VersionMismatch { actual: None, .. }) if self.get(&key).await?.is_none() => {
                     Err(not_found(&key))
                 }
@@ -160,6 +167,7 @@ pub trait StorageExt: Storage {
             if !self.delete(&key, expected).await? {
                 return Err(not_found(&key));
             }
+            summary::remove_summary(self, id).await;
             Ok(())
         }
     }
@@ -171,6 +179,9 @@ pub trait StorageExt: Storage {
     /// With `expected`, the edit applies only to that version and fails with
     /// [`Error::VersionMismatch`] otherwise. The edit is refused with
     /// [`Error::Invalid`] if it adds validation problems.
+    ///
+    /// With [`Storage::group_commit`], concurrent edits of one drama in this
+    /// process share one read and one write; each still fails alone.
     fn modify_drama<T, F>(
         &self,
         id: &str,
@@ -183,6 +194,9 @@ pub trait StorageExt: Storage {
     {
         async move {
             let key = Key::drama(id)?;
+            if let Some(group) = self.group_commit() {
+                return group.edit(self, &key, expected, f).await;
+            }
             let _queue = match self.edit_locks() {
                 Some(locks) => Some(locks.lock(&key).await),
                 None => None,
@@ -199,7 +213,7 @@ pub trait StorageExt: Storage {
                         actual: Some(stored.version.to_string()),
                     });
                 }
-                let mut drama = Drama::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
+                let mut drama = super::cache::parse_drama(self, &key, &stored)?;
                 let out = f(&mut drama)?;
                 if drama.id != id {
                     return Err(Error::invalid("id", "an edit cannot change the drama id"));
@@ -216,7 +230,10 @@ pub trait StorageExt: Storage {
                 }
                 let body = Bytes::from(drama.to_vec());
                 match self.put(&key, body, WriteMode::Update(stored.version.clone())).await {
-                    Ok(version) => return Ok(Versioned { value: out, version }),
+                    Ok(version) => {
+                        summary::write_summary(self, &drama, &version).await;
+                        return Ok(Versioned { value: out, version });
+                    }
                     Err(Error::VersionMismatch { .. }) if expected.is_none() => {
                         tokio::time::sleep(backoff(attempt)).await;
                     }
@@ -235,8 +252,14 @@ pub trait StorageExt: Storage {
     fn list_dramas(&self, opts: &ListOptions) -> impl Future<Output = Result<DramaPage<DramaSummary>>> + Send {
         async move {
             let (listed, cursor) = list_page(self, opts).await?;
+            let summaries = self.keeps_summaries();
             let dramas = futures::stream::iter(listed)
                 .map(|(key, updated_at)| async move {
+                    if summaries && let Some((mut s, _)) = summary::read_summary(self, key.id()).await? {
+                        s.updated_at = Some(updated_at);
+                        return Ok(Some(s));
+                    }
+                    // No summary (yet, or lost in a crash): the drama itself.
                     let Some(stored) = self.get(&key).await? else {
                         return Ok(None); // deleted since the listing
                     };
@@ -288,6 +311,13 @@ pub trait StorageExt: Storage {
                 .await?;
             Ok(DramaPage { dramas, cursor })
         }
+    }
+
+    /// Rewrites every missing or out-of-date drama summary and removes the
+    /// summaries of dramas that are gone (after a crash between a drama's
+    /// write and its summary's, or with summaries turned off for a while).
+    fn repair_summaries(&self) -> impl Future<Output = Result<SummaryRepair>> + Send {
+        summary::repair_summaries(self)
     }
 
     /// Writes a job record under the condition of `mode`.

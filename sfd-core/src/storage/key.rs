@@ -7,6 +7,8 @@ use crate::{Error, Result};
 
 /// The prefix under which drama documents are stored.
 pub(crate) const DRAMAS: &str = "dramas/";
+/// The prefix under which drama summaries are stored.
+pub(crate) const SUMMARIES: &str = "summaries/";
 /// The prefix under which job records are stored.
 pub(crate) const JOBS: &str = "jobs/";
 /// The prefix of the durable work queue.
@@ -39,6 +41,16 @@ impl Key {
             kind: EntityKind::Drama,
             id: id.to_string(),
             path: format!("{DRAMAS}{id}{SUFFIX}"),
+        })
+    }
+
+    /// The key of the summary of drama `id`: `summaries/{id}.json`.
+    pub fn summary(id: &str) -> Result<Key> {
+        check("id", id)?;
+        Ok(Key {
+            kind: EntityKind::Drama,
+            id: id.to_string(),
+            path: format!("{SUMMARIES}{id}{SUFFIX}"),
         })
     }
 
@@ -107,9 +119,10 @@ impl Key {
 
     /// Whether a delete on a store without conditional deletes must leave a
     /// tombstone: true for dramas and job records, which can be written
-    /// again under the same key; false for queue entries, which never are.
+    /// again under the same key; false for queue entries, which never are,
+    /// and summaries, whose absence only sends a listing to the drama.
     pub(crate) fn keeps_tombstone(&self) -> bool {
-        !self.path.starts_with(QUEUE)
+        !self.path.starts_with(QUEUE) && !self.path.starts_with(SUMMARIES)
     }
 
     /// The id of the document stored at `path` under `prefix`, if `path` is one.

@@ -6,6 +6,7 @@
 //!
 //! Layout of keys:
 //! - `dramas/{id}.json`: the document; its version is the object's e-tag.
+//! - `summaries/{id}.json`: the drama's summary for the listing, written with every edit.
 //! - `jobs/{dramaId}/{jobId}.json`: a job record.
 //! - `media/{dramaId}/{assetId}-{sha256}.{ext}`: a media file, written once ([`MediaStore`]).
 //! - `staging/{uuid}.part`: an upload in progress, moved under `media/` once its hash is known.
@@ -15,8 +16,11 @@
 //! unchanged; see `legacy`, `legacy_jobs` and [`ObjectStorage::migrate`].
 
 mod builder;
+mod cache;
+mod commit;
 mod cursor;
 mod ext;
+mod folder_index;
 mod key;
 mod legacy;
 mod legacy_jobs;
@@ -26,6 +30,7 @@ mod migrate;
 mod object;
 #[cfg(test)]
 pub(crate) mod scripted_store;
+mod summary;
 
 use std::fmt;
 
@@ -35,6 +40,8 @@ use bytes::Bytes;
 use crate::Result;
 
 pub use builder::StorageBuilder;
+pub use cache::{DEFAULT_CACHE_BYTES, DramaCache};
+pub use commit::GroupCommit;
 pub use cursor::Cursor;
 pub use ext::{ListOptions, StorageExt, Versioned};
 pub use key::Key;
@@ -44,6 +51,7 @@ pub(crate) use media::STAGING_PREFIX;
 pub use media::{ByteStream, MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, sha256_hex};
 pub use migrate::{Migration, MigrationAction};
 pub use object::ObjectStorage;
+pub use summary::SummaryRepair;
 
 /// The version of a stored object (its e-tag). Opaque: compare, don't parse.
 ///
@@ -176,6 +184,24 @@ pub trait Storage: fmt::Debug + Send + Sync {
     /// safety never depends on them: writes stay compare-and-swap.
     fn edit_locks(&self) -> Option<&KeyLocks> {
         None
+    }
+
+    /// Batches concurrent edits of one drama into one read and one write,
+    /// when the backend does ([`StorageExt::modify_drama`] uses it).
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        None
+    }
+
+    /// The in-memory cache of drama documents, when the backend keeps one.
+    fn drama_cache(&self) -> Option<&DramaCache> {
+        None
+    }
+
+    /// Whether each drama's summary is kept in its own small object
+    /// (`summaries/{id}.json`) for the listing; when false, a listing reads
+    /// every drama of the page.
+    fn keeps_summaries(&self) -> bool {
+        false
     }
 
     /// The media files (rendered and uploaded images, videos and audio)

@@ -9,6 +9,10 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 
+use super::cache::{self, DramaCache, Fetched};
+use super::commit::GroupCommit;
+use super::folder_index::FolderIndex;
+use super::key::{DRAMAS, SUMMARIES};
 use super::local::{FileLocks, KeyLocks, Outcome};
 use super::{Key, Listed, Storage, Stored, Version, WriteMode};
 use super::{legacy, legacy_jobs};
@@ -37,8 +41,12 @@ const CREATE_ATTEMPTS: u32 = 16;
 pub struct ObjectStorage {
     pub(super) store: Arc<dyn ObjectStore>,
     pub(super) file_locks: Option<FileLocks>,
+    folder_index: Option<FolderIndex>,
     sorted_listing: bool,
     edit_locks: KeyLocks,
+    group_commit: Option<GroupCommit>,
+    cache: Option<DramaCache>,
+    summaries: bool,
     pub(super) flat_jobs: legacy_jobs::FlatJobListing,
     label: String,
 }
@@ -59,8 +67,12 @@ impl ObjectStorage {
         ObjectStorage {
             store,
             file_locks: None,
+            folder_index: None,
             sorted_listing,
             edit_locks: KeyLocks::default(),
+            group_commit: Some(GroupCommit::default()),
+            cache: None,
+            summaries: true,
             flat_jobs: Default::default(),
             label: label.into(),
         }
@@ -72,12 +84,41 @@ impl ObjectStorage {
         let label = format!("local folder {}", root.display());
         ObjectStorage {
             store,
+            folder_index: Some(
+                FolderIndex::new(root.clone(), &[DRAMAS, SUMMARIES])
+                    .with_nested_document(DRAMAS, legacy::LEGACY_DOCUMENT),
+            ),
             file_locks: Some(FileLocks::new(root, fsync)),
             sorted_listing: false,
             edit_locks: KeyLocks::default(),
+            group_commit: Some(GroupCommit::default()),
+            cache: None,
+            summaries: true,
             flat_jobs: Default::default(),
             label,
         }
+    }
+
+    /// Whether concurrent edits of one drama in this process are committed
+    /// together (one read, one write; default on). Off, each edit does its
+    /// own read-modify-write cycle, queued behind the others.
+    pub fn with_group_commit(mut self, on: bool) -> Self {
+        self.group_commit = on.then(GroupCommit::default);
+        self
+    }
+
+    /// Keeps drama documents in `cache` (default none); see [`DramaCache`].
+    pub fn with_cache(mut self, cache: Option<DramaCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Whether each drama's summary is kept in its own small object for
+    /// the listing (default on). Off, listings read every drama of a page
+    /// and summaries go out of date: run the repair before turning it on again.
+    pub fn with_summaries(mut self, on: bool) -> Self {
+        self.summaries = on;
+        self
     }
 
     /// The underlying object store.
@@ -229,23 +270,31 @@ impl ObjectStorage {
 impl ObjectStorage {
     /// Reads the object stored under exactly `key`.
     pub(super) async fn read(&self, key: &Key) -> Result<Read> {
+        Ok(self.read_changed(key, None).await?.unwrap_or(Read::Absent))
+    }
+
+    /// [`ObjectStorage::read`]; with `known`, `None` when the object is
+    /// still that version (a conditional GET: nothing is transferred).
+    async fn read_changed(&self, key: &Key, known: Option<Version>) -> Result<Option<Read>> {
         if let Some(locks) = &self.file_locks {
-            return Ok(match locks.read(key).await? {
+            // A local read costs what a check would: read it whole.
+            return Ok(Some(match locks.read(key).await? {
                 Some((body, tag, updated_at)) => Read::Found(Stored {
                     body,
                     version: Version(tag),
                     updated_at,
                 }),
                 None => Read::Absent,
-            });
+            }));
         }
-        let res = match self
-            .store
-            .get_opts(&Path::from(key.path()), GetOptions::default())
-            .await
-        {
+        let opts = GetOptions {
+            if_none_match: known.map(|v| v.0),
+            ..GetOptions::default()
+        };
+        let res = match self.store.get_opts(&Path::from(key.path()), opts).await {
             Ok(res) => res,
-            Err(object_store::Error::NotFound { .. }) => return Ok(Read::Absent),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Some(Read::Absent)),
+            Err(object_store::Error::NotModified { .. }) => return Ok(None),
             Err(e) => return Err(self.map_err(key, e, None)),
         };
         let version = Version(res.meta.e_tag.clone().unwrap_or_default());
@@ -253,17 +302,33 @@ impl ObjectStorage {
         let body = match res.bytes().await {
             Ok(b) => b,
             // Deleted between the open and the read.
-            Err(object_store::Error::NotFound { .. }) => return Ok(Read::Absent),
+            Err(object_store::Error::NotFound { .. }) => return Ok(Some(Read::Absent)),
             Err(e) => return Err(self.map_err(key, e, None)),
         };
         if body.as_ref() == TOMBSTONE {
-            return Ok(Read::Deleted);
+            return Ok(Some(Read::Deleted));
         }
-        Ok(Read::Found(Stored {
+        Ok(Some(Read::Found(Stored {
             body,
             version,
             updated_at,
-        }))
+        })))
+    }
+
+    /// What a read of `key` finds, in either layout; with `known`, only
+    /// when its version is another one.
+    async fn fetch(&self, key: &Key, known: Option<Version>) -> Result<Fetched> {
+        Ok(match self.read_changed(key, known).await? {
+            None => Fetched::Unchanged,
+            Some(Read::Found(s)) if !legacy::is_index(key, &s.body) => Fetched::Found(s),
+            Some(Read::Deleted) => Fetched::Missing,
+            // Nothing here (or the old server's index): a drama may still
+            // be stored in the old server's later layout.
+            Some(_) => match self.legacy_get(key).await? {
+                Some(s) => Fetched::Found(s),
+                None => Fetched::Missing,
+            },
+        })
     }
 
     /// Writes under exactly `key`, under the condition of `mode`.
@@ -283,46 +348,17 @@ impl ObjectStorage {
             }
         }
     }
-}
 
-/// What is stored under one exact key.
-pub(super) enum Read {
-    /// A document.
-    Found(Stored),
-    /// A tombstone: deleted, and nothing under another layout counts.
-    Deleted,
-    /// Nothing.
-    Absent,
-}
-
-impl Read {
-    /// Whether nothing at all is stored.
-    #[cfg(test)]
-    pub(super) fn is_absent(&self) -> bool {
-        matches!(self, Read::Absent)
-    }
-}
-
-#[async_trait]
-impl Storage for ObjectStorage {
-    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
-        match self.read(key).await? {
-            Read::Found(s) if !legacy::is_index(key, &s.body) => Ok(Some(s)),
-            Read::Deleted => Ok(None),
-            // Nothing here (or the old server's index): a drama may still
-            // be stored in the old server's later layout.
-            _ => self.legacy_get(key).await,
-        }
-    }
-
-    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+    /// A write past the cache; a drama in the old layout moves to its own key.
+    async fn put_uncached(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
         match legacy::drama_key(key) {
             Some(old) => self.put_over_legacy(key, &old, body, mode).await,
             None => self.write(key, body, mode).await,
         }
     }
 
-    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
+    /// A delete past the cache, of both layouts.
+    async fn delete_uncached(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
         if let Some(locks) = &self.file_locks {
             let _guard = locks.lock(key).await?;
             let actual = self.head(key).await?;
@@ -365,8 +401,75 @@ impl Storage for ObjectStorage {
             }
         }
     }
+}
+
+/// What is stored under one exact key.
+pub(super) enum Read {
+    /// A document.
+    Found(Stored),
+    /// A tombstone: deleted, and nothing under another layout counts.
+    Deleted,
+    /// Nothing.
+    Absent,
+}
+
+impl Read {
+    /// Whether nothing at all is stored.
+    #[cfg(test)]
+    pub(super) fn is_absent(&self) -> bool {
+        matches!(self, Read::Absent)
+    }
+}
+
+#[async_trait]
+impl Storage for ObjectStorage {
+    async fn get(&self, key: &Key) -> Result<Option<Stored>> {
+        match self.cache.as_ref().filter(|_| DramaCache::covers(key)) {
+            Some(c) => cache::read_through(c, key, |known| self.fetch(key, known)).await,
+            None => match self.fetch(key, None).await? {
+                Fetched::Found(stored) => Ok(Some(stored)),
+                Fetched::Missing | Fetched::Unchanged => Ok(None),
+            },
+        }
+    }
+
+    async fn put(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        let written = self.put_uncached(key, body.clone(), mode).await;
+        if let Some(c) = self.cache.as_ref().filter(|_| DramaCache::covers(key)) {
+            match &written {
+                // A tombstone reads as nothing: never serve it from the cache.
+                Ok(_) if body.as_ref() == TOMBSTONE => c.forget(key),
+                Ok(version) => c.store(
+                    key,
+                    &Stored {
+                        body,
+                        version: version.clone(),
+                        updated_at: crate::model::now_ms(),
+                    },
+                ),
+                Err(_) => c.forget(key),
+            }
+        }
+        written
+    }
+
+    async fn delete(&self, key: &Key, expected: Option<&Version>) -> Result<bool> {
+        if let Some(c) = &self.cache {
+            c.forget(key);
+        }
+        let deleted = self.delete_uncached(key, expected).await;
+        if let Some(c) = &self.cache {
+            c.forget(key);
+        }
+        deleted
+    }
 
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>> {
+        if let Some(index) = self.folder_index.as_ref().filter(|ix| ix.covers(prefix)) {
+            return index
+                .list(prefix, after, limit, |l| l.size != TOMBSTONE.len() as u64)
+                .await;
+        }
         let dir = Path::from(prefix.trim_end_matches('/'));
         let stream = match after {
             Some(after) => self.store.list_with_offset(Some(&dir), &Path::from(after)),
@@ -431,6 +534,18 @@ impl Storage for ObjectStorage {
         Some(&self.edit_locks)
     }
 
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        self.group_commit.as_ref()
+    }
+
+    fn drama_cache(&self) -> Option<&DramaCache> {
+        self.cache.as_ref()
+    }
+
+    fn keeps_summaries(&self) -> bool {
+        self.summaries
+    }
+
     fn media(&self) -> Option<&dyn super::MediaStore> {
         Some(self)
     }
@@ -491,6 +606,20 @@ mod tests {
         store.update_conflicts.store(1, Ordering::SeqCst);
         let stale = s.replace_drama(&Drama::new("x", "t", "d", "p"), &v.version).await;
         assert!(matches!(stale, Err(Error::VersionMismatch { .. })), "{stale:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cached_drama_replaced_by_a_tombstone_reads_as_nothing() {
+        let s = ObjectStorage::new(Arc::new(object_store::memory::InMemory::new()), true, "memory")
+            .with_cache(Some(DramaCache::new(1 << 20, None)));
+        let v = s.create_drama(&Drama::new("x", "t", "d", "p")).await.unwrap();
+        let key = Key::drama("x").unwrap();
+        s.get(&key).await.unwrap().unwrap();
+        s.put(&key, Bytes::from_static(TOMBSTONE), WriteMode::Update(v))
+            .await
+            .unwrap();
+        assert!(s.get(&key).await.unwrap().is_none());
+        assert!(s.get_drama("x").await.unwrap_err().is_not_found());
     }
 
     #[test]

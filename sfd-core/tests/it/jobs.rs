@@ -109,7 +109,11 @@ async fn a_job_survives_a_crash_and_completes_after_restart() {
     assert_eq!(done.attempts, 2);
     assert_eq!(done.result.as_ref().unwrap()["dramaId"], "drama_restart01");
     assert!(done.result.as_ref().unwrap()["usage"]["calls"].as_u64().unwrap() >= 2);
-    storage.get_drama("drama_restart01").await.unwrap();
+    let made = storage.get_drama("drama_restart01").await.unwrap().value;
+    assert!(
+        made.created_at().is_some(),
+        "a generated drama records its creation time"
+    );
 }
 
 #[tokio::test]
@@ -321,6 +325,7 @@ async fn critique_and_improve_jobs() {
     assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
     let better = storage.get_drama("corgi_musk_v4_better").await.unwrap().value;
     assert_eq!(better.characters, v4.characters);
+    assert!(better.created_at().is_some());
     // The original is untouched.
     assert_eq!(storage.get_drama("corgi_musk_v4").await.unwrap().value, v4);
 }

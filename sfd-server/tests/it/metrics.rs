@@ -129,6 +129,10 @@ async fn counters_move_after_traffic_including_a_412_and_a_failed_job() {
         .await
         .unwrap();
     assert_eq!(stale.status(), 412);
+    // Two reads of one drama: the second is served from the cache.
+    for _ in 0..2 {
+        s.client.get_drama(&drama.id).await.unwrap();
+    }
     let job = s
         .client
         .generate_drama(&sfd_client::GenerationRequest::new("a corgi tycoon"))
@@ -180,6 +184,11 @@ async fn counters_move_after_traffic_including_a_412_and_a_failed_job() {
     );
     moved("sfd_storage_operation_seconds_count", &[("op", "get")]);
     assert!(after.iter().any(|x| x.name == "sfd_jobs_queue_depth"));
+    let cached = |samples: &[Sample], result: &str| value(samples, "sfd_cache_reads_total", &[("result", result)]);
+    assert!(
+        cached(&after, "revalidated") + cached(&after, "hit") > cached(&before, "revalidated") + cached(&before, "hit"),
+        "no cache hit counted"
+    );
     // Routes are templates, never raw paths.
     for x in after.iter().filter(|x| x.name == "sfd_http_requests_total") {
         let route = &x.labels["route"];

@@ -82,18 +82,24 @@ async fn fifty_generations_survive_a_sigkill_and_each_stage_runs_once_per_attemp
             ("OPENAI_API_BASE", base),
         ]
     };
-    let mut a = Replica::start(&bucket, &env(base_a.as_str()));
-    let b = Replica::start(&bucket, &env(base_b.as_str()));
-    let mut jobs = Vec::new();
-    for k in 0..50 {
-        let replica = if k % 2 == 0 { &a } else { &b };
-        let req = GenerationRequest::new(format!("[job {k}] a heist on a rainy rooftop"))
+    let request = |k: usize| {
+        GenerationRequest::new(format!("[job {k}] a heist on a rainy rooftop"))
             .with_id(format!("gen{k}"))
             .with_episodes(2)
-            .with_scenes_per_episode(1);
-        jobs.push(replica.client.generate_drama(&req).await.unwrap());
+            .with_scenes_per_episode(1)
+    };
+    // A alone takes the first half, so it surely reaches its 30th call and
+    // hangs (with B running, B could take enough of them that A never does).
+    let mut a = Replica::start(&bucket, &env(base_a.as_str()));
+    let mut jobs = Vec::new();
+    for k in (0..50).step_by(2) {
+        jobs.push(a.client.generate_drama(&request(k)).await.unwrap());
     }
     hung.notified().await;
+    let b = Replica::start(&bucket, &env(base_b.as_str()));
+    for k in (1..50).step_by(2) {
+        jobs.push(b.client.generate_drama(&request(k)).await.unwrap());
+    }
     a.kill();
     // Every job ends, on B; the overall deadline only turns a hang into a failure.
     let waits = jobs
@@ -101,8 +107,9 @@ async fn fifty_generations_survive_a_sigkill_and_each_stage_runs_once_per_attemp
         .map(|j| b.client.wait_for_job(&j.drama_id, &j.job_id, Duration::from_secs(300)));
     let ended = futures::future::join_all(waits).await;
     let mut taken_over = 0;
-    for (k, job) in ended.into_iter().enumerate() {
+    for job in ended {
         let job = job.unwrap();
+        let k: usize = job.drama_id.trim_start_matches("gen").parse().unwrap();
         assert_eq!(job.status, JobStatus::Completed, "job {k}: {:?}", job.error);
         assert_eq!(b.client.get_drama(&job.drama_id).await.unwrap().value.episodes.len(), 2);
         let stages = calls.of(&format!("[job {k}]"));
