@@ -117,8 +117,8 @@ def wrk(url: str, connections: int = 32, seconds: int = 10, header: Optional[str
         args += ["-H", header]
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     codes = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if codes:
         print(f"  (wrk: {codes.group(1)} non-2xx/3xx answers)", file=sys.stderr)
@@ -262,6 +262,9 @@ def w3(prefix: str, scale: int) -> None:
             s = Server(storage_of(f"small{n}"))
             took = seed(s.base, small, n, workers=32)
             print(f"(seeded {n:,} small dramas on the {where} in {took:.0f} s)", file=sys.stderr)
+            # Measure the steady state: the local folder's listing snapshot is
+            # trusted once the folder has been still for 2 s.
+            time.sleep(2.5)
             times[n] = page_ms(s.base, f"s{n // 2:06d}")
             s.stop()
         row(
