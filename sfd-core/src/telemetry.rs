@@ -61,11 +61,12 @@ pub fn describe() {
     describe_counter!(
         "sfd_cache_reads_total",
         "Drama reads through the cache: hit (served unchecked within SFD_CACHE_TTL_MS), \
-         revalidated (the store confirmed the cached version) or miss"
+         revalidated (the store confirmed the cached version), shared (answered by a check another read \
+         started after it arrived) or miss"
     );
 }
 
-/// A drama read through the cache: `hit`, `revalidated` or `miss`.
+/// A drama read through the cache: `hit`, `revalidated`, `shared` or `miss`.
 pub fn cache_read(result: &'static str) {
     metrics::counter!("sfd_cache_reads_total", "result" => result).increment(1);
 }

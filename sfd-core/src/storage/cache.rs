@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::flights::{Answer, Flights};
 use super::{Key, Storage, Stored, Version};
 use crate::model::Drama;
 use crate::{Error, Result};
@@ -30,6 +31,7 @@ pub struct DramaCache {
     max_bytes: usize,
     ttl: Option<Duration>,
     inner: Mutex<Lru>,
+    flights: Flights,
 }
 
 #[derive(Debug, Default)]
@@ -104,6 +106,7 @@ impl DramaCache {
             max_bytes,
             ttl: ttl.filter(|t| !t.is_zero()),
             inner: Mutex::new(Lru::default()),
+            flights: Flights::default(),
         }
     }
 
@@ -234,30 +237,41 @@ where
         crate::telemetry::cache_read("hit");
         return Ok(Some(hit));
     }
-    let started = Instant::now();
-    let known = cache.version(key);
-    let fetched = match fetch(known.clone()).await? {
-        Fetched::Unchanged => match known.and_then(|v| cache.confirmed(key, &v)) {
-            Some(hit) => {
-                crate::telemetry::cache_read("revalidated");
-                return Ok(Some(hit));
+    // Overlapping reads of the key share one check that started after
+    // each of them arrived.
+    let (found, answer) = cache
+        .flights
+        .read(key.path(), || async {
+            let started = Instant::now();
+            let known = cache.version(key);
+            let fetched = match fetch(known.clone()).await? {
+                Fetched::Unchanged => match known.and_then(|v| cache.confirmed(key, &v)) {
+                    Some(hit) => {
+                        crate::telemetry::cache_read("revalidated");
+                        return Ok(Some(hit));
+                    }
+                    // Evicted or replaced meanwhile: read it whole.
+                    None => fetch(None).await?,
+                },
+                other => other,
+            };
+            crate::telemetry::cache_read("miss");
+            match fetched {
+                Fetched::Found(stored) => {
+                    cache.store_read(key, &stored, Some(started));
+                    Ok(Some(stored))
+                }
+                Fetched::Missing | Fetched::Unchanged => {
+                    cache.forget(key);
+                    Ok(None)
+                }
             }
-            // Evicted or replaced meanwhile: read it whole.
-            None => fetch(None).await?,
-        },
-        other => other,
-    };
-    crate::telemetry::cache_read("miss");
-    match fetched {
-        Fetched::Found(stored) => {
-            cache.store_read(key, &stored, Some(started));
-            Ok(Some(stored))
-        }
-        Fetched::Missing | Fetched::Unchanged => {
-            cache.forget(key);
-            Ok(None)
-        }
+        })
+        .await?;
+    if answer == Answer::Shared {
+        crate::telemetry::cache_read("shared");
     }
+    Ok(found)
 }
 
 /// Parses a stored drama, or takes the parsed copy of that version from

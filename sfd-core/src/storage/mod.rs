@@ -20,6 +20,7 @@ mod cache;
 mod commit;
 mod cursor;
 mod ext;
+mod flights;
 mod folder_index;
 mod key;
 mod legacy;
