@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::flights::{Answer, Flights};
 use super::{Key, Storage, Stored, Version};
-use crate::model::Drama;
+use crate::model::{Drama, DramaSummary};
 use crate::{Error, Result};
 
 /// The default bound of the cache, in bytes (64 MiB).
@@ -32,6 +32,16 @@ pub struct DramaCache {
     ttl: Option<Duration>,
     inner: Mutex<Lru>,
     flights: Flights,
+    summaries: Mutex<SummaryMemo>,
+}
+
+/// Listing summaries by drama id and the drama version they were made
+/// from: a listing that names that version (S3 and memory list entity tags)
+/// needs no read of the summary object.
+#[derive(Debug, Default)]
+struct SummaryMemo {
+    by_id: HashMap<String, (Version, DramaSummary)>,
+    used: usize,
 }
 
 #[derive(Debug, Default)]
@@ -107,6 +117,7 @@ impl DramaCache {
             ttl: ttl.filter(|t| !t.is_zero()),
             inner: Mutex::new(Lru::default()),
             flights: Flights::default(),
+            summaries: Mutex::default(),
         }
     }
 
@@ -187,6 +198,36 @@ impl DramaCache {
     }
 
     /// Forgets `key` (deleted, or its state is unknown after a failed write).
+    fn memo(&self) -> MutexGuard<'_, SummaryMemo> {
+        self.summaries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The summary of drama `id` made from `version`, if one was read.
+    pub(crate) fn summary(&self, id: &str, version: &Version) -> Option<DramaSummary> {
+        let memo = self.memo();
+        let (v, s) = memo.by_id.get(id)?;
+        (v == version).then(|| s.clone())
+    }
+
+    /// Keeps the summary of drama `id` made from `version`. The memo takes
+    /// at most a quarter of the cache's bound and starts again when full.
+    pub(crate) fn store_summary(&self, id: &str, version: &Version, summary: &DramaSummary) {
+        let cost = ENTRY_OVERHEAD + serde_json::to_vec(summary).map_or(0, |b| b.len());
+        let mut memo = self.memo();
+        if memo.used + cost > self.max_bytes / 4 {
+            memo.by_id.clear();
+            memo.used = 0;
+        }
+        if cost <= self.max_bytes / 4
+            && memo
+                .by_id
+                .insert(id.to_string(), (version.clone(), summary.clone()))
+                .is_none()
+        {
+            memo.used += cost;
+        }
+    }
+
     pub(crate) fn forget(&self, key: &Key) {
         self.lru().remove(key.path());
     }

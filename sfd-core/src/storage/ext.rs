@@ -253,9 +253,23 @@ pub trait StorageExt: Storage {
         async move {
             let (listed, cursor) = list_page(self, opts).await?;
             let summaries = self.keeps_summaries();
+            let memo = self.drama_cache().filter(|_| summaries);
             let dramas = futures::stream::iter(listed)
-                .map(|(key, updated_at)| async move {
-                    if summaries && let Some((mut s, _)) = summary::read_summary(self, key.id()).await? {
+                .map(|(key, updated_at, version)| async move {
+                    // The listing named the drama's version, and its summary
+                    // was read before: no read at all.
+                    if let (Some(c), Some(v)) = (memo, &version)
+                        && let Some(mut s) = c.summary(key.id(), v)
+                    {
+                        s.updated_at = Some(updated_at);
+                        return Ok(Some(s));
+                    }
+                    if summaries && let Some((mut s, made_from)) = summary::read_summary(self, key.id()).await? {
+                        if let (Some(c), Some(v)) = (memo, &version)
+                            && &made_from == v
+                        {
+                            c.store_summary(key.id(), v, &s);
+                        }
                         s.updated_at = Some(updated_at);
                         return Ok(Some(s));
                     }
@@ -299,7 +313,7 @@ pub trait StorageExt: Storage {
         async move {
             let (listed, cursor) = list_page(self, opts).await?;
             let dramas = futures::stream::iter(listed)
-                .map(|(key, _)| async move {
+                .map(|(key, _, _)| async move {
                     match self.get(&key).await? {
                         None => Ok(None),
                         Some(s) => Drama::from_slice(&s.body).map(Some).map_err(|e| corrupt(&key, e)),
@@ -383,7 +397,11 @@ pub trait StorageExt: Storage {
 impl<S: Storage + ?Sized> StorageExt for S {}
 
 /// The keys of one page and the cursor of the next.
-async fn list_page<S: Storage + ?Sized>(storage: &S, opts: &ListOptions) -> Result<(Vec<(Key, u64)>, Option<String>)> {
+/// A page of the drama listing: each drama's key, write time and version
+/// (when the store lists versions), and the cursor of the next page.
+type Page = (Vec<(Key, u64, Option<Version>)>, Option<String>);
+
+async fn list_page<S: Storage + ?Sized>(storage: &S, opts: &ListOptions) -> Result<Page> {
     if opts.limit == 0 || opts.limit > MAX_PAGE {
         return Err(Error::invalid(
             "limit",
@@ -397,9 +415,12 @@ async fn list_page<S: Storage + ?Sized>(storage: &S, opts: &ListOptions) -> Resu
     let mut listed = storage.list(DRAMAS, after.as_deref(), opts.limit + 1).await?;
     let more = listed.len() > opts.limit;
     listed.truncate(opts.limit);
-    let keys: Vec<(Key, u64)> = listed
+    let keys: Vec<(Key, u64, Option<Version>)> = listed
         .iter()
-        .filter_map(|l| Some((Key::drama(Key::id_from_path(DRAMAS, &l.path)?).ok()?, l.updated_at)))
+        .filter_map(|l| {
+            let key = Key::drama(Key::id_from_path(DRAMAS, &l.path)?).ok()?;
+            Some((key, l.updated_at, l.version.clone()))
+        })
         .collect();
     let cursor = if more {
         listed

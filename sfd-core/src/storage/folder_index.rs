@@ -90,6 +90,7 @@ impl FolderIndex {
                 path: format!("{prefix}{name}"),
                 updated_at,
                 size,
+                version: None,
             })
             .filter(|l| keep(l))
             .take(limit)

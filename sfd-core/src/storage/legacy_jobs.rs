@@ -259,6 +259,7 @@ impl ObjectStorage {
                 path: m.location.to_string(),
                 updated_at: m.last_modified.timestamp_millis().max(0) as u64,
                 size: m.size,
+                version: m.e_tag.map(super::Version),
             })
             .filter(|l| {
                 l.path.strip_prefix(prefix).is_some_and(|rest| rest.ends_with(SUFFIX))

@@ -148,6 +148,9 @@ pub struct Listed {
     pub updated_at: u64,
     /// Size in bytes.
     pub size: u64,
+    /// Its version (the entity tag), when the listing tells it (S3 and
+    /// memory do; the local folder does not).
+    pub version: Option<Version>,
 }
 
 /// Versioned key-value storage with compare-and-swap writes.

@@ -497,6 +497,7 @@ impl Storage for ObjectStorage {
                     path,
                     updated_at: meta.last_modified.timestamp_millis().max(0) as u64,
                     size: meta.size,
+                    version: meta.e_tag.clone().map(Version),
                 }
             })))
         });

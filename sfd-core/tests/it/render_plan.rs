@@ -120,6 +120,7 @@ async fn a_dry_run_calls_and_writes_nothing() {
                     path: m.path,
                     updated_at: m.updated_at,
                     size: m.size,
+                    version: None,
                 }),
         );
         all

@@ -15,6 +15,7 @@ use crate::conformance::sample;
 
 crate::conformance_tests!(
     summaries_follow_every_edit_and_delete,
+    a_listing_sees_another_instances_edit_though_it_read_the_summary_before,
     a_crash_between_the_two_writes_is_found_by_the_repair,
 );
 
@@ -64,6 +65,29 @@ async fn assert_listing_matches_the_dramas(s: &dyn Storage) {
         })
         .collect();
     assert_eq!(got, want);
+}
+
+/// A listing keeps the summaries it read by the drama's version; a write
+/// by another instance changes the version the store lists, so the next
+/// listing reads the new summary.
+async fn a_listing_sees_another_instances_edit_though_it_read_the_summary_before(t: TestStore) {
+    let (a, b) = (t.storage.as_ref(), t.second_instance());
+    for id in ["m1", "m2", "m3"] {
+        a.create_drama(&sample(id, 1, 1)).await.unwrap();
+    }
+    for _ in 0..2 {
+        assert_listing_matches_the_dramas(a).await;
+    }
+    for round in 0..3 {
+        let patch = DramaPatch {
+            title: Some(format!("renamed elsewhere {round}")),
+            ..Default::default()
+        };
+        b.update_drama("m2", patch, None).await.unwrap();
+        let list = listed(a).await;
+        assert_eq!(list[1].title, format!("renamed elsewhere {round}"));
+        assert_listing_matches_the_dramas(a).await;
+    }
 }
 
 async fn summaries_follow_every_edit_and_delete(t: TestStore) {
