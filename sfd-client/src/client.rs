@@ -239,6 +239,20 @@ pub(crate) async fn decode<T: DeserializeOwned>(resp: Response) -> Result<Versio
     Ok(Versioned { value, etag })
 }
 
+/// Streams a response's body into `out`; answers how many bytes it wrote.
+pub(crate) async fn copy_body<W: tokio::io::AsyncWrite + Unpin>(resp: reqwest::Response, out: &mut W) -> Result<u64> {
+    use futures::TryStreamExt;
+    use tokio::io::AsyncWriteExt;
+    let mut stream = resp.bytes_stream();
+    let mut n = 0u64;
+    while let Some(chunk) = stream.try_next().await? {
+        out.write_all(&chunk).await.map_err(Error::Io)?;
+        n += chunk.len() as u64;
+    }
+    out.flush().await.map_err(Error::Io)?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,12 @@
 //! Finished episodes and exports.
 
-use futures::TryStreamExt;
 use reqwest::Method;
 use sfd_core::{AssembleRequest, ExportFormat, JobResponse};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWrite;
 
+use crate::Result;
 use crate::api::enc;
-use crate::client::{Client, api_error};
-use crate::{Error, Result};
+use crate::client::{Client, api_error, copy_body};
 
 impl Client {
     /// Queues an `assemble_episode` job: the episode as one 9:16 MP4 with
@@ -53,13 +52,6 @@ impl Client {
         if !resp.status().is_success() {
             return Err(api_error(resp).await);
         }
-        let mut stream = resp.bytes_stream();
-        let mut n = 0u64;
-        while let Some(chunk) = stream.try_next().await? {
-            out.write_all(&chunk).await.map_err(Error::Io)?;
-            n += chunk.len() as u64;
-        }
-        out.flush().await.map_err(Error::Io)?;
-        Ok(n)
+        copy_body(resp, out).await
     }
 }

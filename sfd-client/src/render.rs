@@ -1,13 +1,13 @@
 //! The media routes: renders and their plans, the old server's aliases,
 //! uploads of a user's own file, and downloads of stored media.
 
-use futures::{Stream, TryStreamExt};
+use futures::Stream;
 use reqwest::Method;
 use sfd_core::{Asset, AssetOwner, AssetRenderRequest, JobResponse, RenderPlan, RenderRequest};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWrite;
 
 use crate::api::{enc, member_path};
-use crate::client::{Client, Versioned, api_error, decode};
+use crate::client::{Client, Versioned, api_error, copy_body, decode};
 use crate::{Error, Result};
 
 fn asset_path(drama_id: &str, owner: &AssetOwner, asset_id: &str, verb: &str) -> String {
@@ -158,14 +158,7 @@ impl Client {
         if !resp.status().is_success() {
             return Err(api_error(resp).await);
         }
-        let mut stream = resp.bytes_stream();
-        let mut n = 0u64;
-        while let Some(chunk) = stream.try_next().await? {
-            out.write_all(&chunk).await.map_err(Error::Io)?;
-            n += chunk.len() as u64;
-        }
-        out.flush().await.map_err(Error::Io)?;
-        Ok(n)
+        copy_body(resp, out).await
     }
 
     /// The old server's `POST /dramas/{id}/generate`: renders the whole drama.

@@ -76,29 +76,20 @@ pub(crate) fn record(a: Answered<'_>, started: Option<&StartedJob>) {
     let job_id = a.info.job_id.as_deref().or(started.map(|s| s.job_id.as_str()));
     let (request_id, method, route, path, status) = (a.request_id, a.method.as_str(), a.info.route, a.path, a.status);
     let duration_ms = a.took.as_secs_f64() * 1000.0;
-    if status >= 500 {
-        tracing::warn!(
-            request_id,
-            method,
-            route,
-            path,
-            status,
-            duration_ms,
-            drama_id,
-            job_id,
-            "request"
-        );
-    } else {
-        tracing::info!(
-            request_id,
-            method,
-            route,
-            path,
-            status,
-            duration_ms,
-            drama_id,
-            job_id,
-            "request"
-        );
+    macro_rules! line {
+        ($level:ident) => {
+            tracing::$level!(
+                request_id,
+                method,
+                route,
+                path,
+                status,
+                duration_ms,
+                drama_id,
+                job_id,
+                "request"
+            )
+        };
     }
+    if status >= 500 { line!(warn) } else { line!(info) }
 }
