@@ -113,9 +113,26 @@ pub fn queue_depth(entries: usize) {
     metrics::gauge!("sfd_jobs_queue_depth").set(entries as f64);
 }
 
+/// At most this many distinct `model` labels; later ones count as `other`,
+/// so requests naming models of their own cannot grow the series without
+/// bound.
+const MAX_MODEL_LABELS: usize = 32;
+
+/// The `model` label of `model`: itself while few models have been seen.
+fn model_label(model: &str) -> String {
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    if seen.contains(model) || (seen.len() < MAX_MODEL_LABELS && seen.insert(model.to_string())) {
+        model.to_string()
+    } else {
+        "other".to_string()
+    }
+}
+
 /// One LLM call with its outcome, duration and tokens.
 pub fn llm_call(provider: &str, model: &str, outcome: &'static str, took: Duration, tokens: (u64, u64)) {
-    let (p, m) = (provider.to_string(), model.to_string());
+    let (p, m) = (provider.to_string(), model_label(model));
     metrics::counter!("sfd_llm_calls_total", "provider" => p.clone(), "model" => m.clone(), "outcome" => outcome)
         .increment(1);
     metrics::histogram!("sfd_llm_call_seconds", "provider" => p.clone(), "model" => m.clone())
@@ -139,7 +156,7 @@ pub struct RenderMade {
 /// One render call (`kind`: `image`, `video`, `audio`) with its outcome,
 /// duration, bytes and cost.
 pub fn render_call(provider: &str, model: &str, kind: &str, outcome: &'static str, took: Duration, made: RenderMade) {
-    let (p, m, k) = (provider.to_string(), model.to_string(), kind.to_string());
+    let (p, m, k) = (provider.to_string(), model_label(model), kind.to_string());
     metrics::counter!("sfd_render_calls_total", "provider" => p.clone(), "model" => m.clone(), "kind" => k.clone(), "outcome" => outcome)
         .increment(1);
     metrics::histogram!("sfd_render_call_seconds", "provider" => p.clone(), "model" => m.clone(), "kind" => k.clone())
@@ -152,6 +169,15 @@ pub fn render_call(provider: &str, model: &str, kind: &str, outcome: &'static st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_labels_are_bounded() {
+        let labels: Vec<String> = (0..2 * super::MAX_MODEL_LABELS)
+            .map(|i| super::model_label(&format!("bounded-test-model-{i}")))
+            .collect();
+        assert!(labels.iter().any(|l| l == "other"));
+        assert!(labels.iter().filter(|l| *l != "other").count() <= super::MAX_MODEL_LABELS);
+    }
 
     #[test]
     fn without_a_recorder_every_call_is_a_no_op() {

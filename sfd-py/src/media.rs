@@ -85,7 +85,15 @@ pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<
         "download" | "export" => {
             let body = studio_stream(s, op, a).await?;
             let path = arg::<String>(a, "path")?;
-            json!(drain(body, &mut create(&path).await?).await?)
+            let mut file = create(&path).await?;
+            match drain(body, &mut file).await {
+                Ok(n) => json!(n),
+                Err(e) => {
+                    drop(file);
+                    let _ = tokio::fs::remove_file(&path).await;
+                    return Err(e);
+                }
+            }
         }
         other => return Err(unknown(other)),
     })
@@ -125,7 +133,15 @@ pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data:
         "download" | "export" => {
             let path = arg::<String>(a, "path")?;
             let mut file = create(&path).await?;
-            json!(client_write(c, op, a, &mut file).await?)
+            match client_write(c, op, a, &mut file).await {
+                Ok(n) => json!(n),
+                Err(e) => {
+                    // No half-written or empty file is left behind.
+                    drop(file);
+                    let _ = tokio::fs::remove_file(&path).await;
+                    return Err(e);
+                }
+            }
         }
         other => return Err(unknown(other)),
     })

@@ -155,3 +155,10 @@ def test_long_calls_show_a_tqdm_bar_by_default(capsys):
     studio.render(drama["id"])
     err = capsys.readouterr().err
     assert "|" in err and "step" in err
+
+
+def test_a_failed_download_to_a_path_leaves_no_file(api, tmp_path):
+    target = tmp_path / "nothing.png"
+    with pytest.raises((sfd.SfdError, ValueError)):
+        api.download("/media/media/nope/ep1-sc1-img-" + "0" * 64 + ".png", target)
+    assert not target.exists()

@@ -126,7 +126,7 @@ impl Studio {
                         }),
                     });
                 }
-                (filename(&drama.id), zip_stream(entries))
+                (filename(&drama.id), zip_stream(entries)?)
             }
         };
         Ok(Export {

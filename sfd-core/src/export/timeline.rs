@@ -33,8 +33,14 @@ fn first(scene: &Scene, kind: AssetKind) -> Option<&Asset> {
     scene.assets.iter().find(|a| a.kind == kind)
 }
 
+/// The longest a scene lasts in a cut, a subtitle file or a shot list: a
+/// duration past it (a typo, or hostile input) would have ffmpeg encode
+/// hours of frames.
+pub const MAX_SCENE_SECONDS: f64 = 600.0;
+
 /// The shots of `episode`: a scene lasts as long as its clip asks
-/// (`duration` of its video, else of any asset), else `default_seconds`.
+/// (`duration` of its video, else of any asset; at most
+/// [`MAX_SCENE_SECONDS`]), else `default_seconds`.
 pub fn timeline<'a>(drama: &'a Drama, episode: &'a Episode, default_seconds: u32) -> Vec<Shot<'a>> {
     let mut start = 0.0;
     episode
@@ -46,7 +52,7 @@ pub fn timeline<'a>(drama: &'a Drama, episode: &'a Episode, default_seconds: u32
                 .and_then(|v| v.duration)
                 .or_else(|| scene.assets.iter().find_map(|a| a.duration))
                 .filter(|d| *d > 0)
-                .map_or(f64::from(default_seconds.max(1)), |d| d as f64);
+                .map_or(f64::from(default_seconds.max(1)), |d| (d as f64).min(MAX_SCENE_SECONDS));
             let audio = first(scene, AssetKind::Audio);
             let speaker = audio
                 .and_then(|a| a.depends_on.iter().find_map(|id| drama.character(id)))

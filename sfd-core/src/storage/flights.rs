@@ -53,7 +53,13 @@ impl Flights {
     {
         let arrived = self.clock.fetch_add(1, Ordering::SeqCst);
         let gate = Arc::clone(self.gates().entry(path.to_string()).or_default());
-        let answer = {
+        // Leaves the map tidy however this read ends, cancelled included.
+        let _leave = Leave {
+            flights: self,
+            path,
+            gate: Arc::clone(&gate),
+        };
+        {
             let mut last = gate.lock().await;
             match &*last {
                 Some(l) if l.started > arrived => Ok((l.found.clone(), Answer::Shared)),
@@ -69,13 +75,24 @@ impl Flights {
                     read.map(|found| (found, Answer::Fetched))
                 }
             }
-        };
-        // The last reader of a key takes its gate out of the map.
-        let mut gates = self.gates();
-        if Arc::strong_count(&gate) == 2 {
-            gates.remove(path);
         }
-        answer
+    }
+}
+
+/// Takes a key's gate out of the map when its last reader leaves.
+struct Leave<'a> {
+    flights: &'a Flights,
+    path: &'a str,
+    gate: Gate,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        let mut gates = self.flights.gates();
+        // The map's, this guard's and the reader's own handle: no one else.
+        if Arc::strong_count(&self.gate) == 3 {
+            gates.remove(self.path);
+        }
     }
 }
 
@@ -129,8 +146,9 @@ mod tests {
                 })
             })
             .collect();
-        // Let each of them reach the gate before the first fetch lands.
-        while Arc::strong_count(flights.gates().get("dramas/a.json").unwrap()) < 1 + 1 + 8 {
+        // Let each of them reach the gate (two handles each: its own and its
+        // guard's) before the first fetch lands.
+        while Arc::strong_count(flights.gates().get("dramas/a.json").unwrap()) < 1 + 2 * 9 {
             tokio::task::yield_now().await;
         }
         release.send(()).unwrap();
