@@ -130,5 +130,14 @@ mod tests {
         assert!(s.get(&key).await.unwrap().is_none());
         assert_eq!(s.describe(), inner.describe());
         assert_eq!(s.edit_locks().is_some(), inner.edit_locks().is_some());
+        // The provided methods too: a default answer here would silently
+        // turn group commit, the cache, summaries or old job records off.
+        assert_eq!(s.group_commit().is_some(), inner.group_commit().is_some());
+        assert_eq!(s.drama_cache().is_some(), inner.drama_cache().is_some());
+        assert!(s.group_commit().is_some() && s.drama_cache().is_some());
+        assert_eq!(s.keeps_summaries(), inner.keeps_summaries());
+        assert!(s.keeps_summaries());
+        assert_eq!(s.media().is_some(), inner.media().is_some());
+        assert!(s.legacy_jobs("d1").await.unwrap().is_empty());
     }
 }

@@ -84,16 +84,7 @@ pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<
         )?,
         "download" | "export" => {
             let body = studio_stream(s, op, a).await?;
-            let path = arg::<String>(a, "path")?;
-            let mut file = create(&path).await?;
-            match drain(body, &mut file).await {
-                Ok(n) => json!(n),
-                Err(e) => {
-                    drop(file);
-                    let _ = tokio::fs::remove_file(&path).await;
-                    return Err(e);
-                }
-            }
+            json!(to_path(a, async |file| drain(body, file).await).await?)
         }
         other => return Err(unknown(other)),
     })
@@ -131,17 +122,7 @@ pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data:
             job(c.assemble_episode(&d, &e, &assemble_request(a)?).await?).await?
         }
         "download" | "export" => {
-            let path = arg::<String>(a, "path")?;
-            let mut file = create(&path).await?;
-            match client_write(c, op, a, &mut file).await {
-                Ok(n) => json!(n),
-                Err(e) => {
-                    // No half-written or empty file is left behind.
-                    drop(file);
-                    let _ = tokio::fs::remove_file(&path).await;
-                    return Err(e);
-                }
-            }
+            json!(to_path(a, async |file| client_write(c, op, a, file).await).await?)
         }
         other => return Err(unknown(other)),
     })
@@ -206,6 +187,22 @@ async fn client_write<W: AsyncWrite + Unpin>(c: &sfd_client::Client, op: &str, a
         }
         other => return Err(unknown(other)),
     })
+}
+
+/// Runs `write` into a new file at the argument `path`; on failure the file
+/// is removed, so no empty or half-written file is left behind.
+async fn to_path<F>(a: &Value, write: F) -> R<u64>
+where
+    F: AsyncFnOnce(&mut tokio::fs::File) -> R<u64>,
+{
+    let path = arg::<String>(a, "path")?;
+    let mut file = create(&path).await?;
+    let written = write(&mut file).await;
+    if written.is_err() {
+        drop(file);
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+    written
 }
 
 async fn create(path: &str) -> R<tokio::fs::File> {
