@@ -49,19 +49,24 @@ const FILES: &[File] = &[
     embed!("scenes.js", JS),
     embed!("actions.js", JS),
     embed!("render.js", JS),
+    embed!("episode.js", JS),
+    embed!("downloads.js", JS),
+    embed!("replace.js", JS),
+    embed!("jobpanel.js", JS),
 ];
 
 /// The methods the page's paths answer.
 const ALLOW: &str = "GET, HEAD, OPTIONS";
 
 /// Scripts, styles, images and media come only from this server (images and
-/// media also from the public bucket, when `R2_PUBLIC_URL` serves them); no
-/// inline script or style, no plug-ins, no framing.
+/// media also from the public bucket, when `R2_PUBLIC_URL` serves them;
+/// media also from `blob:`, the subtitles the page converts for its player);
+/// no inline script or style, no plug-ins, no framing.
 fn csp(media_origin: Option<&str>) -> String {
     let media = media_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'{media}; \
-         media-src 'self'{media}; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         media-src 'self' blob:{media}; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -194,7 +199,10 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(policy.contains("img-src 'self' https://pub-1.r2.dev;"), "{policy}");
-        assert!(policy.contains("media-src 'self' https://pub-1.r2.dev;"), "{policy}");
+        assert!(
+            policy.contains("media-src 'self' blob: https://pub-1.r2.dev;"),
+            "{policy}"
+        );
         assert!(policy.contains("script-src 'self';"), "{policy}");
     }
 
