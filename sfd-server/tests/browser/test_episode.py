@@ -9,11 +9,10 @@ while on a small machine) and each test continues from it.
 import json
 import pathlib
 import shutil
-import struct
 import subprocess
 import tempfile
+import urllib.error
 import urllib.request
-import zlib
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -21,7 +20,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import TARGET, Server, new_id, open_drama, small_drama, store, visit, wait
+from conftest import TARGET, Server, new_id, open_drama, png, small_drama, store, visit, wait
 
 LONG = 300  # seconds an assembly may take on a loaded 2-core machine
 
@@ -31,17 +30,6 @@ KNOWN_TYPES = {
     "csv": "text/csv",
     "zip": "application/zip",
 }
-
-
-def png(width, height, rgb):
-    """A valid PNG of one colour."""
-    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 @pytest.fixture(scope="module")
