@@ -285,3 +285,37 @@ def test_focus_moves_into_a_dialog_and_back(server, driver):
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
     assert driver.switch_to.active_element == button
+
+
+def test_with_api_keys_downloads_and_uploads_send_the_key(driver, files, console):
+    console.expect(r"status of 401")  # the list, asked before the key is set
+    keyed = Server("--simulated-media", env={"API_KEYS": "studio-key-1"}, key="studio-key-1")
+    folder = tempfile.mkdtemp(prefix="sfd-downloads-")
+    try:
+        drama_id = store(keyed, small_drama(new_id()))
+        visit(driver, keyed.url + "/")
+        driver.execute_script("sessionStorage.setItem('sfd.apiKey', 'studio-key-1')")
+        open_drama(driver, keyed, drama_id)
+
+        # A download is fetched with the key (a plain link could not send it).
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+        box = driver.find_element(By.CSS_SELECTOR, 'details.downloads[data-episode=""]')
+        box.find_element(By.TAG_NAME, "summary").click()
+        wait(driver, lambda d: box.find_elements(By.CSS_SELECTOR, 'a[data-format="fountain"]'))[0].click()
+        saved = pathlib.Path(folder)
+        wait(driver, lambda d: [p for p in saved.iterdir() if p.suffix == ".fountain"])
+
+        # So is an upload.
+        picture = files / "keyed.png"
+        picture.write_bytes(png(16, 16, (9, 9, 200)))
+        card = driver.find_element(By.CSS_SELECTOR, '.scene[data-id="ep1-sc1"]')
+        card.find_element(By.CSS_SELECTOR, "details.prompts summary").click()
+        card.find_element(By.CSS_SELECTOR, 'input[type=file][data-asset="ep1-sc1-img"]').send_keys(str(picture))
+        img = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.scene[data-id="ep1-sc1"] .frame img')))
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth === 16", img))
+    finally:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "default"})
+        shutil.rmtree(folder, ignore_errors=True)
+        driver.execute_script("sessionStorage.clear()")
+        visit(driver, "about:blank")
+        keyed.stop()
