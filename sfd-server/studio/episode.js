@@ -61,12 +61,19 @@ export function srtToVtt(srt) {
   return `WEBVTT\n\n${body}\n`;
 }
 
+/** WebVTT files made for cuts, by the cut's URL (a new cut has a new URL). */
+const subtitles = new Map();
+
 /** Loads the episode's subtitles (the SRT export) into `track`. */
-async function loadSubtitles(dramaId, episodeId, track) {
+async function loadSubtitles(dramaId, episodeId, cutUrl, track) {
   try {
-    const { blob } = await download(`${path("dramas", dramaId, "export")}?format=srt&episode=${encodeURIComponent(episodeId)}`);
-    const vtt = new Blob([srtToVtt(await blob.text())], { type: "text/vtt" });
-    track.src = URL.createObjectURL(vtt);
+    if (!subtitles.has(cutUrl)) {
+      const made = download(`${path("dramas", dramaId, "export")}?format=srt&episode=${encodeURIComponent(episodeId)}`)
+        .then(async ({ blob }) => URL.createObjectURL(new Blob([srtToVtt(await blob.text())], { type: "text/vtt" })));
+      subtitles.set(cutUrl, made);
+      made.catch(() => subtitles.delete(cutUrl));
+    }
+    track.src = await subtitles.get(cutUrl);
   } catch (err) {
     track.remove();
     console.info("no subtitles for the player:", err.message);
@@ -92,7 +99,7 @@ function player(session, episode, cut) {
   if (mode === "track") {
     const track = h("track", { kind: "subtitles", srclang: "en", label: "Subtitles", default: true });
     video.append(track);
-    loadSubtitles(session.dramaId, episode.id, track);
+    loadSubtitles(session.dramaId, episode.id, url, track);
   }
   return video;
 }

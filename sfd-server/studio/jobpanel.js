@@ -18,8 +18,18 @@ window.addEventListener("sfd:job-update", (e) => {
   if (!current || !current.el.isConnected || job.dramaId !== current.session.dramaId) return;
   const jobs = current.session.jobs || (current.session.jobs = []);
   const i = jobs.findIndex((j) => j.jobId === job.jobId);
+  const before = i < 0 ? null : jobs[i];
   if (i < 0) jobs.push(job);
   else jobs[i] = { ...jobs[i], ...job };
+  // Progress alone moves the bar in place (a focused Cancel keeps the focus).
+  const row = current.el.querySelector(`.job-row[data-job-id="${CSS.escape(job.jobId)}"]`);
+  const bar = row && row.querySelector("progress");
+  if (before && before.status === job.status && bar && job.progress && job.progress.total > 0) {
+    bar.max = job.progress.total;
+    bar.value = Math.min(job.progress.done, job.progress.total);
+    bar.nextElementSibling.textContent = `${job.progress.stage} ${job.progress.done}/${job.progress.total}`;
+    return;
+  }
   current.fill();
 });
 
