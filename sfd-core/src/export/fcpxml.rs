@@ -50,9 +50,13 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// The clips of `kind` that belong to the shot of `scene_id`.
-fn of_scene<'a>(t: &'a Timeline, kind: TrackKind, scene_id: &str) -> impl Iterator<Item = &'a Clip> {
-    t.clips(kind).iter().filter(move |c| c.scene_id == scene_id)
+/// The clips of `kind` connected to `shot`: those that start during it
+/// (a clip may run on past its end, as a music bed does).
+fn connected<'a>(t: &'a Timeline, kind: TrackKind, shot: &Clip) -> impl Iterator<Item = &'a Clip> {
+    let (from, to) = (shot.record.start, shot.record.end());
+    t.clips(kind)
+        .iter()
+        .filter(move |c| c.record.start >= from && c.record.start < to)
 }
 
 /// The timeline as an `.fcpxml` document; `locate` gives each file's
@@ -115,19 +119,21 @@ pub fn fcpxml(t: &Timeline, locate: &dyn Fn(&ClipMedia) -> String) -> String {
         // A connected clip's offset is in its parent's time: the parent's
         // start plus how far into the shot it begins.
         let inner = |c: &Clip| time(src.start + c.record.start - shot.record.start, rate);
-        for line in of_scene(t, TrackKind::Dialogue, &shot.scene_id) {
-            let Some(a) = line.media() else { continue };
-            let _ = writeln!(
-                spine,
-                "            <asset-clip ref=\"{}\" lane=\"-1\" name=\"{}\" offset=\"{}\" start=\"{}\" duration=\"{}\" audioRole=\"dialogue\"/>",
-                ids.get(a.url.as_str()).map_or("r1", String::as_str),
-                esc(&a.asset_id),
-                inner(line),
-                time(line.source_in, rate),
-                time(line.record.duration, rate),
-            );
+        for (kind, lane, role) in [(TrackKind::Dialogue, -1, "dialogue"), (TrackKind::Music, -2, "music")] {
+            for sound in connected(t, kind, shot) {
+                let Some(a) = sound.media() else { continue };
+                let _ = writeln!(
+                    spine,
+                    "            <asset-clip ref=\"{}\" lane=\"{lane}\" name=\"{}\" offset=\"{}\" start=\"{}\" duration=\"{}\" audioRole=\"{role}\"/>",
+                    ids.get(a.url.as_str()).map_or("r1", String::as_str),
+                    esc(&a.asset_id),
+                    inner(sound),
+                    time(sound.source_in, rate),
+                    time(sound.record.duration, rate),
+                );
+            }
         }
-        for sub in of_scene(t, TrackKind::Subtitles, &shot.scene_id) {
+        for sub in connected(t, TrackKind::Subtitles, shot) {
             let ClipSource::Text(text) = &sub.source else { continue };
             styles += 1;
             let _ = write!(
@@ -159,6 +165,59 @@ pub fn fcpxml(t: &Timeline, locate: &dyn Fn(&ClipMedia) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::{Span, Track};
+
+    fn media(id: &str, kind: AssetKind) -> ClipSource {
+        ClipSource::Media(ClipMedia {
+            asset_id: id.into(),
+            kind,
+            url: format!("https://cdn.example/{id}"),
+        })
+    }
+
+    fn clip(scene: &str, start: i64, duration: i64, source: ClipSource) -> Clip {
+        Clip {
+            scene_id: scene.into(),
+            record: Span { start, duration },
+            source_in: 0,
+            source,
+            still: None,
+        }
+    }
+
+    #[test]
+    fn sound_connects_to_the_shot_it_starts_in_even_past_its_end() {
+        let t = Timeline {
+            drama_id: "d".into(),
+            episode_id: "ep1".into(),
+            name: "D - E <1>".into(),
+            rate: 30,
+            width: 720,
+            height: 1280,
+            tracks: vec![
+                Track {
+                    kind: TrackKind::Video,
+                    clips: vec![
+                        clip("s1", 0, 60, media("v1", AssetKind::Video)),
+                        clip("s2", 60, 90, media("v2", AssetKind::Video)),
+                    ],
+                },
+                Track {
+                    kind: TrackKind::Music,
+                    clips: vec![clip("s1", 30, 120, media("bed", AssetKind::Audio))],
+                },
+                Track {
+                    kind: TrackKind::Subtitles,
+                    clips: vec![clip("s2", 60, 45, ClipSource::Text("A & B".into()))],
+                },
+            ],
+        };
+        let xml = fcpxml(&t, &|m| m.url.clone());
+        assert!(xml.contains("<asset-clip ref=\"r4\" lane=\"-2\" name=\"bed\" offset=\"30/30s\" start=\"0s\" duration=\"120/30s\" audioRole=\"music\"/>"), "{xml}");
+        assert!(xml.contains("<text-style ref=\"ts1\">A &amp; B</text-style>"), "{xml}");
+        assert!(xml.contains("<project name=\"D - E &lt;1&gt;\">"), "{xml}");
+        assert!(xml.contains("<sequence format=\"r1\" duration=\"150/30s\""), "{xml}");
+    }
 
     #[test]
     fn times_are_rational_and_text_is_escaped() {
