@@ -4,6 +4,7 @@ CapCut/Jianying draft by PyPI `pyJianYingDraft`, and FCPXML checked against
 the DTD's content model (see `FCPXML_MODEL`); each compared with the cut
 the assembly made from the same timeline (simulated renderer, real ffmpeg)."""
 
+import asyncio
 import io
 import json
 import pathlib
@@ -125,6 +126,8 @@ def test_edl_reads_as_one_event_per_shot_adding_up_to_the_cut(cut):
     assert track.duration().to_frames() == result["frames"]
     events = [line.split() for line in edl.splitlines() if re.match(r"\d{3}  ", line)]
     assert [e[0] for e in events] == [f"{n:03d}" for n in range(1, len(ep["scenes"]) + 1)]
+    # The same through the async call.
+    assert asyncio.run(api.export_async(drama["id"], "edl", ep["id"])).decode() == edl
 
 
 def rational(t: str) -> Fraction:
