@@ -139,3 +139,70 @@ fn subtitles(t: &Timeline) -> Vec<Value> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AssetKind;
+    use crate::timeline::Track;
+
+    fn clip(start: i64, duration: i64, source: ClipSource) -> Clip {
+        Clip {
+            scene_id: "s".into(),
+            record: Span { start, duration },
+            source_in: 0,
+            source,
+            still: None,
+        }
+    }
+
+    #[test]
+    fn lines_sit_after_gaps_and_subtitles_are_markers_of_the_picture() {
+        let sound = |id: &str| {
+            ClipSource::Media(ClipMedia {
+                asset_id: id.into(),
+                kind: AssetKind::Audio,
+                url: format!("/media/{id}"),
+            })
+        };
+        let t = Timeline {
+            drama_id: "d".into(),
+            episode_id: "ep1".into(),
+            name: "D - E".into(),
+            rate: 30,
+            width: 720,
+            height: 1280,
+            tracks: vec![
+                Track {
+                    kind: TrackKind::Dialogue,
+                    clips: vec![clip(30, 15, sound("a1")), clip(60, 30, sound("a2"))],
+                },
+                Track {
+                    kind: TrackKind::Subtitles,
+                    clips: vec![clip(30, 15, ClipSource::Text("Hi".into()))],
+                },
+            ],
+        };
+        let doc: Value = serde_json::from_str(&otio(&t, &|m| format!("media/{}", m.asset_id))).unwrap();
+        let tracks = doc["tracks"]["children"].as_array().unwrap();
+        assert_eq!(tracks.len(), 1, "subtitles are no track of their own");
+        let items: Vec<(&str, f64)> = tracks[0]["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let schema = c["OTIO_SCHEMA"].as_str().unwrap();
+                (schema, c["source_range"]["duration"]["value"].as_f64().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            items,
+            [("Gap.1", 30.0), ("Clip.2", 15.0), ("Gap.1", 15.0), ("Clip.2", 30.0)]
+        );
+        assert_eq!(tracks[0]["kind"], "Audio");
+        assert_eq!(
+            tracks[0]["children"][1]["media_references"]["DEFAULT_MEDIA"]["target_url"],
+            "media/a1"
+        );
+    }
+}
