@@ -35,7 +35,7 @@ pub use error::{Error, Result};
 pub use sfd_core::{
     AssembleRequest, AssembledEpisode, Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, AudioMode,
     Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch,
-    ErrorBody, ExportFormat, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse, JobStatus, JobType,
-    Level, PlanAction, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
-    SubtitleMode,
+    ErrorBody, ExportFormat, ExportOptions, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse,
+    JobStatus, JobType, Level, PlanAction, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult,
+    Scene, ScenePatch, SubtitleMode,
 };

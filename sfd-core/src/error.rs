@@ -192,6 +192,14 @@ pub enum Error {
         /// What it said.
         message: String,
     },
+    /// An editor's hand-off needs rendered clips that the episode lacks.
+    #[error("episode '{episode}' has no rendered clip for scene{} {}: render them first (POST /dramas/{{id}}/render)", if scenes.len() == 1 { "" } else { "s" }, scenes.join(", "))]
+    NotRendered {
+        /// The episode.
+        episode: String,
+        /// The scenes without a rendered clip, in order.
+        scenes: Vec<String>,
+    },
     /// The storage backend failed or could not be reached.
     #[error("storage error on '{key}': {source}")]
     Storage {

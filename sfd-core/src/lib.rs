@@ -62,6 +62,8 @@ pub mod storage;
 mod studio;
 #[cfg(any(feature = "storage", feature = "llm"))]
 pub mod telemetry;
+#[cfg(feature = "render")]
+pub mod timeline;
 
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
@@ -105,3 +107,5 @@ pub use storage::{
 };
 #[cfg(feature = "jobs")]
 pub use studio::{Studio, StudioBuilder};
+#[cfg(feature = "render")]
+pub use timeline::{Clip, ClipMedia, ClipSource, Span, Timeline, Track, TrackKind};

@@ -230,7 +230,7 @@ async fn route(
         Route::Cover(d) if m == Method::GET => render::get_cover(state, &d).await,
         Route::Cover(d) => render::cover(state, &d, body).await,
         Route::Assemble(d, e) => export::assemble(state, &d, &e, body).await,
-        Route::Export(d) => export::export(state, &d, q).await,
+        Route::Export(d) => export::export(state, hs, &d, q).await,
         Route::Media(_) | Route::AssetContent(..) => Err(HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

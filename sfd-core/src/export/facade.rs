@@ -8,9 +8,9 @@ use futures::StreamExt;
 
 use super::{ZipEntry, fountain, shot_list, timeline, to_srt, zip_stream};
 use crate::assemble::cut;
-use crate::model::{AssembleRequest, Drama, ExportFormat, Job, JobInput, JobType, MediaKey, now_ms};
+use crate::model::{AssembleRequest, Drama, ExportFormat, ExportOptions, Job, JobInput, JobType, MediaKey, now_ms};
 use crate::storage::{ByteStream, StorageExt};
-use crate::{EntityKind, Error, Result, Studio};
+use crate::{Result, Studio};
 
 /// An export, ready to send: its type, a file name, and its bytes.
 pub struct Export {
@@ -92,19 +92,7 @@ impl Studio {
                 once(shot_list(&drama, seconds)),
             ),
             ExportFormat::Srt => {
-                let episode = match (episode, drama.episodes.as_slice()) {
-                    (Some(id), _) => drama.episode(id).ok_or_else(|| Error::NotFound {
-                        kind: EntityKind::Episode,
-                        id: id.to_string(),
-                    })?,
-                    (None, [only]) => only,
-                    (None, _) => {
-                        return Err(Error::invalid(
-                            "episode",
-                            "an SRT is one episode's: name it with episode=…",
-                        ));
-                    }
-                };
+                let episode = super::handoff::pick_episode(&drama, episode, "an SRT")?;
                 let shots = timeline(&drama, episode, seconds);
                 let text = to_srt(&super::cues(&shots, |_| None));
                 (filename(&format!("{}-{}", drama.id, episode.id)), once(text))
@@ -127,6 +115,13 @@ impl Studio {
                     });
                 }
                 (filename(&drama.id), zip_stream(entries)?)
+            }
+            _ => {
+                let options = ExportOptions {
+                    episode: episode.map(str::to_string),
+                    bundle: false,
+                };
+                return self.handoff(&drama, format, &options, None);
             }
         };
         Ok(Export {

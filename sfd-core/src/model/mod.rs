@@ -19,7 +19,7 @@ pub use api::{
     AssetList, CharacterList, CreateDramaRequest, CriticRequest, DramaPage, DramaSummary, EpisodeList, ErrorBody,
     Health, ImproveDramaRequest, ImproveDramaResponse, JobList, JobResponse, SceneList, Success,
 };
-pub use assemble::{AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, SubtitleMode};
+pub use assemble::{AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, ExportOptions, SubtitleMode};
 pub use character::Character;
 pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};

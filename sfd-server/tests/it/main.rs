@@ -9,6 +9,7 @@ mod cas;
 mod deploy;
 mod events;
 mod group_commit;
+mod handoff;
 mod harness;
 mod jobs;
 mod legacy;
