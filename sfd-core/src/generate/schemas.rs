@@ -1,16 +1,29 @@
 //! The strict JSON schemas of every generation call, and the shapes they parse into.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::llm::JsonSchema;
 
-fn object(props: Value) -> Value {
-    let required: Vec<String> = props
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    json!({"type": "object", "additionalProperties": false, "required": required, "properties": props})
+/// An object whose properties are `fields`, in this order: `(name, meaning, schema)`.
+///
+/// The order is the order the model writes the fields in: constrained
+/// decoders (llama.cpp grammars, strict mode) follow the schema's order, so
+/// identity and title come first and a speaker before their line. `required`
+/// keeps it (every property is required in strict mode), and the LLM client
+/// sends `properties` in that order. The meaning goes into the property's
+/// `description` and into the prompt's field list ([`field_guide`]).
+fn object(fields: Vec<(&str, &str, Value)>) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::with_capacity(fields.len());
+    for (name, meaning, mut schema) in fields {
+        if let Some(m) = schema.as_object_mut() {
+            m.insert("description".into(), json!(meaning));
+        }
+        required.push(name.to_string());
+        properties.insert(name.to_string(), schema);
+    }
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
 fn array(items: Value, min: Option<u32>, max: Option<u32>) -> Value {
@@ -111,6 +124,13 @@ pub struct RewrittenEpisode {
     pub scenes: Vec<SceneDraft>,
 }
 
+const SCENE_ACTION: &str = "what happens in the shot: action and key lines of dialogue";
+const IMAGE_PROMPT: &str =
+    "the prompt of one 9:16 keyframe image, describing each character's look as in the character bible";
+const VIDEO_PROMPT: &str = "the prompt of the shot that moves from that keyframe: camera, action, dialogue and sound";
+const DURATION: &str = "the shot's length in seconds, one of the allowed values";
+const SYNOPSIS: &str = "what happens in the episode, ending on its cliffhanger";
+
 fn characters_on_screen(character_ids: &[String]) -> Value {
     if character_ids.is_empty() {
         return array(string(), None, Some(0));
@@ -129,26 +149,50 @@ fn speaker(character_ids: &[String]) -> Value {
 }
 
 fn scene(character_ids: &[String], durations: &[u32]) -> Value {
-    object(json!({
-        "description": string(),
-        "characters": characters_on_screen(character_ids),
-        "image_prompt": string(),
-        "video_prompt": string(),
-        "duration": {"type": "integer", "enum": durations},
-        "speaker": speaker(character_ids),
-        "line": nullable_string(),
-    }))
+    object(vec![
+        ("description", SCENE_ACTION, string()),
+        (
+            "characters",
+            "the ids of the characters on screen (at most 3, only ids from the character bible)",
+            characters_on_screen(character_ids),
+        ),
+        (
+            "speaker",
+            "the id of the character who speaks `line`; null for narration or a silent shot",
+            speaker(character_ids),
+        ),
+        (
+            "line",
+            "the one line of dialogue or narration voiced over the shot; null for a silent shot",
+            nullable_string(),
+        ),
+        ("image_prompt", IMAGE_PROMPT, string()),
+        ("video_prompt", VIDEO_PROMPT, string()),
+        ("duration", DURATION, json!({"type": "integer", "enum": durations})),
+    ])
 }
 
 /// A member of the cast as the outline (or a one-shot answer) writes it.
 fn cast_member() -> Value {
-    object(json!({
-        "name": string(),
-        "description": string(),
-        "gender": nullable_string(),
-        "main": {"type": "boolean"},
-        "voice_description": nullable_string(),
-    }))
+    object(vec![
+        (
+            "name",
+            "the character's full name, different from every other character's",
+            string(),
+        ),
+        (
+            "description",
+            "look and personality, detailed enough to draw the same character in every shot",
+            string(),
+        ),
+        ("gender", "the character's gender, or null", nullable_string()),
+        ("main", "true for a lead character", json!({"type": "boolean"})),
+        (
+            "voice_description",
+            "the voice, for casting, or null",
+            nullable_string(),
+        ),
+    ])
 }
 
 /// How many episodes an outline may have: exactly the count asked for
@@ -163,7 +207,10 @@ pub fn scene_bounds(scenes: Option<u32>) -> (u32, u32) {
 }
 
 fn outline_episode() -> Value {
-    object(json!({"title": string(), "synopsis": string()}))
+    object(vec![
+        ("title", "the episode's title", string()),
+        ("synopsis", SYNOPSIS, string()),
+    ])
 }
 
 /// Stage 1: the outline, with the episode count of [`episode_bounds`].
@@ -171,13 +218,21 @@ pub fn outline(episodes: Option<u32>) -> JsonSchema {
     let (min, max) = episode_bounds(episodes);
     JsonSchema {
         name: "drama_outline".into(),
-        schema: object(json!({
-            "title": string(),
-            "description": string(),
-            "look": string(),
-            "characters": array(cast_member(), Some(1), Some(8)),
-            "episodes": array(outline_episode(), Some(min), Some(max)),
-        })),
+        schema: object(vec![
+            ("title", "the drama's title", string()),
+            ("description", "the drama's logline, one paragraph", string()),
+            (
+                "look",
+                "the visual style of the whole drama in one line: medium, palette, light and lens",
+                string(),
+            ),
+            ("characters", "the cast", array(cast_member(), Some(1), Some(8))),
+            (
+                "episodes",
+                "the episodes, in order",
+                array(outline_episode(), Some(min), Some(max)),
+            ),
+        ]),
     }
 }
 
@@ -192,14 +247,22 @@ pub struct MoreEpisodes {
 pub fn more_episodes(missing: u32) -> JsonSchema {
     JsonSchema {
         name: "more_episodes".into(),
-        schema: object(json!({"episodes": array(outline_episode(), Some(missing), Some(missing))})),
+        schema: object(vec![(
+            "episodes",
+            "the missing episodes, in order",
+            array(outline_episode(), Some(missing), Some(missing)),
+        )]),
     }
 }
 
 fn scenes_schema(name: &str, character_ids: &[String], min: u32, max: u32, durations: &[u32]) -> JsonSchema {
     JsonSchema {
         name: name.into(),
-        schema: object(json!({"scenes": array(scene(character_ids, durations), Some(min), Some(max))})),
+        schema: object(vec![(
+            "scenes",
+            "the scenes, in order",
+            array(scene(character_ids, durations), Some(min), Some(max)),
+        )]),
     }
 }
 
@@ -219,11 +282,15 @@ pub fn more_scenes(character_ids: &[String], missing: u32, durations: &[u32]) ->
 pub fn rewritten_episode(character_ids: &[String], durations: &[u32]) -> JsonSchema {
     JsonSchema {
         name: "rewritten_episode".into(),
-        schema: object(json!({
-            "title": string(),
-            "synopsis": string(),
-            "scenes": array(scene(character_ids, durations), Some(1), Some(12)),
-        })),
+        schema: object(vec![
+            ("title", "the episode's title", string()),
+            ("synopsis", SYNOPSIS, string()),
+            (
+                "scenes",
+                "every scene of the episode, in order",
+                array(scene(character_ids, durations), Some(1), Some(12)),
+            ),
+        ]),
     }
 }
 
@@ -256,15 +323,34 @@ pub fn improve_plan(episode_ids: &[String]) -> JsonSchema {
     } else {
         json!({"type": "string", "enum": episode_ids})
     };
-    let change = object(json!({"episode_id": id, "instructions": string()}));
+    let change = object(vec![
+        ("episode_id", "the id of an episode to rewrite", id),
+        ("instructions", "precise instructions for its rewrite", string()),
+    ]);
     JsonSchema {
         name: "improve_plan".into(),
-        schema: object(json!({
-            "summary": string(),
-            "title": nullable_string(),
-            "description": nullable_string(),
-            "episodes": array(change, Some(0), Some(episode_ids.len() as u32)),
-        })),
+        schema: object(vec![
+            (
+                "summary",
+                "the plan in one paragraph: what will change and why",
+                string(),
+            ),
+            (
+                "title",
+                "a new title for the drama if the feedback calls for one, otherwise null",
+                nullable_string(),
+            ),
+            (
+                "description",
+                "a new logline if the feedback calls for one, otherwise null",
+                nullable_string(),
+            ),
+            (
+                "episodes",
+                "only the episodes the feedback touches",
+                array(change, Some(0), Some(episode_ids.len() as u32)),
+            ),
+        ]),
     }
 }
 
@@ -273,46 +359,66 @@ pub fn critique() -> JsonSchema {
     let score = json!({"type": "integer", "minimum": 1, "maximum": 10});
     JsonSchema {
         name: "drama_critique".into(),
-        schema: object(json!({
-            "scores": object(json!({
-                "hook": score,
-                "pacing": score,
-                "character_consistency": score,
-                "cliffhangers": score,
-                "visual_clarity": score,
-            })),
-            "summary": string(),
-            "strengths": array(string(), None, None),
-            "weaknesses": array(string(), None, None),
-            "suggestions": array(string(), None, None),
-            "feedback": string(),
-        })),
+        schema: object(vec![
+            ("summary", "the verdict in one paragraph", string()),
+            ("strengths", "what works", array(string(), None, None)),
+            ("weaknesses", "what does not work", array(string(), None, None)),
+            ("suggestions", "concrete changes to make", array(string(), None, None)),
+            (
+                "scores",
+                "scores from 1 to 10",
+                object(vec![
+                    ("hook", "the hook of the first seconds", score.clone()),
+                    ("pacing", "pacing", score.clone()),
+                    ("character_consistency", "characters stay themselves", score.clone()),
+                    ("cliffhangers", "the episode endings", score.clone()),
+                    ("visual_clarity", "how well the prompts read as 9:16 shots", score),
+                ]),
+            ),
+            (
+                "feedback",
+                "the full critique as free text a writer can act on, episode by episode",
+                string(),
+            ),
+        ]),
     }
 }
 
 /// The old way, one call for everything (baseline for benchmarks).
 pub fn one_shot(episodes: u32, scenes: u32, durations: &[u32]) -> JsonSchema {
     let character = cast_member();
-    let scene = object(json!({
-        "description": string(),
-        "characters": array(string(), None, Some(3)),
-        "image_prompt": string(),
-        "video_prompt": string(),
-        "duration": {"type": "integer", "enum": durations},
-    }));
-    let episode = object(json!({
-        "title": string(),
-        "synopsis": string(),
-        "scenes": array(scene, Some(scenes), Some(scenes)),
-    }));
+    let scene = object(vec![
+        ("description", SCENE_ACTION, string()),
+        (
+            "characters",
+            "the names of the characters on screen (at most 3)",
+            array(string(), None, Some(3)),
+        ),
+        ("image_prompt", IMAGE_PROMPT, string()),
+        ("video_prompt", VIDEO_PROMPT, string()),
+        ("duration", DURATION, json!({"type": "integer", "enum": durations})),
+    ]);
+    let episode = object(vec![
+        ("title", "the episode's title", string()),
+        ("synopsis", SYNOPSIS, string()),
+        (
+            "scenes",
+            "the scenes, in order",
+            array(scene, Some(scenes), Some(scenes)),
+        ),
+    ]);
     JsonSchema {
         name: "whole_drama".into(),
-        schema: object(json!({
-            "title": string(),
-            "description": string(),
-            "characters": array(character, Some(1), Some(8)),
-            "episodes": array(episode, Some(episodes), Some(episodes)),
-        })),
+        schema: object(vec![
+            ("title", "the drama's title", string()),
+            ("description", "the drama's logline, one paragraph", string()),
+            ("characters", "the cast", array(character, Some(1), Some(8))),
+            (
+                "episodes",
+                "the episodes, in order",
+                array(episode, Some(episodes), Some(episodes)),
+            ),
+        ]),
     }
 }
 
@@ -342,6 +448,20 @@ mod tests {
             let p = strict_problems(&s.schema);
             assert!(p.is_empty(), "{}: {p:?}", s.name);
         }
+    }
+
+    #[test]
+    fn top_ups_keep_the_order_of_the_first_call() {
+        let ids = vec!["char-a".to_string()];
+        let scene = |s: &JsonSchema| s.schema["properties"]["scenes"]["items"]["required"].clone();
+        assert_eq!(scene(&more_scenes(&ids, 2, &[10])), scene(&episode(&ids, None, &[10])));
+        let more = more_episodes(2).schema;
+        let first = outline(None).schema;
+        assert_eq!(
+            more["properties"]["episodes"]["items"]["required"],
+            first["properties"]["episodes"]["items"]["required"]
+        );
+        assert_eq!(first["required"][0], json!("title"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub(crate) mod http;
 mod openai;
+mod ordered;
 mod provider;
 mod retry;
 #[cfg(feature = "simulator")]
@@ -78,6 +79,8 @@ pub struct JsonSchema {
     /// `[a-zA-Z0-9_-]{1,64}`.
     pub name: String,
     /// The schema; must obey the strict-mode rules ([`strict_problems`]).
+    /// Each object's `required` list gives the order the model writes its
+    /// properties in; the OpenAI client sends `properties` in that order.
     pub schema: Value,
 }
 

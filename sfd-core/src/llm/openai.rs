@@ -147,7 +147,8 @@ impl OpenAiLlm {
         &self.config
     }
 
-    /// The JSON body sent for `req`.
+    /// The JSON body sent for `req` (sent with each schema's properties in
+    /// the order of its `required` list).
     pub fn request_body(&self, req: &ChatRequest) -> Value {
         let mut body = json!({
             "model": req.model.as_deref().unwrap_or(self.config.model()),
@@ -223,10 +224,15 @@ impl OpenAiLlm {
 impl Llm for OpenAiLlm {
     async fn chat(&self, req: ChatRequest) -> Result<ChatResponse> {
         let url = format!("{}/chat/completions", self.config.api_base());
-        let body = self.request_body(&req);
+        // Schema properties go out in the order the model must write them.
+        let body = bytes::Bytes::from(super::ordered::to_ordered_json(&self.request_body(&req)));
         let key = self.config.endpoint.api_key();
         let reply = http::send(self.config.endpoint.retry(), key, "LLM", || {
-            Ok(self.http.post(&url).json(&body))
+            Ok(self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone()))
         })
         .await
         .map_err(|f| Error::llm(f.kind, f.status, f.message, f.attempts))?;

@@ -1,0 +1,262 @@
+//! Generation against OpenAI-compatible servers as local models serve them
+//! (llama.cpp, Ollama, vLLM), mocked with wiremock in the shape of
+//! https://platform.openai.com/docs/api-reference/chat/create (a
+//! `response_format` of type `json_schema`, answered with
+//! `choices[0].message.content`).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Value, json};
+use sfd_core::generate::no_progress;
+use sfd_core::llm::RetryPolicy;
+use sfd_core::{
+    ChatRequest, GenerateOptions, ImproveOptions, JsonSchema, Llm, Message, OpenAiConfig, OpenAiLlm, SimulatedLlm,
+    critique_drama, generate_drama, generate_one_shot, improve_drama,
+};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// A chat completion whose message is `content`.
+pub fn completion(content: &str) -> Value {
+    json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0,
+        "message": {"role": "assistant", "content": content, "refusal": null}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}})
+}
+
+/// The schema-driven mock: answers every call with what the simulator makes
+/// for its `response_format` schema.
+pub struct SchemaDriven;
+
+impl Respond for SchemaDriven {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(completion(&simulated(req)))
+    }
+}
+
+/// What the simulator answers to the schema of `req`.
+pub fn simulated(req: &Request) -> String {
+    let body: Value = req.body_json().unwrap_or_default();
+    let schema = &body["response_format"]["json_schema"];
+    let chat = ChatRequest {
+        messages: vec![Message::user("x")],
+        schema: Some(JsonSchema {
+            name: schema["name"].as_str().unwrap_or_default().into(),
+            schema: schema["schema"].clone(),
+        }),
+        max_completion_tokens: 1,
+        model: None,
+    };
+    futures::executor::block_on(SimulatedLlm::instant().chat(chat))
+        .unwrap()
+        .content
+}
+
+/// An OpenAI-compatible client of `server` with quick retries and `timeout`.
+pub fn client(server: &MockServer, timeout: Duration) -> OpenAiLlm {
+    let retry = RetryPolicy {
+        max_retries: 2,
+        base: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    };
+    let config = OpenAiConfig::new("sk-test-abcdefghijklmnop")
+        .with_api_base(format!("{}/v1", server.uri()))
+        .with_retry(retry)
+        .with_timeout(timeout);
+    OpenAiLlm::new(config).unwrap()
+}
+
+/// JSON as written, objects keeping the order of their keys.
+enum Ordered {
+    Object(Vec<(String, Ordered)>),
+    Array(Vec<Ordered>),
+    Leaf,
+}
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(e) = a.next_entry::<String, Ordered>()? {
+                    out.push(e);
+                }
+                Ok(Ordered::Object(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(e) = a.next_element()? {
+                    out.push(e);
+                }
+                Ok(Ordered::Array(out))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Leaf)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Ordered {
+    fn get(&self, key: &str) -> Option<&Ordered> {
+        match self {
+            Ordered::Object(kv) => kv.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The property names of every object schema inside, in the order sent.
+    fn property_orders(&self, out: &mut Vec<Vec<String>>) {
+        match self {
+            Ordered::Object(kv) => {
+                if let Some(Ordered::Object(props)) = self.get("properties") {
+                    out.push(props.iter().map(|(k, _)| k.clone()).collect());
+                }
+                kv.iter().for_each(|(_, v)| v.property_orders(out));
+            }
+            Ordered::Array(xs) => xs.iter().for_each(|x| x.property_orders(out)),
+            Ordered::Leaf => {}
+        }
+    }
+}
+
+/// Each schema sent to `server`, by name, with its objects' property orders as sent.
+async fn schemas_sent(server: &MockServer) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut out = Vec::new();
+    for r in server.received_requests().await.unwrap() {
+        let body: Value = r.body_json().unwrap();
+        let name = body["response_format"]["json_schema"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let ordered: Ordered = serde_json::from_slice(&r.body).unwrap();
+        let schema = ordered
+            .get("response_format")
+            .and_then(|f| f.get("json_schema"))
+            .and_then(|s| s.get("schema"))
+            .unwrap();
+        let mut orders = Vec::new();
+        schema.property_orders(&mut orders);
+        out.push((name, orders));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_schema_is_sent_in_the_order_the_model_writes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(SchemaDriven)
+        .mount(&server)
+        .await;
+    let llm = client(&server, Duration::from_secs(30));
+    let opts = GenerateOptions {
+        episodes: Some(2),
+        scenes_per_episode: Some(2),
+        ..Default::default()
+    };
+    let g = generate_drama(&llm, "a corgi in space", &opts, &no_progress)
+        .await
+        .unwrap();
+    improve_drama(
+        &llm,
+        &g.drama,
+        "sharper hooks",
+        &ImproveOptions::default(),
+        &no_progress,
+    )
+    .await
+    .unwrap();
+    critique_drama(&llm, &g.drama, None).await.unwrap();
+    generate_one_shot(&llm, "a corgi in space", &opts).await.unwrap();
+
+    let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let cast = v(&["name", "description", "gender", "main", "voice_description"]);
+    let listed = v(&["title", "synopsis"]);
+    let scene = v(&[
+        "description",
+        "characters",
+        "speaker",
+        "line",
+        "image_prompt",
+        "video_prompt",
+        "duration",
+    ]);
+    let old_scene = v(&["description", "characters", "image_prompt", "video_prompt", "duration"]);
+    let expected: HashMap<&str, Vec<Vec<String>>> = HashMap::from([
+        (
+            "drama_outline",
+            vec![
+                v(&["title", "description", "look", "characters", "episodes"]),
+                cast.clone(),
+                listed.clone(),
+            ],
+        ),
+        ("episode_scenes", vec![v(&["scenes"]), scene.clone()]),
+        (
+            "improve_plan",
+            vec![
+                v(&["summary", "title", "description", "episodes"]),
+                v(&["episode_id", "instructions"]),
+            ],
+        ),
+        ("rewritten_episode", vec![v(&["title", "synopsis", "scenes"]), scene]),
+        (
+            "drama_critique",
+            vec![
+                v(&[
+                    "summary",
+                    "strengths",
+                    "weaknesses",
+                    "suggestions",
+                    "scores",
+                    "feedback",
+                ]),
+                v(&[
+                    "hook",
+                    "pacing",
+                    "character_consistency",
+                    "cliffhangers",
+                    "visual_clarity",
+                ]),
+            ],
+        ),
+        (
+            "whole_drama",
+            vec![
+                v(&["title", "description", "characters", "episodes"]),
+                cast,
+                v(&["title", "synopsis", "scenes"]),
+                old_scene,
+            ],
+        ),
+    ]);
+    let sent = schemas_sent(&server).await;
+    let names: std::collections::BTreeSet<&str> = sent.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), expected.len(), "schemas sent: {names:?}");
+    for (name, orders) in &sent {
+        assert_eq!(Some(orders), expected.get(name.as_str()), "property order of {name}");
+    }
+}
