@@ -84,10 +84,13 @@ Episode {number} so far has these {have} scenes:\n{scenes_json}\n\nWrite the {mi
     )
 }
 
-/// The follow-up when an answer broke the rules.
-pub fn repair(problems: &[String]) -> String {
+/// The follow-up when an answer broke the rules: every problem, and the
+/// schema the answer must follow.
+pub fn repair(problems: &[String], schema_json: &str) -> String {
     format!(
-        "Your answer has these problems:\n- {}\nAnswer again with the whole corrected JSON, fixing every problem.",
+        "Your answer has these problems:\n- {}\nAnswer again with the whole corrected JSON, fixing every problem. \
+The answer must be one JSON object that follows this JSON schema exactly: the same field names, in the same \
+order, with the same types, and no other fields:\n{schema_json}",
         problems.join("\n- ")
     )
 }
@@ -153,7 +156,7 @@ mod tests {
         assert!(outline("p", Some(5)).contains("exactly 5 episodes"));
         assert!(episode("{}", 2, Some(4), &[10, 15]).contains("exactly 4 scenes"));
         assert!(episode("{}", 2, None, &[10, 15]).contains("10 or 15"));
-        assert!(repair(&["a".into(), "b".into()]).contains("- a\n- b"));
+        assert!(repair(&["a".into(), "b".into()], "{}").contains("- a\n- b"));
         assert!(more_episodes("p", "{}", 3, 2).contains("Write episodes 4 to 5"));
         let more = more_scenes("{}", 2, "[]", 1, 2, &[10, 15]);
         assert!(more.contains("(scenes 2 to 3)") && more.contains("10 or 15"));

@@ -45,6 +45,69 @@ fn nullable_string() -> Value {
     json!({"type": ["string", "null"]})
 }
 
+/// The fields `schema` asks for, one per line in the order they must be
+/// written, each with its type and meaning: what a prompt says so that a
+/// server that does not enforce the schema still gets the right field names.
+pub fn field_guide(schema: &Value) -> String {
+    let mut out =
+        String::from("Answer with one JSON object that has exactly these fields, in this order, and no others:\n");
+    guide(schema, 0, &mut out);
+    out.trim_end().to_string()
+}
+
+fn guide(schema: &Value, depth: usize, out: &mut String) {
+    let props = &schema["properties"];
+    let names = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str);
+    for name in names {
+        let p = &props[name];
+        let meaning = p["description"].as_str().unwrap_or_default();
+        out.push_str(&format!(
+            "{}- \"{name}\" ({}): {meaning}\n",
+            "  ".repeat(depth),
+            kind_of(p)
+        ));
+        let inner = if p["type"] == "array" { &p["items"] } else { p };
+        if inner.get("properties").is_some() {
+            guide(inner, depth + 1, out);
+        }
+    }
+}
+
+/// The type of a property in words.
+fn kind_of(p: &Value) -> String {
+    if let Some(options) = p["enum"].as_array() {
+        let options: Vec<String> = options.iter().map(Value::to_string).collect();
+        return format!("one of {}", options.join(", "));
+    }
+    let one = |t: &str| match t {
+        "string" => "text",
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "true or false",
+        "object" => "an object with these fields",
+        "null" => "null",
+        _ => "a value",
+    };
+    match &p["type"] {
+        Value::String(t) if t == "array" => match p["items"]["type"].as_str() {
+            Some("object") => "a list of objects, each with these fields".into(),
+            _ => format!("a list, each item {}", kind_of(&p["items"])),
+        },
+        Value::String(t) => one(t).into(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(one)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "a value".into(),
+    }
+}
+
 /// A character as the outline writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutlineCharacter {
@@ -448,6 +511,25 @@ mod tests {
             let p = strict_problems(&s.schema);
             assert!(p.is_empty(), "{}: {p:?}", s.name);
         }
+    }
+
+    #[test]
+    fn the_field_guide_names_every_field_in_order() {
+        let g = field_guide(&episode(&["char-a".to_string()], Some(2), &[10, 15]).schema);
+        let at = |k: &str| {
+            g.find(&format!("\"{k}\" ("))
+                .unwrap_or_else(|| panic!("{k} missing: {g}"))
+        };
+        assert!(at("scenes") < at("description") && at("speaker") < at("line") && at("line") < at("duration"));
+        assert!(g.contains("- \"scenes\" (a list of objects, each with these fields): the scenes, in order"));
+        assert!(g.contains("  - \"duration\" (one of 10, 15)"), "{g}");
+        assert!(g.contains("  - \"line\" (text or null)"), "{g}");
+        let c = field_guide(&critique().schema);
+        assert!(
+            c.contains("  - \"hook\" (an integer): the hook of the first seconds"),
+            "{c}"
+        );
+        assert!(c.contains("\"strengths\" (a list, each item text)"), "{c}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The LLM boundary: the [`Llm`] trait, the OpenAI-compatible client
 //! [`OpenAiLlm`], and (with the `simulator` feature) [`SimulatedLlm`].
 
+mod conform;
 pub(crate) mod http;
 mod openai;
 mod ordered;
@@ -19,12 +20,15 @@ use serde_json::Value;
 
 use crate::Result;
 
+pub use conform::shape_problems;
 pub use openai::{DEFAULT_API_BASE, DEFAULT_MODEL, OpenAiConfig, OpenAiLlm};
 pub use provider::ProviderConfig;
 pub use retry::RetryPolicy;
 #[cfg(feature = "simulator")]
 pub use simulated::SimulatedLlm;
 pub use strict::strict_problems;
+
+pub(crate) use ordered::to_ordered_json;
 
 /// Who speaks a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -260,3 +260,64 @@ async fn every_schema_is_sent_in_the_order_the_model_writes() {
         assert_eq!(Some(orders), expected.get(name.as_str()), "property order of {name}");
     }
 }
+
+/// The text of the last message of a chat request.
+fn last_message(r: &Request) -> String {
+    let body: Value = r.body_json().unwrap();
+    let messages = body["messages"].as_array().unwrap();
+    messages.last().unwrap()["content"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_server_ignoring_the_schema_gets_a_repair_with_every_error_and_the_schema() {
+    // A server without schema enforcement: the model writes its own field names.
+    let server = MockServer::start().await;
+    let own = json!({"title": "Corgi", "logline": "A dog.", "cast": [{"name": "Corgi Musk"}]});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(&own.to_string())))
+        .mount(&server)
+        .await;
+    let llm = client(&server, Duration::from_secs(30));
+    let err = generate_drama(&llm, "a corgi", &GenerateOptions::default(), &no_progress)
+        .await
+        .unwrap_err()
+        .to_string();
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 2, "one call and one repair");
+    // The first prompt names every field, with its meaning.
+    let first = last_message(&sent[0]);
+    for field in [
+        "title",
+        "description",
+        "look",
+        "characters",
+        "voice_description",
+        "episodes",
+        "synopsis",
+    ] {
+        assert!(first.contains(&format!("\"{field}\" (")), "{field} not named: {first}");
+    }
+    assert!(first.contains("the drama's logline"), "{first}");
+    // The repair lists every error, not the parser's first, and carries the schema.
+    let repair = last_message(&sent[1]);
+    for problem in [
+        "missing field 'description'",
+        "missing field 'look'",
+        "missing field 'characters'",
+        "missing field 'episodes'",
+        "unknown field 'logline'",
+        "unknown field 'cast'",
+    ] {
+        assert!(repair.contains(problem), "{problem} not in the repair: {repair}");
+    }
+    assert!(
+        repair.contains(r#""required":["title","description","look","characters","episodes"]"#),
+        "the schema is not in the repair: {repair}"
+    );
+    // The final error says what is likely wrong and which setting to check.
+    assert!(
+        err.contains("response_format") && err.contains("OPENAI_API_BASE"),
+        "{err}"
+    );
+    assert!(err.contains("missing field 'description'"), "{err}");
+}
