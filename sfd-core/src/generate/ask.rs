@@ -48,7 +48,11 @@ pub(crate) async fn ask<T: DeserializeOwned>(
         };
         let model = req.model.clone();
         let started = std::time::Instant::now();
-        let answer = llm.chat(req).await;
+        let at = match a.episode {
+            Some(e) => format!("{} {e}", a.stage),
+            None => a.stage.to_string(),
+        };
+        let answer = crate::llm::notice::prefixed(at, llm.chat(req)).await;
         let tokens = answer
             .as_ref()
             .map(|r| (r.usage.prompt_tokens, r.usage.completion_tokens))

@@ -210,11 +210,7 @@ pub async fn generate_drama(
         .or_else(|| count_in_premise(premise, "scene"))
         .map(|n| n.min(MAX_SCENES));
     let model = opts.model.as_deref();
-    progress(Progress {
-        stage: "outline".into(),
-        done: 0,
-        total: 1,
-    });
+    progress(Progress::new("outline", 0, 1));
 
     let (outline, mut usage) = ask(
         llm,
@@ -265,11 +261,7 @@ pub async fn generate_drama(
         .map(|e| (e.title.clone(), e.synopsis.clone()))
         .collect();
     let bible = bible_json(&outline.title, &outline.description, &cast, &listing);
-    progress(Progress {
-        stage: "outline".into(),
-        done: 1,
-        total: 1,
-    });
+    progress(Progress::new("outline", 1, 1));
     let durations = &opts.video_durations;
     let (bible, cast_ids) = (&bible, &cast_ids);
     let drafts: Vec<(usize, EpisodeDraft, Usage)> = each_episode(
@@ -359,11 +351,7 @@ where
     Fut: std::future::Future<Output = Result<T>>,
 {
     let total = items.len() as u32;
-    progress(Progress {
-        stage: "episodes".into(),
-        done: 0,
-        total,
-    });
+    progress(Progress::new("episodes", 0, total));
     let done = std::sync::atomic::AtomicU32::new(0);
     futures::stream::iter(items)
         .map(|item| {
@@ -371,11 +359,7 @@ where
             async move {
                 let out = fut.await?;
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                progress(Progress {
-                    stage: "episodes".into(),
-                    done: n,
-                    total,
-                });
+                progress(Progress::new("episodes", n, total));
                 Ok(out)
             }
         })

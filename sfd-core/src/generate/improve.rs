@@ -79,11 +79,7 @@ pub async fn improve_drama(
     }
     let model = opts.model.as_deref();
     let episode_ids: Vec<String> = drama.episodes.iter().map(|e| e.id.clone()).collect();
-    progress(Progress {
-        stage: "plan".into(),
-        done: 0,
-        total: 1,
-    });
+    progress(Progress::new("plan", 0, 1));
     let drama_json = serde_json::to_string(drama).unwrap_or_default();
     let (plan, mut usage) = ask(
         llm,
@@ -106,11 +102,7 @@ pub async fn improve_drama(
     .await?;
     let mut changes = plan.episodes.clone();
     changes.dedup_by(|a, b| a.episode_id == b.episode_id);
-    progress(Progress {
-        stage: "plan".into(),
-        done: 1,
-        total: 1,
-    });
+    progress(Progress::new("plan", 1, 1));
 
     let cast_ids: Vec<String> = drama.characters.iter().map(|c| c.id.clone()).collect();
     let listing: Vec<(String, String)> = drama

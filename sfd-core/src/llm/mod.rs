@@ -3,6 +3,7 @@
 
 mod conform;
 pub(crate) mod http;
+pub(crate) mod notice;
 mod openai;
 mod ordered;
 mod provider;

@@ -5,16 +5,22 @@
 //! `choices[0].message.content`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::StreamExt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Value, json};
 use sfd_core::generate::no_progress;
 use sfd_core::llm::RetryPolicy;
 use sfd_core::{
-    ChatRequest, GenerateOptions, ImproveOptions, JsonSchema, Llm, Message, OpenAiConfig, OpenAiLlm, SimulatedLlm,
-    critique_drama, generate_drama, generate_one_shot, improve_drama,
+    ChatRequest, ChatResponse, GenerateOptions, ImproveOptions, JobEventKind, JobRunner, JobStatus, JsonSchema, Llm,
+    Message, OpenAiConfig, OpenAiLlm, RunnerConfig, SimulatedLlm, Storage, StorageBuilder, critique_drama,
+    generate_drama, generate_one_shot, improve_drama,
 };
+use tokio::sync::Notify;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -55,16 +61,21 @@ pub fn simulated(req: &Request) -> String {
 
 /// An OpenAI-compatible client of `server` with quick retries and `timeout`.
 pub fn client(server: &MockServer, timeout: Duration) -> OpenAiLlm {
+    OpenAiLlm::new(config(server, timeout)).unwrap()
+}
+
+/// The configuration of [`client`].
+pub fn config(server: &MockServer, timeout: Duration) -> OpenAiConfig {
     let retry = RetryPolicy {
         max_retries: 2,
         base: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),
+        ..Default::default()
     };
-    let config = OpenAiConfig::new("sk-test-abcdefghijklmnop")
+    OpenAiConfig::new("sk-test-abcdefghijklmnop")
         .with_api_base(format!("{}/v1", server.uri()))
         .with_retry(retry)
-        .with_timeout(timeout);
-    OpenAiLlm::new(config).unwrap()
+        .with_timeout(timeout)
 }
 
 /// JSON as written, objects keeping the order of their keys.
@@ -320,4 +331,114 @@ async fn a_server_ignoring_the_schema_gets_a_repair_with_every_error_and_the_sch
         "{err}"
     );
     assert!(err.contains("missing field 'description'"), "{err}");
+}
+
+/// An LLM that hangs, until its call is dropped, for premises marked
+/// `[hang]`, and asks `inner` otherwise: it holds a runner's only slot.
+#[derive(Debug)]
+struct Blocking {
+    inner: OpenAiLlm,
+    started: Notify,
+}
+
+#[async_trait]
+impl Llm for Blocking {
+    async fn chat(&self, req: ChatRequest) -> sfd_core::Result<ChatResponse> {
+        if req.messages.iter().any(|m| m.content.contains("[hang]")) {
+            self.started.notify_one();
+            std::future::pending::<()>().await;
+        }
+        self.inner.chat(req).await
+    }
+
+    fn model(&self) -> &str {
+        self.inner.model()
+    }
+}
+
+#[tokio::test]
+async fn a_call_slower_than_the_timeout_is_sent_again_once_and_the_progress_shows_it() {
+    let server = MockServer::start().await;
+    // The first call (the outline) takes far longer than the timeout; the
+    // next answers at once.
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(completion("{}"))
+                .set_delay(Duration::from_secs(600)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(SchemaDriven)
+        .mount(&server)
+        .await;
+    let llm = Arc::new(Blocking {
+        inner: client(&server, Duration::from_secs(2)),
+        started: Notify::new(),
+    });
+    // One job slot, held by a job that hangs while we subscribe to the next.
+    let storage: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+    let config = RunnerConfig {
+        concurrency: 1,
+        ..crate::jobs::fast_config()
+    };
+    let runner = JobRunner::start(storage, Some(llm.clone()), config);
+    let blocker = runner
+        .submit(crate::jobs::generate_job("drama_blocker24", "[hang]"))
+        .await
+        .unwrap();
+    llm.started.notified().await;
+    let job = runner
+        .submit(crate::jobs::generate_job("drama_slow0024", "a corgi"))
+        .await
+        .unwrap();
+    let events = runner.subscribe(&job.drama_id, &job.job_id).await.unwrap();
+    runner.cancel(&blocker.drama_id, &blocker.job_id).await.unwrap();
+    let events: Vec<_> = events.collect().await;
+
+    let done = &events.last().unwrap().job;
+    assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
+    assert_eq!(done.progress.as_ref().unwrap().retries, 1, "the retry stays counted");
+    let notes: Vec<String> = events
+        .iter()
+        .filter(|e| e.kind == JobEventKind::Progress)
+        .filter_map(|e| e.job.progress.as_ref()?.note.clone())
+        .collect();
+    assert_eq!(
+        notes,
+        ["outline: no answer before the timeout; sending it again (attempt 2)"],
+        "{events:?}"
+    );
+    // One retry of the outline, then the episode: three requests in all.
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn calls_queued_for_a_one_at_a_time_server_do_not_time_out() {
+    // A server that answers one call at a time, each in a fraction of the
+    // timeout; eight episode calls queued behind each other take longer
+    // than the timeout in all, but the wait is not part of any call's.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(move |r: &Request| {
+            ResponseTemplate::new(200)
+                .set_body_json(completion(&simulated(r)))
+                .set_delay(Duration::from_millis(600))
+        })
+        .mount(&server)
+        .await;
+    let llm = OpenAiLlm::new(config(&server, Duration::from_secs(3)).with_concurrency(1)).unwrap();
+    let opts = GenerateOptions {
+        episodes: Some(8),
+        scenes_per_episode: Some(2),
+        ..Default::default()
+    };
+    let g = generate_drama(&llm, "a corgi", &opts, &no_progress).await.unwrap();
+    assert_eq!(g.drama.episodes.len(), 8);
+    // Nothing was sent twice: one outline and eight episodes.
+    assert_eq!(server.received_requests().await.unwrap().len(), 9);
+    assert_eq!(g.usage.calls, 9);
 }
