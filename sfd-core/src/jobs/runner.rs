@@ -513,7 +513,6 @@ impl Inner {
         };
         let now = now_ms();
         let attempts = slot.job.attempts;
-        let max = self.config.max_attempts;
         let written = match result {
             Ok(r) => {
                 self.update(slot, |j| {
@@ -545,7 +544,7 @@ impl Inner {
                     }
                     Stop::Cancelled | Stop::LeaseLost => "cancelled".to_string(),
                 };
-                let message = format!("{message} (job attempt {attempts} of {max})");
+                let message = final_error(&message, attempts);
                 tracing::warn!(job = %slot.job.job_id, error = %message, "job failed");
                 self.update(slot, |j| {
                     j.status = JobStatus::Failed;
@@ -593,5 +592,17 @@ impl Inner {
             },
             Err(e) => Err(e),
         }
+    }
+}
+
+/// A failed job's error as its final word: what went wrong, and that the
+/// job ends here (a failure is never run again; only an interrupted run is).
+fn final_error(message: &str, runs: u32) -> String {
+    match runs {
+        0 | 1 => format!("{message} (the job failed; it is not retried)"),
+        n => format!(
+            "{message} (the job failed on its run {n}, after {} interrupted; it is not retried)",
+            n - 1
+        ),
     }
 }

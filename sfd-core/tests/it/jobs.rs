@@ -297,6 +297,9 @@ async fn without_an_llm_jobs_fail_naming_the_setting() {
     assert_eq!(done.status, JobStatus::Failed);
     let err = done.error.unwrap();
     assert!(err.contains("OPENAI_API_KEY"), "{err}");
+    // The final word, not an attempt counter that reads as if a retry were coming.
+    assert!(err.ends_with("(the job failed; it is not retried)"), "{err}");
+    assert!(!err.contains("attempt"), "{err}");
 }
 
 #[tokio::test]
