@@ -120,6 +120,13 @@ pub(crate) fn scene_problems(scenes: &[SceneDraft], cast: &[String], durations: 
                 p.push(format!("scene {n}: '{c}' is not a character id; use one of {cast:?}"));
             }
         }
+        if let Some(who) = &s.speaker
+            && s.line.as_deref().is_none_or(|l| l.trim().is_empty())
+        {
+            p.push(format!(
+                "scene {n}: speaker '{who}' has no line; write the line they speak, or set speaker to null"
+            ));
+        }
         if !durations.iter().any(|d| i64::from(*d) == s.duration) {
             p.push(format!(
                 "scene {n}: duration must be one of {durations:?}, not {}",
@@ -412,9 +419,23 @@ fn outline_problems(o: &Outline) -> Vec<String> {
     if o.title.trim().is_empty() {
         p.push("the title is empty".into());
     }
-    for (i, c) in o.characters.iter().enumerate() {
-        if c.name.trim().is_empty() {
+    p.extend(cast_problems(&o.characters));
+    p
+}
+
+/// Nameless characters, and names used twice (the same person twice, or
+/// two people the viewer cannot tell apart).
+pub(crate) fn cast_problems(cast: &[OutlineCharacter]) -> Vec<String> {
+    let mut p = Vec::new();
+    for (i, c) in cast.iter().enumerate() {
+        let name = c.name.trim();
+        if name.is_empty() {
             p.push(format!("character {} has no name", i + 1));
+        } else if cast[..i].iter().any(|o| o.name.trim().eq_ignore_ascii_case(name)) {
+            p.push(format!(
+                "character {} is named '{name}' like an earlier one; every character needs a name of their own",
+                i + 1
+            ));
         }
     }
     p
@@ -438,6 +459,21 @@ mod tests {
         );
         assert_eq!(count_in_premise("an episode about dogs", "episode"), None);
         assert_eq!(count_in_premise("0 episodes", "episode"), None);
+    }
+
+    #[test]
+    fn a_name_used_twice_is_a_problem() {
+        let c = |name: &str| OutlineCharacter {
+            name: name.into(),
+            description: "d".into(),
+            gender: None,
+            main: false,
+            voice_description: None,
+        };
+        let p = cast_problems(&[c("Corgi Musk"), c("Ava"), c("corgi musk "), c(" ")]);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("character 3 is named 'corgi musk' like an earlier one"));
+        assert_eq!(p[1], "character 4 has no name");
     }
 
     #[test]
@@ -490,7 +526,15 @@ mod tests {
             speaker: None,
             line: None,
         };
-        let p = scene_problems(&[d], &["char-a".into()], &[10, 15]);
+        let speechless = SceneDraft {
+            speaker: Some("char-a".into()),
+            ..d.clone()
+        };
+        let p = scene_problems(&[d, speechless], &["char-a".into()], &[10, 15]);
+        assert!(
+            p.iter().any(|x| x.contains("scene 2: speaker 'char-a' has no line")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|x| x.contains("description is empty")));
         assert!(p.iter().any(|x| x.contains("at most 3")));
         assert!(p.iter().any(|x| x.contains("'char-x' is not a character id")));

@@ -341,8 +341,8 @@ pub fn more_scenes(character_ids: &[String], missing: u32, durations: &[u32]) ->
     scenes_schema("more_scenes", character_ids, missing, missing, durations)
 }
 
-/// Improvement: a whole rewritten episode.
-pub fn rewritten_episode(character_ids: &[String], durations: &[u32]) -> JsonSchema {
+/// Improvement: a whole rewritten episode of `min` to `max` scenes.
+pub fn rewritten_episode(character_ids: &[String], (min, max): (u32, u32), durations: &[u32]) -> JsonSchema {
     JsonSchema {
         name: "rewritten_episode".into(),
         schema: object(vec![
@@ -351,7 +351,7 @@ pub fn rewritten_episode(character_ids: &[String], durations: &[u32]) -> JsonSch
             (
                 "scenes",
                 "every scene of the episode, in order",
-                array(scene(character_ids, durations), Some(1), Some(12)),
+                array(scene(character_ids, durations), Some(min), Some(max)),
             ),
         ]),
     }
@@ -501,7 +501,7 @@ mod tests {
             more_scenes(&ids, 3, &[10, 15]),
             episode(&ids, Some(4), &[10, 15]),
             episode(&[], None, &[10]),
-            rewritten_episode(&ids, &[10, 15]),
+            rewritten_episode(&ids, (1, 2), &[10, 15]),
             improve_plan(&eps),
             improve_plan(&[]),
             critique(),

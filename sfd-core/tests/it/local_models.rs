@@ -442,3 +442,54 @@ async fn calls_queued_for_a_one_at_a_time_server_do_not_time_out() {
     assert_eq!(server.received_requests().await.unwrap().len(), 9);
     assert_eq!(g.usage.calls, 9);
 }
+
+/// Schema-driven, except that a rewritten episode always has 12 scenes,
+/// whatever the schema allows (a server without schema enforcement).
+struct TwelveScenes;
+
+impl Respond for TwelveScenes {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = req.body_json().unwrap_or_default();
+        let mut answer: Value = serde_json::from_str(&simulated(req)).unwrap();
+        if body["response_format"]["json_schema"]["name"] == "rewritten_episode" {
+            let scenes = answer["scenes"].as_array_mut().unwrap();
+            let first = scenes[0].clone();
+            scenes.resize(12, first);
+        }
+        ResponseTemplate::new(200).set_body_json(completion(&answer.to_string()))
+    }
+}
+
+#[tokio::test]
+async fn improving_a_two_scene_episode_without_asking_for_more_keeps_two_scenes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(TwelveScenes)
+        .mount(&server)
+        .await;
+    let llm = client(&server, Duration::from_secs(30));
+    let opts = GenerateOptions {
+        episodes: Some(1),
+        scenes_per_episode: Some(2),
+        ..Default::default()
+    };
+    let g = generate_drama(&llm, "a corgi", &opts, &no_progress).await.unwrap();
+    assert_eq!(g.drama.episodes[0].scenes.len(), 2);
+    let feedback = "Sharpen the dialogue and keep everything else as it is.";
+    let improved = improve_drama(&llm, &g.drama, feedback, &ImproveOptions::default(), &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(improved.changed_episodes, ["ep1"]);
+    assert_eq!(improved.drama.episodes[0].scenes.len(), 2);
+    // The schema and the prompt both asked for no more than the episode had.
+    let sent = server.received_requests().await.unwrap();
+    let rewrite: Value = sent
+        .iter()
+        .map(|r| r.body_json::<Value>().unwrap())
+        .find(|b| b["response_format"]["json_schema"]["name"] == "rewritten_episode")
+        .unwrap();
+    let schema = &rewrite["response_format"]["json_schema"]["schema"];
+    assert_eq!(schema["properties"]["scenes"]["maxItems"], json!(2));
+    let prompt = rewrite["messages"][1]["content"].as_str().unwrap();
+    assert!(prompt.contains("in 1 to 2 scenes"), "{prompt}");
+}
