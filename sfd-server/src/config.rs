@@ -131,6 +131,10 @@ pub struct Config {
     /// Calls beyond it wait their turn, and the wait is not part of their timeout.
     #[arg(long, env = "SFD_LLM_CONCURRENCY", value_name = "N")]
     pub llm_concurrency: Option<String>,
+    /// The `provider` label of the LLM metrics (default: the host of
+    /// OPENAI_API_BASE, e.g. api.openai.com or 127.0.0.1:8080).
+    #[arg(long, env = "SFD_LLM_LABEL", value_name = "LABEL")]
+    pub llm_label: Option<String>,
     /// Use the simulated LLM (demos and tests without a key; never the default).
     #[arg(long, env = "SFD_SIMULATED_LLM", default_value_t = false)]
     pub simulated_llm: bool,
@@ -169,6 +173,7 @@ impl std::fmt::Debug for Config {
             .field("openai_timeout_secs", &self.openai_timeout_secs)
             .field("llm_attempts", &self.llm_attempts)
             .field("llm_concurrency", &self.llm_concurrency)
+            .field("llm_label", &self.llm_label)
             .field("job_lease", &self.job_lease)
             .field("runner_id", &self.runner_id)
             .finish_non_exhaustive()
@@ -262,6 +267,7 @@ impl Config {
             "OPENAI_TIMEOUT_SECS" => self.openai_timeout_secs.clone(),
             "SFD_LLM_ATTEMPTS" => self.llm_attempts.clone(),
             "SFD_LLM_CONCURRENCY" => self.llm_concurrency.clone(),
+            "SFD_LLM_LABEL" => self.llm_label.clone(),
             other => std::env::var(other).ok(),
         };
         match OpenAiConfig::from_env_vars(get)? {

@@ -28,6 +28,7 @@ pub struct OpenAiConfig {
     endpoint: ProviderConfig,
     reasoning_effort: Option<String>,
     concurrency: Option<usize>,
+    label: Option<String>,
 }
 
 impl fmt::Debug for OpenAiConfig {
@@ -36,6 +37,7 @@ impl fmt::Debug for OpenAiConfig {
             .field("endpoint", &self.endpoint)
             .field("reasoning_effort", &self.reasoning_effort)
             .field("concurrency", &self.concurrency)
+            .field("label", &self.label)
             .finish()
     }
 }
@@ -48,12 +50,13 @@ impl OpenAiConfig {
                 .with_timeout(Duration::from_secs(600)),
             reasoning_effort: None,
             concurrency: None,
+            label: None,
         }
     }
 
     /// Reads `OPENAI_API_KEY`, `OPENAI_API_BASE` and `GPT_MODEL`, plus
-    /// `OPENAI_TIMEOUT_SECS`, `OPENAI_REASONING_EFFORT`, `SFD_LLM_ATTEMPTS`
-    /// and `SFD_LLM_CONCURRENCY`. `None` when neither a key nor a base URL
+    /// `OPENAI_TIMEOUT_SECS`, `OPENAI_REASONING_EFFORT`, `SFD_LLM_ATTEMPTS`,
+    /// `SFD_LLM_CONCURRENCY` and `SFD_LLM_LABEL`. `None` when neither a key nor a base URL
     /// is set (no LLM configured).
     ///
     /// `var` reads one variable; pass `|k| std::env::var(k).ok()`.
@@ -96,6 +99,7 @@ impl OpenAiConfig {
             c = c.with_concurrency(n as usize);
         }
         c.reasoning_effort = get("OPENAI_REASONING_EFFORT");
+        c.label = get("SFD_LLM_LABEL");
         Ok(Some(c))
     }
 
@@ -125,6 +129,29 @@ impl OpenAiConfig {
     pub fn with_concurrency(mut self, calls: usize) -> Self {
         self.concurrency = Some(calls.max(1));
         self
+    }
+
+    /// The `provider` label of this LLM's metrics (default: the host of the API base URL).
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The `provider` label of this LLM's metrics: the configured label, or
+    /// the API base URL's host (with its port when it names one), so two
+    /// OpenAI-compatible servers are told apart.
+    pub fn provider(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        match reqwest::Url::parse(self.api_base()) {
+            Ok(url) => match (url.host_str(), url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (Some(host), None) => host.to_string(),
+                _ => "openai-compatible".to_string(),
+            },
+            Err(_) => "openai-compatible".to_string(),
+        }
     }
 
     /// Sends `reasoning_effort` (`minimal`, `low`, `medium`, `high`) with every request.
@@ -161,6 +188,8 @@ pub struct OpenAiLlm {
     config: OpenAiConfig,
     /// The calls in flight, shared by the clones of this client.
     gate: Option<Arc<Gate>>,
+    /// [`OpenAiConfig::provider`].
+    provider: String,
 }
 
 impl OpenAiLlm {
@@ -172,7 +201,13 @@ impl OpenAiLlm {
             .build()
             .map_err(|e| Error::Config(format!("HTTP client for the LLM: {e}")))?;
         let gate = config.concurrency.map(|n| Arc::new(Gate::new(n, CONCURRENCY_SETTING)));
-        Ok(OpenAiLlm { http, config, gate })
+        let provider = config.provider();
+        Ok(OpenAiLlm {
+            http,
+            config,
+            gate,
+            provider,
+        })
     }
 
     /// The configuration.
@@ -288,7 +323,7 @@ impl Llm for OpenAiLlm {
     }
 
     fn provider(&self) -> &str {
-        "openai"
+        &self.provider
     }
 }
 
@@ -322,6 +357,9 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(slow.concurrency, Some(1));
+        assert_eq!(slow.provider(), "127.0.0.1:8080");
+        assert_eq!(c.provider(), "api.openai.com");
+        assert_eq!(c.with_label("studio-gpu").provider(), "studio-gpu");
         assert_eq!(slow.endpoint.retry().max_retries, 1);
         for k in ["SFD_LLM_CONCURRENCY", "SFD_LLM_ATTEMPTS", "OPENAI_TIMEOUT_SECS"] {
             let bad = OpenAiConfig::from_env_vars(|v| (v == k || v == "OPENAI_API_KEY").then(|| "0".to_string()));

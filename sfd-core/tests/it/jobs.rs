@@ -313,6 +313,7 @@ async fn critique_and_improve_jobs() {
         .await
         .unwrap();
     let done = runner.wait("corgi_musk_v4", &critic.job_id).await.unwrap();
+    assert_eq!(done.progress, Some(sfd_core::Progress::new("critique", 1, 1)));
     let result = done.result.unwrap();
     assert!(result["feedback"].as_str().unwrap().len() > 10);
     assert!(result["critique"]["scores"]["hook"].is_u64());

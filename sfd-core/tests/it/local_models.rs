@@ -183,6 +183,8 @@ async fn every_schema_is_sent_in_the_order_the_model_writes() {
         .mount(&server)
         .await;
     let llm = client(&server, Duration::from_secs(30));
+    // The metrics name the server, not "openai" for every compatible one.
+    assert_eq!(llm.provider(), server.address().to_string());
     let opts = GenerateOptions {
         episodes: Some(2),
         scenes_per_episode: Some(2),

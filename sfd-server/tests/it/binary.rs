@@ -112,6 +112,7 @@ fn help_lists_the_flags_and_their_variables() {
         "OPENAI_TIMEOUT_SECS",
         "SFD_LLM_ATTEMPTS",
         "SFD_LLM_CONCURRENCY",
+        "SFD_LLM_LABEL",
     ] {
         assert!(text.contains(name), "--help does not mention {name}");
     }
