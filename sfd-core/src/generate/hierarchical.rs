@@ -461,15 +461,19 @@ mod tests {
         assert_eq!(count_in_premise("0 episodes", "episode"), None);
     }
 
-    #[test]
-    fn a_name_used_twice_is_a_problem() {
-        let c = |name: &str| OutlineCharacter {
+    /// A cast member named `name`.
+    fn c(name: &str) -> OutlineCharacter {
+        OutlineCharacter {
             name: name.into(),
             description: "d".into(),
             gender: None,
             main: false,
             voice_description: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_name_used_twice_is_a_problem() {
         let p = cast_problems(&[c("Corgi Musk"), c("Ava"), c("corgi musk "), c(" ")]);
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].starts_with("character 3 is named 'corgi musk' like an earlier one"));
@@ -478,13 +482,6 @@ mod tests {
 
     #[test]
     fn character_ids_are_unique_slugs() {
-        let c = |name: &str| OutlineCharacter {
-            name: name.into(),
-            description: "d".into(),
-            gender: None,
-            main: false,
-            voice_description: None,
-        };
         let cast = build_characters(&[c("Corgi Musk"), c("Ava Byte"), c("Corgi Junior"), c("¿?")]);
         let ids: Vec<_> = cast.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["char-corgi", "char-ava", "char-corgi-2", "char-character"]);

@@ -59,6 +59,13 @@ pub fn simulated(req: &Request) -> String {
         .content
 }
 
+/// A mock server answering every request with `responder`.
+pub async fn serving(responder: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(responder).mount(&server).await;
+    server
+}
+
 /// An OpenAI-compatible client of `server` with quick retries and `timeout`.
 pub fn client(server: &MockServer, timeout: Duration) -> OpenAiLlm {
     OpenAiLlm::new(config(server, timeout)).unwrap()
@@ -177,11 +184,7 @@ async fn schemas_sent(server: &MockServer) -> Vec<(String, Vec<Vec<String>>)> {
 
 #[tokio::test]
 async fn every_schema_is_sent_in_the_order_the_model_writes() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(SchemaDriven)
-        .mount(&server)
-        .await;
+    let server = serving(SchemaDriven).await;
     let llm = client(&server, Duration::from_secs(30));
     // The metrics name the server, not "openai" for every compatible one.
     assert_eq!(llm.provider(), server.address().to_string());
@@ -464,11 +467,7 @@ impl Respond for TwelveScenes {
 
 #[tokio::test]
 async fn improving_a_two_scene_episode_without_asking_for_more_keeps_two_scenes() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(TwelveScenes)
-        .mount(&server)
-        .await;
+    let server = serving(TwelveScenes).await;
     let llm = client(&server, Duration::from_secs(30));
     let opts = GenerateOptions {
         episodes: Some(1),
