@@ -248,6 +248,29 @@ mod tests {
         assert_eq!(scrub("no secrets", Some("k")), "no secrets");
     }
 
+    #[tokio::test]
+    async fn a_full_gate_says_what_it_waits_for_and_lets_the_next_in() {
+        use futures::FutureExt;
+        use std::sync::{Arc, Mutex};
+
+        use crate::llm::notice::{Notice, Receiver, reporting};
+
+        let gate = Gate::new(1, "SFD_LLM_CONCURRENCY");
+        let first = gate.enter("LLM").await;
+        assert!(first.is_some());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let receiver: Receiver = Arc::new(move |n: Notice| sink.lock().unwrap().push(n.text));
+        let mut waiting = Box::pin(reporting(receiver, gate.enter("LLM")));
+        assert!((&mut waiting).now_or_never().is_none(), "the second call waits");
+        drop(first);
+        assert!(waiting.await.is_some());
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["waiting for the LLM server: 1 call at a time (SFD_LLM_CONCURRENCY)"]
+        );
+    }
+
     #[test]
     fn answers_are_classified() {
         let quota = json!({"error": {"code": "insufficient_quota"}});
