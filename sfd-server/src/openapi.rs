@@ -101,7 +101,8 @@ fn schemas() -> Value {
             "prompt": s("string"), "url": nullable("string"), "duration": nullable("integer"),
             "depends_on": {"type": "array", "items": s("string")}, "metadata": meta}},
         "Progress": {"type": "object", "required": ["stage", "done", "total"], "properties": {
-            "stage": s("string"), "done": s("integer"), "total": s("integer")}},
+            "stage": s("string"), "done": s("integer"), "total": s("integer"),
+            "retries": s("integer"), "note": s("string")}},
         "JobStatusRecord": {"type": "object", "additionalProperties": true,
             "required": ["jobId", "type", "status", "dramaId", "createdAt"], "properties": {
             "jobId": s("string"), "type": {"type": "string", "enum": ["generate_drama", "improve_drama", "critic_drama",

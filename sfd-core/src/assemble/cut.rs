@@ -290,11 +290,11 @@ pub(crate) async fn run(
     })?;
     // Progress: seconds encoded, counted twice (segments, then the whole cut).
     let report = |seconds: f64| {
-        progress(Progress {
-            stage: "assemble".into(),
-            done: (seconds * 10.0).round() as u32,
-            total: (total * 20.0).round() as u32,
-        })
+        progress(Progress::new(
+            "assemble",
+            (seconds * 10.0).round() as u32,
+            (total * 20.0).round() as u32,
+        ))
     };
     // Segments encode side by side (x264 alone keeps about one core busy
     // on short clips); each reports its own seconds, summed for the job.

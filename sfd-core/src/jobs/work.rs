@@ -8,7 +8,7 @@ use crate::generate::{
     GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, generate_one_shot, improve_drama,
 };
 use crate::llm::{Llm, Usage};
-use crate::model::{Drama, Job, JobType, Object};
+use crate::model::{Drama, Job, JobType, Object, Progress};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};
@@ -113,7 +113,9 @@ pub(crate) async fn execute(
         JobType::CriticDrama => {
             let llm = needs_llm()?;
             let drama = storage.get_drama(&job.drama_id).await?.value;
+            progress(Progress::new("critique", 0, 1));
             let (critique, usage) = critique_drama(llm, &drama, input.model.as_deref()).await?;
+            progress(Progress::new("critique", 1, 1));
             let mut result = Object::new();
             result.insert("dramaId".into(), json!(job.drama_id));
             result.insert("feedback".into(), json!(critique.feedback));

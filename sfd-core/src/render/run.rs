@@ -296,11 +296,7 @@ pub(crate) async fn run(
         config: Arc::clone(&config),
     });
     if let Some(n) = plan.to_render().next() {
-        progress(Progress {
-            stage: n.kind.to_string(),
-            done: 0,
-            total: counts[slot(n.kind)].total,
-        });
+        progress(Progress::new(n.kind, 0, counts[slot(n.kind)].total));
     }
     let mut flight = Flight {
         set: JoinSet::new(),
@@ -381,11 +377,7 @@ pub(crate) async fn run(
         }
         let c = &mut counts[slot(kind)];
         c.done += 1;
-        progress(Progress {
-            stage: kind.to_string(),
-            done: c.done,
-            total: c.total,
-        });
+        progress(Progress::new(kind, c.done, c.total));
         start_ready(&mut flight, &graph, &files, &ctx);
     }
     result.cost_usd = round_usd(result.cost_usd);
