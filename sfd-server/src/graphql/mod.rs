@@ -58,6 +58,7 @@ pub(crate) async fn execute(state: &AppState, body: Option<Value>) -> Result<Res
 /// The GraphiQL page: React and GraphiQL inlined, nothing fetched from elsewhere.
 const GRAPHIQL_HTML: &str = concat!(
     "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sfd GraphQL</title>\n",
+    "<link rel=\"icon\" href=\"data:,\">\n",
     "<!-- GraphiQL 2.4.7, React 18.3.1 and React DOM 18.3.1 (MIT); their licences are in sfd-server/src/graphql/graphiql/LICENSES.txt -->\n",
     "<style>html,body,#graphiql{height:100%;margin:0;}</style>\n<style>",
     include_str!("graphiql/graphiql.min.css"),
@@ -110,7 +111,8 @@ mod tests {
     #[test]
     fn the_page_needs_nothing_from_elsewhere() {
         assert!(!GRAPHIQL_HTML.contains("<script src"));
-        assert!(!GRAPHIQL_HTML.contains("<link"));
+        assert!(!GRAPHIQL_HTML.contains("<link rel=\"stylesheet"));
+        assert!(!GRAPHIQL_HTML.contains("href=\"http"));
         assert!(GRAPHIQL_HTML.contains("GraphiQL.createFetcher"));
     }
 

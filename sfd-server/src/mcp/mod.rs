@@ -253,3 +253,43 @@ pub async fn serve_stdio(state: AppState) -> crate::Result<()> {
     state.studio().shutdown().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn mcp_is_a_subcommand_after_the_server_flags() {
+        let c =
+            crate::Config::try_parse_from(["sfd-server", "--storage", "memory://", "--simulated-llm", "mcp"]).unwrap();
+        assert_eq!(c.command, Some(Command::Mcp));
+        assert!(c.simulated_llm);
+        assert_eq!(crate::Config::try_parse_from(["sfd-server"]).unwrap().command, None);
+        assert!(crate::Config::try_parse_from(["sfd-server", "mcpx"]).is_err());
+    }
+
+    #[test]
+    fn the_sdks_refusals_become_contract_errors() {
+        let e = refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "fail to deserialize request body".into(),
+        );
+        assert_eq!((e.status, e.error), (StatusCode::BAD_REQUEST, "bad_request"));
+        let e = refusal(StatusCode::NOT_ACCEPTABLE, String::new());
+        assert_eq!(e.error, "not_acceptable");
+        assert!(
+            e.message.contains("Accept: application/json, text/event-stream"),
+            "{}",
+            e.message
+        );
+        let e = refusal(StatusCode::BAD_GATEWAY, "upstream secret detail".into());
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.message.contains("secret"));
+        assert!(is_json(Some(&http::HeaderValue::from_static(
+            "application/json; charset=utf-8"
+        ))));
+        assert!(!is_json(Some(&http::HeaderValue::from_static("text/plain"))));
+        assert!(!is_json(None));
+    }
+}
