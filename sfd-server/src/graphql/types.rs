@@ -211,12 +211,52 @@ impl EpisodeObj {
     async fn metadata(&self) -> Option<Json<Value>> {
         object(&self.e().metadata)
     }
+    /// The episode as a timeline: each scene's shot, when it starts, how
+    /// long it lasts, and the line spoken in it (as the cut and exports see it).
+    async fn shots(&self, ctx: &Context<'_>) -> Result<Vec<ShotObj>> {
+        let seconds = state(ctx)?.studio().render_config().video_duration();
+        let shots = sfd_core::export::timeline(&self.drama, self.e(), seconds);
+        Ok(shots
+            .iter()
+            .map(|s| ShotObj {
+                scene_id: s.scene.id.clone(),
+                start: s.start,
+                duration: s.duration,
+                image_url: s.image.and_then(|a| a.url.clone()),
+                video_url: s.video.and_then(|a| a.url.clone()),
+                audio_url: s.audio.and_then(|a| a.url.clone()),
+                speaker: s.speaker.map(str::to_string),
+                line: s.line().map(str::to_string),
+            })
+            .collect())
+    }
     /// The jobs that rendered or assembled this episode.
     async fn jobs(&self, ctx: &Context<'_>) -> Result<Vec<JobObj>> {
         let e = self.e();
         let ids: Vec<&str> = e.assets.iter().map(|a| a.id.as_str()).collect();
         jobs_where(ctx, &self.drama.id, |j| job_touches(j, None, Some(&e.id), &ids)).await
     }
+}
+
+/// One scene on an episode's timeline.
+#[derive(SimpleObject)]
+#[graphql(name = "Shot")]
+pub(crate) struct ShotObj {
+    scene_id: String,
+    /// Seconds from the episode's start.
+    start: f64,
+    /// Seconds it lasts.
+    duration: f64,
+    /// The scene's first image, once rendered.
+    image_url: Option<String>,
+    /// The scene's first clip, once rendered.
+    video_url: Option<String>,
+    /// The scene's spoken line, once rendered.
+    audio_url: Option<String>,
+    /// Who speaks the line; null for narration.
+    speaker: Option<String>,
+    /// The spoken line.
+    line: Option<String>,
 }
 
 /// A scene of an episode.
@@ -387,9 +427,9 @@ impl JobObj {
 /// Parses a job status as the REST records write it.
 pub(crate) fn parse_status(s: &str) -> Result<JobStatus> {
     serde_json::from_value(Value::String(s.to_string())).map_err(|_| {
-        async_graphql::Error::new(format!(
+        gql(crate::HttpError::bad_request(format!(
             "status must be pending, processing, completed, failed or cancelled, got '{s}'"
-        ))
+        )))
     })
 }
 

@@ -92,6 +92,25 @@ async fn graphql_documented_queries_answer_what_rest_answers() {
     .await;
     assert_eq!(got["drama"], json!({"id": id, "title": rest.title, "coverPhoto": null}));
     assert!(s.client.cover_photo(&id).await.unwrap_err().is_not_found());
+    // sfd's additions: an episode's shots follow its scenes, with their lines.
+    let q = format!(r#"{{ drama(id: "{id}") {{ episodes {{ shots {{ sceneId start duration line }} }} }} }}"#);
+    let shots = data(&s, &q).await["drama"]["episodes"][0]["shots"].clone();
+    let ep = &rest.episodes[0];
+    let ids: Vec<Value> = ep.scenes.iter().map(|sc| json!(sc.id)).collect();
+    let got: Vec<Value> = shots
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|sh| sh["sceneId"].clone())
+        .collect();
+    assert_eq!(got, ids);
+    assert_eq!(shots[0]["start"], json!(0.0));
+    let spoken = ep.scenes[0]
+        .assets
+        .iter()
+        .find(|a| a.kind == sfd_core::AssetKind::Audio);
+    assert_eq!(shots[0]["line"], json!(spoken.map(|a| a.prompt.trim())));
+
     // A drama that is not there is null, as the old server answered.
     assert_eq!(
         data(&s, r#"{ drama(id: "drama_missing1") { id } }"#).await["drama"],
