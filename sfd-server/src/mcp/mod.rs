@@ -122,14 +122,16 @@ impl ServerHandler for SfdMcp {
 
     async fn list_resources(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
+        let mut opts = ListOptions::new(100);
+        opts.cursor = request.and_then(|r| r.cursor);
         let page = self
             .state
             .studio()
             .storage()
-            .list_dramas(&ListOptions::new(100))
+            .list_dramas(&opts)
             .await
             .map_err(mcp_error)?;
         let resources = page
@@ -141,7 +143,9 @@ impl ServerHandler for SfdMcp {
                     .with_mime_type("application/json")
             })
             .collect();
-        Ok(ListResourcesResult::with_all_items(resources))
+        let mut result = ListResourcesResult::with_all_items(resources);
+        result.next_cursor = page.cursor;
+        Ok(result)
     }
 
     async fn list_resource_templates(
