@@ -2,7 +2,63 @@
 //! (`/mcp`), both need beyond the REST handlers: where an asset hangs, a job
 //! found by its id alone, and which jobs touched an entity.
 
-use sfd_core::{AssetOwner, Drama, Job, Key, ListOptions, Storage, StorageExt};
+use serde::Deserialize;
+use sfd_core::{AssetKind, AssetOwner, Drama, Job, Key, ListOptions, RenderRequest, Storage, StorageExt};
+
+/// Which assets a render covers (GraphQL's `RenderSelection`, MCP's render
+/// tools' arguments): their union, every asset when none is given.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema, async_graphql::InputObject)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RenderSelection {
+    /// The assets of these episodes and their scenes.
+    pub episodes: Option<Vec<String>>,
+    /// These characters' assets (their portraits).
+    pub characters: Option<Vec<String>>,
+    /// These assets.
+    pub assets: Option<Vec<String>>,
+    /// Only these kinds.
+    pub kinds: Option<Vec<Kind>>,
+    /// Render even what is up to date.
+    #[serde(default)]
+    #[graphql(default)]
+    pub force: bool,
+}
+
+impl RenderSelection {
+    /// The render request it makes.
+    pub fn request(self) -> RenderRequest {
+        RenderRequest {
+            episodes: self.episodes,
+            characters: self.characters,
+            assets: self.assets,
+            kinds: self.kinds.map(|ks| ks.into_iter().map(AssetKind::from).collect()),
+            force: self.force,
+            dry_run: false,
+        }
+    }
+}
+
+/// What an asset renders to, as the doors take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema, async_graphql::Enum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Kind {
+    /// Images (portraits, keyframes, the cover).
+    Image,
+    /// Video clips.
+    Video,
+    /// Speech and sound.
+    Audio,
+}
+
+impl From<Kind> for AssetKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Image => AssetKind::Image,
+            Kind::Video => AssetKind::Video,
+            Kind::Audio => AssetKind::Audio,
+        }
+    }
+}
 
 /// The owner of asset `asset_id` in `drama`, wherever it hangs.
 pub(crate) fn asset_owner(drama: &Drama, asset_id: &str) -> Option<AssetOwner> {

@@ -7,14 +7,11 @@ use std::sync::Arc;
 
 use async_graphql::{Context, EmptySubscription, Json, Object, Result, Schema};
 use serde_json::Value;
-use sfd_core::{
-    AssembleRequest, AssetKind, AssetOwner, EntityKind, GenerationRequest, ListOptions, RenderRequest, StorageExt,
-    portrait_id,
-};
+use sfd_core::{AssembleRequest, AssetOwner, EntityKind, GenerationRequest, ListOptions, StorageExt, portrait_id};
 
 use super::types::{CharacterObj, DramaObj, JobObj, SummaryObj, cover_url, parse_status};
 use super::{gql, state};
-use crate::doors::{check_drama_id, find_job, require_owner};
+use crate::doors::{RenderSelection, check_drama_id, find_job, require_owner};
 
 /// The deepest query answered. The deepest field of the schema is 6 levels
 /// down; GraphiQL's introspection query reaches 13.
@@ -151,54 +148,13 @@ impl QueryRoot {
         drama_id: String,
         selection: Option<RenderSelection>,
     ) -> Result<Json<Value>> {
-        let request = selection.unwrap_or_default().request()?;
+        let request = selection.unwrap_or_default().request();
         let plan = state(ctx)?
             .studio()
             .plan_render(&drama_id, &request)
             .await
             .map_err(gql)?;
         Ok(Json(serde_json::to_value(plan).unwrap_or(Value::Null)))
-    }
-}
-
-/// Which assets a render covers: their union, all when none is given.
-#[derive(async_graphql::InputObject, Default)]
-pub(crate) struct RenderSelection {
-    /// The assets of these episodes and their scenes.
-    episodes: Option<Vec<String>>,
-    /// These characters' assets (their portraits).
-    characters: Option<Vec<String>>,
-    /// These assets.
-    assets: Option<Vec<String>>,
-    /// Only these kinds: `image`, `video`, `audio`.
-    kinds: Option<Vec<String>>,
-    /// Render even what is up to date.
-    #[graphql(default)]
-    force: bool,
-}
-
-impl RenderSelection {
-    fn request(self) -> Result<RenderRequest> {
-        let kinds = self
-            .kinds
-            .map(|ks| {
-                ks.iter()
-                    .map(|k| {
-                        serde_json::from_value::<AssetKind>(Value::String(k.clone())).map_err(|_| {
-                            async_graphql::Error::new(format!("kinds: '{k}' is not image, video or audio"))
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .transpose()?;
-        Ok(RenderRequest {
-            episodes: self.episodes,
-            characters: self.characters,
-            assets: self.assets,
-            kinds,
-            force: self.force,
-            dry_run: false,
-        })
     }
 }
 
@@ -274,7 +230,7 @@ impl MutationRoot {
         drama_id: String,
         selection: Option<RenderSelection>,
     ) -> Result<JobObj> {
-        let request = selection.unwrap_or_default().request()?;
+        let request = selection.unwrap_or_default().request();
         let job = state(ctx)?
             .studio()
             .start_render(&drama_id, request)

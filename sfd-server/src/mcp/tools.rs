@@ -10,11 +10,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sfd_core::{
-    AssembleRequest, Asset, AssetKind, AssetOwner, Character, EditExt, Episode, ExportFormat, GenerationRequest,
-    ListOptions, Patch, RenderRequest, Scene, StorageExt,
+    AssembleRequest, Asset, AssetOwner, Character, EditExt, Episode, ExportFormat, GenerationRequest, ListOptions,
+    Patch, Scene, StorageExt,
 };
 
-use crate::doors::require_owner;
+use crate::doors::{RenderSelection, require_owner};
 use crate::error::HttpError;
 use crate::state::AppState;
 
@@ -135,59 +135,15 @@ pub(crate) enum Level {
     Asset,
 }
 
-/// Which assets to render: their union, every asset when none is given.
-#[derive(Deserialize, JsonSchema, Default)]
+/// A render of a drama's selected assets.
+#[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Render {
     /// The drama.
     drama_id: String,
-    /// The assets of these episodes and their scenes.
-    episodes: Option<Vec<String>>,
-    /// These characters' assets (their portraits).
-    characters: Option<Vec<String>>,
-    /// These assets.
-    assets: Option<Vec<String>>,
-    /// Only these kinds.
-    kinds: Option<Vec<Kind>>,
-    /// Render even what is up to date.
-    #[serde(default)]
-    force: bool,
-}
-
-impl Render {
-    fn request(self) -> (String, RenderRequest) {
-        let r = RenderRequest {
-            episodes: self.episodes,
-            characters: self.characters,
-            assets: self.assets,
-            kinds: self.kinds.map(|ks| ks.into_iter().map(Kind::asset).collect()),
-            force: self.force,
-            dry_run: false,
-        };
-        (self.drama_id, r)
-    }
-}
-
-/// What an asset renders to.
-#[derive(Deserialize, JsonSchema, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Kind {
-    /// Images (portraits, keyframes, the cover).
-    Image,
-    /// Video clips.
-    Video,
-    /// Speech and sound.
-    Audio,
-}
-
-impl Kind {
-    fn asset(self) -> AssetKind {
-        match self {
-            Kind::Image => AssetKind::Image,
-            Kind::Video => AssetKind::Video,
-            Kind::Audio => AssetKind::Audio,
-        }
-    }
+    /// Which assets: their union, every asset when none is given.
+    #[serde(flatten)]
+    selection: RenderSelection,
 }
 
 /// One episode to cut.
@@ -304,7 +260,7 @@ impl SfdMcp {
         description = "Plan a render without doing it: every selected asset with its action (render, skip, stale, blocked), order and estimated cost in USD."
     )]
     async fn plan_render(&self, Parameters(p): Parameters<Render>) -> Answer {
-        let (drama_id, request) = p.request();
+        let (drama_id, request) = (p.drama_id, p.selection.request());
         answer(self.state.studio().plan_render(&drama_id, &request).await)
     }
 
@@ -312,7 +268,7 @@ impl SfdMcp {
         description = "Render the selected assets (images, videos, speech) in dependency order: starts a render_drama job and answers {job, plan, estimatedCostUsd}. Wait with wait_for_job; the job result holds what was rendered and the cost."
     )]
     async fn start_render(&self, Parameters(p): Parameters<Render>) -> Answer {
-        let (drama_id, request) = p.request();
+        let (drama_id, request) = (p.drama_id, p.selection.request());
         let studio = self.state.studio();
         let plan = match studio.plan_render(&drama_id, &request).await {
             Ok(plan) => plan,

@@ -111,6 +111,17 @@ async fn graphql_documented_queries_answer_what_rest_answers() {
         .find(|a| a.kind == sfd_core::AssetKind::Audio);
     assert_eq!(shots[0]["line"], json!(spoken.map(|a| a.prompt.trim())));
 
+    // The render plan is REST's dry run.
+    let q = format!(r#"{{ renderPlan(dramaId: "{id}", selection: {{ kinds: [IMAGE], episodes: ["ep1"] }}) }}"#);
+    let plan = data(&s, &q).await["renderPlan"].clone();
+    let request = sfd_core::RenderRequest {
+        kinds: Some(vec![sfd_core::AssetKind::Image]),
+        episodes: Some(vec!["ep1".into()]),
+        ..Default::default()
+    };
+    let rest_plan = s.client.render_plan(&id, &request).await.unwrap();
+    assert_eq!(plan, serde_json::to_value(&rest_plan).unwrap());
+
     // A drama that is not there is null, as the old server answered.
     assert_eq!(
         data(&s, r#"{ drama(id: "drama_missing1") { id } }"#).await["drama"],
