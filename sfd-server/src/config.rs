@@ -150,6 +150,9 @@ pub struct Config {
     /// With --migrate: only report what would move; change nothing.
     #[arg(long, requires = "migrate", default_value_t = false)]
     pub dry_run: bool,
+    /// Run something other than the HTTP server (`mcp`: MCP over stdio).
+    #[command(subcommand)]
+    pub command: Option<crate::mcp::Command>,
 }
 
 impl std::fmt::Debug for Config {
@@ -350,6 +353,20 @@ pub fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// [`init_tracing`] writing to stderr, for when stdout carries a protocol (`sfd-server mcp`).
+pub fn init_tracing_to_stderr(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -308,7 +308,9 @@ fn build() -> Value {
     for (template, methods) in ROUTES.iter() {
         let mut item = Map::new();
         for m in *methods {
-            if let Some(op) = crate::openapi_media::operation(template, m) {
+            if let Some(op) =
+                crate::openapi_media::operation(template, m).or_else(|| crate::openapi_doors::operation(template, m))
+            {
                 item.insert(m.as_str().to_ascii_lowercase(), op);
                 continue;
             }

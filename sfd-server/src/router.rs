@@ -32,6 +32,8 @@ const FIXED: &[(&str, &[Method])] = &[
     ("/media/{key}", &[Method::GET]),
     ("/dramas/{id}/episodes/{eid}/assemble", &[Method::POST]),
     ("/dramas/{id}/export", &[Method::GET]),
+    ("/graphql", &[Method::GET, Method::POST]),
+    ("/mcp", &[Method::POST]),
 ];
 
 /// Every route: its path template and the methods it answers. Each level
@@ -129,6 +131,10 @@ pub enum Route {
     Assemble(String, String),
     /// `/dramas/{id}/export`
     Export(String),
+    /// `/graphql`: GraphiQL (GET) and GraphQL (POST).
+    GraphQl,
+    /// `/mcp`: the Model Context Protocol over streamable HTTP.
+    Mcp,
 }
 
 /// The route table's entry for `template`: the template itself, static, and its methods.
@@ -222,6 +228,8 @@ pub fn matched(path: &str) -> Result<Option<Matched>, HttpError> {
         ["openapi.json"] => (Route::OpenApi, "/openapi.json".into()),
         ["docs"] => (Route::Docs, "/docs".into()),
         ["metrics"] => (Route::Metrics, "/metrics".into()),
+        ["graphql"] => (Route::GraphQl, "/graphql".into()),
+        ["mcp"] => (Route::Mcp, "/mcp".into()),
         ["dramas"] => (Route::Dramas, "/dramas".into()),
         ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}".into()),
         ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve".into()),

@@ -156,7 +156,8 @@ async fn route(
     // Media files are open like a public bucket: their keys hold the content
     // hash and are listed nowhere, so only a document's reader finds them.
     let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs | Route::Media(_))
-        || (route == Route::Metrics && state.inner.metrics_public);
+        || (route == Route::Metrics && state.inner.metrics_public)
+        || (route == Route::GraphQl && parts.method == Method::GET);
     let keys = &state.inner.api_keys;
     if !open && !keys.is_empty() && !authorised(keys, &parts.headers) {
         return Err(HttpError::new(
@@ -187,8 +188,9 @@ async fn route(
     }
     let m = &parts.method;
     let hs = &parts.headers;
-    // Media bodies stream; they are never read whole.
+    // Media bodies stream; they are never read whole. MCP reads its own.
     let route = match route {
+        Route::Mcp => return Ok(crate::mcp::http(state, Request::from_parts(parts, body)).await),
         Route::Media(key) => return media::get(state, hs, &key).await,
         Route::AssetContent(d, o, a) => return media::upload(state, hs, &d, &o, &a, body).await,
         other => other,
@@ -231,7 +233,9 @@ async fn route(
         Route::Cover(d) => render::cover(state, &d, body).await,
         Route::Assemble(d, e) => export::assemble(state, &d, &e, body).await,
         Route::Export(d) => export::export(state, hs, &d, q).await,
-        Route::Media(_) | Route::AssetContent(..) => Err(HttpError::new(
+        Route::GraphQl if m == Method::GET => Ok(crate::graphql::page()),
+        Route::GraphQl => crate::graphql::execute(state, body).await,
+        Route::Media(_) | Route::AssetContent(..) | Route::Mcp => Err(HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "media routes are answered before the body is read",

@@ -8,6 +8,7 @@ mod binary;
 mod cas;
 mod deploy;
 mod events;
+mod graphql;
 mod group_commit;
 mod handoff;
 mod harness;
