@@ -11,7 +11,7 @@ use crate::http::{self as h, Body};
 use crate::nested;
 use crate::router::{Matched, Route, allow, matched};
 use crate::state::AppState;
-use crate::{dramas, export, media, openapi, render, studio};
+use crate::{dramas, export, library, media, openapi, render, studio};
 use sfd_core::{Asset, Character, Episode, Scene};
 
 /// Compares two byte strings in time that depends only on their lengths.
@@ -191,6 +191,7 @@ async fn route(
     let route = match route {
         Route::Media(key) => return media::get(state, hs, &key).await,
         Route::AssetContent(d, o, a) => return media::upload(state, hs, &d, &o, &a, body).await,
+        Route::Library(l) => return library::answer(state, m, hs, parts.uri.query(), l, body).await,
         other => other,
     };
     let has_body = matches!(*m, Method::POST | Method::PATCH);
@@ -231,7 +232,7 @@ async fn route(
         Route::Cover(d) => render::cover(state, &d, body).await,
         Route::Assemble(d, e) => export::assemble(state, &d, &e, body).await,
         Route::Export(d) => export::export(state, &d, q).await,
-        Route::Media(_) | Route::AssetContent(..) => Err(HttpError::new(
+        Route::Media(_) | Route::AssetContent(..) | Route::Library(_) => Err(HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "media routes are answered before the body is read",

@@ -22,7 +22,7 @@ mod cursor;
 mod ext;
 mod flights;
 mod folder_index;
-mod key;
+pub(crate) mod key;
 mod legacy;
 mod legacy_jobs;
 mod local;

@@ -10,6 +10,7 @@ mod group_commit;
 mod job_faults;
 mod jobs;
 mod legacy_layout;
+mod library;
 mod openai;
 mod processes;
 mod races;
