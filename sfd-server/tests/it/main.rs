@@ -12,6 +12,7 @@ mod group_commit;
 mod harness;
 mod jobs;
 mod legacy;
+mod library;
 mod media;
 mod metrics;
 mod mock_llm;
