@@ -16,6 +16,7 @@ mod library;
 mod media;
 mod metrics;
 mod mock_llm;
+mod old_viewer;
 mod preconditions;
 mod replica;
 mod replicas;
