@@ -49,6 +49,7 @@ const FILES: &[File] = &[
     embed!("scenes.js", JS),
     embed!("actions.js", JS),
     embed!("render.js", JS),
+    embed!("library.js", JS),
 ];
 
 /// The methods the page's paths answer.
