@@ -30,16 +30,16 @@ fn id(a: &Value) -> R<String> {
     arg(a, "asset_id")
 }
 
-fn upload_parts(a: &Value, data: Option<Vec<u8>>) -> R<(LibraryType, LibraryTag, Option<String>, Bytes, Object)> {
+/// The upload in the arguments: `asset_type`, `tag`, `filename`, `metadata`, and the bytes.
+fn upload(a: &Value, data: Option<Vec<u8>>) -> R<LibraryUpload> {
     let bytes = data.ok_or_else(|| OpError::Args("a library upload needs the file's bytes".into()))?;
-    let metadata = arg::<Option<Object>>(a, "metadata")?.unwrap_or_default();
-    Ok((
-        asset_type(a)?,
-        arg(a, "tag")?,
-        arg(a, "filename")?,
-        Bytes::from(bytes),
-        metadata,
-    ))
+    Ok(LibraryUpload {
+        asset_type: asset_type(a)?,
+        tag: arg::<LibraryTag>(a, "tag")?,
+        filename: arg(a, "filename")?,
+        bytes: Bytes::from(bytes),
+        metadata: arg::<Option<Object>>(a, "metadata")?.unwrap_or_default(),
+    })
 }
 
 /// Runs library operation `op` (one whose name starts `library_`).
@@ -68,16 +68,10 @@ async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<u8>>) -> R<
             })?
         }
         "library_upload" => {
-            let (asset_type, tag, filename, bytes, metadata) = upload_parts(a, data)?;
-            let upload = LibraryUpload {
-                asset_type,
-                tag,
-                filename,
-                bytes,
-                metadata,
-                public_base: s.render_config().public_url().map(str::to_string),
-            };
-            to_json(&LibraryUploaded::from(&st.upload_library(&p, upload).await?))?
+            let saved = st
+                .upload_library(&p, upload(a, data)?, s.render_config().public_url())
+                .await?;
+            to_json(&LibraryUploaded::from(&saved))?
         }
         "library_get" => to_json(&st.library_asset(&p, asset_type(a)?, &id(a)?).await?)?,
         "library_delete" => {
@@ -94,9 +88,12 @@ async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data: Option<Vec
     Ok(match op {
         "library_list" => to_json(&lib.list(arg(a, "asset_type")?, arg(a, "tag")?).await?)?,
         "library_upload" => {
-            let (asset_type, tag, filename, bytes, metadata) = upload_parts(a, data)?;
-            let name = filename.unwrap_or_else(|| "upload".into());
-            to_json(&lib.upload(asset_type, tag, &name, bytes, Some(&metadata)).await?)?
+            let u = upload(a, data)?;
+            let name = u.filename.unwrap_or_else(|| "upload".into());
+            to_json(
+                &lib.upload(u.asset_type, u.tag, &name, u.bytes, Some(&u.metadata))
+                    .await?,
+            )?
         }
         "library_get" => to_json(&lib.get(asset_type(a)?, &id(a)?).await?)?,
         "library_delete" => {

@@ -247,9 +247,10 @@ async fn upload(state: &AppState, headers: &HeaderMap, body: Incoming) -> Answer
         filename,
         bytes,
         metadata,
-        public_base: state.studio().render_config().public_url().map(str::to_string),
     };
-    let rec = state.studio().storage().upload_library(&project, upload).await?;
+    let studio = state.studio();
+    let public_base = studio.render_config().public_url();
+    let rec = studio.storage().upload_library(&project, upload, public_base).await?;
     Ok(h::json(StatusCode::OK, &LibraryUploaded::from(&rec)))
 }
 

@@ -160,9 +160,6 @@ pub struct LibraryUpload {
     pub bytes: Bytes,
     /// More fields for the record (its reserved fields cannot be replaced).
     pub metadata: Object,
-    /// `R2_PUBLIC_URL`: the file's `public_url` is `{base}/{r2_key}`;
-    /// without it, the server's `/asset-library/{asset_id}?…` route.
-    pub public_base: Option<String>,
 }
 
 fn not_found(asset_id: &str, t: LibraryType) -> Error {
@@ -270,13 +267,20 @@ pub trait LibraryExt: Storage {
 
     /// Stores a new asset in sfd's layout: the bytes are checked against
     /// the type ([`Error::UnsupportedMediaType`]), written, then the record.
-    async fn upload_library(&self, project: &LibraryProject, upload: LibraryUpload) -> Result<LibraryAsset> {
+    /// With `public_base` (`R2_PUBLIC_URL`) its `public_url` is
+    /// `{public_base}/{r2_key}`; without, the server's `/asset-library/{asset_id}?…` route.
+    async fn upload_library(
+        &self,
+        project: &LibraryProject,
+        upload: LibraryUpload,
+        public_base: Option<&str>,
+    ) -> Result<LibraryAsset> {
         let (ext, content_type) = checked_content(upload.asset_type, &upload.bytes)?;
         let asset_id = uuid::Uuid::new_v4().to_string();
         let t = upload.asset_type;
         let file = project.key(LIBRARY, t, &asset_id, ext)?;
         let record_key = project.key(LIBRARY, t, &asset_id, "json")?;
-        let public_url = match upload.public_base.as_deref() {
+        let public_url = match public_base {
             Some(base) => format!("{}/{}", base.trim_end_matches('/'), file.path()),
             None => format!(
                 "/asset-library/{asset_id}?user_id={}&project_name={}&asset_type={t}",

@@ -177,6 +177,21 @@ mod tests {
     }
 
     #[test]
+    fn library_keys_are_checked_part_by_part() {
+        let k = Key::library(LIBRARY, "10000", "proj", "images", "a-1", "png").unwrap();
+        assert_eq!(k.path(), "library/10000/proj/images/a-1.png");
+        assert!(!k.keeps_tombstone());
+        assert_eq!(
+            Key::library("", "u", "p", "texts", "a", "").unwrap().path(),
+            "u/p/texts/a"
+        );
+        assert!(Key::library("media/", "u", "p", "images", "a", "png").is_err());
+        assert!(Key::library("", "..", "p", "images", "a", "png").is_err());
+        assert!(Key::library("", "u", "p", "im/ages", "a", "png").is_err());
+        assert!(Key::library("", "u", "p", "images", "a", "p.g").is_err());
+    }
+
+    #[test]
     fn ids_come_back_from_paths() {
         assert_eq!(Key::id_from_path(DRAMAS, "dramas/d1.json"), Some("d1"));
         assert_eq!(Key::id_from_path(DRAMAS, "dramas/d1.json#1"), None);

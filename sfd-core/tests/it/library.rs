@@ -121,7 +121,6 @@ fn upload(asset_type: LibraryType, tag: LibraryTag, bytes: &'static [u8]) -> Lib
         filename: Some("Corgi Sheet.PNG".into()),
         bytes: Bytes::from_static(bytes),
         metadata,
-        public_base: None,
     }
 }
 
@@ -129,7 +128,7 @@ async fn uploads_round_trip_in_sfds_layout(s: TestStore) {
     let p = project();
     let rec = s
         .storage
-        .upload_library(&p, upload(LibraryType::Image, LibraryTag::Character, PNG))
+        .upload_library(&p, upload(LibraryType::Image, LibraryTag::Character, PNG), None)
         .await
         .unwrap();
     let id = rec.asset_id.clone();
@@ -147,7 +146,7 @@ async fn uploads_round_trip_in_sfds_layout(s: TestStore) {
     // The type is sniffed: a PNG is no video, and nothing is written.
     let wrong = s
         .storage
-        .upload_library(&p, upload(LibraryType::Video, LibraryTag::Clip, PNG))
+        .upload_library(&p, upload(LibraryType::Video, LibraryTag::Clip, PNG), None)
         .await;
     assert!(matches!(wrong, Err(Error::UnsupportedMediaType(_))), "{wrong:?}");
     s.storage.delete_library(&p, LibraryType::Image, &id).await.unwrap();

@@ -25,6 +25,11 @@ def _file(content: LibraryContent, filename: Optional[str]) -> Dict[str, Any]:
         return {"data": f.read(), "filename": filename or os.path.basename(path)}
 
 
+def _one(project_name: str, asset_type: str, asset_id: str, user_id: str) -> Dict[str, str]:
+    """The arguments that name one library asset."""
+    return dict(project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id)
+
+
 class _Library(_Base):
     def list_library(
         self,
@@ -86,37 +91,27 @@ class _Library(_Base):
 
     def library_asset(self, project_name: str, asset_type: str, asset_id: str, user_id: str = DEFAULT_USER) -> Document:
         """One asset's record."""
-        return self._call(
-            "library_get", project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id
-        )
+        return self._call("library_get", None, **_one(project_name, asset_type, asset_id, user_id))
 
     async def library_asset_async(
         self, project_name: str, asset_type: str, asset_id: str, user_id: str = DEFAULT_USER
     ) -> Document:
-        return await self._acall(
-            "library_get", project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id
-        )
+        return await self._acall("library_get", None, **_one(project_name, asset_type, asset_id, user_id))
 
     def library_file(self, project_name: str, asset_type: str, asset_id: str, user_id: str = DEFAULT_USER) -> bytes:
         """One asset's file."""
-        return self._fetch(
-            "library_file", project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id
-        )
+        return self._fetch("library_file", **_one(project_name, asset_type, asset_id, user_id))
 
     async def library_file_async(
         self, project_name: str, asset_type: str, asset_id: str, user_id: str = DEFAULT_USER
     ) -> bytes:
-        return await self._afetch(
-            "library_file", project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id
-        )
+        return await self._afetch("library_file", **_one(project_name, asset_type, asset_id, user_id))
 
     def delete_library(self, project_name: str, asset_type: str, asset_id: str, user_id: str = DEFAULT_USER) -> None:
         """Deletes an asset's file and record."""
-        self._call("library_delete", project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id)
+        self._call("library_delete", None, **_one(project_name, asset_type, asset_id, user_id))
 
     async def delete_library_async(
         self, project_name: str, asset_type: str, asset_id: str, user_id: str = DEFAULT_USER
     ) -> None:
-        await self._acall(
-            "library_delete", project_name=project_name, asset_type=asset_type, asset_id=asset_id, user_id=user_id
-        )
+        await self._acall("library_delete", None, **_one(project_name, asset_type, asset_id, user_id))
