@@ -147,7 +147,7 @@ pub async fn answer(
             Ok(h::json(StatusCode::OK, &listing))
         }
         LibraryRoute::Upload => upload(state, headers, body).await,
-        LibraryRoute::Asset(id) | LibraryRoute::Metadata(id) if method == Method::DELETE => {
+        LibraryRoute::Asset(id) if method == Method::DELETE => {
             let f = Fields::of_query(query)?;
             let (project, _) = f.project(true)?;
             storage.delete_library(&project, f.required_type()?, &id).await?;
