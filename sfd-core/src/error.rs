@@ -28,6 +28,8 @@ pub enum EntityKind {
     Job,
     /// A media file (an image, video or audio file under `media/`).
     Media,
+    /// An asset of the library (a reusable image, video or text of a project).
+    LibraryAsset,
 }
 
 impl EntityKind {
@@ -41,6 +43,7 @@ impl EntityKind {
             EntityKind::Asset => "asset",
             EntityKind::Job => "job",
             EntityKind::Media => "media file",
+            EntityKind::LibraryAsset => "library asset",
         }
     }
 }

@@ -50,6 +50,8 @@ mod edit;
 pub mod generate;
 #[cfg(feature = "jobs")]
 pub mod jobs;
+#[cfg(feature = "storage")]
+pub mod library;
 #[cfg(feature = "llm")]
 pub mod llm;
 #[cfg(feature = "storage")]
@@ -81,6 +83,8 @@ pub use generate::{
 };
 #[cfg(feature = "jobs")]
 pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};
+#[cfg(feature = "storage")]
+pub use library::{LibraryExt, LibraryProject, LibraryUpload};
 #[cfg(feature = "simulator")]
 pub use llm::SimulatedLlm;
 #[cfg(feature = "llm")]

@@ -131,6 +131,9 @@ pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data:
 /// Runs `download` or `export` and answers the bytes.
 pub(crate) async fn fetch(target: &Target, op: &str, args: &str) -> R<Vec<u8>> {
     let a = parse(args)?;
+    if op == "library_file" {
+        return crate::library::fetch(target, &a).await;
+    }
     let mut out = Vec::new();
     match target {
         Target::Studio(s) => drain(studio_stream(s, op, &a).await?, &mut out).await?,

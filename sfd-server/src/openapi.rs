@@ -204,8 +204,8 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
             (202, r("ImproveDramaResponse")),
             START,
         ),
-        ("/dramas/{id}/critic", _) => (
-            "Critique a drama; the job result holds {feedback}".into(),
+        ("/dramas/{id}/critic" | "/dramas/{id}/critique", _) => (
+            "Critique a drama; the job result holds {feedback} (`/critique` is the old viewer's name)".into(),
             body("CriticRequest"),
             (202, r("JobResponse")),
             START,
@@ -275,7 +275,8 @@ fn params(template: &str, m: &Method) -> Vec<Value> {
     let versioned = template.starts_with("/dramas/")
         && !template.contains("/jobs")
         && !template.ends_with("improve")
-        && !template.ends_with("critic");
+        && !template.ends_with("critic")
+        && !template.ends_with("critique");
     if versioned && (m == Method::PATCH || m == Method::DELETE || m == Method::POST) {
         out.push(json!({"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": "the ETag of a GET; 412 if the drama changed since"}));
     }
@@ -288,8 +289,10 @@ fn params(template: &str, m: &Method) -> Vec<Value> {
 /// The core schemas and the media routes' ones.
 fn all_schemas() -> Value {
     let mut all = schemas();
-    if let (Some(all), Value::Object(media)) = (all.as_object_mut(), crate::openapi_media::schemas()) {
-        all.extend(media);
+    for more in [crate::openapi_media::schemas(), crate::openapi_library::schemas()] {
+        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     all
 }
@@ -308,9 +311,10 @@ fn build() -> Value {
     for (template, methods) in ROUTES.iter() {
         let mut item = Map::new();
         for m in *methods {
-            if let Some(op) =
-                crate::openapi_media::operation(template, m).or_else(|| crate::openapi_doors::operation(template, m))
-            {
+            let special = crate::openapi_media::operation(template, m)
+                .or_else(|| crate::openapi_doors::operation(template, m))
+                .or_else(|| crate::openapi_library::operation(template, m));
+            if let Some(op) = special {
                 item.insert(m.as_str().to_ascii_lowercase(), op);
                 continue;
             }
@@ -351,7 +355,7 @@ fn build() -> Value {
                 op["description"] = json!("Honours `If-Match` (the `ETag` of a GET): 412 if the drama changed since.");
             }
             if let Some(b) = body {
-                let required = !template.ends_with("/critic");
+                let required = !template.ends_with("/critic") && !template.ends_with("/critique");
                 op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": b}}});
             }
             if ["/health", "/openapi.json", "/docs"].contains(template) {

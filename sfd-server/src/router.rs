@@ -34,6 +34,11 @@ const FIXED: &[(&str, &[Method])] = &[
     ("/dramas/{id}/export", &[Method::GET]),
     ("/graphql", &[Method::GET, Method::POST]),
     ("/mcp", &[Method::POST]),
+    ("/dramas/{id}/critique", &[Method::POST]),
+    ("/asset-library/list", &[Method::GET]),
+    ("/asset-library/upload", &[Method::POST]),
+    ("/asset-library/{assetId}", &[Method::GET, Method::DELETE]),
+    ("/asset-library/{assetId}/metadata", &[Method::GET]),
 ];
 
 /// Every route: its path template and the methods it answers. Each level
@@ -135,6 +140,8 @@ pub enum Route {
     GraphQl,
     /// `/mcp`: the Model Context Protocol over streamable HTTP.
     Mcp,
+    /// `/asset-library/…`
+    Library(crate::library::LibraryRoute),
 }
 
 /// The route table's entry for `template`: the template itself, static, and its methods.
@@ -234,6 +241,12 @@ pub fn matched(path: &str) -> Result<Option<Matched>, HttpError> {
         ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}".into()),
         ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve".into()),
         ["dramas", d, "critic"] => (Route::Critic(o(d)), "/dramas/{id}/critic".into()),
+        // The old viewer's name for the critique.
+        ["dramas", d, "critique"] => (Route::Critic(o(d)), "/dramas/{id}/critique".into()),
+        ["asset-library", tail @ ..] => match crate::library::matched(tail) {
+            Some((r, t)) => (Route::Library(r), t.into()),
+            None => return Ok(None),
+        },
         ["dramas", d, "jobs"] => (Route::Jobs(o(d)), "/dramas/{id}/jobs".into()),
         ["dramas", d, "jobs", j] => (Route::Job(o(d), o(j)), "/dramas/{id}/jobs/{jobId}".into()),
         ["dramas", d, "jobs", j, "cancel"] => (Route::JobCancel(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/cancel".into()),

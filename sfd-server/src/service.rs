@@ -11,7 +11,7 @@ use crate::http::{self as h, Body};
 use crate::nested;
 use crate::router::{Matched, Route, allow, matched};
 use crate::state::AppState;
-use crate::{dramas, export, media, openapi, render, studio};
+use crate::{dramas, export, library, media, openapi, render, studio};
 use sfd_core::{Asset, Character, Episode, Scene};
 
 /// Compares two byte strings in time that depends only on their lengths.
@@ -193,6 +193,7 @@ async fn route(
         Route::Mcp => return Ok(crate::mcp::http(state, Request::from_parts(parts, body)).await),
         Route::Media(key) => return media::get(state, hs, &key).await,
         Route::AssetContent(d, o, a) => return media::upload(state, hs, &d, &o, &a, body).await,
+        Route::Library(l) => return library::answer(state, m, hs, parts.uri.query(), l, body).await,
         other => other,
     };
     let has_body = matches!(*m, Method::POST | Method::PATCH);
@@ -235,7 +236,7 @@ async fn route(
         Route::Export(d) => export::export(state, hs, &d, q).await,
         Route::GraphQl if m == Method::GET => Ok(crate::graphql::page()),
         Route::GraphQl => crate::graphql::execute(state, body).await,
-        Route::Media(_) | Route::AssetContent(..) | Route::Mcp => Err(HttpError::new(
+        Route::Media(_) | Route::AssetContent(..) | Route::Mcp | Route::Library(_) => Err(HttpError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "media routes are answered before the body is read",

@@ -75,6 +75,7 @@ const FILES: &[File] = &[
         "swagger-ui-bundle.js.LICENSE.txt",
         "text/plain; charset=utf-8"
     ),
+    embed!("library.js", JS),
 ];
 
 /// The `/docs` page (served by `openapi::docs_page`, its files from here).

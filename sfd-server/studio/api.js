@@ -122,6 +122,15 @@ export async function upload(path, file, onProgress) {
   }
 }
 
+/** Posts a multipart form (an upload); resolves like `request`. */
+export async function postForm(path, form) {
+  const res = await send("POST", path, { body: form, headers: { Accept: "application/json" } });
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return { data, status: res.status };
+}
+
 /** Server-Sent Events from `path`, as `{event, data}`, until the stream ends. */
 export async function* events(path) {
   const res = await send("GET", path, { headers: { Accept: "text/event-stream" } });

@@ -6,6 +6,7 @@ import { h, path, safeUrl, toast } from "./dom.js";
 import { Session, field } from "./edit.js";
 import { actionBar, critiquePanel } from "./actions.js";
 import { isDone, trackJob } from "./jobs.js";
+import { libraryPanel } from "./library.js";
 import { currentPlan, openRender } from "./render.js";
 import { assetRow, castStrip, sceneCard } from "./scenes.js";
 import { cutSection, isCut } from "./episode.js";
@@ -74,6 +75,7 @@ function draw(main, session) {
         downloads(d.id, null, d.title || d.id))),
     session.critique && critiquePanel(session),
     castStrip(session, onAssetRender),
+    libraryPanel(session),
     episodes(session, render, onAssetRender),
     (d.assets || []).length > 0 && h("section", { class: "drama-assets", "aria-labelledby": "drama-assets-heading" },
       h("h2", { id: "drama-assets-heading", text: "Drama assets" }),

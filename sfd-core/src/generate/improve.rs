@@ -178,7 +178,8 @@ pub async fn improve_drama(
     // Rewritten scenes may drop assets other parts referred to.
     let live: Vec<String> = new.inner_ids().map(str::to_string).collect();
     for a in new.assets_mut() {
-        a.depends_on.retain(|d| live.contains(d));
+        a.depends_on
+            .retain(|d| live.contains(d) || crate::model::library_ref(d).is_some());
     }
     changed_episodes.sort_by_key(|id| episode_ids.iter().position(|e| e == id));
     let mut meta = new.metadata.take().unwrap_or_default();

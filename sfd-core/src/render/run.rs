@@ -10,12 +10,13 @@ use bytes::Bytes;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
-use super::graph::{Graph, Node, Planned, file_id, inputs_hash, plan_graph};
+use super::graph::{Graph, Node, Planned, file_id, inputs_hash, library_inputs, plan_graph};
 use super::prices::round_usd;
 use super::save::Saver;
 use super::schedule::{HELD_BYTES, Held, Ready};
 use super::{MediaRequest, Reference, RenderConfig};
 use crate::generate::{ProgressFn, make_renderable};
+use crate::library::{LibraryExt, LibraryProject};
 use crate::model::{
     AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
     RenderResult, RenderedAsset, SkippedAsset, now_ms,
@@ -67,6 +68,8 @@ struct Ctx {
     drama_id: String,
     job_id: String,
     saver: Saver,
+    /// Where `library:{asset_id}` references are read.
+    library: LibraryProject,
 }
 
 fn slot(kind: AssetKind) -> usize {
@@ -121,6 +124,17 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             });
         }
     }
+    for (name, id) in library_inputs(node) {
+        let (media_type, bytes) = ctx
+            .storage
+            .library_reference(&ctx.library, id.as_deref().unwrap_or_default())
+            .await?;
+        references.push(Reference {
+            name,
+            media_type,
+            bytes,
+        });
+    }
     let request = MediaRequest {
         kind: node.kind,
         label: node.id.clone(),
@@ -161,7 +175,9 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         .await?;
     let url = info.key.url(ctx.config.public_url());
     let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
-    let inputs: Vec<(String, Option<String>)> = task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
+    let mut inputs: Vec<(String, Option<String>)> =
+        task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
+    inputs.extend(library_inputs(node));
     let record = RenderRecord {
         provider: made.provider,
         model: made.model,
@@ -289,6 +305,7 @@ pub(crate) async fn run(
         waiting.insert(id, pending.len());
     }
     let ctx = Arc::new(Ctx {
+        library: LibraryProject::of_drama(&drama)?,
         saver: Saver::start(Arc::clone(&storage), drama_id),
         storage,
         drama_id: drama_id.to_string(),

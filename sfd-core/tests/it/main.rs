@@ -11,6 +11,7 @@ mod job_faults;
 mod jobs;
 mod legacy_layout;
 mod local_models;
+mod library;
 mod openai;
 mod processes;
 mod races;
