@@ -14,6 +14,7 @@ mod openai;
 mod processes;
 mod races;
 mod render_e2e;
+mod render_fetch;
 mod render_jobs;
 mod render_plan;
 mod render_providers;
