@@ -18,6 +18,7 @@ mod render_fetch;
 mod render_jobs;
 mod render_plan;
 mod render_providers;
+mod render_races;
 mod render_support;
 mod scripted;
 mod summaries;
