@@ -7,6 +7,7 @@ mod fixtures;
 mod generation;
 mod generation_counts;
 mod group_commit;
+mod group_commit_cancel;
 mod job_faults;
 mod jobs;
 mod legacy_layout;
