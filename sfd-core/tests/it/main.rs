@@ -3,6 +3,7 @@
 
 mod backends;
 mod conformance;
+mod export_injection;
 mod fixtures;
 mod generation;
 mod generation_counts;
