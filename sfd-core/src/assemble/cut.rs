@@ -47,11 +47,15 @@ fn os(args: &[&str]) -> Vec<OsString> {
 }
 
 /// Writes the media file at `url` (a key of this store) to `path`; `false`
-/// when the URL names no file here.
-async fn fetch(media: &dyn MediaStore, url: Option<&str>, path: &Path) -> Result<bool> {
+/// when the URL names no file here. A file whose bytes are not a `kind`
+/// file of its key's type is refused: ffmpeg only ever reads media.
+async fn fetch(media: &dyn MediaStore, url: Option<&str>, kind: AssetKind, path: &Path) -> Result<bool> {
     let Some(key) = url.and_then(MediaKey::from_url) else {
         return Ok(false);
     };
+    if key.media_type().kind() != kind {
+        return Err(Error::UnsupportedMediaType(format!("{key} is not an {kind} file")));
+    }
     let read = match media.read_media(&key, None).await {
         Ok(r) => r,
         Err(Error::NotFound { .. }) => return Ok(false),
@@ -62,7 +66,9 @@ async fn fetch(media: &dyn MediaStore, url: Option<&str>, path: &Path) -> Result
         message: format!("cannot write {}: {e}", path.display()),
     };
     let mut file = tokio::fs::File::create(path).await.map_err(io)?;
-    let mut body = read.body;
+    let mut body = crate::storage::sniffed(read.body, key.media_type())
+        .await
+        .map_err(|e| Error::UnsupportedMediaType(format!("{key}: {e}")))?;
     while let Some(chunk) = body.next().await {
         file.write_all(&chunk?).await.map_err(io)?;
     }
@@ -214,10 +220,12 @@ async fn segment(
 ) -> Result<Segment> {
     let at = |what: &str| dir.join(format!("{i:03}-{what}"));
     let (clip, still, speech) = (at("clip.mp4"), at("still"), at("speech"));
-    let has_clip = fetch(media, shot.video.and_then(|a| a.url.as_deref()), &clip).await?;
-    let has_still = !has_clip && fetch(media, shot.image.and_then(|a| a.url.as_deref()), &still).await?;
-    let has_speech =
-        audio != AudioMode::Video && fetch(media, shot.audio.and_then(|a| a.url.as_deref()), &speech).await?;
+    fn url(a: Option<&Asset>) -> Option<&str> {
+        a.and_then(|a| a.url.as_deref())
+    }
+    let has_clip = fetch(media, url(shot.video), AssetKind::Video, &clip).await?;
+    let has_still = !has_clip && fetch(media, url(shot.image), AssetKind::Image, &still).await?;
+    let has_speech = audio != AudioMode::Video && fetch(media, url(shot.audio), AssetKind::Audio, &speech).await?;
     let spoken = match has_speech {
         true => ffmpeg.duration(&speech).await?,
         false => None,

@@ -210,6 +210,7 @@ impl Studio {
                 "{media_type} for {asset_id}, which is an {kind} asset"
             )));
         }
+        let body = crate::storage::sniffed(body, media_type).await?;
         let media = media_of(&**self.storage())?;
         let info = media.upload_media(drama_id, asset_id, media_type, body, limit).await?;
         let config = self.render_config();

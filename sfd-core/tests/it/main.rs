@@ -1,6 +1,7 @@
 //! Integration tests of sfd-core, built as one binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod assemble_input;
 mod backends;
 mod conformance;
 mod export_injection;
