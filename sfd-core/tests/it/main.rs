@@ -13,6 +13,7 @@ mod group_commit_cancel;
 mod job_faults;
 mod jobs;
 mod legacy_layout;
+mod media_collect;
 mod openai;
 mod processes;
 mod races;
