@@ -84,6 +84,9 @@ pub struct MediaConfig {
     /// or at a private address, besides each provider's own base URL.
     #[arg(long, env = "SFD_FETCH_ALLOW", value_name = "ORIGINS")]
     pub fetch_allow: Option<String>,
+    /// The longest episode an assembly cuts, in seconds (default 1800).
+    #[arg(long, env = "SFD_MAX_CUT_SECONDS", value_name = "SECS")]
+    pub max_cut_seconds: Option<String>,
 }
 
 impl MediaConfig {
@@ -111,6 +114,7 @@ impl MediaConfig {
             "SFD_RENDER_CONCURRENCY" => &self.render_concurrency,
             "SFD_PRICES" => &self.prices,
             "SFD_FETCH_ALLOW" => &self.fetch_allow,
+            "SFD_MAX_CUT_SECONDS" => &self.max_cut_seconds,
             _ => return None,
         };
         v.clone()

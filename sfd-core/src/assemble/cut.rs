@@ -36,6 +36,35 @@ pub fn cut_id(episode_id: &str) -> String {
 /// A folder removed when dropped.
 struct Workdir(PathBuf);
 
+/// The start of every work folder's name; the rest is `{pid}-{uuid}`.
+const WORKDIR_PREFIX: &str = "sfd-cut-";
+
+/// Removes the work folders of assemblies whose process is gone (a crash
+/// leaves them behind); run when a job runner starts. Folders of live
+/// processes on this machine are kept.
+pub(crate) fn remove_stale_workdirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(WORKDIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == me || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            tracing::info!(folder = %entry.path().display(), "removing the work folder of a crashed assembly");
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Drop for Workdir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -269,7 +298,21 @@ pub(crate) async fn run(
     let shots = timeline(&drama, episode, config.video_duration());
     let total: f64 = shots.iter().map(|s| s.duration).sum();
     let size = config.aspect_ratio().fit(SHORT_SIDE);
-    let dir = Workdir(std::env::temp_dir().join(format!("sfd-cut-{}", uuid::Uuid::new_v4().simple())));
+    let max = config.max_cut_seconds();
+    if total > f64::from(max) {
+        return Err(Error::invalid(
+            "episode",
+            format!(
+                "episode '{episode_id}' lasts {:.0} s, over the {max} s an assembly may cut (SFD_MAX_CUT_SECONDS)",
+                total.ceil()
+            ),
+        ));
+    }
+    let dir = Workdir(std::env::temp_dir().join(format!(
+        "{WORKDIR_PREFIX}{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )));
     std::fs::create_dir_all(&dir.0).map_err(|e| Error::Tool {
         tool: "assemble".into(),
         message: format!("cannot make a work folder: {e}"),

@@ -33,6 +33,7 @@ use crate::{Error, Result};
 /// | `DEFAULT_VIDEO_DURATION` | seconds of a clip whose asset names none | 10 |
 /// | `SFD_RENDER_CONCURRENCY` | calls at once: `4`, or per kind `image=4,video=2,audio=4` | image 4, video 2, audio 4 |
 /// | `SFD_PRICES` | a JSON price file over the defaults | |
+/// | `SFD_MAX_CUT_SECONDS` | the longest episode an assembly cuts | 1800 (30 minutes) |
 /// | `SFD_FETCH_ALLOW` | origins (comma-separated) whose files may be fetched over http or at a private address, besides each provider's own base URL | none: only https to public addresses |
 pub const RENDER_ENV_VARS: &[&str] = &[
     "NANO_BANANA_API_KEY",
@@ -56,6 +57,7 @@ pub const RENDER_ENV_VARS: &[&str] = &[
     "SFD_RENDER_CONCURRENCY",
     "SFD_PRICES",
     "SFD_FETCH_ALLOW",
+    "SFD_MAX_CUT_SECONDS",
 ];
 
 fn slot(kind: AssetKind) -> usize {
@@ -79,6 +81,7 @@ pub struct RenderConfig {
     prices: PriceTable,
     ffmpeg: crate::assemble::Ffmpeg,
     fetch: super::FetchRules,
+    max_cut_seconds: u32,
 }
 
 impl fmt::Debug for RenderConfig {
@@ -112,6 +115,7 @@ impl Default for RenderConfig {
             prices: PriceTable::default(),
             ffmpeg: crate::assemble::Ffmpeg::from_env(),
             fetch: super::FetchRules::default(),
+            max_cut_seconds: 1800,
         }
     }
 }
@@ -214,6 +218,17 @@ impl RenderConfig {
     pub fn with_fetch_rules(mut self, rules: super::FetchRules) -> Self {
         self.fetch = rules;
         self
+    }
+
+    /// The longest episode (in seconds) an assembly cuts (default 1800).
+    pub fn with_max_cut_seconds(mut self, seconds: u32) -> Self {
+        self.max_cut_seconds = seconds.max(1);
+        self
+    }
+
+    /// The longest episode (in seconds) an assembly cuts.
+    pub fn max_cut_seconds(&self) -> u32 {
+        self.max_cut_seconds
     }
 
     /// Which URLs outside the media store may be fetched.
@@ -336,6 +351,9 @@ impl RenderConfig {
         }
         if let Some(d) = positive("DEFAULT_VIDEO_DURATION")? {
             c = c.with_video_duration(d);
+        }
+        if let Some(s) = positive("SFD_MAX_CUT_SECONDS")? {
+            c = c.with_max_cut_seconds(s);
         }
         if let Some(spec) = get("SFD_RENDER_CONCURRENCY") {
             c = c.with_concurrency_spec(&spec)?;
