@@ -59,21 +59,7 @@ impl Storage for Stalling {
         self.inner.list(prefix, after, limit).await
     }
 
-    fn edit_locks(&self) -> Option<&KeyLocks> {
-        self.inner.edit_locks()
-    }
-
-    fn group_commit(&self) -> Option<&GroupCommit> {
-        self.inner.group_commit()
-    }
-
-    fn drama_cache(&self) -> Option<&DramaCache> {
-        self.inner.drama_cache()
-    }
-
-    fn keeps_summaries(&self) -> bool {
-        self.inner.keeps_summaries()
-    }
+    forward_storage_parts!();
 
     fn media(&self) -> Option<&dyn MediaStore> {
         self.inner.media()
