@@ -96,6 +96,8 @@ pub use metered::MeteredStorage;
 #[cfg(feature = "jobs")]
 pub use render::CollectOptions;
 #[cfg(feature = "render")]
+pub use render::FetchRules;
+#[cfg(feature = "render")]
 pub use render::{
     AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
     ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat, VideoPolling, Voice,

@@ -202,20 +202,37 @@ async fn client_write<W: AsyncWrite + Unpin>(c: &sfd_client::Client, op: &str, a
     })
 }
 
-/// Runs `write` into a new file at the argument `path`; on failure the file
-/// is removed, so no empty or half-written file is left behind.
+/// Runs `write` into a new file beside the argument `path` and moves it
+/// there once complete; on failure the partial file is removed, so a file
+/// already at `path` is left untouched and nothing half-written remains.
 async fn to_path<F>(a: &Value, write: F) -> R<u64>
 where
     F: AsyncFnOnce(&mut tokio::fs::File) -> R<u64>,
 {
+    static PARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let path = arg::<String>(a, "path")?;
-    let mut file = create(&path).await?;
-    let written = write(&mut file).await;
-    if written.is_err() {
-        drop(file);
-        let _ = tokio::fs::remove_file(&path).await;
+    let n = PARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let part = format!("{path}.{}-{n}.part", std::process::id());
+    let mut file = create(&part).await?;
+    let written = match write(&mut file).await {
+        Ok(n) => match file.sync_all().await {
+            Ok(()) => Ok(n),
+            Err(e) => Err(OpError::Args(format!("cannot write '{path}': {e}"))),
+        },
+        Err(e) => Err(e),
+    };
+    drop(file);
+    let moved = match written {
+        Ok(n) => tokio::fs::rename(&part, &path)
+            .await
+            .map(|()| n)
+            .map_err(|e| OpError::Args(format!("cannot write '{path}': {e}"))),
+        Err(e) => Err(e),
+    };
+    if moved.is_err() {
+        let _ = tokio::fs::remove_file(&part).await;
     }
-    written
+    moved
 }
 
 async fn create(path: &str) -> R<tokio::fs::File> {

@@ -162,3 +162,12 @@ def test_a_failed_download_to_a_path_leaves_no_file(api, tmp_path):
     with pytest.raises((sfd.SfdError, ValueError)):
         api.download("/media/media/nope/ep1-sc1-img-" + "0" * 64 + ".png", target)
     assert not target.exists()
+
+
+def test_a_failed_download_to_a_path_keeps_the_file_already_there(api, tmp_path):
+    target = tmp_path / "mine.png"
+    target.write_bytes(b"my own file")
+    with pytest.raises((sfd.SfdError, ValueError)):
+        api.download("/media/media/nope/ep1-sc1-img-" + "0" * 64 + ".png", target)
+    assert target.read_bytes() == b"my own file"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.png"]

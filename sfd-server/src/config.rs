@@ -78,7 +78,12 @@ pub struct Config {
     /// Deployment name (development, staging, production).
     #[arg(long, env = "ENVIRONMENT", default_value = "development")]
     pub environment: String,
-    /// Comma-separated origins allowed by CORS; `*` for any.
+    /// Run with ENVIRONMENT=production and no API_KEYS (auth off) on purpose;
+    /// without it such a server refuses to start.
+    #[arg(long, env = "SFD_ALLOW_OPEN", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_open: bool,
+    /// Comma-separated origins allowed by CORS; `*` for any (never with
+    /// credentials: the API key travels in a header, not a cookie).
     #[arg(long, env = "CORS_ORIGINS", value_name = "ORIGINS", default_value = "*")]
     pub cors_origins: String,
     /// Largest JSON request body in bytes (default 2 MiB).
@@ -305,6 +310,14 @@ impl Config {
         }
         if self.job_concurrency == 0 {
             return Err(Error::Config("SFD_JOB_CONCURRENCY must be at least 1".into()));
+        }
+        let production = self.environment.trim().eq_ignore_ascii_case("production");
+        if production && self.keys().is_empty() && !self.allow_open {
+            return Err(Error::Config(
+                "ENVIRONMENT=production with no API_KEYS would serve every drama to anyone: \
+                 set API_KEYS, or SFD_ALLOW_OPEN=1 to run without authentication on purpose"
+                    .into(),
+            ));
         }
         let render = self
             .media

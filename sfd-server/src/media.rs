@@ -68,6 +68,8 @@ pub async fn get(state: &AppState, headers: &HeaderMap, key: &str) -> Answer {
         StatusCode::OK
     };
     header(&mut r, header::CONTENT_TYPE, read.info.content_type());
+    // Browsers must not guess another type (a file that looks like HTML).
+    header(&mut r, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     header(&mut r, header::CONTENT_LENGTH, &len.to_string());
     header(&mut r, header::ETAG, &read.info.etag());
     header(&mut r, header::ACCEPT_RANGES, "bytes");

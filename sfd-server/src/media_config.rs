@@ -80,6 +80,13 @@ pub struct MediaConfig {
     /// A JSON price file over the built-in prices (for cost estimates).
     #[arg(long, env = "SFD_PRICES", value_name = "FILE")]
     pub prices: Option<String>,
+    /// Origins (comma-separated) whose files may be fetched over plain http
+    /// or at a private address, besides each provider's own base URL.
+    #[arg(long, env = "SFD_FETCH_ALLOW", value_name = "ORIGINS")]
+    pub fetch_allow: Option<String>,
+    /// The longest episode an assembly cuts, in seconds (default 1800).
+    #[arg(long, env = "SFD_MAX_CUT_SECONDS", value_name = "SECS")]
+    pub max_cut_seconds: Option<String>,
 }
 
 impl MediaConfig {
@@ -106,6 +113,8 @@ impl MediaConfig {
             "DEFAULT_VIDEO_DURATION" => &self.default_video_duration,
             "SFD_RENDER_CONCURRENCY" => &self.render_concurrency,
             "SFD_PRICES" => &self.prices,
+            "SFD_FETCH_ALLOW" => &self.fetch_allow,
+            "SFD_MAX_CUT_SECONDS" => &self.max_cut_seconds,
             _ => return None,
         };
         v.clone()

@@ -34,6 +34,35 @@ pub fn cut_id(episode_id: &str) -> String {
 /// A folder removed when dropped.
 struct Workdir(PathBuf);
 
+/// The start of every work folder's name; the rest is `{pid}-{uuid}`.
+const WORKDIR_PREFIX: &str = "sfd-cut-";
+
+/// Removes the work folders of assemblies whose process is gone (a crash
+/// leaves them behind); run when a job runner starts. Folders of live
+/// processes on this machine are kept.
+pub(crate) fn remove_stale_workdirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(WORKDIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == me || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            tracing::info!(folder = %entry.path().display(), "removing the work folder of a crashed assembly");
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Drop for Workdir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -45,11 +74,15 @@ fn os(args: &[&str]) -> Vec<OsString> {
 }
 
 /// Writes the media file at `url` (a key of this store) to `path`; `false`
-/// when the URL names no file here.
-async fn fetch(media: &dyn MediaStore, url: Option<&str>, path: &Path) -> Result<bool> {
+/// when the URL names no file here. A file whose bytes are not a `kind`
+/// file of its key's type is refused: ffmpeg only ever reads media.
+async fn fetch(media: &dyn MediaStore, url: Option<&str>, kind: AssetKind, path: &Path) -> Result<bool> {
     let Some(key) = url.and_then(MediaKey::from_url) else {
         return Ok(false);
     };
+    if key.media_type().kind() != kind {
+        return Err(Error::UnsupportedMediaType(format!("{key} is not an {kind} file")));
+    }
     let read = match media.read_media(&key, None).await {
         Ok(r) => r,
         Err(Error::NotFound { .. }) => return Ok(false),
@@ -60,7 +93,9 @@ async fn fetch(media: &dyn MediaStore, url: Option<&str>, path: &Path) -> Result
         message: format!("cannot write {}: {e}", path.display()),
     };
     let mut file = tokio::fs::File::create(path).await.map_err(io)?;
-    let mut body = read.body;
+    let mut body = crate::storage::sniffed(read.body, key.media_type())
+        .await
+        .map_err(|e| Error::UnsupportedMediaType(format!("{key}: {e}")))?;
     while let Some(chunk) = body.next().await {
         file.write_all(&chunk?).await.map_err(io)?;
     }
@@ -223,10 +258,11 @@ async fn segment(
         m.filter(|m| m.kind == kind).map(|m| m.url.as_str())
     }
     let picture = shot.picture.media();
-    let has_clip = fetch(media, url(picture, AssetKind::Video), &clip).await?;
+    let has_clip = fetch(media, url(picture, AssetKind::Video), AssetKind::Video, &clip).await?;
     let still_url = url(picture, AssetKind::Image).or(url(shot.picture.still.as_ref(), AssetKind::Image));
-    let has_still = !has_clip && fetch(media, still_url, &still).await?;
-    let has_speech = audio != AudioMode::Video && fetch(media, url(shot.speech, AssetKind::Audio), &speech).await?;
+    let has_still = !has_clip && fetch(media, still_url, AssetKind::Image, &still).await?;
+    let has_speech = audio != AudioMode::Video
+        && fetch(media, url(shot.speech, AssetKind::Audio), AssetKind::Audio, &speech).await?;
     let spoken = match has_speech {
         true => ffmpeg.duration(&speech).await?,
         false => None,
@@ -283,7 +319,21 @@ pub(crate) async fn run(
         })
         .collect();
     let total = plan.seconds(plan.frames());
-    let dir = Workdir(std::env::temp_dir().join(format!("sfd-cut-{}", uuid::Uuid::new_v4().simple())));
+    let max = config.max_cut_seconds();
+    if total > f64::from(max) {
+        return Err(Error::invalid(
+            "episode",
+            format!(
+                "episode '{episode_id}' lasts {:.0} s, over the {max} s an assembly may cut (SFD_MAX_CUT_SECONDS)",
+                total.ceil()
+            ),
+        ));
+    }
+    let dir = Workdir(std::env::temp_dir().join(format!(
+        "{WORKDIR_PREFIX}{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )));
     std::fs::create_dir_all(&dir.0).map_err(|e| Error::Tool {
         tool: "assemble".into(),
         message: format!("cannot make a work folder: {e}"),

@@ -6,9 +6,27 @@
 use super::timeline::timeline;
 use crate::model::Drama;
 
+/// Escapes markup Fountain reads anywhere in a line: emphasis (`*`, `_`),
+/// boneyard (`/*` … `*/`), notes (`[[` … `]]`) and the escape itself.
+fn escape_inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev = None;
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' => out.push('\\'),
+            '[' | ']' if prev == Some(c) => out.push('\\'),
+            _ => {}
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
 /// Fountain treats these as markup at the start of a line.
 fn escape_action(line: &str) -> String {
-    let t = line.trim_end();
+    let escaped = escape_inline(line);
+    let t = escaped.trim_end();
     let risky = t.starts_with(['!', '@', '#', '~', '.', '>', '=', '[', '/', '*', '_'])
         || (t.len() > 1 && t.chars().all(|c| !c.is_lowercase()) && t.chars().any(char::is_alphabetic));
     // `!` forces action: an all-capitals line would read as a character cue.
@@ -17,7 +35,7 @@ fn escape_action(line: &str) -> String {
 
 /// A heading or cue on one line, with nothing that starts markup.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    escape_inline(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The screenplay of `drama`.
@@ -56,7 +74,7 @@ pub fn fountain(drama: &Drama, default_seconds: u32) -> String {
                 out.push_str(&cue);
                 out.push('\n');
                 for l in line.lines().filter(|l| !l.trim().is_empty()) {
-                    out.push_str(l.trim());
+                    out.push_str(&escape_inline(l.trim()));
                     out.push('\n');
                 }
                 out.push('\n');

@@ -152,6 +152,7 @@ impl JobRunner {
         render: Arc<RenderConfig>,
         config: RunnerConfig,
     ) -> Self {
+        crate::assemble::cut::remove_stale_workdirs();
         let concurrency = config.concurrency.max(1);
         let inner = Arc::new(Inner {
             storage,

@@ -137,22 +137,50 @@ fn answer_kind(status: u16, err: &Value) -> LlmErrorKind {
     }
 }
 
+/// The largest answer [`send`] reads (an LLM answer is JSON text).
+pub(crate) const MAX_BODY: usize = 64 << 20;
+
+/// Reads `resp`'s body, refusing one over `cap` bytes.
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Bytes, (LlmErrorKind, String)> {
+    let too_big = || (LlmErrorKind::Decode, format!("the answer is larger than {cap} bytes"));
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_big());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| (transport_kind(&e), e.to_string()))? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// Sends the request `build` makes (again for every retry) until it
-/// succeeds or fails for good. `what` names the provider in logs.
-pub(crate) async fn send<F>(policy: &RetryPolicy, key: Option<&str>, what: &str, build: F) -> Result<Reply, Failure>
+/// succeeds or fails for good, reading at most `cap` bytes of any answer.
+/// `what` names the provider in logs.
+pub(crate) async fn send_capped<F>(
+    policy: &RetryPolicy,
+    key: Option<&str>,
+    what: &str,
+    cap: usize,
+    build: F,
+) -> Result<Reply, Failure>
 where
     F: Fn() -> Result<reqwest::RequestBuilder, Failure>,
 {
-    send_through(policy, key, what, None, build).await
+    send_through(policy, key, what, None, cap, build).await
 }
 
-/// [`send`], each request first waiting for a place at `gate`. Waits and
-/// retries are told as [notices](super::notice) to the work this runs in.
+/// [`send_capped`], each request first waiting for a place at `gate` and reading at
+/// most `cap` bytes of any answer. Waits and retries are told as
+/// [notices](super::notice) to the work this runs in.
 pub(crate) async fn send_through<F>(
     policy: &RetryPolicy,
     key: Option<&str>,
     what: &str,
     gate: Option<&Gate>,
+    cap: usize,
     build: F,
 ) -> Result<Reply, Failure>
 where
@@ -176,7 +204,7 @@ where
                 let headers = resp.headers().clone();
                 let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
                 let retry_after = parse_retry_after(h("retry-after").as_deref(), h("retry-after-ms").as_deref());
-                match resp.bytes().await {
+                match read_capped(resp, cap).await {
                     Ok(body) if (200..300).contains(&status) => {
                         return Ok(Reply {
                             headers,
@@ -192,7 +220,7 @@ where
                             .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(300).collect());
                         (answer_kind(status, &err), Some(status), scrub(&msg, key), retry_after)
                     }
-                    Err(e) => (transport_kind(&e), Some(status), scrub(&e.to_string(), key), None),
+                    Err((kind, message)) => (kind, Some(status), scrub(&message, key), None),
                 }
             }
         };
@@ -268,6 +296,26 @@ mod tests {
         assert_eq!(
             *seen.lock().unwrap(),
             ["waiting for the LLM server: 1 call at a time (SFD_LLM_CONCURRENCY)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_over_the_cap_are_refused_not_read_whole() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 4096]))
+            .mount(&server)
+            .await;
+        let client = reqwest::Client::new();
+        let policy = RetryPolicy::default();
+        let get = || Ok(client.get(server.uri()));
+        let f = send_capped(&policy, None, "t", 1024, get).await.unwrap_err();
+        assert_eq!((f.kind, f.attempts), (LlmErrorKind::Decode, 1));
+        assert!(f.message.contains("larger than 1024 bytes"), "{}", f.message);
+        assert_eq!(
+            send_capped(&policy, None, "t", 4096, get).await.unwrap().body.len(),
+            4096
         );
     }
 

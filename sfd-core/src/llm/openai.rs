@@ -296,7 +296,7 @@ impl Llm for OpenAiLlm {
         let body = bytes::Bytes::from(super::ordered::to_ordered_json(&self.request_body(&req)));
         let key = self.config.endpoint.api_key();
         let gate = self.gate.as_deref();
-        let reply = http::send_through(self.config.endpoint.retry(), key, "LLM", gate, || {
+        let reply = http::send_through(self.config.endpoint.retry(), key, "LLM", gate, http::MAX_BODY, || {
             Ok(self
                 .http
                 .post(&url)

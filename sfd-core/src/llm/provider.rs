@@ -14,7 +14,12 @@ pub struct ProviderConfig {
     model: String,
     timeout: Duration,
     retry: RetryPolicy,
+    fetch_allow: Vec<String>,
+    max_body: usize,
 }
+
+/// The largest answer read from a provider by default (256 MiB).
+pub(crate) const DEFAULT_MAX_BODY: usize = 256 << 20;
 
 impl fmt::Debug for ProviderConfig {
     // The key never shows.
@@ -25,6 +30,8 @@ impl fmt::Debug for ProviderConfig {
             .field("model", &self.model)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("fetch_allow", &self.fetch_allow)
+            .field("max_body", &self.max_body)
             .finish()
     }
 }
@@ -39,7 +46,33 @@ impl ProviderConfig {
             model: model.into(),
             timeout: Duration::from_secs(300),
             retry: RetryPolicy::default(),
+            fetch_allow: Vec::new(),
+            max_body: DEFAULT_MAX_BODY,
         }
+    }
+
+    /// Origins (besides the base URL's own) whose links this provider may
+    /// follow over plain http or at a private address, such as a local
+    /// file server; see `SFD_FETCH_ALLOW`.
+    pub fn with_fetch_allow(mut self, origins: Vec<String>) -> Self {
+        self.fetch_allow = origins;
+        self
+    }
+
+    /// The largest answer read from this provider, in bytes (default 256 MiB).
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes.max(1);
+        self
+    }
+
+    /// The origins this provider may fetch from besides its base URL's.
+    pub fn fetch_allow(&self) -> &[String] {
+        &self.fetch_allow
+    }
+
+    /// The largest answer read from this provider, in bytes.
+    pub fn max_body(&self) -> usize {
+        self.max_body
     }
 
     /// A different base URL.

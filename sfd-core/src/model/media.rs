@@ -122,7 +122,8 @@ impl MediaType {
         Self::ALL.into_iter().find(|t| t.ext() == ext)
     }
 
-    /// Recognises a file by its first bytes (PNG, JPEG, WebP, MP4, WAV, MP3).
+    /// Recognises a file by its first bytes (PNG, JPEG, WebP, MP4, WAV, MP3);
+    /// [`SNIFF_BYTES`] of them are enough.
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
         let at = |i: usize, sig: &[u8]| bytes.get(i..i + sig.len()) == Some(sig);
         if at(0, b"\x89PNG\r\n\x1a\n") {
@@ -148,6 +149,9 @@ impl fmt::Display for MediaType {
         f.write_str(self.mime())
     }
 }
+
+/// How many first bytes [`MediaType::sniff`] needs.
+pub(crate) const SNIFF_BYTES: usize = 12;
 
 /// The key of one media file: `media/{dramaId}/{assetId}-{sha256}.{ext}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -34,6 +34,7 @@ pub use limits::{
     MAX_ASSETS, MAX_CHARACTERS, MAX_DEPENDS_ON, MAX_DRAMA_EPISODES, MAX_EPISODE_SCENES, MAX_IDS, SizeLimits,
 };
 pub use locate::AssetOwner;
+pub(crate) use media::SNIFF_BYTES;
 pub use media::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType};
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
 pub use render::{

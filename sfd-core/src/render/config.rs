@@ -33,6 +33,8 @@ use crate::{Error, Result};
 /// | `DEFAULT_VIDEO_DURATION` | seconds of a clip whose asset names none | 10 |
 /// | `SFD_RENDER_CONCURRENCY` | calls at once: `4`, or per kind `image=4,video=2,audio=4` | image 4, video 2, audio 4 |
 /// | `SFD_PRICES` | a JSON price file over the defaults | |
+/// | `SFD_MAX_CUT_SECONDS` | the longest episode an assembly cuts | 1800 (30 minutes) |
+/// | `SFD_FETCH_ALLOW` | origins (comma-separated) whose files may be fetched over http or at a private address, besides each provider's own base URL | none: only https to public addresses |
 pub const RENDER_ENV_VARS: &[&str] = &[
     "NANO_BANANA_API_KEY",
     "NANO_BANANA_API_BASE",
@@ -54,6 +56,8 @@ pub const RENDER_ENV_VARS: &[&str] = &[
     "DEFAULT_VIDEO_DURATION",
     "SFD_RENDER_CONCURRENCY",
     "SFD_PRICES",
+    "SFD_FETCH_ALLOW",
+    "SFD_MAX_CUT_SECONDS",
 ];
 
 fn slot(kind: AssetKind) -> usize {
@@ -76,6 +80,8 @@ pub struct RenderConfig {
     video_duration: u32,
     prices: PriceTable,
     ffmpeg: crate::assemble::Ffmpeg,
+    fetch: super::FetchRules,
+    max_cut_seconds: u32,
 }
 
 impl fmt::Debug for RenderConfig {
@@ -108,6 +114,8 @@ impl Default for RenderConfig {
             video_duration: 10,
             prices: PriceTable::default(),
             ffmpeg: crate::assemble::Ffmpeg::from_env(),
+            fetch: super::FetchRules::default(),
+            max_cut_seconds: 1800,
         }
     }
 }
@@ -204,6 +212,30 @@ impl RenderConfig {
         self
     }
 
+    /// Which URLs outside the media store may be fetched (a portrait's
+    /// `url` on another host); set them before building providers from
+    /// the same origins with [`ProviderConfig::with_fetch_allow`].
+    pub fn with_fetch_rules(mut self, rules: super::FetchRules) -> Self {
+        self.fetch = rules;
+        self
+    }
+
+    /// The longest episode (in seconds) an assembly cuts (default 1800).
+    pub fn with_max_cut_seconds(mut self, seconds: u32) -> Self {
+        self.max_cut_seconds = seconds.max(1);
+        self
+    }
+
+    /// The longest episode (in seconds) an assembly cuts.
+    pub fn max_cut_seconds(&self) -> u32 {
+        self.max_cut_seconds
+    }
+
+    /// Which URLs outside the media store may be fetched.
+    pub fn fetch_rules(&self) -> &super::FetchRules {
+        &self.fetch
+    }
+
     /// The price table.
     pub fn prices(&self) -> &PriceTable {
         &self.prices
@@ -235,17 +267,30 @@ impl RenderConfig {
         };
         // `SFD_{what}_API_BASE` / `_API_KEY` / `_MODEL`; failing those, OpenAI
         // itself when its key is set for OpenAI (no other base).
+        let allow: Vec<String> = get("SFD_FETCH_ALLOW")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rules = super::FetchRules::new(&allow).map_err(|e| Error::Config(format!("SFD_FETCH_ALLOW: {e}")))?;
+        let provider = |base: String, key: Option<String>, model: String| {
+            ProviderConfig::new(base, key, model).with_fetch_allow(allow.clone())
+        };
         let openai_key = get("OPENAI_API_KEY").filter(|_| get("OPENAI_API_BASE").is_none());
         let openai_shaped = |what: &str, default_model: &str| -> Result<Option<ProviderConfig>> {
             let model = get(&format!("SFD_{what}_MODEL")).unwrap_or_else(|| default_model.into());
             let key = get(&format!("SFD_{what}_API_KEY")).or(openai_key.clone());
             Ok(match (base(&format!("SFD_{what}_API_BASE"))?, key) {
-                (Some(b), key) => Some(ProviderConfig::new(b, key, model)),
-                (None, Some(key)) => Some(ProviderConfig::new(OPENAI_API_BASE, Some(key), model)),
+                (Some(b), key) => Some(provider(b, key, model)),
+                (None, Some(key)) => Some(provider(OPENAI_API_BASE.into(), Some(key), model)),
                 (None, None) => None,
             })
         };
-        let mut c = RenderConfig::default();
+        let mut c = RenderConfig::default().with_fetch_rules(rules);
 
         let nano = (get("NANO_BANANA_API_KEY"), base("NANO_BANANA_API_BASE")?);
         let image: Option<Arc<dyn Renderer>> = if nano.0.is_some() || nano.1.is_some() {
@@ -253,7 +298,7 @@ impl RenderConfig {
                 .1
                 .unwrap_or_else(|| "https://generativelanguage.googleapis.com/v1beta/openai".into());
             let model = get("NANO_BANANA_MODEL").unwrap_or_else(|| DEFAULT_CHAT_IMAGE_MODEL.into());
-            Some(Arc::new(ChatImages::new(ProviderConfig::new(b, nano.0, model))?))
+            Some(Arc::new(ChatImages::new(provider(b, nano.0, model))?))
         } else {
             openai_shaped("IMAGE", DEFAULT_IMAGE_MODEL)?
                 .map(|c| OpenAiImages::new(c).map(|r| Arc::new(r) as Arc<dyn Renderer>))
@@ -266,17 +311,13 @@ impl RenderConfig {
         };
         let video_model = get("SFD_VIDEO_MODEL").unwrap_or_else(|| DEFAULT_VIDEO_MODEL.into());
         let video_config = match (base("SFD_VIDEO_API_BASE")?, base("SORA_API_BASE")?, get("SORA_API_KEY")) {
-            (Some(b), _, sora_key) => Some(ProviderConfig::new(
-                b,
-                get("SFD_VIDEO_API_KEY").or(sora_key),
-                video_model,
-            )),
-            (None, sora_base, Some(key)) => Some(ProviderConfig::new(
+            (Some(b), _, sora_key) => Some(provider(b, get("SFD_VIDEO_API_KEY").or(sora_key), video_model)),
+            (None, sora_base, Some(key)) => Some(provider(
                 sora_base.unwrap_or_else(|| OPENAI_API_BASE.into()),
                 Some(key),
                 video_model,
             )),
-            (None, Some(sora_base), None) => Some(ProviderConfig::new(sora_base, None, video_model)),
+            (None, Some(sora_base), None) => Some(provider(sora_base, None, video_model)),
             (None, None, None) => None,
         };
         let video: Option<Arc<dyn Renderer>> = match video_config {
@@ -310,6 +351,9 @@ impl RenderConfig {
         }
         if let Some(d) = positive("DEFAULT_VIDEO_DURATION")? {
             c = c.with_video_duration(d);
+        }
+        if let Some(s) = positive("SFD_MAX_CUT_SECONDS")? {
+            c = c.with_max_cut_seconds(s);
         }
         if let Some(spec) = get("SFD_RENDER_CONCURRENCY") {
             c = c.with_concurrency_spec(&spec)?;

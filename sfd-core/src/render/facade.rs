@@ -210,6 +210,7 @@ impl Studio {
                 "{media_type} for {asset_id}, which is an {kind} asset"
             )));
         }
+        let body = crate::storage::sniffed(body, media_type).await?;
         let media = media_of(&**self.storage())?;
         let info = media.upload_media(drama_id, asset_id, media_type, body, limit).await?;
         let config = self.render_config();
@@ -257,35 +258,50 @@ impl Studio {
         .await
     }
 
-    /// [`Studio::collect_media`] with every option. A drama that cannot be
-    /// read stops the collection before anything is deleted.
-    pub async fn collect_media_with(&self, options: CollectOptions) -> Result<CollectedMedia> {
-        let storage = self.storage();
-        let media = media_of(&**storage)?;
+    /// Every media key some drama points at now.
+    async fn referenced_media(&self) -> Result<HashSet<String>> {
         let mut used = HashSet::new();
         let mut page = ListOptions::new(PAGE);
         loop {
-            let listed = storage.list_dramas_full(&page).await?;
+            let listed = self.storage().list_dramas_full(&page).await?;
             for d in &listed.dramas {
                 referenced(d, &mut used);
             }
             match listed.cursor {
                 Some(c) => page = page.with_cursor(c),
-                None => break,
+                None => return Ok(used),
             }
         }
+    }
+
+    /// [`Studio::collect_media`] with every option. A drama that cannot be
+    /// read stops the collection before anything is deleted.
+    pub async fn collect_media_with(&self, options: CollectOptions) -> Result<CollectedMedia> {
+        let storage = self.storage();
+        let media = media_of(&**storage)?;
+        let used = self.referenced_media().await?;
         let cutoff = now_ms().saturating_sub(options.min_age.as_millis() as u64);
         let mut out = CollectedMedia {
             dry_run: options.dry_run,
             ..Default::default()
         };
+        let mut unused = Vec::new();
         for f in media.list_media().await? {
             let ours = MediaKey::parse(&f.path).is_ok() || f.path.starts_with(STAGING_PREFIX);
-            if used.contains(&f.path) || !ours {
+            if used.contains(&f.path) || !ours || f.updated_at > cutoff {
                 out.kept += 1;
-                continue;
+            } else {
+                unused.push(f);
             }
-            if f.updated_at > cutoff {
+        }
+        // A second look: a file referenced again meanwhile (the same bytes
+        // stored again keep the old file, and its old time) is kept.
+        let still_used = match unused.is_empty() {
+            true => HashSet::new(),
+            false => self.referenced_media().await?,
+        };
+        for f in unused {
+            if still_used.contains(&f.path) {
                 out.kept += 1;
                 continue;
             }

@@ -142,7 +142,10 @@ fn duration_of(asset: &Asset, config: &RenderConfig) -> Option<u32> {
 pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
     let assets = owned_assets(drama);
     let asset_ids: HashSet<&str> = assets.iter().map(|(_, a)| a.id.as_str()).collect();
+    let kinds: HashMap<&str, AssetKind> = assets.iter().map(|(_, a)| (a.id.as_str(), a.kind)).collect();
     let mut problems = Vec::new();
+    // Named after cycles, which say more.
+    let mut wrong_kinds = Vec::new();
     let mut nodes: Vec<Node> = Vec::with_capacity(assets.len());
     for (order, (owner, a)) in assets.iter().enumerate() {
         let mut edges = Vec::new();
@@ -165,7 +168,17 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
                         format!("character '{dep}' has no portrait asset '{p}'"),
                     ));
                 }
-            } else if asset_ids.contains(dep.as_str()) {
+            } else if let Some(&dep_kind) = kinds.get(dep.as_str()) {
+                // Images and videos take image inputs: a WAV never reaches an image API.
+                if a.kind != AssetKind::Audio && dep_kind != AssetKind::Image {
+                    wrong_kinds.push(problem(
+                        format!("{}.depends_on", a.id),
+                        format!(
+                            "'{dep}' is of kind {dep_kind}; {} assets take only image inputs",
+                            a.kind
+                        ),
+                    ));
+                }
                 edges.push(dep.clone());
             } else {
                 problems.push(problem(
@@ -196,7 +209,11 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
     if !problems.is_empty() {
         return Err(Error::Invalid(Problems(problems)));
     }
-    order_in_levels(nodes)
+    let graph = order_in_levels(nodes)?;
+    if !wrong_kinds.is_empty() {
+        return Err(Error::Invalid(Problems(wrong_kinds)));
+    }
+    Ok(graph)
 }
 
 /// Kahn's algorithm: levels, and a named cycle when there is one.
@@ -490,6 +507,13 @@ mod tests {
         d.episodes[0].scenes[0].assets[0].depends_on.push("ghost".into());
         let e = build(&d, &RenderConfig::default()).unwrap_err().to_string();
         assert!(e.contains("s1-vid.depends_on") && e.contains("'ghost'"), "{e}");
+        let mut d = drama();
+        d.episodes[0].scenes[0].assets[0].depends_on = vec!["s1-aud".into()];
+        let e = build(&d, &RenderConfig::default()).unwrap_err().to_string();
+        assert!(
+            e.contains("s1-vid.depends_on") && e.contains("'s1-aud' is of kind audio"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod chat_images;
 mod config;
 #[cfg(feature = "jobs")]
 mod facade;
+mod fetch;
 #[cfg(feature = "simulator")]
 mod files;
 mod graph;
@@ -75,6 +76,7 @@ pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
 pub use config::{RENDER_ENV_VARS, RenderConfig};
 #[cfg(feature = "jobs")]
 pub use facade::CollectOptions;
+pub use fetch::FetchRules;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
 pub use prices::{Price, PriceTable};

@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine;
 use bytes::Bytes;
 
+use super::fetch::FetchRules;
 use super::{Media, render_error};
 use crate::llm::ProviderConfig;
 use crate::llm::http::{self, Failure, Reply, scrub};
@@ -16,18 +17,30 @@ use crate::{Error, LlmErrorKind, Result};
 #[derive(Debug, Clone)]
 pub(crate) struct Http {
     client: reqwest::Client,
+    rules: FetchRules,
     pub(crate) config: ProviderConfig,
     pub(crate) name: &'static str,
 }
 
 impl Http {
     pub(crate) fn new(name: &'static str, config: ProviderConfig) -> Result<Self> {
-        let client = reqwest::Client::builder()
+        let bad = |e: String| Error::Config(format!("HTTP client for {name}: {e}"));
+        // The provider's own origin may be local (ComfyUI, a gateway on the host).
+        let rules = FetchRules::new(config.fetch_allow())
+            .and_then(|r| r.with_origin(config.api_base()))
+            .map_err(bad)?;
+        let client = rules
+            .client()
             .timeout(config.timeout())
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| Error::Config(format!("HTTP client for {name}: {e}")))?;
-        Ok(Http { client, config, name })
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Http {
+            client,
+            rules,
+            config,
+            name,
+        })
     }
 
     /// `{api_base}/{path}`.
@@ -76,21 +89,50 @@ impl Http {
         Ok(self.made(bytes, media_type, usage))
     }
 
-    /// Fetches a file the provider links to (a signed URL): no key is sent.
+    /// Fetches a file the provider links to (a signed URL): no key is sent,
+    /// only URLs [`FetchRules`] allows are fetched (redirects too), and
+    /// nothing of the answer's body reaches the error.
     pub(crate) async fn download(&self, url: &str) -> Result<Reply> {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(self.error(LlmErrorKind::Decode, format!("cannot fetch '{url}'"), 1));
+        let parsed = reqwest::Url::parse(url).map_err(|_| {
+            self.error(
+                LlmErrorKind::Decode,
+                "the provider linked to something that is not a URL",
+                1,
+            )
+        })?;
+        if let Err(why) = self.rules.check(&parsed) {
+            return Err(self.error(LlmErrorKind::BadRequest, why, 0));
         }
-        self.exchange(None, |c| Ok(c.get(url))).await
+        let origin = parsed.origin().ascii_serialization();
+        // An answer's body is never echoed: it may be anything the URL serves.
+        self.exchange(None, |c| Ok(c.get(parsed.clone())))
+            .await
+            .map_err(|e| match e {
+                Error::Render {
+                    kind,
+                    status: Some(status),
+                    attempts,
+                    ..
+                } => render_error(
+                    self.name,
+                    kind,
+                    Some(status),
+                    format!("fetching the file from {origin} failed with HTTP {status}"),
+                    attempts,
+                ),
+                other => other,
+            })
     }
 
     async fn exchange<F>(&self, key: Option<&str>, build: F) -> Result<Reply>
     where
         F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, Failure>,
     {
-        http::send(self.config.retry(), key, self.name, || build(&self.client))
-            .await
-            .map_err(|f| render_error(self.name, f.kind, f.status, f.message, f.attempts))
+        http::send_capped(self.config.retry(), key, self.name, self.config.max_body(), || {
+            build(&self.client)
+        })
+        .await
+        .map_err(|f| render_error(self.name, f.kind, f.status, f.message, f.attempts))
     }
 }
 

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::graph::{Graph, Node, Planned, file_id, inputs_hash, library_inputs, plan_graph};
 use super::prices::round_usd;
-use super::save::Saver;
+use super::save::{REPLACED, Saved, Saver};
 use super::schedule::{HELD_BYTES, Held, Ready};
 use super::{MediaRequest, Reference, RenderConfig};
 use crate::generate::{ProgressFn, make_renderable};
@@ -95,10 +95,11 @@ struct Task {
     inputs: Vec<Input>,
 }
 
-/// A node that finished and was saved.
+/// A node that finished and was saved (or found replaced by an upload).
 struct Done {
     key: MediaKey,
     url: String,
+    replaced: bool,
     bytes: Bytes,
     usage: MediaUsage,
     cost_usd: f64,
@@ -191,16 +192,22 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         key: Some(info.key.path().to_string()),
         job_id: Some(ctx.job_id.clone()),
     };
-    ctx.saver
+    let saved = ctx
+        .saver
         .save(super::save::Finished {
             node: node.clone(),
             url: url.clone(),
             record,
         })
         .await?;
+    let (url, replaced) = match saved {
+        Saved::Written => (url, false),
+        Saved::Replaced(upload) => (upload, true),
+    };
     Ok(Done {
         key: info.key,
         url,
+        replaced,
         bytes,
         usage: made.usage,
         cost_usd,
@@ -344,19 +351,28 @@ pub(crate) async fn run(
         match outcome {
             Ok(done) => {
                 files.insert(id.to_string(), done.url.clone());
-                let takers = dependants
-                    .get(id)
-                    .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
-                flight.held.keep(id, done.bytes, takers);
                 result.usage += done.usage;
                 result.cost_usd += done.cost_usd;
-                tracing::debug!(asset = id, key = %done.key, "rendered");
-                result.rendered.push(RenderedAsset {
-                    asset_id: id.to_string(),
-                    url: done.url,
-                    usage: done.usage,
-                    cost_usd: done.cost_usd,
-                });
+                if done.replaced {
+                    // Dependants read the uploaded file from the store.
+                    tracing::info!(asset = id, "{REPLACED}");
+                    result.skipped.push(SkippedAsset {
+                        asset_id: id.to_string(),
+                        reason: REPLACED.to_string(),
+                    });
+                } else {
+                    let takers = dependants
+                        .get(id)
+                        .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
+                    flight.held.keep(id, done.bytes, takers);
+                    tracing::debug!(asset = id, key = %done.key, "rendered");
+                    result.rendered.push(RenderedAsset {
+                        asset_id: id.to_string(),
+                        url: done.url,
+                        usage: done.usage,
+                        cost_usd: done.cost_usd,
+                    });
+                }
                 for d in dependants.get(id).cloned().unwrap_or_default() {
                     let w = waiting.entry(d).or_default();
                     *w = w.saturating_sub(1);

@@ -22,9 +22,21 @@ pub(crate) struct Finished {
     pub record: RenderRecord,
 }
 
+/// What became of a finished node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Saved {
+    /// Its `url` and `metadata.render` were written.
+    Written,
+    /// A file was put at the asset while it rendered (this URL): the upload wins.
+    Replaced(String),
+}
+
+/// Why a replaced node was not saved.
+pub(crate) const REPLACED: &str = "replaced by an upload while it rendered";
+
 struct Request {
     item: Finished,
-    reply: oneshot::Sender<Result<()>>,
+    reply: oneshot::Sender<Result<Saved>>,
 }
 
 /// Saves finished nodes of one drama; stops (dropping unsaved work) when dropped.
@@ -41,8 +53,8 @@ impl Drop for Saver {
 
 /// Sets the node's `url` and `metadata.render`, and the character's `url`
 /// for a portrait, the scene's `image_url` / `video_url` for its first
-/// image / video.
-fn apply(d: &mut Drama, f: &Finished) -> Result<()> {
+/// image / video; unless the asset got another file while it rendered.
+fn apply(d: &mut Drama, f: &Finished) -> Result<Saved> {
     let node = &f.node;
     let asset = d
         .assets_mut()
@@ -51,6 +63,10 @@ fn apply(d: &mut Drama, f: &Finished) -> Result<()> {
             kind: EntityKind::Asset,
             id: node.id.clone(),
         })?;
+    match &asset.url {
+        Some(now) if Some(now) != node.url.as_ref() => return Ok(Saved::Replaced(now.clone())),
+        _ => {}
+    }
     asset.url = Some(f.url.clone());
     f.record.store(asset);
     match &node.owner {
@@ -68,7 +84,7 @@ fn apply(d: &mut Drama, f: &Finished) -> Result<()> {
         }
         _ => {}
     }
-    Ok(())
+    Ok(Saved::Written)
 }
 
 async fn run(storage: Arc<dyn Storage>, drama_id: String, mut rx: mpsc::UnboundedReceiver<Request>) {
@@ -110,8 +126,8 @@ impl Saver {
         }
     }
 
-    /// Saves `item`; returns once it is written (or failed).
-    pub(crate) async fn save(&self, item: Finished) -> Result<()> {
+    /// Saves `item`; returns once it is written (or failed, or found replaced).
+    pub(crate) async fn save(&self, item: Finished) -> Result<Saved> {
         let (reply, done) = oneshot::channel();
         self.tx
             .send(Request { item, reply })

@@ -235,6 +235,7 @@ impl SimulatedRenderer {
 impl Renderer for SimulatedRenderer {
     async fn render(&self, request: MediaRequest) -> Result<Media> {
         let started = Instant::now();
+        request.aspect_ratio.checked()?;
         if request.prompt.contains("[fail]") {
             return Err(render_error(
                 PROVIDER,
@@ -338,5 +339,19 @@ mod tests {
             "{err}"
         );
         assert_eq!(sim.calls().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn extreme_aspect_ratios_are_refused_before_drawing() {
+        let sim = SimulatedRenderer::new();
+        let sliver = AspectRatio {
+            width: 1,
+            height: 10_000,
+        };
+        let err = sim.image("a sliver", vec![], sliver).await.unwrap_err();
+        assert!(err.to_string().contains("1:10000"), "{err}");
+        assert!(sim.calls().is_empty());
+        let wide = AspectRatio { width: 21, height: 9 };
+        assert!(sim.image("wide", vec![], wide).await.is_ok());
     }
 }

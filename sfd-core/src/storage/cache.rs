@@ -212,20 +212,27 @@ impl DramaCache {
     /// Keeps the summary of drama `id` made from `version`. The memo takes
     /// at most a quarter of the cache's bound and starts again when full.
     pub(crate) fn store_summary(&self, id: &str, version: &Version, summary: &DramaSummary) {
-        let cost = ENTRY_OVERHEAD + serde_json::to_vec(summary).map_or(0, |b| b.len());
+        let cost_of = |s: &DramaSummary| ENTRY_OVERHEAD + serde_json::to_vec(s).map_or(0, |b| b.len());
+        let cost = cost_of(summary);
         let mut memo = self.memo();
+        // An update replaces the entry's cost, not only an insert adds one.
+        if let Some((_, old)) = memo.by_id.remove(id) {
+            memo.used = memo.used.saturating_sub(cost_of(&old));
+        }
         if memo.used + cost > self.max_bytes / 4 {
             memo.by_id.clear();
             memo.used = 0;
         }
-        if cost <= self.max_bytes / 4
-            && memo
-                .by_id
-                .insert(id.to_string(), (version.clone(), summary.clone()))
-                .is_none()
-        {
+        if cost <= self.max_bytes / 4 {
+            memo.by_id.insert(id.to_string(), (version.clone(), summary.clone()));
             memo.used += cost;
         }
+    }
+
+    /// The bytes the summary memo holds by its own estimate.
+    #[cfg(test)]
+    fn memo_bytes(&self) -> usize {
+        self.memo().used
     }
 
     pub(crate) fn forget(&self, key: &Key) {
@@ -368,6 +375,29 @@ mod tests {
         // Something larger than the whole cache is never kept.
         cache.store(&keys[2], &stored("v2", 10_000));
         assert!(cache.version(&keys[2]).is_none());
+    }
+
+    #[test]
+    fn the_summary_memo_counts_an_update_at_its_new_cost() {
+        let cache = DramaCache::new(1 << 20, None);
+        let summary = |title: &str| DramaSummary {
+            id: "d".into(),
+            title: title.into(),
+            description: String::new(),
+            premise: String::new(),
+            url: None,
+            metadata: None,
+            updated_at: None,
+            error: None,
+        };
+        cache.store_summary("d", &Version::new("v1"), &summary("t"));
+        let small = cache.memo_bytes();
+        let long = summary(&"x".repeat(5000));
+        cache.store_summary("d", &Version::new("v2"), &long);
+        assert!(cache.memo_bytes() >= small + 4999, "an update was not counted");
+        cache.store_summary("d", &Version::new("v3"), &summary("t"));
+        assert_eq!(cache.memo_bytes(), small, "a replaced entry still counts");
+        assert!(cache.summary("d", &Version::new("v3")).is_some());
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! hands to one of them. An edit that fails its own checks (validation, or
 //! its own `If-Match`) is rolled back and fails alone; the rest commit.
 //! Across processes the write stays compare-and-swap: a lost one re-reads
-//! and re-applies the whole batch.
+//! and re-applies the whole batch. A leader dropped while its write is in
+//! flight leaves its edits in doubt: the next batch sees whether that
+//! write landed before applying any of them again, so no edit counts twice.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -41,6 +43,15 @@ pub struct GroupCommit {
 struct Member {
     expected: Option<Version>,
     turns: mpsc::UnboundedSender<Turn>,
+    /// The write holding this edit when its leader went away, if one did.
+    in_doubt: Option<Arc<Attempt>>,
+}
+
+/// A write in flight: the document it replaces and the bytes it writes.
+#[derive(Debug)]
+struct Attempt {
+    base: Version,
+    body: Bytes,
 }
 
 /// What the leader tells an edit.
@@ -92,6 +103,7 @@ impl GroupCommit {
             pending: pending.into(),
             current: None,
             applied: Vec::new(),
+            writing: None,
         }
     }
 
@@ -133,6 +145,7 @@ impl GroupCommit {
         let member = Member {
             expected: expected.cloned(),
             turns: tx,
+            in_doubt: None,
         };
         let mut seat = Seat {
             gc: self,
@@ -220,11 +233,17 @@ struct Batch<'a> {
     current: Option<Member>,
     /// Edits applied in this attempt, waiting for the write.
     applied: Vec<Member>,
+    /// The write in flight, if any.
+    writing: Option<Arc<Attempt>>,
 }
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         let mut unfinished: Vec<Member> = self.current.take().into_iter().collect();
+        // The write may have landed: the next batch finds out before applying these again.
+        for m in &mut self.applied {
+            m.in_doubt = self.writing.clone();
+        }
         unfinished.append(&mut self.applied);
         unfinished.extend(self.pending.drain(..));
         self.gc.hand_off(&self.key, unfinished);
@@ -236,6 +255,32 @@ impl Batch<'_> {
         for m in self.applied.drain(..).chain(self.pending.drain(..)) {
             let _ = m.turns.send(Turn::Done(Err(share(err))));
         }
+    }
+
+    /// Answers the edits left in doubt by a dropped leader from what is
+    /// stored: done if their write landed, applied again if nothing was
+    /// written since, failed (outcome unknown) otherwise.
+    fn settle_in_doubt(&mut self, stored: &super::Stored) {
+        let mut undecided = VecDeque::with_capacity(self.pending.len());
+        for mut m in self.pending.drain(..) {
+            let Some(attempt) = m.in_doubt.take() else {
+                undecided.push_back(m);
+                continue;
+            };
+            if stored.version == attempt.base {
+                undecided.push_back(m); // the write never landed
+            } else if stored.body == attempt.body {
+                let _ = m.turns.send(Turn::Done(Ok(stored.version.clone())));
+            } else {
+                let _ = m.turns.send(Turn::Done(Err(Error::Storage {
+                    key: self.key.path().to_string(),
+                    source: "the write holding this edit was interrupted and the drama changed since; \
+                             read it to see whether the edit is stored"
+                        .into(),
+                })));
+            }
+        }
+        self.pending = undecided;
     }
 
     /// Reads once, applies every edit, writes once; on a lost
@@ -254,6 +299,7 @@ impl Batch<'_> {
                 Ok(d) => d,
                 Err(e) => return self.finish_all(&e),
             };
+            self.settle_in_doubt(&stored);
             // Edits with an `If-Match` go first: only the first of them
             // that holds can still see the version it names.
             self.pending.make_contiguous().sort_by_key(|m| m.expected.is_none());
@@ -300,10 +346,15 @@ impl Batch<'_> {
                 let drama = doc.lock().unwrap_or_else(|p| p.into_inner());
                 (Bytes::from(drama.to_vec()), drama.clone())
             };
-            match storage
+            self.writing = Some(Arc::new(Attempt {
+                base: stored.version.clone(),
+                body: body.clone(),
+            }));
+            let written = storage
                 .put(&self.key, body, WriteMode::Update(stored.version.clone()))
-                .await
-            {
+                .await;
+            self.writing = None;
+            match written {
                 Ok(version) => {
                     // Committed: from here on, even a dropped leader answers every edit.
                     let committed = Committed {

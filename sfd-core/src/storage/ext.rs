@@ -265,13 +265,14 @@ pub trait StorageExt: Storage {
                         return Ok(Some(s));
                     }
                     if summaries && let Some((mut s, made_from)) = summary::read_summary(self, key.id()).await? {
-                        if let (Some(c), Some(v)) = (memo, &version)
-                            && &made_from == v
-                        {
-                            c.store_summary(key.id(), v, &s);
+                        // A summary older than the listed drama is not served: the drama is read below.
+                        if version.as_ref().is_none_or(|v| v == &made_from) {
+                            if let (Some(c), Some(v)) = (memo, &version) {
+                                c.store_summary(key.id(), v, &s);
+                            }
+                            s.updated_at = Some(updated_at);
+                            return Ok(Some(s));
                         }
-                        s.updated_at = Some(updated_at);
-                        return Ok(Some(s));
                     }
                     // No summary (yet, or lost in a crash): the drama itself.
                     let Some(stored) = self.get(&key).await? else {

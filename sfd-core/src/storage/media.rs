@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::ObjectStorage;
 use crate::error::EntityKind;
-use crate::model::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType};
+use crate::model::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType, SNIFF_BYTES};
 use crate::{Error, Result};
 
 /// Where uploads are written while their hash is not yet known.
@@ -394,4 +394,29 @@ impl MediaStore for ObjectStorage {
         }
         Ok(out)
     }
+}
+
+/// `body`, once its first bytes show it is a `declared` file
+/// ([`Error::UnsupportedMediaType`] otherwise: a page or a script sent as
+/// an image is never stored, nor handed to ffmpeg).
+pub(crate) async fn sniffed(mut body: ByteStream, declared: MediaType) -> Result<ByteStream> {
+    let mut head: Vec<Bytes> = Vec::new();
+    let mut len = 0;
+    while len < SNIFF_BYTES {
+        match body.next().await {
+            Some(chunk) => {
+                let chunk = chunk?;
+                len += chunk.len();
+                head.push(chunk);
+            }
+            None => break,
+        }
+    }
+    let first: Vec<u8> = head.iter().flat_map(|c| c.iter().copied()).take(SNIFF_BYTES).collect();
+    if MediaType::sniff(&first) != Some(declared) {
+        return Err(Error::UnsupportedMediaType(format!(
+            "the file's bytes are not {declared} (they do not start like one)"
+        )));
+    }
+    Ok(futures::stream::iter(head.into_iter().map(Ok)).chain(body).boxed())
 }

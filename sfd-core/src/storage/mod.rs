@@ -49,9 +49,9 @@ pub use cursor::Cursor;
 pub use ext::{ListOptions, StorageExt, Versioned};
 pub use key::Key;
 pub use local::KeyLocks;
-#[cfg(feature = "jobs")]
-pub(crate) use media::STAGING_PREFIX;
 pub use media::{ByteStream, MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, sha256_hex};
+#[cfg(feature = "jobs")]
+pub(crate) use media::{STAGING_PREFIX, sniffed};
 pub use migrate::{Migration, MigrationAction};
 pub use object::ObjectStorage;
 pub use summary::SummaryRepair;

@@ -201,3 +201,21 @@ async fn the_creation_time_is_kept_in_the_metadata_and_the_summary() {
     assert_eq!(meta[sfd_core::CREATED_AT], 1_700_000_000_000u64);
     assert!(page.dramas[0].updated_at.is_some());
 }
+
+/// A summary made from an older version than the listing names (the
+/// drama was written, its summary not yet) is not served (issue 22).
+#[tokio::test]
+async fn a_summary_older_than_the_listed_drama_is_not_served() {
+    let s: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+    assert!(s.keeps_summaries());
+    let v1 = s.create_drama(&sample("older", 1, 1)).await.unwrap();
+    s.list_dramas(&ListOptions::new(10)).await.unwrap(); // the memo holds v1's summary
+    let mut d = s.get_drama("older").await.unwrap().value;
+    d.title = "Written without its summary".into();
+    let key = Key::drama("older").unwrap();
+    s.put(&key, Bytes::from(d.to_vec()), WriteMode::Update(v1))
+        .await
+        .unwrap();
+    let page = s.list_dramas(&ListOptions::new(10)).await.unwrap();
+    assert_eq!(page.dramas[0].title, "Written without its summary");
+}

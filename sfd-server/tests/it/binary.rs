@@ -73,7 +73,7 @@ fn a_container_is_reachable_and_blank_r2_lines_keep_the_local_folder() {
     // PORT set by the platform, or production: every interface.
     assert!(listening(&[("PORT", "0")], &[]).0.starts_with("0.0.0.0:"));
     assert!(
-        listening(&[("ENVIRONMENT", "production")], &["--port", "0"])
+        listening(&[("ENVIRONMENT", "production"), ("API_KEYS", "k-1")], &["--port", "0"])
             .0
             .starts_with("0.0.0.0:")
     );
@@ -92,6 +92,20 @@ fn a_container_is_reachable_and_blank_r2_lines_keep_the_local_folder() {
     ];
     let (_, log) = listening(&blank, &["--port", "0"]);
     assert!(log.contains("local folder $DATA_DIR"), "{log}");
+}
+
+#[test]
+fn production_without_keys_refuses_to_start_unless_run_open_on_purpose() {
+    let refused = run_failing(&[("ENVIRONMENT", "production")], &["--port", "0"]);
+    assert!(
+        refused.contains("API_KEYS") && refused.contains("SFD_ALLOW_OPEN"),
+        "{refused}"
+    );
+    let open = [("ENVIRONMENT", "production"), ("SFD_ALLOW_OPEN", "1")];
+    let (_, log) = listening(&open, &["--port", "0"]);
+    assert!(log.contains("authentication is OFF"), "{log}");
+    // Development keeps starting open, with the warning.
+    assert!(listening(&[], &["--port", "0"]).1.contains("authentication is OFF"));
 }
 
 #[test]

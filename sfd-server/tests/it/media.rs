@@ -199,6 +199,7 @@ async fn media_answers_ranges_304_and_416_and_is_cached_as_immutable() {
     assert_eq!(full.status(), 200);
     assert_eq!(full.headers()["accept-ranges"], "bytes");
     assert_eq!(full.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(full.headers()["x-content-type-options"], "nosniff");
     let etag = full.headers()["etag"].to_str().unwrap().to_string();
     let body = full.bytes().await.unwrap();
 
@@ -319,8 +320,23 @@ async fn uploads_of_other_types_are_415_and_past_the_limit_413() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(413), "{err}");
+    // Bytes that are not what the type says: a page sent as an image.
+    let page = "<html><script>alert(document.cookie)</script></html>";
+    let err = s
+        .client
+        .upload_asset_content(&drama.id, &c, &portrait, "image/png", page)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(415), "{err}");
     // Without a declared length, the limit still holds as the bytes stream in.
-    let chunks = futures::stream::iter((0..10).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 300]))));
+    let chunk = |i: usize| {
+        let mut b = vec![1u8; 300];
+        if i == 0 {
+            b[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+        }
+        Ok::<_, std::io::Error>(bytes::Bytes::from(b))
+    };
+    let chunks = futures::stream::iter((0..10).map(chunk));
     let err = s
         .client
         .upload_asset_stream(&drama.id, &c, &portrait, "image/png", chunks)

@@ -249,6 +249,31 @@ async fn wrong_methods_and_unknown_routes() {
 }
 
 #[tokio::test]
+async fn cors_for_any_origin_never_allows_credentials_when_keys_are_set() {
+    let s = TestServer::with_keys(&["k-cors"]).await;
+    let raw = reqwest::Client::new();
+    let preflight = raw
+        .request(reqwest::Method::OPTIONS, s.url("/dramas"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    let get = raw
+        .get(s.url("/dramas"))
+        .header("origin", "https://evil.example")
+        .header("x-api-key", "k-cors")
+        .send()
+        .await
+        .unwrap();
+    for r in [preflight, get] {
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        assert!(r.headers().get("access-control-allow-credentials").is_none());
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn two_hundred_concurrent_patches_over_http_lose_nothing() {
     let s = TestServer::start().await;
     let mut d = sfd_client::Drama::new("busy", "t", "x", "p");
