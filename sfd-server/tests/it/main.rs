@@ -15,6 +15,7 @@ mod legacy;
 mod media;
 mod metrics;
 mod mock_llm;
+mod openapi_pin;
 mod preconditions;
 mod replica;
 mod replicas;
