@@ -42,6 +42,8 @@ pub mod assemble;
 mod error;
 #[cfg(feature = "render")]
 pub mod export;
+#[cfg(feature = "render")]
+mod ffmpeg;
 pub mod model;
 
 #[cfg(feature = "storage")]
@@ -66,16 +68,15 @@ pub mod telemetry;
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
 
-#[cfg(feature = "render")]
-pub use assemble::Ffmpeg;
 #[cfg(feature = "storage")]
 pub use edit::EditExt;
-#[cfg(feature = "jobs")]
-pub use export::Export;
+#[cfg(feature = "render")]
+pub use ffmpeg::Ffmpeg;
+
 #[cfg(feature = "llm")]
 pub use generate::{
-    COVER_ID, Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, audition_id,
-    critique_and_improve, critique_drama, generate_drama, generate_one_shot, improve_drama, portrait_id,
+    Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, critique_and_improve, critique_drama,
+    generate_drama, generate_one_shot, improve_drama,
 };
 #[cfg(feature = "jobs")]
 pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};
@@ -87,8 +88,6 @@ pub use llm::{
 };
 #[cfg(feature = "storage")]
 pub use metered::MeteredStorage;
-#[cfg(feature = "jobs")]
-pub use render::CollectOptions;
 #[cfg(feature = "render")]
 pub use render::{
     AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
@@ -104,4 +103,4 @@ pub use storage::{
     StorageBuilder, StorageExt, Stored, SummaryRepair, Version, Versioned, WriteMode, sha256_hex,
 };
 #[cfg(feature = "jobs")]
-pub use studio::{Studio, StudioBuilder};
+pub use studio::{CollectOptions, Export, Studio, StudioBuilder};

@@ -7,12 +7,7 @@ mod srt;
 mod timeline;
 mod zip;
 
-#[cfg(feature = "jobs")]
-mod facade;
-
 pub use csv::{SHOT_LIST_HEADER, shot_list};
-#[cfg(feature = "jobs")]
-pub use facade::Export;
 pub use fountain::fountain;
 pub use srt::{Cue, cues, to_srt};
 pub use timeline::{Shot, timeline};

@@ -72,6 +72,12 @@ pub struct Progress {
     pub total: u32,
 }
 
+/// Receives `{stage, done, total}` as generation advances.
+pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
+
+/// A progress receiver that ignores everything.
+pub fn no_progress(_: Progress) {}
+
 /// A stored job: `JobStatusRecord` in the contract, plus `progress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

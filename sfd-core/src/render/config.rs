@@ -75,7 +75,7 @@ pub struct RenderConfig {
     aspect_ratio: AspectRatio,
     video_duration: u32,
     prices: PriceTable,
-    ffmpeg: crate::assemble::Ffmpeg,
+    ffmpeg: crate::Ffmpeg,
 }
 
 impl fmt::Debug for RenderConfig {
@@ -107,7 +107,7 @@ impl Default for RenderConfig {
             aspect_ratio: AspectRatio::PORTRAIT,
             video_duration: 10,
             prices: PriceTable::default(),
-            ffmpeg: crate::assemble::Ffmpeg::from_env(),
+            ffmpeg: crate::Ffmpeg::from_env(),
         }
     }
 }
@@ -194,13 +194,13 @@ impl RenderConfig {
     }
 
     /// The `ffmpeg` that assembles episodes (`SFD_FFMPEG`, or from `PATH`).
-    pub fn ffmpeg(&self) -> &crate::assemble::Ffmpeg {
+    pub fn ffmpeg(&self) -> &crate::Ffmpeg {
         &self.ffmpeg
     }
 
     /// Assembles episodes with the `ffmpeg` at `path` (`ffprobe` beside it).
     pub fn with_ffmpeg(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.ffmpeg = crate::assemble::Ffmpeg::new(path);
+        self.ffmpeg = crate::Ffmpeg::new(path);
         self
     }
 

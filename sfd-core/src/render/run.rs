@@ -15,10 +15,9 @@ use super::prices::round_usd;
 use super::save::Saver;
 use super::schedule::{HELD_BYTES, Held, Ready};
 use super::{MediaRequest, Reference, RenderConfig};
-use crate::generate::{ProgressFn, make_renderable};
 use crate::model::{
-    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
-    RenderResult, RenderedAsset, SkippedAsset, now_ms,
+    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, ProgressFn, RenderRecord, RenderRequest,
+    RenderResult, RenderedAsset, SkippedAsset, make_renderable, now_ms,
 };
 use crate::storage::{MediaStore, MediaStoreExt, Storage, StorageExt};
 use crate::{Error, Result};
@@ -47,8 +46,25 @@ pub(crate) async fn prepare(storage: &dyn Storage, drama_id: &str, config: &Rend
     Ok(saved.value)
 }
 
+/// The plan of `request` on `drama` (made renderable), or what stops it:
+/// an invalid request, a cycle, a dangling reference, a kind no renderer
+/// makes, a storage without media files. The studio checks a request so
+/// when it queues it, the job again on the drama as it is when it runs.
+pub(crate) fn check_plan(
+    drama: &Drama,
+    request: &RenderRequest,
+    config: &RenderConfig,
+    storage: &dyn Storage,
+    job_id: Option<&str>,
+) -> Result<Planned> {
+    let planned = plan_graph(drama, request, config, job_id)?;
+    check_renderers(&planned, config)?;
+    media_of(storage)?;
+    Ok(planned)
+}
+
 /// [`Error::RendererNotConfigured`] when the plan needs a kind no renderer makes.
-pub(crate) fn check_renderers(planned: &Planned, config: &RenderConfig) -> Result<()> {
+fn check_renderers(planned: &Planned, config: &RenderConfig) -> Result<()> {
     match planned
         .plan
         .nodes
@@ -248,10 +264,7 @@ pub(crate) async fn run(
     // first is done, so it finds the files the first made and pays nothing twice.
     let _turn = super::turns::wait(&*storage, drama_id).await;
     let drama = prepare(&*storage, drama_id, &config).await?;
-    let planned = plan_graph(&drama, request, &config, Some(job_id))?;
-    check_renderers(&planned, &config)?;
-    media_of(&*storage)?;
-    let Planned { graph, plan } = planned;
+    let Planned { graph, plan } = check_plan(&drama, request, &config, &*storage, Some(job_id))?;
     let mut result = RenderResult {
         drama_id: drama_id.to_string(),
         ..Default::default()
