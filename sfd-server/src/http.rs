@@ -35,6 +35,9 @@ pub fn json_bytes(status: StatusCode, bytes: impl Into<Bytes>) -> Response<Body>
     r
 }
 
+/// What every handler answers: a response, or the error that becomes one.
+pub type Answer = Result<Response<Body>, HttpError>;
+
 /// A response with `value` as JSON.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_vec(value) {

@@ -9,11 +9,9 @@ use serde_json::{Map, Value, json};
 use sfd_core::{EditExt, Level, Patch, SizeLimits, StorageExt, Success, Version, Versioned};
 
 use crate::error::HttpError;
-use crate::http::{self as h, Body};
+use crate::http::{self as h, Answer, Body};
 use crate::router::At;
 use crate::state::AppState;
-
-type Answer = Result<Response<Body>, HttpError>;
 
 fn ok<T: Serialize>(status: StatusCode, value: &T, v: &Version) -> Response<Body> {
     h::with_etag(h::json(status, value), v)
