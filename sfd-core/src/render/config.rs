@@ -56,14 +56,6 @@ pub const RENDER_ENV_VARS: &[&str] = &[
     "SFD_PRICES",
 ];
 
-fn slot(kind: AssetKind) -> usize {
-    match kind {
-        AssetKind::Image => 0,
-        AssetKind::Video => 1,
-        AssetKind::Audio => 2,
-    }
-}
-
 /// Everything a render needs besides storage. [`RenderConfig::default`]
 /// has no renderer: every render then fails with
 /// [`Error::RendererNotConfigured`], naming the settings to set.
@@ -129,13 +121,13 @@ impl RenderConfig {
 
     /// Renders `kind` with `renderer`.
     pub fn with_renderer(mut self, kind: AssetKind, renderer: Arc<dyn Renderer>) -> Self {
-        self.renderers[slot(kind)] = Some(renderer);
+        self.renderers[kind.index()] = Some(renderer);
         self
     }
 
     /// At most `n` calls of `kind` at once (at least 1).
     pub fn with_concurrency(mut self, kind: AssetKind, n: usize) -> Self {
-        self.concurrency[slot(kind)] = n.max(1);
+        self.concurrency[kind.index()] = n.max(1);
         self
     }
 
@@ -165,7 +157,7 @@ impl RenderConfig {
 
     /// The renderer of `kind`, if one is configured.
     pub fn renderer(&self, kind: AssetKind) -> Option<&Arc<dyn Renderer>> {
-        self.renderers[slot(kind)].as_ref()
+        self.renderers[kind.index()].as_ref()
     }
 
     /// The renderer of `kind`, or [`Error::RendererNotConfigured`] naming the settings.
@@ -175,7 +167,7 @@ impl RenderConfig {
 
     /// Calls of `kind` at once.
     pub fn concurrency(&self, kind: AssetKind) -> usize {
-        self.concurrency[slot(kind)]
+        self.concurrency[kind.index()]
     }
 
     /// The public base URL of media, if set.

@@ -85,14 +85,6 @@ struct Ctx {
     saver: Saver,
 }
 
-fn slot(kind: AssetKind) -> usize {
-    match kind {
-        AssetKind::Image => 0,
-        AssetKind::Video => 1,
-        AssetKind::Audio => 2,
-    }
-}
-
 /// One input of a node: the dependency, its file's key and identity, and
 /// its bytes when a node of this run made them (shared, not re-read).
 struct Input {
@@ -289,7 +281,7 @@ pub(crate) async fn run(
         let node = graph
             .get(id)
             .ok_or_else(|| Error::invalid("assets", format!("'{id}' vanished")))?;
-        counts[slot(node.kind)].total += 1;
+        counts[node.kind.index()].total += 1;
         let pending: Vec<&str> = node
             .edges
             .iter()
@@ -312,7 +304,7 @@ pub(crate) async fn run(
         progress(Progress {
             stage: n.kind.to_string(),
             done: 0,
-            total: counts[slot(n.kind)].total,
+            total: counts[n.kind.index()].total,
         });
     }
     let mut flight = Flight {
@@ -380,7 +372,7 @@ pub(crate) async fn run(
                     if seen.insert(d) {
                         waiting.remove(d);
                         if let Some(n) = graph.get(d) {
-                            counts[slot(n.kind)].total = counts[slot(n.kind)].total.saturating_sub(1);
+                            counts[n.kind.index()].total = counts[n.kind.index()].total.saturating_sub(1);
                             n.edges.iter().for_each(|e| drop(flight.held.take(e)));
                         }
                         result.skipped.push(SkippedAsset {
@@ -392,7 +384,7 @@ pub(crate) async fn run(
                 }
             }
         }
-        let c = &mut counts[slot(kind)];
+        let c = &mut counts[kind.index()];
         c.done += 1;
         progress(Progress {
             stage: kind.to_string(),
