@@ -15,6 +15,7 @@ const NAMES = {
   generate_image: "Rendering an image",
   generate_video: "Rendering a video",
   generate_audio: "Rendering audio",
+  assemble_episode: "Assembling an episode",
 };
 
 /** Whether a job status is final. */
