@@ -91,8 +91,8 @@ pub use metered::MeteredStorage;
 #[cfg(feature = "render")]
 pub use render::{
     AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
-    ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat, VideoPolling, Voice,
-    plan_render,
+    ProviderConfig, RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, SpeechFormat,
+    VideoPolling, Voice, plan_render,
 };
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};

@@ -70,7 +70,7 @@ use crate::model::{AssetKind, MediaType, MediaUsage};
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
 pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
-pub use config::{RENDER_ENV_VARS, RenderConfig};
+pub use config::{RENDER_SETTINGS, RenderConfig, RenderSetting};
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
 pub use prices::{Price, PriceTable};
