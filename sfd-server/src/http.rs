@@ -240,6 +240,9 @@ pub const BLOCKING_PARSE: usize = 256 * 1024;
 /// The default largest JSON body: 2 MiB, about 50 times a real drama.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The default largest media upload: 200 MiB.
+pub const DEFAULT_MEDIA_LIMIT: u64 = 200 * 1024 * 1024;
+
 /// Parses a JSON value into `T`: 422 naming what is wrong.
 pub fn parse<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, HttpError> {
     serde_json::from_value(value).map_err(|e| HttpError::unprocessable(format!("{what}: {e}")))

@@ -48,8 +48,7 @@ use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat, init_tracing};
 pub use error::{Error, HttpError, Result};
-pub use http::DEFAULT_BODY_LIMIT;
-pub use media::DEFAULT_MEDIA_LIMIT;
+pub use http::{DEFAULT_BODY_LIMIT, DEFAULT_MEDIA_LIMIT};
 pub use media_config::MediaConfig;
 pub use migrate::migrate;
 pub use state::AppState;

@@ -16,9 +16,6 @@ use crate::state::AppState;
 /// Content-addressed files never change: caches may keep them for a year.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// The default largest media upload: 200 MiB.
-pub const DEFAULT_MEDIA_LIMIT: u64 = 200 * 1024 * 1024;
-
 fn header(r: &mut Response<Body>, name: header::HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         r.headers_mut().insert(name, v);

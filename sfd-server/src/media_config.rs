@@ -20,7 +20,7 @@ pub struct MediaConfig {
     #[arg(long, env = "SFD_SIMULATED_MEDIA", default_value_t = false)]
     pub simulated_media: bool,
     /// Largest media upload in bytes (PUT …/content); default 200 MiB.
-    #[arg(long, env = "SFD_MEDIA_LIMIT", value_name = "BYTES", default_value_t = crate::media::DEFAULT_MEDIA_LIMIT)]
+    #[arg(long, env = "SFD_MEDIA_LIMIT", value_name = "BYTES", default_value_t = crate::http::DEFAULT_MEDIA_LIMIT)]
     pub media_limit: u64,
     /// The render core's settings, one flag each (see [`RENDER_SETTINGS`]).
     #[command(flatten)]
