@@ -121,6 +121,26 @@ SEED["characters"][0]["assets"].append(
 )
 
 
+# The asset library: every `/asset-library/{assetId}` case names a text asset
+# of project `seed` (user 10000), uploaded afresh before the case is sent
+# (server-assigned ids cannot be pinned ahead, and a DELETE case removes it).
+LIBRARY = {"user_id": "10000", "project_name": "seed", "asset_type": "text"}
+LIBRARY_PLACEHOLDER = "library_seed"
+
+
+def _upload_library_seed():
+    boundary = "sfdseedboundary"
+    fields = dict(LIBRARY, tag="storyboard")
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="seed.txt"\r\n'
+                 "Content-Type: text/plain\r\n\r\nEXT. ROOF - NIGHT\r\n")
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+    req = urllib.request.Request(BASE + "/asset-library/upload", data=body, method="POST",
+                                 headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())["asset_id"]
+
+
 def _examples(path):
     """The id of the seeded data each path parameter of `path` names."""
     aid = "seed-img"
@@ -128,7 +148,8 @@ def _examples(path):
         aid = "char-hero-img"
     if "/episodes/" in path:
         aid = "ep1-sc1-img" if "/scenes/" in path else "ep1-img"
-    return {"id": DRAMA, "cid": "char-hero", "eid": "ep1", "sid": "ep1-sc1", "aid": aid, "jobId": JOB, "key": MEDIA_KEY}
+    return {"id": DRAMA, "cid": "char-hero", "eid": "ep1", "sid": "ep1-sc1", "aid": aid, "jobId": JOB, "key": MEDIA_KEY,
+            "assetId": LIBRARY_PLACEHOLDER}
 
 
 DOCUMENTED = set()
@@ -145,6 +166,11 @@ def before_load_schema(ctx, raw_schema):
                     value = values[param["name"]]
                     param["schema"] = {"type": "string", "enum": [value]}
                     param["example"] = value
+                # A library asset's case names the seeded asset's project and type.
+                if "{assetId}" in path and param.get("in") == "query" and param.get("name") in LIBRARY:
+                    value = LIBRARY[param["name"]]
+                    param["schema"] = {"type": "string", "enum": [value]}
+                    param["example"] = value
 
 
 def _is_http_field_value(value: object) -> bool:
@@ -159,6 +185,8 @@ def before_call(ctx, case, kwargs):
         for name in [k for k, v in case.headers.items() if not _is_http_field_value(v)]:
             del case.headers[name]
     _reset_seed()
+    if (case.path_parameters or {}).get("assetId") == LIBRARY_PLACEHOLDER:
+        case.path_parameters["assetId"] = _upload_library_seed()
 
 
 CASES = collections.Counter()

@@ -1,7 +1,7 @@
 //! Finished episodes and exports.
 
 use reqwest::Method;
-use sfd_core::{AssembleRequest, ExportFormat, JobResponse};
+use sfd_core::{AssembleRequest, ExportFormat, ExportOptions, JobResponse};
 use tokio::io::AsyncWrite;
 
 use crate::Result;
@@ -27,8 +27,8 @@ impl Client {
         Ok(self.call(Method::POST, &path, Some(request), None).await?.value)
     }
 
-    /// Writes the drama in `format` to `out` (an SRT is `episode`'s) and
-    /// returns the bytes written.
+    /// Writes the drama in `format` to `out` (an SRT or an editor's
+    /// timeline is `episode`'s) and returns the bytes written.
     ///
     /// ```no_run
     /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
@@ -43,10 +43,40 @@ impl Client {
         episode: Option<&str>,
         out: &mut W,
     ) -> Result<u64> {
+        let options = ExportOptions {
+            episode: episode.map(str::to_string),
+            bundle: false,
+        };
+        self.export_with(drama_id, format, &options, out).await
+    }
+
+    /// Writes the drama in `format` with `options` to `out`: an editor's
+    /// timeline (OTIO, FCPXML, EDL) by URL, or with `options.bundle` as a
+    /// ZIP holding its media; a CapCut draft is always a ZIP. Answers 409
+    /// ([`crate::Error`] with status 409) naming the scenes whose clips are
+    /// not rendered yet.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let options = sfd_client::ExportOptions { episode: Some("ep1".into()), bundle: true };
+    /// let mut file = tokio::fs::File::create("ep1.otio.zip").await?;
+    /// client.export_with("my_drama", sfd_client::ExportFormat::Otio, &options, &mut file).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn export_with<W: AsyncWrite + Unpin>(
+        &self,
+        drama_id: &str,
+        format: ExportFormat,
+        options: &ExportOptions,
+        out: &mut W,
+    ) -> Result<u64> {
         let path = format!("/dramas/{}/export", enc(drama_id));
         let mut query = vec![("format", format.to_string())];
-        if let Some(e) = episode {
-            query.push(("episode", e.to_string()));
+        if let Some(e) = &options.episode {
+            query.push(("episode", e.clone()));
+        }
+        if options.bundle {
+            query.push(("bundle", "zip".into()));
         }
         let resp = self.send::<()>(Method::GET, &path, &query, None, None).await?;
         if !resp.status().is_success() {

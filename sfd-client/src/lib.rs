@@ -26,16 +26,18 @@ mod client;
 mod error;
 mod export;
 mod jobs;
+mod library;
 mod nested;
 mod render;
 mod sse;
 
 pub use client::{Client, Versioned};
 pub use error::{Error, Result};
+pub use library::Library;
 pub use sfd_core::{
     AssembleRequest, AssembledEpisode, Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, AudioMode,
     Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch,
-    ErrorBody, ExportFormat, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse, JobStatus, JobType,
-    Level, PlanAction, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch,
-    SubtitleMode,
+    ErrorBody, ExportFormat, ExportOptions, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse,
+    JobStatus, JobType, Level, LibraryAsset, LibraryListing, LibraryTag, LibraryType, LibraryUploaded, PlanAction,
+    PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch, SubtitleMode,
 };

@@ -28,6 +28,8 @@ pub enum EntityKind {
     Job,
     /// A media file (an image, video or audio file under `media/`).
     Media,
+    /// An asset of the library (a reusable image, video or text of a project).
+    LibraryAsset,
 }
 
 impl EntityKind {
@@ -41,6 +43,7 @@ impl EntityKind {
             EntityKind::Asset => "asset",
             EntityKind::Job => "job",
             EntityKind::Media => "media file",
+            EntityKind::LibraryAsset => "library asset",
         }
     }
 }
@@ -191,6 +194,14 @@ pub enum Error {
         tool: String,
         /// What it said.
         message: String,
+    },
+    /// An editor's hand-off needs rendered clips that the episode lacks.
+    #[error("episode '{episode}' has no rendered clip for scene{} {}: render them first (POST /dramas/{{id}}/render)", if scenes.len() == 1 { "" } else { "s" }, scenes.join(", "))]
+    NotRendered {
+        /// The episode.
+        episode: String,
+        /// The scenes without a rendered clip, in order.
+        scenes: Vec<String>,
     },
     /// The storage backend failed or could not be reached.
     #[error("storage error on '{key}': {source}")]

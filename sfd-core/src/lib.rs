@@ -52,6 +52,8 @@ mod edit;
 pub mod generate;
 #[cfg(feature = "jobs")]
 pub mod jobs;
+#[cfg(feature = "storage")]
+pub mod library;
 #[cfg(feature = "llm")]
 pub mod llm;
 #[cfg(feature = "storage")]
@@ -64,6 +66,8 @@ pub mod storage;
 mod studio;
 #[cfg(any(feature = "storage", feature = "llm"))]
 pub mod telemetry;
+#[cfg(feature = "render")]
+pub mod timeline;
 
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
@@ -80,6 +84,8 @@ pub use generate::{
 };
 #[cfg(feature = "jobs")]
 pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};
+#[cfg(feature = "storage")]
+pub use library::{LibraryExt, LibraryProject, LibraryUpload};
 #[cfg(feature = "simulator")]
 pub use llm::SimulatedLlm;
 #[cfg(feature = "llm")]
@@ -104,3 +110,5 @@ pub use storage::{
 };
 #[cfg(feature = "jobs")]
 pub use studio::{CollectOptions, Export, Studio, StudioBuilder};
+#[cfg(feature = "render")]
+pub use timeline::{Clip, ClipMedia, ClipSource, Span, Timeline, Track, TrackKind};

@@ -55,7 +55,9 @@ pub(crate) fn from_core(e: sfd_core::Error) -> PyErr {
     let msg = e.to_string();
     match e {
         E::NotFound { .. } => NotFoundError::new_err(msg),
-        E::AlreadyExists { .. } | E::VersionMismatch { .. } | E::Conflict { .. } => ConflictError::new_err(msg),
+        E::AlreadyExists { .. } | E::VersionMismatch { .. } | E::Conflict { .. } | E::NotRendered { .. } => {
+            ConflictError::new_err(msg)
+        }
         E::Invalid(p) => with_problems(msg, p.0.iter().map(ToString::to_string).collect()),
         E::InvalidCursor(_) => with_problems(msg.clone(), vec![msg]),
         E::LlmNotConfigured | E::Llm { .. } | E::Generation { .. } => LlmError::new_err(msg),

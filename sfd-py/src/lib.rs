@@ -14,6 +14,7 @@
 mod args;
 mod errors;
 mod levels;
+mod library;
 mod media;
 mod ops;
 mod runtime;

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
-use sfd_core::{AssembleRequest, ByteStream, ExportFormat, MediaKey, RenderRequest, Studio};
+use sfd_core::{AssembleRequest, ByteStream, ExportFormat, ExportOptions, MediaKey, RenderRequest, Studio};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
@@ -131,6 +131,9 @@ pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data:
 /// Runs `download` or `export` and answers the bytes.
 pub(crate) async fn fetch(target: &Target, op: &str, args: &str) -> R<Vec<u8>> {
     let a = parse(args)?;
+    if op == "library_file" {
+        return crate::library::fetch(target, &a).await;
+    }
     let mut out = Vec::new();
     match target {
         Target::Studio(s) => drain(studio_stream(s, op, &a).await?, &mut out).await?,
@@ -143,8 +146,18 @@ fn assemble_request(a: &Value) -> R<AssembleRequest> {
     Ok(arg::<Option<AssembleRequest>>(a, "request")?.unwrap_or_default())
 }
 
-fn export_args(a: &Value) -> R<(String, ExportFormat, Option<String>)> {
-    Ok((drama(a)?, arg(a, "format")?, arg(a, "episode_id")?))
+/// The drama, format and options of an export; `bundle` is `"zip"` or absent.
+fn export_args(a: &Value) -> R<(String, ExportFormat, ExportOptions)> {
+    let bundle = match arg::<Option<String>>(a, "bundle")?.as_deref() {
+        None | Some("none") => false,
+        Some("zip") => true,
+        Some(other) => return Err(OpError::Args(format!("bundle: '{other}' is not a bundle: use \"zip\""))),
+    };
+    let options = ExportOptions {
+        episode: arg(a, "episode_id")?,
+        bundle,
+    };
+    Ok((drama(a)?, arg(a, "format")?, options))
 }
 
 async fn studio_stream(s: &Studio, op: &str, a: &Value) -> R<ByteStream> {
@@ -156,8 +169,8 @@ async fn studio_stream(s: &Studio, op: &str, a: &Value) -> R<ByteStream> {
             s.read_media(key.path(), None).await?.body
         }
         "export" => {
-            let (d, format, episode) = export_args(a)?;
-            s.export(&d, format, episode.as_deref()).await?.body
+            let (d, format, options) = export_args(a)?;
+            s.export_with(&d, format, &options, None).await?.body
         }
         other => return Err(unknown(other)),
     })
@@ -182,8 +195,8 @@ async fn client_write<W: AsyncWrite + Unpin>(c: &sfd_client::Client, op: &str, a
     Ok(match op {
         "download" => c.download_media(&arg::<String>(a, "url")?, out).await?,
         "export" => {
-            let (d, format, episode) = export_args(a)?;
-            c.export(&d, format, episode.as_deref(), out).await?
+            let (d, format, options) = export_args(a)?;
+            c.export_with(&d, format, &options, out).await?
         }
         other => return Err(unknown(other)),
     })

@@ -18,6 +18,9 @@ pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option
     if let Some(v) = level_op(target, op, &a).await? {
         return Ok(v.to_string());
     }
+    if op.starts_with("library_") {
+        return Ok(crate::library::op(target, op, &a, data).await?.to_string());
+    }
     let out = match target {
         Target::Studio(s) => match studio_op(s, op, &a).await? {
             Some(v) => v,

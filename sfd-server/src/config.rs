@@ -115,6 +115,26 @@ pub struct Config {
     /// The model.
     #[arg(long, env = "GPT_MODEL", value_name = "MODEL")]
     pub gpt_model: Option<String>,
+    /// Seconds one LLM call may take once sent (default 600). A local model
+    /// writing a long episode may need more; the time a call waits its turn
+    /// (--llm-concurrency) does not count.
+    #[arg(long, env = "OPENAI_TIMEOUT_SECS", value_name = "SECONDS")]
+    pub openai_timeout_secs: Option<String>,
+    /// Requests per LLM call before it fails (default 5): 429s, 5xx answers
+    /// and lost connections are retried; a call that timed out waiting for
+    /// the model is sent again only once.
+    #[arg(long, env = "SFD_LLM_ATTEMPTS", value_name = "N")]
+    pub llm_attempts: Option<String>,
+    /// The most LLM calls in flight at once to the LLM server (default: no
+    /// limit). Set it to the server's parallel slots (llama.cpp --parallel,
+    /// OLLAMA_NUM_PARALLEL; 1 for a server that answers one at a time).
+    /// Calls beyond it wait their turn, and the wait is not part of their timeout.
+    #[arg(long, env = "SFD_LLM_CONCURRENCY", value_name = "N")]
+    pub llm_concurrency: Option<String>,
+    /// The `provider` label of the LLM metrics (default: the host of
+    /// OPENAI_API_BASE, e.g. api.openai.com or 127.0.0.1:8080).
+    #[arg(long, env = "SFD_LLM_LABEL", value_name = "LABEL")]
+    pub llm_label: Option<String>,
     /// Use the simulated LLM (demos and tests without a key; never the default).
     #[arg(long, env = "SFD_SIMULATED_LLM", default_value_t = false)]
     pub simulated_llm: bool,
@@ -130,6 +150,9 @@ pub struct Config {
     /// With --migrate: only report what would move; change nothing.
     #[arg(long, requires = "migrate", default_value_t = false)]
     pub dry_run: bool,
+    /// Run something other than the HTTP server (`mcp`: MCP over stdio).
+    #[command(subcommand)]
+    pub command: Option<crate::mcp::Command>,
 }
 
 impl std::fmt::Debug for Config {
@@ -150,6 +173,10 @@ impl std::fmt::Debug for Config {
             .field("api_keys", &format!("{} configured", self.keys().len()))
             .field("environment", &self.environment)
             .field("gpt_model", &self.gpt_model)
+            .field("openai_timeout_secs", &self.openai_timeout_secs)
+            .field("llm_attempts", &self.llm_attempts)
+            .field("llm_concurrency", &self.llm_concurrency)
+            .field("llm_label", &self.llm_label)
             .field("job_lease", &self.job_lease)
             .field("runner_id", &self.runner_id)
             .finish_non_exhaustive()
@@ -240,6 +267,10 @@ impl Config {
             "OPENAI_API_KEY" => self.openai_api_key.clone(),
             "OPENAI_API_BASE" => self.openai_api_base.clone(),
             "GPT_MODEL" => self.gpt_model.clone(),
+            "OPENAI_TIMEOUT_SECS" => self.openai_timeout_secs.clone(),
+            "SFD_LLM_ATTEMPTS" => self.llm_attempts.clone(),
+            "SFD_LLM_CONCURRENCY" => self.llm_concurrency.clone(),
+            "SFD_LLM_LABEL" => self.llm_label.clone(),
             other => std::env::var(other).ok(),
         };
         match OpenAiConfig::from_env_vars(get)? {
@@ -322,6 +353,20 @@ pub fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// [`init_tracing`] writing to stderr, for when stdout carries a protocol (`sfd-server mcp`).
+pub fn init_tracing_to_stderr(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -19,16 +19,22 @@
 
 mod access_log;
 mod config;
+mod doors;
 mod dramas;
 mod error;
 mod export;
+pub mod graphql;
 mod http;
+pub mod library;
+mod mcp;
 mod media;
 mod media_config;
 mod metrics;
 mod migrate;
 mod nested;
 pub mod openapi;
+mod openapi_doors;
+mod openapi_library;
 mod openapi_media;
 mod ratelimit;
 mod render;
@@ -46,9 +52,10 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-pub use config::{Config, LogFormat, init_tracing};
+pub use config::{Config, LogFormat, init_tracing, init_tracing_to_stderr};
 pub use error::{Error, HttpError, Result};
 pub use http::{DEFAULT_BODY_LIMIT, DEFAULT_MEDIA_LIMIT};
+pub use mcp::{Command, serve_stdio as serve_mcp_stdio};
 pub use media_config::MediaConfig;
 pub use migrate::migrate;
 pub use state::AppState;

@@ -78,6 +78,18 @@ pub async fn get(state: &AppState, headers: &HeaderMap, key: &str) -> Answer {
     Ok(r)
 }
 
+/// 413 when the declared `Content-Length` is past `limit`, before a byte is read.
+pub fn check_declared_length(headers: &HeaderMap, limit: u64) -> Result<(), HttpError> {
+    match headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(len) if len > limit => Err(sfd_core::Error::MediaTooLarge { limit }.into()),
+        _ => Ok(()),
+    }
+}
+
 /// `PUT …/assets/{aid}/content`: the body becomes the asset's file.
 pub async fn upload(
     state: &AppState,
@@ -97,14 +109,7 @@ pub async fn upload(
     // Checked before a byte is read: a wrong type or a declared size past
     // the limit is refused at once.
     sfd_core::MediaType::from_mime(&content_type)?;
-    if let Some(len) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && len > limit
-    {
-        return Err(sfd_core::Error::MediaTooLarge { limit }.into());
-    }
+    check_declared_length(headers, limit)?;
     let stream: ByteStream = body
         .into_data_stream()
         .map(|chunk: Result<Bytes, hyper::Error>| {

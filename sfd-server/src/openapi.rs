@@ -101,7 +101,8 @@ fn schemas() -> Value {
             "prompt": s("string"), "url": nullable("string"), "duration": nullable("integer"),
             "depends_on": {"type": "array", "items": s("string")}, "metadata": meta}},
         "Progress": {"type": "object", "required": ["stage", "done", "total"], "properties": {
-            "stage": s("string"), "done": s("integer"), "total": s("integer")}},
+            "stage": s("string"), "done": s("integer"), "total": s("integer"),
+            "retries": s("integer"), "note": s("string")}},
         "JobStatusRecord": {"type": "object", "additionalProperties": true,
             "required": ["jobId", "type", "status", "dramaId", "createdAt"], "properties": {
             "jobId": s("string"), "type": {"type": "string", "enum": JobType::ALL},
@@ -202,8 +203,8 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
             (202, r("ImproveDramaResponse")),
             START,
         ),
-        ("/dramas/{id}/critic", _) => (
-            "Critique a drama; the job result holds {feedback}".into(),
+        ("/dramas/{id}/critic" | "/dramas/{id}/critique", _) => (
+            "Critique a drama; the job result holds {feedback} (`/critique` is the old viewer's name)".into(),
             body("CriticRequest"),
             (202, r("JobResponse")),
             START,
@@ -273,7 +274,8 @@ fn params(template: &str, m: &Method) -> Vec<Value> {
     let versioned = template.starts_with("/dramas/")
         && !template.contains("/jobs")
         && !template.ends_with("improve")
-        && !template.ends_with("critic");
+        && !template.ends_with("critic")
+        && !template.ends_with("critique");
     if versioned && (m == Method::PATCH || m == Method::DELETE || m == Method::POST) {
         out.push(json!({"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": "the ETag of a GET; 412 if the drama changed since"}));
     }
@@ -286,8 +288,10 @@ fn params(template: &str, m: &Method) -> Vec<Value> {
 /// The core schemas and the media routes' ones.
 fn all_schemas() -> Value {
     let mut all = schemas();
-    if let (Some(all), Value::Object(media)) = (all.as_object_mut(), crate::openapi_media::schemas()) {
-        all.extend(media);
+    for more in [crate::openapi_media::schemas(), crate::openapi_library::schemas()] {
+        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), more) {
+            all.extend(more);
+        }
     }
     all
 }
@@ -306,7 +310,10 @@ fn build() -> Value {
     for (template, methods) in ROUTES.iter() {
         let mut item = Map::new();
         for m in *methods {
-            if let Some(op) = crate::openapi_media::operation(template, m) {
+            let special = crate::openapi_media::operation(template, m)
+                .or_else(|| crate::openapi_doors::operation(template, m))
+                .or_else(|| crate::openapi_library::operation(template, m));
+            if let Some(op) = special {
                 item.insert(m.as_str().to_ascii_lowercase(), op);
                 continue;
             }
@@ -347,7 +354,7 @@ fn build() -> Value {
                 op["description"] = json!("Honours `If-Match` (the `ETag` of a GET): 412 if the drama changed since.");
             }
             if let Some(b) = body {
-                let required = !template.ends_with("/critic");
+                let required = !template.ends_with("/critic") && !template.ends_with("/critique");
                 op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": b}}});
             }
             if ["/health", "/openapi.json", "/docs"].contains(template) {
@@ -371,15 +378,22 @@ fn build() -> Value {
     })
 }
 
-const DOCS_HTML: &str = include_str!("docs.html");
+/// Scripts and styles only from this server; Swagger UI sets inline styles
+/// and shows `data:` images; calls go only to this API.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The docs page: self-contained HTML and script, no network needed.
+/// The docs page: Swagger UI (vendored, embedded) over `/openapi.json`,
+/// with try-it on every operation; no network beyond this server.
 pub fn docs_page() -> Response<Body> {
-    let mut r = Response::new(full(DOCS_HTML));
-    r.headers_mut().insert(
+    let mut r = Response::new(full(crate::studio::DOCS_HTML));
+    let hs = r.headers_mut();
+    hs.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    hs.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP));
+    hs.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     r
 }
 

@@ -153,15 +153,17 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
             START,
         ),
         ("/dramas/{id}/export", _) => (
-            "The drama as a Fountain screenplay, an episode's SRT (episode=…), a CSV shot list, or a ZIP of the JSON and every rendered file (streamed)",
+            "The drama as a Fountain screenplay, an episode's SRT (episode=…), a CSV shot list, or a ZIP of the JSON and every rendered file; or one episode's timeline for an editor: OpenTimelineIO (otio), Final Cut Pro XML 1.10 (fcpxml), a CMX 3600 EDL of the picture (edl) or a CapCut/Jianying draft folder as a ZIP with its media (capcut); a timeline references its media by URL, or with bundle=zip comes as a ZIP holding them under relative paths; 409 when scenes lack rendered clips, naming them (streamed)",
             None,
             vec![(
                 "200".into(),
                 json!({"description": "the export, as an attachment", "content": {
                     "text/plain": {"schema": {"type": "string"}}, "application/x-subrip": {"schema": {"type": "string"}},
-                    "text/csv": {"schema": {"type": "string"}}, "application/zip": {"schema": {"type": "string", "format": "binary"}}}}),
+                    "text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}},
+                    "application/xml": {"schema": {"type": "string"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}}}}),
             )],
-            &[400, 401, 404, 422, 429, 503],
+            &[400, 401, 404, 409, 422, 429, 503],
         ),
         ("/media/{key}", _) => (
             "A stored media file (no key needed): ETag, If-None-Match → 304, Range → 206, cached as immutable",
@@ -180,8 +182,12 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
     };
     let mut params = path_params(template);
     if template == "/dramas/{id}/export" {
-        params.push(json!({"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": ["fountain", "srt", "csv", "zip"]}}));
-        params.push(json!({"name": "episode", "in": "query", "schema": {"type": "string", "pattern": ID_PATTERN}, "description": "the episode of an SRT"}));
+        let formats: Vec<&str> = sfd_core::ExportFormat::ALL.iter().map(|f| f.name()).collect();
+        params.push(
+            json!({"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": formats}}),
+        );
+        params.push(json!({"name": "episode", "in": "query", "schema": {"type": "string", "pattern": ID_PATTERN}, "description": "the episode of an SRT or a timeline (otio, fcpxml, edl, capcut); may be left out when the drama has one"}));
+        params.push(json!({"name": "bundle", "in": "query", "schema": {"type": "string", "enum": ["zip"]}, "description": "a timeline as a ZIP with its media under relative paths, instead of by URL"}));
     }
     if template == "/media/{key}" {
         params.push(json!({"name": "Range", "in": "header", "schema": {"type": "string"}, "description": "bytes=start-end, one range"}));

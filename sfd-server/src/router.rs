@@ -1,12 +1,14 @@
 //! Every route, declared once in [`routes!`]'s table below: the table
 //! yields the [`Route`] enum, the path matching, the dispatch to handlers
 //! and (through [`ROUTES`]) the paths and methods of `openapi.json`. A new
-//! route is one line of the table plus its handler (and, in `openapi.rs` or
-//! `openapi_media.rs`, the words that describe it).
+//! route is one line of the table plus its handler (and, in `openapi.rs`,
+//! `openapi_media.rs`, `openapi_doors.rs` or `openapi_library.rs`, the
+//! words that describe it).
 
 use std::sync::LazyLock;
 
-use http::{HeaderMap, Method, StatusCode};
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, StatusCode};
 use hyper::body::Incoming;
 use serde_json::Value;
 use sfd_core::{Address, Asset, AssetOwner, Character, Episode, Level, Scene, levels};
@@ -14,29 +16,47 @@ use sfd_core::{Address, Asset, AssetOwner, Character, Episode, Level, Scene, lev
 use crate::error::HttpError;
 use crate::http::{self as h, Answer, percent_decode};
 use crate::state::AppState;
-use crate::{dramas, export, media, nested, openapi, render};
+use crate::{dramas, export, library, media, nested, openapi, render};
 
 pub use crate::nested::At;
 
-/// One request as a handler sees it: the state, the method, the headers,
-/// the query, and the body (JSON for a POST or PATCH, or the raw stream
-/// for a route marked `stream`).
+/// One request as a handler sees it: the state, the request's head (its
+/// method, URI and headers), and the body (JSON for a POST or PATCH, or the
+/// raw stream for a route marked `stream`).
 pub(crate) struct Call<'a> {
     /// The server's state.
     pub state: &'a AppState,
-    /// The method, one the route answers.
-    pub method: &'a Method,
-    /// The request headers.
-    pub headers: &'a HeaderMap,
-    /// The query string, if any.
-    pub query: Option<&'a str>,
+    /// The request's head; its method is one the route answers.
+    pub parts: &'a Parts,
     /// The JSON body of a POST or PATCH.
     pub json: Option<Value>,
     /// The body of a `stream` route, unread.
     pub stream: Option<Incoming>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// The method, one the route answers.
+    fn method(&self) -> &'a Method {
+        &self.parts.method
+    }
+
+    /// The request headers.
+    fn headers(&self) -> &'a HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The query string, if any.
+    fn query(&self) -> Option<&'a str> {
+        self.parts.uri.query()
+    }
+
+    /// The whole request, its body unread, for a `stream` route whose
+    /// handler speaks HTTP itself (MCP).
+    fn request(&mut self) -> Result<Request<Incoming>, HttpError> {
+        let body = self.stream()?;
+        Ok(Request::from_parts(self.parts.clone(), body))
+    }
+
     /// The unread body of a `stream` route.
     fn stream(&mut self) -> Result<Incoming, HttpError> {
         self.stream.take().ok_or_else(|| {
@@ -58,7 +78,8 @@ macro_rules! path_id {
 
 /// The route table. A fixed row is `Variant(ids) "template" flags { METHOD
 /// => handler, … }`: its ids are the template's parameters in order;
-/// `open` routes need no key, `stream` routes get their body unread. A
+/// `open` routes need no key (`open_get`: their GET needs none), `stream`
+/// routes get their body unread (after auth and rate limits). A
 /// level row is `Variant(fields) flags => handler`: its paths come from the
 /// levels (see [`nested_route`]). A handler is an expression over the
 /// [`Call`] named in the table's head and the row's ids.
@@ -90,12 +111,13 @@ macro_rules! routes {
                 None
             }
 
-            /// Whether the route is answered without a key.
-            pub fn is_open(&self) -> bool {
-                match self {
-                    $( Route::$variant { .. } => [$(stringify!($flag)),*].contains(&"open"), )*
-                    $( Route::$lvariant { .. } => [$(stringify!($lflag)),*].contains(&"open"), )*
-                }
+            /// Whether the route is answered without a key for `method`.
+            pub fn is_open(&self, method: &Method) -> bool {
+                let flags: &[&str] = match self {
+                    $( Route::$variant { .. } => &[$(stringify!($flag)),*], )*
+                    $( Route::$lvariant { .. } => &[$(stringify!($lflag)),*], )*
+                };
+                flags.contains(&"open") || (*method == Method::GET && flags.contains(&"open_get"))
             }
 
             /// Whether its handler reads the body itself, as a stream.
@@ -111,10 +133,10 @@ macro_rules! routes {
         pub(crate) async fn dispatch(route: Route, mut $call: Call<'_>) -> Answer {
             match route {
                 $( Route::$variant $(( $($id),* ))? => {
-                    $( if *$call.method == Method::$method {
+                    $( if *$call.method() == Method::$method {
                         return $handler;
                     } )+
-                    Err(not_allowed($call.method, $template))
+                    Err(not_allowed($call.method(), $template))
                 } )*
                 $( Route::$lvariant( $($field),* ) => $lhandler, )*
             }
@@ -143,12 +165,12 @@ fixed: [
     /// `/metrics`: Prometheus text format.
     Metrics "/metrics" { GET => crate::metrics::answer() }
     /// `/dramas`
-    Dramas "/dramas" { GET => dramas::list(c.state, c.query).await, POST => dramas::create(c.state, c.json).await }
+    Dramas "/dramas" { GET => dramas::list(c.state, c.query()).await, POST => dramas::create(c.state, c.json).await }
     /// `/dramas/{id}`
     Drama(id) "/dramas/{id}" {
-        GET => dramas::get(c.state, c.headers, &id).await,
-        PATCH => dramas::patch(c.state, c.headers, &id, c.json).await,
-        DELETE => dramas::delete(c.state, c.headers, &id).await,
+        GET => dramas::get(c.state, c.headers(), &id).await,
+        PATCH => dramas::patch(c.state, c.headers(), &id, c.json).await,
+        DELETE => dramas::delete(c.state, c.headers(), &id).await,
     }
     /// `/dramas/{id}/improve`
     Improve(id) "/dramas/{id}/improve" { POST => dramas::improve(c.state, &id, c.json).await }
@@ -187,27 +209,52 @@ fixed: [
     /// `/media/{key}`: a stored media file, by its key (`media/…`).
     /// Open like a public bucket: its key holds the content hash and is
     /// listed nowhere, so only a document's reader finds it.
-    Media(key) "/media/{key}" open stream { GET => media::get(c.state, c.headers, &key).await }
+    Media(key) "/media/{key}" open stream { GET => media::get(c.state, c.headers(), &key).await }
     /// `/dramas/{id}/episodes/{eid}/assemble`
     Assemble(id, e) "/dramas/{id}/episodes/{eid}/assemble" { POST => export::assemble(c.state, &id, &e, c.json).await }
     /// `/dramas/{id}/export`
-    Export(id) "/dramas/{id}/export" { GET => export::export(c.state, &id, c.query).await }
+    Export(id) "/dramas/{id}/export" { GET => export::export(c.state, c.headers(), &id, c.query()).await }
+    /// `/graphql`: GraphiQL (GET, open) and GraphQL (POST).
+    GraphQl "/graphql" open_get {
+        GET => Ok(crate::graphql::page()),
+        POST => crate::graphql::execute(c.state, c.json).await,
+    }
+    /// `/mcp`: the Model Context Protocol over streamable HTTP; it reads its own body.
+    Mcp "/mcp" stream { POST => Ok(crate::mcp::http(c.state, c.request()?).await) }
+    /// `/dramas/{id}/critique`: the old viewer's name for `/critic`.
+    Critique(id) "/dramas/{id}/critique" { POST => dramas::critic(c.state, &id, c.json).await }
+    /// `/asset-library/list`
+    LibraryList "/asset-library/list" { GET => library::list(c.state, c.query()).await }
+    /// `/asset-library/upload`: multipart, read by its handler.
+    LibraryUpload "/asset-library/upload" stream {
+        POST => {
+            let body = c.stream()?;
+            library::upload(c.state, c.headers(), body).await
+        }
+    }
+    /// `/asset-library/{assetId}`: the file (GET) or its removal (DELETE).
+    LibraryAsset(id) "/asset-library/{assetId}" {
+        GET => library::get(c.state, c.query(), &id).await,
+        DELETE => library::delete(c.state, c.query(), &id).await,
+    }
+    /// `/asset-library/{assetId}/metadata`: the record.
+    LibraryMetadata(id) "/asset-library/{assetId}/metadata" { GET => library::metadata(c.state, c.query(), &id).await }
 ]
 levels: [
     /// `/dramas/{id}/characters[/{cid}]`
-    Characters(at: At<()>) => nested::answer::<Character>(c.state, c.method, c.headers, at, c.json).await;
+    Characters(at: At<()>) => nested::answer::<Character>(c.state, c.method(), c.headers(), at, c.json).await;
     /// `/dramas/{id}/episodes[/{eid}]`
-    Episodes(at: At<()>) => nested::answer::<Episode>(c.state, c.method, c.headers, at, c.json).await;
+    Episodes(at: At<()>) => nested::answer::<Episode>(c.state, c.method(), c.headers(), at, c.json).await;
     /// `/dramas/{id}/episodes/{eid}/scenes[/{sid}]`
-    Scenes(at: At<String>) => nested::answer::<Scene>(c.state, c.method, c.headers, at, c.json).await;
+    Scenes(at: At<String>) => nested::answer::<Scene>(c.state, c.method(), c.headers(), at, c.json).await;
     /// `…/assets[/{aid}]` of an owner.
-    Assets(at: At<AssetOwner>) => nested::answer::<Asset>(c.state, c.method, c.headers, at, c.json).await;
+    Assets(at: At<AssetOwner>) => nested::answer::<Asset>(c.state, c.method(), c.headers(), at, c.json).await;
     /// `…/assets/{aid}/render` at every owner level.
     AssetRender(d: String, o: AssetOwner, a: String) => render::asset(c.state, &d, &o, &a, c.json).await;
     /// `…/assets/{aid}/content` at every owner level.
     AssetContent(d: String, o: AssetOwner, a: String) stream => {
         let body = c.stream()?;
-        media::upload(c.state, c.headers, &d, &o, &a, body).await
+        media::upload(c.state, c.headers(), &d, &o, &a, body).await
     };
 ]
 }
@@ -427,6 +474,43 @@ mod tests {
         assert_eq!((m.drama_id.as_deref(), m.job_id), (Some("d1"), None));
         assert_eq!(matched("/media/a/b.png").unwrap().unwrap().template, "/media/{key}");
         assert_eq!(matched("/metrics").unwrap().unwrap().route, Route::Metrics);
+    }
+
+    #[test]
+    fn the_doors_library_and_critique_alias() {
+        let m = matched("/graphql").unwrap().unwrap();
+        assert_eq!(
+            (m.route.clone(), m.methods),
+            (Route::GraphQl, &[Method::GET, Method::POST][..])
+        );
+        // GraphiQL is open; a query needs the key.
+        assert!(m.route.is_open(&Method::GET) && !m.route.is_open(&Method::POST));
+        let m = matched("/mcp").unwrap().unwrap();
+        assert!(m.route.streams() && !m.route.is_open(&Method::POST));
+        let m = matched("/dramas/d1/critique").unwrap().unwrap();
+        assert_eq!(
+            (m.route, m.drama_id.as_deref()),
+            (Route::Critique("d1".into()), Some("d1"))
+        );
+        assert_eq!(
+            matched("/asset-library/list").unwrap().unwrap().route,
+            Route::LibraryList
+        );
+        let m = matched("/asset-library/upload").unwrap().unwrap();
+        assert_eq!(
+            (m.route.clone(), m.methods),
+            (Route::LibraryUpload, &[Method::POST][..])
+        );
+        assert!(m.route.streams());
+        let m = matched("/asset-library/a1").unwrap().unwrap();
+        assert_eq!(
+            (m.route, m.template),
+            (Route::LibraryAsset("a1".into()), "/asset-library/{assetId}")
+        );
+        let m = matched("/asset-library/a1/metadata").unwrap().unwrap();
+        assert_eq!(m.route, Route::LibraryMetadata("a1".into()));
+        assert_eq!(resolve("/asset-library").unwrap(), None);
+        assert_eq!(resolve("/asset-library/a/b").unwrap(), None);
     }
 
     #[test]

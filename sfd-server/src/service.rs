@@ -105,9 +105,9 @@ pub async fn handle(
 }
 
 /// 401 unless the route is open or `X-API-Key` holds a key.
-fn check_key(state: &AppState, route: &Route, headers: &HeaderMap) -> Result<(), HttpError> {
+fn check_key(state: &AppState, route: &Route, parts: &http::request::Parts) -> Result<(), HttpError> {
     let keys = &state.inner.api_keys;
-    if open(state, route) || keys.is_empty() || authorised(keys, headers) {
+    if open(state, route, &parts.method) || keys.is_empty() || authorised(keys, &parts.headers) {
         return Ok(());
     }
     Err(HttpError::new(
@@ -117,10 +117,10 @@ fn check_key(state: &AppState, route: &Route, headers: &HeaderMap) -> Result<(),
     ))
 }
 
-/// Whether `route` is answered without a key: the table's open routes,
-/// and `/metrics` when `SFD_METRICS_PUBLIC` says so.
-fn open(state: &AppState, route: &Route) -> bool {
-    route.is_open() || (*route == Route::Metrics && state.inner.metrics_public)
+/// Whether `route` is answered without a key for `method`: the table's
+/// open routes, and `/metrics` when `SFD_METRICS_PUBLIC` says so.
+fn open(state: &AppState, route: &Route, method: &Method) -> bool {
+    route.is_open(method) || (*route == Route::Metrics && state.inner.metrics_public)
 }
 
 /// The 429 answer when the caller (its key, else its address) is over the
@@ -129,10 +129,14 @@ fn over_limit(
     state: &AppState,
     route: &Route,
     peer: std::net::SocketAddr,
-    headers: &HeaderMap,
+    parts: &http::request::Parts,
 ) -> Option<Response<Body>> {
-    let limiter = state.inner.rate_limit.as_ref().filter(|_| !open(state, route))?;
-    let checked = match headers.get("x-api-key") {
+    let limiter = state
+        .inner
+        .rate_limit
+        .as_ref()
+        .filter(|_| !open(state, route, &parts.method))?;
+    let checked = match parts.headers.get("x-api-key") {
         Some(k) if !state.inner.api_keys.is_empty() => limiter.check_key(k.as_bytes()),
         _ => limiter.check_address(peer.ip()),
     };
@@ -209,24 +213,22 @@ async fn route(
     if !methods.contains(&parts.method) {
         return Ok(method_not_allowed(&parts.method, methods));
     }
-    check_key(state, &route, &parts.headers)?;
-    if let Some(r) = over_limit(state, &route, peer, &parts.headers) {
+    check_key(state, &route, &parts)?;
+    if let Some(r) = over_limit(state, &route, peer, &parts) {
         return Ok(r);
     }
-    let hs = &parts.headers;
-    // Streamed bodies are never read whole; a JSON body is read before the handler.
+    // Streamed bodies are never read whole (media, uploads, MCP); a JSON
+    // body is read before the handler.
     let (json, stream) = if route.streams() {
         (None, Some(body))
     } else if matches!(parts.method, Method::POST | Method::PATCH) {
-        (h::read_json(hs, body, state.inner.body_limit).await?, None)
+        (h::read_json(&parts.headers, body, state.inner.body_limit).await?, None)
     } else {
         (None, None)
     };
     let call = Call {
         state,
-        method: &parts.method,
-        headers: hs,
-        query: parts.uri.query(),
+        parts: &parts,
         json,
         stream,
     };

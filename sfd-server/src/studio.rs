@@ -24,11 +24,21 @@ struct File {
 
 macro_rules! embed {
     ($name:literal, $content_type:expr) => {
+        embed!($name, "../studio/", $name, $content_type)
+    };
+    ($name:literal, $dir:literal, $file:literal, $content_type:expr) => {
         File {
             name: $name,
             content_type: $content_type,
-            body: include_bytes!(concat!("../studio/", $name)),
+            body: include_bytes!(concat!($dir, $file)),
         }
+    };
+}
+
+/// Where the vendored Swagger UI of `/docs` lies (see its README).
+macro_rules! swagger {
+    ($name:literal, $file:literal, $content_type:expr) => {
+        embed!($name, "../vendor/swagger-ui/", $file, $content_type)
     };
 }
 
@@ -49,19 +59,40 @@ const FILES: &[File] = &[
     embed!("scenes.js", JS),
     embed!("actions.js", JS),
     embed!("render.js", JS),
+    embed!("episode.js", JS),
+    embed!("downloads.js", JS),
+    embed!("replace.js", JS),
+    embed!("jobpanel.js", JS),
+    // The /docs page's own files, and the Swagger UI it runs.
+    embed!("docs.js", JS),
+    embed!("docs.css", "text/css; charset=utf-8"),
+    swagger!("swagger-ui-bundle.js", "swagger-ui-bundle.js", JS),
+    swagger!("swagger-ui.css", "swagger-ui.css", "text/css; charset=utf-8"),
+    swagger!("swagger-ui-LICENSE", "LICENSE", "text/plain; charset=utf-8"),
+    swagger!("swagger-ui-NOTICE", "NOTICE", "text/plain; charset=utf-8"),
+    swagger!(
+        "swagger-ui-bundle.js.LICENSE.txt",
+        "swagger-ui-bundle.js.LICENSE.txt",
+        "text/plain; charset=utf-8"
+    ),
+    embed!("library.js", JS),
 ];
+
+/// The `/docs` page (served by `openapi::docs_page`, its files from here).
+pub const DOCS_HTML: &str = include_str!("../studio/docs.html");
 
 /// The methods the page's paths answer.
 const ALLOW: &str = "GET, HEAD, OPTIONS";
 
 /// Scripts, styles, images and media come only from this server (images and
-/// media also from the public bucket, when `R2_PUBLIC_URL` serves them); no
-/// inline script or style, no plug-ins, no framing.
+/// media also from the public bucket, when `R2_PUBLIC_URL` serves them;
+/// media also from `blob:`, the subtitles the page converts for its player);
+/// no inline script or style, no plug-ins, no framing.
 fn csp(media_origin: Option<&str>) -> String {
     let media = media_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'{media}; \
-         media-src 'self'{media}; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         media-src 'self' blob:{media}; connect-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -194,7 +225,10 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(policy.contains("img-src 'self' https://pub-1.r2.dev;"), "{policy}");
-        assert!(policy.contains("media-src 'self' https://pub-1.r2.dev;"), "{policy}");
+        assert!(
+            policy.contains("media-src 'self' blob: https://pub-1.r2.dev;"),
+            "{policy}"
+        );
         assert!(policy.contains("script-src 'self';"), "{policy}");
     }
 
@@ -270,7 +304,11 @@ mod tests {
             html.matches("<script").count(),
             html.matches("<script type=\"module\" src=").count()
         );
-        for f in FILES.iter().filter(|f| f.name.ends_with(".js")) {
+        // Our own scripts; Swagger UI is vendored as published.
+        for f in FILES
+            .iter()
+            .filter(|f| f.name.ends_with(".js") && !f.name.starts_with("swagger-ui"))
+        {
             let js = std::str::from_utf8(f.body).unwrap();
             for sink in [
                 "innerHTML",

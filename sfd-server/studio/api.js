@@ -77,14 +77,64 @@ export async function request(method, path, { body, ifMatch } = {}) {
   return { data, etag: res.headers.get("ETag"), status: res.status };
 }
 
+/** An error answer's body as an ApiError (for answers read as files). */
+async function failure(res) {
+  let body = null;
+  try { body = await res.json(); } catch { body = null; }
+  return new ApiError(res.status, body);
+}
+
+/** A file from the API, with the key: resolves with `{blob, filename}`. */
+export async function download(path) {
+  const res = await send("GET", path, { headers: {} });
+  if (!res.ok) throw await failure(res);
+  const disposition = res.headers.get("Content-Disposition") || "";
+  const m = disposition.match(/filename="([^"]+)"/);
+  return { blob: await res.blob(), filename: m ? m[1] : path.split("/").pop() };
+}
+
+/**
+ * Sends `file` as the raw body of a PUT (XMLHttpRequest: fetch reports no
+ * upload progress). `onProgress(sent, total)`; resolves with the parsed
+ * answer, rejects with an ApiError carrying the server's message.
+ */
+export async function upload(path, file, onProgress) {
+  for (;;) {
+    const { status, text } = await new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("PUT", path);
+      const hs = headers({ Accept: "application/json", "Content-Type": file.type || "application/octet-stream" });
+      for (const [k, v] of Object.entries(hs)) xhr.setRequestHeader(k, v);
+      xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));
+      xhr.addEventListener("load", () => resolve({ status: xhr.status, text: xhr.responseText }));
+      xhr.addEventListener("error", () => reject(new ApiError(0, { message: "the upload did not reach the server (network error)" })));
+      xhr.addEventListener("abort", () => reject(new ApiError(0, { message: "the upload was stopped" })));
+      xhr.send(file);
+    });
+    if (status === 401) {
+      await needKey();
+      continue;
+    }
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = { message: text.slice(0, 200) }; }
+    if (status < 200 || status >= 300) throw new ApiError(status, data);
+    return data;
+  }
+}
+
+/** Posts a multipart form (an upload); resolves like `request`. */
+export async function postForm(path, form) {
+  const res = await send("POST", path, { body: form, headers: { Accept: "application/json" } });
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return { data, status: res.status };
+}
+
 /** Server-Sent Events from `path`, as `{event, data}`, until the stream ends. */
 export async function* events(path) {
   const res = await send("GET", path, { headers: { Accept: "text/event-stream" } });
-  if (!res.ok || !res.body) {
-    let body = null;
-    try { body = await res.json(); } catch { body = null; }
-    throw new ApiError(res.status, body);
-  }
+  if (!res.ok || !res.body) throw await failure(res);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {

@@ -48,18 +48,58 @@ export function initials(name) {
   return words.slice(0, 2).map((w) => w[0].toUpperCase()).join("") || "?";
 }
 
-/** A modal dialog built from `content`; resolves with its return value when closed. */
+/** The element that has the focus, remembered so it can get it back. */
+function focusMark() {
+  const el = document.activeElement;
+  const label = el && el.getAttribute && (el.getAttribute("aria-label") || (el.tagName === "BUTTON" && el.textContent));
+  return { el, label };
+}
+
+/** Gives the focus back to `mark`, or to its twin when the view was drawn again. */
+function restoreFocus({ el, label }) {
+  if (el && el.isConnected && el !== document.body) {
+    el.focus();
+    return;
+  }
+  const main = document.getElementById("main");
+  const twin = label && main && [...main.querySelectorAll("button, input")]
+    .find((b) => b.getAttribute("aria-label") === label || (b.tagName === "BUTTON" && b.textContent === label));
+  (twin || main)?.focus();
+}
+
+/**
+ * A modal dialog built from `content`; resolves with its return value when
+ * closed. The focus moves into it, and back to where it was on closing.
+ */
 export function modal(labelledBy, ...content) {
+  const mark = focusMark();
   const dialog = h("dialog", { "aria-labelledby": labelledBy }, ...content);
   document.body.append(dialog);
   const closed = new Promise((resolve) => {
     dialog.addEventListener("close", () => {
       dialog.remove();
+      restoreFocus(mark);
       resolve(dialog.returnValue);
     });
   });
   dialog.showModal();
   return { dialog, closed };
+}
+
+/** Saves `blob` as a file named `filename` (a download the browser keeps). */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+/** "$1.23" (four places under a cent, so a small spend is not shown as nothing). */
+export function usd(x) {
+  const n = Number(x) || 0;
+  return `$${n.toFixed(n > 0 && n < 0.01 ? 4 : 2)}`;
 }
 
 /** Shows a short message that goes away by itself. */

@@ -6,14 +6,30 @@ import { h, path, safeUrl, toast } from "./dom.js";
 import { Session, field } from "./edit.js";
 import { actionBar, critiquePanel } from "./actions.js";
 import { isDone, trackJob } from "./jobs.js";
-import { openRender } from "./render.js";
+import { libraryPanel } from "./library.js";
+import { currentPlan, openRender } from "./render.js";
 import { assetRow, castStrip, sceneCard } from "./scenes.js";
+import { cutSection, isCut } from "./episode.js";
+import { downloads } from "./downloads.js";
+import { jobsPanel } from "./jobpanel.js";
 
 const selected = new Map();
 
 /** Shows drama `id` in `main`; returns what to do when the view is left. */
 export async function showDrama(main, id) {
   const session = new Session(id, () => draw(main, session));
+  // With the drama come its jobs (for the panel and the cuts' options) and
+  // what a render would do now (to mark what is stale); neither is needed
+  // to show the drama.
+  const loadDrama = session.load.bind(session);
+  session.load = async () => {
+    const extras = Promise.all([
+      request("GET", path("dramas", id, "jobs")).then(({ data }) => data.jobs, () => []),
+      currentPlan(id).catch(() => null),
+    ]);
+    await loadDrama();
+    [session.jobs, session.plan] = await extras;
+  };
   const here = location.hash;
   await session.load();
   if (location.hash !== here) return null; // the user went elsewhere meanwhile
@@ -26,14 +42,13 @@ export async function showDrama(main, id) {
       session.critique = job.result && job.result.critique;
       session.feedback = job.result && job.result.feedback;
       draw(main, session);
-    } else if (job.status === "completed" && job.type !== "improve_drama") {
+    } else if (job.type !== "improve_drama") {
+      // A failed render may still have made some files.
       session.reload().catch((err) => toast(`Could not reload the drama: ${err.message}`));
     }
   };
   window.addEventListener("sfd:job-done", onDone);
-  request("GET", path("dramas", id, "jobs"))
-    .then(({ data }) => data.jobs.filter((j) => !isDone(j.status)).forEach((j) => trackJob(id, j.jobId)))
-    .catch((err) => toast(`Could not list the jobs: ${err.message}`));
+  (session.jobs || []).filter((j) => !isDone(j.status)).forEach((j) => trackJob(id, j.jobId));
   return () => window.removeEventListener("sfd:job-done", onDone);
 }
 
@@ -56,13 +71,16 @@ function draw(main, session) {
         field(session, { key: `${url}#title`, label: "Title", url, name: "title", value: d.title, quiet: true, big: true }),
         field(session, { key: `${url}#description`, label: "Logline", url, name: "description", value: d.description }),
         field(session, { key: `${url}#premise`, label: "Premise", url, name: "premise", value: d.premise }),
-        actionBar(session, render))),
+        actionBar(session, render),
+        downloads(d.id, null, d.title || d.id))),
     session.critique && critiquePanel(session),
     castStrip(session, onAssetRender),
+    libraryPanel(session),
     episodes(session, render, onAssetRender),
     (d.assets || []).length > 0 && h("section", { class: "drama-assets", "aria-labelledby": "drama-assets-heading" },
       h("h2", { id: "drama-assets-heading", text: "Drama assets" }),
-      d.assets.map((a) => assetRow(session, url, a, onAssetRender)))));
+      d.assets.map((a) => assetRow(session, url, a, onAssetRender))),
+    jobsPanel(session)));
 }
 
 function episodes(session, render, onAssetRender) {
@@ -85,7 +103,8 @@ function episodes(session, render, onAssetRender) {
           field(session, { key: `${url}#title`, label: `Title of episode ${i + 1}`, url, name: "title", value: e.title, quiet: true, big: true }),
           field(session, { key: `${url}#description`, label: "Episode description", url, name: "description", value: e.description })),
         h("button", { type: "button", class: "secondary", text: "Render episode", "aria-label": `Render episode ${e.id}`, onclick: () => render(`episode ${e.id}`, { episodes: [e.id] }) })),
-      (e.assets || []).map((a) => assetRow(session, url, a, onAssetRender)),
+      cutSection(session, e, i),
+      (e.assets || []).filter((a) => !isCut(e, a)).map((a) => assetRow(session, url, a, onAssetRender)),
       h("ol", { class: "scene-grid", "aria-label": `Scenes of episode ${i + 1}` },
         (e.scenes || []).map((s) => sceneCard(session, e, s, onAssetRender))));
   });

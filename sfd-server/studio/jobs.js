@@ -18,6 +18,9 @@ const NAMES = {
   assemble_episode: "Assembling an episode",
 };
 
+/** The words for a job type. */
+export const jobName = (type) => NAMES[type] || type;
+
 /** Whether a job status is final. */
 export const isDone = (status) => TERMINAL.has(status);
 
@@ -30,9 +33,13 @@ const followed = new Map();
 export function trackJob(dramaId, jobId) {
   if (followed.has(jobId)) return followed.get(jobId);
   const item = new JobItem(dramaId, jobId);
-  const done = follow(dramaId, jobId, (job) => item.update(job)).then(
+  const onUpdate = (job) => {
+    item.update(job);
+    window.dispatchEvent(new CustomEvent("sfd:job-update", { detail: job }));
+  };
+  const done = follow(dramaId, jobId, onUpdate).then(
     (job) => {
-      item.update(job);
+      onUpdate(job);
       window.dispatchEvent(new CustomEvent("sfd:job-done", { detail: job }));
       return job;
     },
@@ -88,7 +95,7 @@ class JobItem {
   }
 
   update(job) {
-    this.title.textContent = `${NAMES[job.type] || job.type} · ${job.dramaId}`;
+    this.title.textContent = `${jobName(job.type)} · ${job.dramaId}`;
     this.status.textContent = job.status;
     this.el.dataset.type = job.type;
     this.el.dataset.status = job.status;

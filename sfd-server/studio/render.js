@@ -3,7 +3,7 @@
 // POST /dramas/{id}/render; one asset through its own …/render route.
 
 import { request } from "./api.js";
-import { h, modal, path } from "./dom.js";
+import { h, modal, path, usd } from "./dom.js";
 import { trackJob } from "./jobs.js";
 
 const KINDS = ["image", "video", "audio"];
@@ -25,7 +25,6 @@ export function counts(plan) {
 }
 
 const owner = (o) => (typeof o === "string" ? o : JSON.stringify(o));
-const usd = (x) => `$${(Number(x) || 0).toFixed(2)}`;
 
 function planView(plan) {
   const byKind = counts(plan);
@@ -52,12 +51,13 @@ function planView(plan) {
 /**
  * Opens the render dialog for `what` (words for the heading); `select` is
  * the selection of the plan ({episodes}, {assets} or {} for all); `asset`
- * ({id, url}) when one asset renders through its own route.
+ * ({id, url}) when one asset renders through its own route; `kinds` and
+ * `force` preset the choices (a retry asks for what the failed job asked).
  */
-export async function openRender(session, { what, select, asset }) {
+export async function openRender(session, { what, select, asset, kinds, force: forced = false }) {
   const id = session.dramaId;
-  const kindBoxes = KINDS.map((k) => h("input", { type: "checkbox", id: `render-kind-${k}`, name: "kinds", value: k, checked: true }));
-  const force = h("input", { type: "checkbox", id: "render-force", name: "force" });
+  const kindBoxes = KINDS.map((k) => h("input", { type: "checkbox", id: `render-kind-${k}`, name: "kinds", value: k, checked: !kinds || kinds.includes(k) }));
+  const force = h("input", { type: "checkbox", id: "render-force", name: "force", checked: forced });
   const area = h("div", { class: "plan-area", "aria-live": "polite" }, h("p", { class: "muted", text: "Planning…" }));
   const start = h("button", { type: "submit", value: "start", text: "Start render", disabled: true });
   const form = h("form", { method: "dialog", class: "render-form" },
@@ -108,4 +108,18 @@ export async function openRender(session, { what, select, asset }) {
   });
   plan();
   await closed;
+}
+
+/**
+ * What a render of everything would do now (a dry run: nothing is called),
+ * or null when this server cannot render.
+ */
+export async function currentPlan(dramaId) {
+  try {
+    const { data } = await request("POST", path("dramas", dramaId, "render"), { body: { kinds: KINDS, dryRun: true } });
+    return data;
+  } catch (err) {
+    if ([404, 405, 422, 503].includes(err.status)) return null;
+    throw err;
+  }
 }

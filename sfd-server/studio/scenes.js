@@ -3,6 +3,10 @@
 
 import { h, initials, path, safeUrl, toast } from "./dom.js";
 import { field } from "./edit.js";
+import { dropTarget, replaceControl } from "./replace.js";
+
+/** The plan's word for an asset (`stale`, `render`, …), when a plan was read. */
+const planned = (session, id) => session.plan?.nodes?.find((n) => n.assetId === id) || null;
 
 /** The URL of the first asset of `kind` that has one. */
 export function urlOf(assets, kind) {
@@ -47,12 +51,18 @@ function frame(name, image, video) {
 export function assetRow(session, ownerUrl, asset, onRender) {
   const url = `${ownerUrl}/assets/${encodeURIComponent(asset.id)}`;
   const rendered = Boolean(safeUrl(asset.url));
-  return h("div", { class: "asset", "data-id": asset.id, "data-kind": asset.kind, "data-state": rendered ? "rendered" : "missing" },
+  const stale = planned(session, asset.id)?.action === "stale";
+  const uploaded = asset.metadata?.render?.provider === "upload";
+  const state = stale ? "stale" : rendered ? (uploaded ? "uploaded" : "rendered") : "not rendered";
+  const { control, status } = replaceControl(session, asset, url);
+  return h("div", { class: "asset", "data-id": asset.id, "data-kind": asset.kind, "data-state": rendered ? "rendered" : "missing", "data-stale": stale ? "true" : undefined },
     h("div", { class: "asset-head" },
       h("span", { class: `badge kind-${asset.kind}`, text: asset.kind }),
       h("span", { class: "asset-id", text: asset.id }),
-      h("span", { class: "muted", text: rendered ? "rendered" : "not rendered" }),
-      h("button", { type: "button", class: "secondary small", text: "Render", "aria-label": `Render ${asset.id}`, onclick: () => onRender(asset, url) })),
+      h("span", { class: stale ? "badge stale" : "muted", text: state }),
+      h("button", { type: "button", class: "secondary small", text: "Render", "aria-label": `Render ${asset.id}`, onclick: () => onRender(asset, url) }),
+      control),
+    status,
     field(session, { key: `${url}#prompt`, label: `Prompt of ${asset.id}`, url, name: "prompt", value: asset.prompt, quiet: true }));
 }
 
@@ -64,8 +74,13 @@ export function sceneCard(session, episode, scene, onRender) {
   const video = urlOf(assets, "video") || safeUrl(scene.video_url);
   const audio = urlOf(assets, "audio");
   const name = `scene ${scene.id}`;
-  return h("li", { class: "scene", "data-id": scene.id },
-    frame(name, image, video),
+  const stale = assets.filter((a) => planned(session, a.id)?.action === "stale").map((a) => a.id);
+  const shown = frame(name, image, video);
+  const status = h("div", { class: "replace-status", "aria-live": "polite" });
+  dropTarget(session, shown, assets.map((a) => ({ asset: a, url: `${url}/assets/${encodeURIComponent(a.id)}` })), status);
+  return h("li", { class: "scene", "data-id": scene.id, "data-stale": stale.length ? "true" : undefined },
+    shown, status,
+    stale.length > 0 && h("p", { class: "badge stale", title: `Stale: ${stale.join(", ")}`, text: `stale: ${stale.join(", ")}` }),
     audio && h("audio", { src: audio, controls: true, preload: "none", "aria-label": `Audio of ${name}` }),
     h("h4", { class: "scene-id", text: scene.id }),
     field(session, { key: `${url}#description`, label: `Description of ${name}`, url, name: "description", value: scene.description, quiet: true }),
@@ -82,10 +97,13 @@ export function castStrip(session, onRender) {
     const assets = c.assets || [];
     const portrait = assets.find((a) => a.id === `${c.id}-portrait`);
     const src = (portrait && safeUrl(portrait.url)) || safeUrl(c.url);
+    const picture = src
+      ? h("img", { class: "portrait", src, alt: `Portrait of ${c.name}`, loading: "lazy" })
+      : h("div", { class: "portrait placeholder", role: "img", "aria-label": `No portrait yet for ${c.name}`, text: initials(c.name) });
+    const status = h("div", { class: "replace-status", "aria-live": "polite" });
+    if (portrait) dropTarget(session, picture, [{ asset: portrait, url: `${url}/assets/${encodeURIComponent(portrait.id)}` }], status);
     return h("li", { class: "character", "data-id": c.id },
-      src
-        ? h("img", { class: "portrait", src, alt: `Portrait of ${c.name}`, loading: "lazy" })
-        : h("div", { class: "portrait placeholder", role: "img", "aria-label": `No portrait yet for ${c.name}`, text: initials(c.name) }),
+      picture, status,
       h("div", { class: "character-name" },
         h("strong", { text: c.name }),
         c.main && h("span", { class: "badge", text: "main" })),

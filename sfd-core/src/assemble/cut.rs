@@ -1,6 +1,7 @@
-//! The `assemble_episode` job: every scene as a uniform segment (its clip,
-//! or its image held still), its speech laid over, then one MP4 with
-//! subtitles, stored as media and recorded on the episode.
+//! The `assemble_episode` job: the episode's [`Timeline`], each shot of its
+//! picture track as a uniform segment (its clip, or its image held still)
+//! with its dialogue laid over, then one MP4 with the subtitle track, stored
+//! as media and recorded on the episode.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
-use crate::export::{Cue, Shot, cues, timeline, to_srt};
+use crate::export::{Cue, to_srt};
 use crate::ffmpeg::Ffmpeg;
 use crate::model::{
     ASSEMBLED_BY, AssembleRequest, AssembledEpisode, Asset, AssetKind, AudioMode, MediaKey, MediaType, Progress,
@@ -17,12 +18,8 @@ use crate::model::{
 };
 use crate::render::RenderConfig;
 use crate::storage::{MediaStore, Storage, StorageExt};
+use crate::timeline::{Clip, ClipMedia, RATE as FPS, SHORT_SIDE, Timeline, TrackKind};
 use crate::{EntityKind, Error, Result};
-
-/// Frames per second of every cut.
-const FPS: u32 = 30;
-/// Pixels on the short side of every cut.
-const SHORT_SIDE: u32 = 720;
 
 /// The id of an episode's cut asset.
 pub fn cut_id(episode_id: &str) -> String {
@@ -196,6 +193,13 @@ struct Segment {
     spoken: Option<f64>,
 }
 
+/// One shot of the picture track, with the line heard over it.
+struct Shot<'a> {
+    picture: &'a Clip,
+    speech: Option<&'a ClipMedia>,
+    seconds: f64,
+}
+
 /// Fetches the inputs of shot `i` into `dir` and encodes its segment.
 #[allow(clippy::too_many_arguments)]
 async fn segment(
@@ -210,10 +214,14 @@ async fn segment(
 ) -> Result<Segment> {
     let at = |what: &str| dir.join(format!("{i:03}-{what}"));
     let (clip, still, speech) = (at("clip.mp4"), at("still"), at("speech"));
-    let has_clip = fetch(media, shot.video.and_then(|a| a.url.as_deref()), &clip).await?;
-    let has_still = !has_clip && fetch(media, shot.image.and_then(|a| a.url.as_deref()), &still).await?;
-    let has_speech =
-        audio != AudioMode::Video && fetch(media, shot.audio.and_then(|a| a.url.as_deref()), &speech).await?;
+    fn url(m: Option<&ClipMedia>, kind: AssetKind) -> Option<&str> {
+        m.filter(|m| m.kind == kind).map(|m| m.url.as_str())
+    }
+    let picture = shot.picture.media();
+    let has_clip = fetch(media, url(picture, AssetKind::Video), &clip).await?;
+    let still_url = url(picture, AssetKind::Image).or(url(shot.picture.still.as_ref(), AssetKind::Image));
+    let has_still = !has_clip && fetch(media, still_url, &still).await?;
+    let has_speech = audio != AudioMode::Video && fetch(media, url(shot.speech, AssetKind::Audio), &speech).await?;
     let spoken = match has_speech {
         true => ffmpeg.duration(&speech).await?,
         false => None,
@@ -225,7 +233,7 @@ async fn segment(
         speech: has_speech.then_some(speech),
     };
     let out = at("segment.mp4");
-    let args = segment_args(&inputs, shot.duration, size, audio, &out);
+    let args = segment_args(&inputs, shot.seconds, size, audio, &out);
     ffmpeg.run(&args, progress).await?;
     let shown = match (has_clip, has_still) {
         (true, _) => Shown::Clip,
@@ -254,9 +262,22 @@ pub(crate) async fn run(
         kind: EntityKind::Episode,
         id: episode_id.to_string(),
     })?;
-    let shots = timeline(&drama, episode, config.video_duration());
-    let total: f64 = shots.iter().map(|s| s.duration).sum();
     let size = config.aspect_ratio().fit(SHORT_SIDE);
+    let plan = Timeline::of_episode(&drama, episode, config.video_duration(), size, |_| None);
+    let dialogue = plan.clips(TrackKind::Dialogue);
+    let shots: Vec<Shot<'_>> = plan
+        .clips(TrackKind::Video)
+        .iter()
+        .map(|picture| Shot {
+            picture,
+            speech: dialogue
+                .iter()
+                .find(|d| d.scene_id == picture.scene_id)
+                .and_then(Clip::media),
+            seconds: plan.seconds(picture.record.duration),
+        })
+        .collect();
+    let total = plan.seconds(plan.frames());
     let dir = Workdir(std::env::temp_dir().join(format!("sfd-cut-{}", uuid::Uuid::new_v4().simple())));
     std::fs::create_dir_all(&dir.0).map_err(|e| Error::Tool {
         tool: "assemble".into(),
@@ -264,11 +285,11 @@ pub(crate) async fn run(
     })?;
     // Progress: seconds encoded, counted twice (segments, then the whole cut).
     let report = |seconds: f64| {
-        progress(Progress {
-            stage: "assemble".into(),
-            done: (seconds * 10.0).round() as u32,
-            total: (total * 20.0).round() as u32,
-        })
+        progress(Progress::new(
+            "assemble",
+            (seconds * 10.0).round() as u32,
+            (total * 20.0).round() as u32,
+        ))
     };
     // Segments encode side by side (x264 alone keeps about one core busy
     // on short clips); each reports its own seconds, summed for the job.
@@ -288,7 +309,7 @@ pub(crate) async fn run(
         .iter()
         .enumerate()
         .map(|(i, shot)| {
-            let progress = move |s: f64| on(i, shot.duration, s);
+            let progress = move |s: f64| on(i, shot.seconds, s);
             async move { segment(media, ffmpeg_ref, dir_path, i, shot, size, request.audio, &progress).await }
         })
         .collect();
@@ -299,8 +320,8 @@ pub(crate) async fn run(
     for (seg, shot) in segments.iter().zip(&shots) {
         match seg.shown {
             Shown::Clip => {}
-            Shown::Still => stills.push(shot.scene.id.clone()),
-            Shown::Blank => blank.push(shot.scene.id.clone()),
+            Shown::Still => stills.push(shot.picture.scene_id.clone()),
+            Shown::Blank => blank.push(shot.picture.scene_id.clone()),
         }
         list.push_str(&format!(
             "file '{}'\n",
@@ -309,7 +330,11 @@ pub(crate) async fn run(
     }
     let list_path = dir.0.join("segments.txt");
     let subs_path = dir.0.join("subtitles.srt");
-    let cues: Vec<Cue> = cues(&shots, |i| spoken.get(i).copied().flatten());
+    // The same timeline, with each line as long as its speech turned out.
+    let cut = Timeline::of_episode(&drama, episode, config.video_duration(), size, |i| {
+        spoken.get(i).copied().flatten()
+    });
+    let cues: Vec<Cue> = cut.cues();
     let write = |p: &Path, text: &str| {
         std::fs::write(p, text).map_err(|e| Error::Tool {
             tool: "assemble".into(),
@@ -413,5 +438,7 @@ pub(crate) async fn run(
         blank,
         cues: cues.len(),
         bytes: info.size,
+        rate: cut.rate,
+        frames: cut.frames(),
     })
 }

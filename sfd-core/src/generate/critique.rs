@@ -91,11 +91,7 @@ pub async fn critique_and_improve(
     let mut critiques = Vec::new();
     let mut usage = Usage::default();
     for round in 0..rounds {
-        progress(Progress {
-            stage: "critique".into(),
-            done: round,
-            total: rounds,
-        });
+        progress(Progress::new("critique", round, rounds));
         let (c, u) = critique_drama(llm, &current, opts.model.as_deref()).await?;
         usage += u;
         let mut round_opts = opts.clone();

@@ -120,6 +120,13 @@ pub(crate) fn scene_problems(scenes: &[SceneDraft], cast: &[String], durations: 
                 p.push(format!("scene {n}: '{c}' is not a character id; use one of {cast:?}"));
             }
         }
+        if let Some(who) = &s.speaker
+            && s.line.as_deref().is_none_or(|l| l.trim().is_empty())
+        {
+            p.push(format!(
+                "scene {n}: speaker '{who}' has no line; write the line they speak, or set speaker to null"
+            ));
+        }
         if !durations.iter().any(|d| i64::from(*d) == s.duration) {
             p.push(format!(
                 "scene {n}: duration must be one of {durations:?}, not {}",
@@ -210,11 +217,7 @@ pub async fn generate_drama(
         .or_else(|| count_in_premise(premise, "scene"))
         .map(|n| n.min(MAX_SCENES));
     let model = opts.model.as_deref();
-    progress(Progress {
-        stage: "outline".into(),
-        done: 0,
-        total: 1,
-    });
+    progress(Progress::new("outline", 0, 1));
 
     let (outline, mut usage) = ask(
         llm,
@@ -265,11 +268,7 @@ pub async fn generate_drama(
         .map(|e| (e.title.clone(), e.synopsis.clone()))
         .collect();
     let bible = bible_json(&outline.title, &outline.description, &cast, &listing);
-    progress(Progress {
-        stage: "outline".into(),
-        done: 1,
-        total: 1,
-    });
+    progress(Progress::new("outline", 1, 1));
     let durations = &opts.video_durations;
     let (bible, cast_ids) = (&bible, &cast_ids);
     let drafts: Vec<(usize, EpisodeDraft, Usage)> = each_episode(
@@ -359,11 +358,7 @@ where
     Fut: std::future::Future<Output = Result<T>>,
 {
     let total = items.len() as u32;
-    progress(Progress {
-        stage: "episodes".into(),
-        done: 0,
-        total,
-    });
+    progress(Progress::new("episodes", 0, total));
     let done = std::sync::atomic::AtomicU32::new(0);
     futures::stream::iter(items)
         .map(|item| {
@@ -371,11 +366,7 @@ where
             async move {
                 let out = fut.await?;
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                progress(Progress {
-                    stage: "episodes".into(),
-                    done: n,
-                    total,
-                });
+                progress(Progress::new("episodes", n, total));
                 Ok(out)
             }
         })
@@ -428,9 +419,23 @@ fn outline_problems(o: &Outline) -> Vec<String> {
     if o.title.trim().is_empty() {
         p.push("the title is empty".into());
     }
-    for (i, c) in o.characters.iter().enumerate() {
-        if c.name.trim().is_empty() {
+    p.extend(cast_problems(&o.characters));
+    p
+}
+
+/// Nameless characters, and names used twice (the same person twice, or
+/// two people the viewer cannot tell apart).
+pub(crate) fn cast_problems(cast: &[OutlineCharacter]) -> Vec<String> {
+    let mut p = Vec::new();
+    for (i, c) in cast.iter().enumerate() {
+        let name = c.name.trim();
+        if name.is_empty() {
             p.push(format!("character {} has no name", i + 1));
+        } else if cast[..i].iter().any(|o| o.name.trim().eq_ignore_ascii_case(name)) {
+            p.push(format!(
+                "character {} is named '{name}' like an earlier one; every character needs a name of their own",
+                i + 1
+            ));
         }
     }
     p
@@ -456,15 +461,27 @@ mod tests {
         assert_eq!(count_in_premise("0 episodes", "episode"), None);
     }
 
-    #[test]
-    fn character_ids_are_unique_slugs() {
-        let c = |name: &str| OutlineCharacter {
+    /// A cast member named `name`.
+    fn c(name: &str) -> OutlineCharacter {
+        OutlineCharacter {
             name: name.into(),
             description: "d".into(),
             gender: None,
             main: false,
             voice_description: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_name_used_twice_is_a_problem() {
+        let p = cast_problems(&[c("Corgi Musk"), c("Ava"), c("corgi musk "), c(" ")]);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].starts_with("character 3 is named 'corgi musk' like an earlier one"));
+        assert_eq!(p[1], "character 4 has no name");
+    }
+
+    #[test]
+    fn character_ids_are_unique_slugs() {
         let cast = build_characters(&[c("Corgi Musk"), c("Ava Byte"), c("Corgi Junior"), c("¿?")]);
         let ids: Vec<_> = cast.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["char-corgi", "char-ava", "char-corgi-2", "char-character"]);
@@ -506,7 +523,15 @@ mod tests {
             speaker: None,
             line: None,
         };
-        let p = scene_problems(&[d], &["char-a".into()], &[10, 15]);
+        let speechless = SceneDraft {
+            speaker: Some("char-a".into()),
+            ..d.clone()
+        };
+        let p = scene_problems(&[d, speechless], &["char-a".into()], &[10, 15]);
+        assert!(
+            p.iter().any(|x| x.contains("scene 2: speaker 'char-a' has no line")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|x| x.contains("description is empty")));
         assert!(p.iter().any(|x| x.contains("at most 3")));
         assert!(p.iter().any(|x| x.contains("'char-x' is not a character id")));

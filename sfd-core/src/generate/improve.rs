@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::ask::{Ask, ask};
-use super::hierarchical::{bible_json, build_scenes, each_episode, finish, scene_problems};
+use super::hierarchical::{bible_json, build_scenes, count_in_premise, each_episode, finish, scene_problems};
 use super::schemas::{self, ImprovePlan, RewrittenEpisode};
-use super::{ProgressFn, prompts};
+use super::{MAX_SCENES, ProgressFn, prompts};
 use crate::llm::{Llm, Usage};
 use crate::model::{Drama, Progress, now_ms};
 use crate::{Error, Result};
@@ -79,11 +79,7 @@ pub async fn improve_drama(
     }
     let model = opts.model.as_deref();
     let episode_ids: Vec<String> = drama.episodes.iter().map(|e| e.id.clone()).collect();
-    progress(Progress {
-        stage: "plan".into(),
-        done: 0,
-        total: 1,
-    });
+    progress(Progress::new("plan", 0, 1));
     let drama_json = serde_json::to_string(drama).unwrap_or_default();
     let (plan, mut usage) = ask(
         llm,
@@ -106,11 +102,7 @@ pub async fn improve_drama(
     .await?;
     let mut changes = plan.episodes.clone();
     changes.dedup_by(|a, b| a.episode_id == b.episode_id);
-    progress(Progress {
-        stage: "plan".into(),
-        done: 1,
-        total: 1,
-    });
+    progress(Progress::new("plan", 1, 1));
 
     let cast_ids: Vec<String> = drama.characters.iter().map(|c| c.id.clone()).collect();
     let listing: Vec<(String, String)> = drama
@@ -123,17 +115,23 @@ pub async fn improve_drama(
     let (bible, cast_ids) = (&bible, &cast_ids);
     let rewritten: Vec<(String, RewrittenEpisode, Usage)> =
         each_episode(changes, opts.max_parallel, progress, |change| async move {
-            let current = drama
-                .episode(&change.episode_id)
-                .map(|e| json!(e).to_string())
-                .unwrap_or_default();
-            let (ep, u) = ask(
+            let episode = drama.episode(&change.episode_id);
+            let current = episode.map(|e| json!(e).to_string()).unwrap_or_default();
+            let scenes = rewrite_bounds(feedback, episode.map_or(0, |e| e.scenes.len()));
+            let (mut ep, u) = ask(
                 llm,
                 Ask {
                     stage: "improve_episode",
                     episode: Some(&change.episode_id),
-                    prompt: prompts::improve_episode(bible, &current, feedback, &change.instructions, durations),
-                    schema: schemas::rewritten_episode(cast_ids, durations),
+                    prompt: prompts::improve_episode(
+                        bible,
+                        &current,
+                        feedback,
+                        &change.instructions,
+                        scenes,
+                        durations,
+                    ),
+                    schema: schemas::rewritten_episode(cast_ids, scenes, durations),
                     budget: opts.tokens,
                     model,
                 },
@@ -146,6 +144,8 @@ pub async fn improve_drama(
                 },
             )
             .await?;
+            // A server that ignores the schema's maxItems still gets no more.
+            ep.scenes.truncate(scenes.1 as usize);
             Ok((change.episode_id, ep, u))
         })
         .await?;
@@ -178,7 +178,8 @@ pub async fn improve_drama(
     // Rewritten scenes may drop assets other parts referred to.
     let live: Vec<String> = new.inner_ids().map(str::to_string).collect();
     for a in new.assets_mut() {
-        a.depends_on.retain(|d| live.contains(d));
+        a.depends_on
+            .retain(|d| live.contains(d) || crate::model::library_ref(d).is_some());
     }
     changed_episodes.sort_by_key(|id| episode_ids.iter().position(|e| e == id));
     let mut meta = new.metadata.take().unwrap_or_default();
@@ -198,9 +199,59 @@ pub async fn improve_drama(
     })
 }
 
+/// How many scenes a rewritten episode may have: no more than it has now
+/// (`current`), unless the feedback asks for more scenes (then up to
+/// [`MAX_SCENES`]) or names a larger count (then up to that count).
+fn rewrite_bounds(feedback: &str, current: usize) -> (u32, u32) {
+    let current = (current as u32).clamp(1, MAX_SCENES);
+    if let Some(n) = count_in_premise(feedback, "scene") {
+        return (1, n.clamp(current, MAX_SCENES));
+    }
+    if asks_for_more_scenes(feedback) {
+        (1, MAX_SCENES)
+    } else {
+        (1, current)
+    }
+}
+
+/// Whether a sentence of the feedback asks for more scenes ("add a scene
+/// where…", "one more scene", "extend the chase with extra scenes"), and
+/// does not say the opposite ("no new scenes").
+fn asks_for_more_scenes(feedback: &str) -> bool {
+    const MORE: [&str; 9] = [
+        "add", "adding", "more", "extra", "another", "expand", "extend", "longer", "new",
+    ];
+    const NOT: [&str; 7] = ["no", "not", "don't", "dont", "without", "never", "nothing"];
+    feedback
+        .to_lowercase()
+        .split(['.', '!', '?', ';', '\n'])
+        .any(|sentence| {
+            let words: Vec<&str> = sentence
+                .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.iter().any(|w| w.starts_with("scene"))
+                && words.iter().any(|w| MORE.contains(w))
+                && !words.iter().any(|w| NOT.contains(w))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rewrite_keeps_its_scene_count_unless_the_feedback_asks_for_more() {
+        assert_eq!(rewrite_bounds("Sharpen the dialogue. No new scenes.", 2), (1, 2));
+        assert_eq!(rewrite_bounds("Make the hook punchier.", 2), (1, 2));
+        assert_eq!(
+            rewrite_bounds("Add a scene where the corgi meets the press.", 2),
+            (1, MAX_SCENES)
+        );
+        assert_eq!(rewrite_bounds("Give episode 1 five scenes.", 2), (1, 5));
+        assert_eq!(rewrite_bounds("Cut it to 1 scene.", 2), (1, 2));
+        assert_eq!(rewrite_bounds("x", 0), (1, 1));
+    }
 
     #[test]
     fn improved_ids_stay_valid() {

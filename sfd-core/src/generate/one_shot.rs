@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::ask::{Ask, ask};
-use super::hierarchical::{build_characters, build_scenes, count_in_premise, finish};
+use super::hierarchical::{build_characters, build_scenes, cast_problems, count_in_premise, finish};
 use super::schemas::{self, OutlineCharacter, SceneDraft};
 use super::{GenerateOptions, Generated, prompts};
 use crate::Result;
@@ -51,11 +51,11 @@ pub async fn generate_one_shot(llm: &dyn Llm, premise: &str, opts: &GenerateOpti
         // Too many episodes or scenes are cut below; too few are repaired
         // (one call has no cheaper way to ask for the missing ones).
         |w: &Whole| {
+            let mut p = cast_problems(&w.characters);
             if w.episodes.len() < episodes as usize {
-                vec![format!("write {episodes} episodes, not {}", w.episodes.len())]
-            } else {
-                Vec::new()
+                p.push(format!("write {episodes} episodes, not {}", w.episodes.len()));
             }
+            p
         },
     )
     .await?;

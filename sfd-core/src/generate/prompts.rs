@@ -11,10 +11,28 @@ hook in its first three seconds and ends on a cliffhanger that makes the viewer 
 characters consistent across episodes: the same names, looks, voices and motives. Answer only with JSON that \
 follows the given schema.";
 
+/// `n` of `unit`, in good English: `1 episode`, `3 episodes`.
+pub(crate) fn count(n: usize, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// `first to last` of a range of numbered items, or just `first` when they are one.
+fn numbers(unit: &str, first: usize, last: usize) -> String {
+    if first == last {
+        format!("{unit} {first}")
+    } else {
+        format!("{unit}s {first} to {last}")
+    }
+}
+
 /// Stage 1: the outline and character bible.
 pub fn outline(premise: &str, episodes: Option<u32>) -> String {
     let count = match episodes {
-        Some(n) => format!("Write exactly {n} episodes."),
+        Some(n) => format!("Write exactly {}.", count(n as usize, "episode")),
         None => "Write 3 episodes.".to_string(),
     };
     format!(
@@ -43,7 +61,7 @@ shot (a key line of dialogue, or narration; null for a silent shot) with the id 
 /// Stage 2: the scenes of one episode.
 pub fn episode(outline_json: &str, number: usize, scenes: Option<u32>, durations: &[u32]) -> String {
     let count = match scenes {
-        Some(n) => format!("exactly {n} scenes"),
+        Some(n) => format!("exactly {}", count(n as usize, "scene")),
         None => "3 to 6 scenes".to_string(),
     };
     format!(
@@ -58,10 +76,10 @@ episode's cliffhanger.",
 pub fn more_episodes(premise: &str, outline_json: &str, have: usize, missing: usize) -> String {
     format!(
         "Premise:\n{premise}\n\nThe outline so far (title, logline, cast and its first {have} episodes):\n\
-{outline_json}\n\nThe drama needs {missing} more episodes. Write episodes {} to {}, continuing the story: \
-each with a title and a synopsis that ends on its cliffhanger.",
-        have + 1,
-        have + missing
+{outline_json}\n\nThe drama needs {} more. Write {}, continuing the story: each with a title and a synopsis \
+that ends on its cliffhanger.",
+        count(missing, "episode"),
+        numbers("episode", have + 1, have + missing)
     )
 }
 
@@ -76,18 +94,22 @@ pub fn more_scenes(
 ) -> String {
     format!(
         "The drama so far (outline and character bible, with character ids):\n{outline_json}\n\n\
-Episode {number} so far has these {have} scenes:\n{scenes_json}\n\nWrite the {missing} scenes that follow them \
-(scenes {} to {}). {} The last scene ends on the episode's cliffhanger.",
-        have + 1,
-        have + missing,
+Episode {number} so far has {}:\n{scenes_json}\n\nWrite the {} that follow ({}). {} The last scene ends on \
+the episode's cliffhanger.",
+        count(have, "scene"),
+        count(missing, "scene"),
+        numbers("scene", have + 1, have + missing),
         scene_rules(durations)
     )
 }
 
-/// The follow-up when an answer broke the rules.
-pub fn repair(problems: &[String]) -> String {
+/// The follow-up when an answer broke the rules: every problem, and the
+/// schema the answer must follow.
+pub fn repair(problems: &[String], schema_json: &str) -> String {
     format!(
-        "Your answer has these problems:\n- {}\nAnswer again with the whole corrected JSON, fixing every problem.",
+        "Your answer has these problems:\n- {}\nAnswer again with the whole corrected JSON, fixing every problem. \
+The answer must be one JSON object that follows this JSON schema exactly: the same field names, in the same \
+order, with the same types, and no other fields:\n{schema_json}",
         problems.join("\n- ")
     )
 }
@@ -97,9 +119,11 @@ pub fn one_shot(premise: &str, episodes: u32, scenes: u32, durations: &[u32]) ->
     let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
     format!(
         "Premise:\n{premise}\n\nWrite the whole short drama in one answer: title, logline, cast (name, look and \
-personality, gender, lead or not, voice), and exactly {episodes} episodes of exactly {scenes} scenes. For each \
-scene: the action, the names of the characters on screen (at most 3), a 9:16 keyframe image prompt, a video \
-prompt, and a duration of {} seconds.",
+personality, gender, lead or not, voice), and exactly {} of exactly {} each. For each scene: the action, the \
+names of the characters on screen (at most 3), a 9:16 keyframe image prompt, a video prompt, and a duration of \
+{} seconds.",
+        count(episodes as usize, "episode"),
+        count(scenes as usize, "scene"),
         durations.join(" or ")
     )
 }
@@ -120,13 +144,19 @@ pub fn improve_episode(
     episode_json: &str,
     feedback: &str,
     instructions: &str,
+    (min, max): (u32, u32),
     durations: &[u32],
 ) -> String {
     let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
+    let scenes = if min == max {
+        format!("exactly {}", count(max as usize, "scene"))
+    } else {
+        format!("{min} to {max} scenes")
+    };
     format!(
         "The drama (outline and character bible, with character ids):\n{outline_json}\n\nThe current episode:\n\
 {episode_json}\n\nProducer feedback:\n{feedback}\n\nRewrite this episode following these instructions:\n\
-{instructions}\n\nKeep what works; give the full episode: title, synopsis and every scene (action, on-screen \
+{instructions}\n\nKeep what works; give the full episode in {scenes}: title, synopsis and every scene (action, on-screen \
 character ids, at most 3, from the bible; 9:16 keyframe image prompt; video prompt; duration {} seconds). Keep \
 the hook in the first three seconds and the cliffhanger at the end.",
         durations.join(" or ")
@@ -153,9 +183,22 @@ mod tests {
         assert!(outline("p", Some(5)).contains("exactly 5 episodes"));
         assert!(episode("{}", 2, Some(4), &[10, 15]).contains("exactly 4 scenes"));
         assert!(episode("{}", 2, None, &[10, 15]).contains("10 or 15"));
-        assert!(repair(&["a".into(), "b".into()]).contains("- a\n- b"));
+        assert!(repair(&["a".into(), "b".into()], "{}").contains("- a\n- b"));
         assert!(more_episodes("p", "{}", 3, 2).contains("Write episodes 4 to 5"));
         let more = more_scenes("{}", 2, "[]", 1, 2, &[10, 15]);
         assert!(more.contains("(scenes 2 to 3)") && more.contains("10 or 15"));
+        assert!(
+            more.contains("has 1 scene:") && more.contains("the 2 scenes that follow"),
+            "{more}"
+        );
+    }
+
+    #[test]
+    fn counts_read_as_english() {
+        assert!(outline("p", Some(1)).contains("Write exactly 1 episode."));
+        assert!(episode("{}", 1, Some(1), &[10]).contains("as exactly 1 scene."));
+        let one = more_episodes("p", "{}", 2, 1);
+        assert!(one.contains("needs 1 episode more. Write episode 3,"), "{one}");
+        assert!(one_shot("p", 1, 1, &[10]).contains("exactly 1 episode of exactly 1 scene each"));
     }
 }

@@ -1,16 +1,29 @@
 //! The strict JSON schemas of every generation call, and the shapes they parse into.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::llm::JsonSchema;
 
-fn object(props: Value) -> Value {
-    let required: Vec<String> = props
-        .as_object()
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    json!({"type": "object", "additionalProperties": false, "required": required, "properties": props})
+/// An object whose properties are `fields`, in this order: `(name, meaning, schema)`.
+///
+/// The order is the order the model writes the fields in: constrained
+/// decoders (llama.cpp grammars, strict mode) follow the schema's order, so
+/// identity and title come first and a speaker before their line. `required`
+/// keeps it (every property is required in strict mode), and the LLM client
+/// sends `properties` in that order. The meaning goes into the property's
+/// `description` and into the prompt's field list ([`field_guide`]).
+fn object(fields: Vec<(&str, &str, Value)>) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::with_capacity(fields.len());
+    for (name, meaning, mut schema) in fields {
+        if let Some(m) = schema.as_object_mut() {
+            m.insert("description".into(), json!(meaning));
+        }
+        required.push(name.to_string());
+        properties.insert(name.to_string(), schema);
+    }
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
 fn array(items: Value, min: Option<u32>, max: Option<u32>) -> Value {
@@ -30,6 +43,69 @@ fn string() -> Value {
 
 fn nullable_string() -> Value {
     json!({"type": ["string", "null"]})
+}
+
+/// The fields `schema` asks for, one per line in the order they must be
+/// written, each with its type and meaning: what a prompt says so that a
+/// server that does not enforce the schema still gets the right field names.
+pub fn field_guide(schema: &Value) -> String {
+    let mut out =
+        String::from("Answer with one JSON object that has exactly these fields, in this order, and no others:\n");
+    guide(schema, 0, &mut out);
+    out.trim_end().to_string()
+}
+
+fn guide(schema: &Value, depth: usize, out: &mut String) {
+    let props = &schema["properties"];
+    let names = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str);
+    for name in names {
+        let p = &props[name];
+        let meaning = p["description"].as_str().unwrap_or_default();
+        out.push_str(&format!(
+            "{}- \"{name}\" ({}): {meaning}\n",
+            "  ".repeat(depth),
+            kind_of(p)
+        ));
+        let inner = if p["type"] == "array" { &p["items"] } else { p };
+        if inner.get("properties").is_some() {
+            guide(inner, depth + 1, out);
+        }
+    }
+}
+
+/// The type of a property in words.
+fn kind_of(p: &Value) -> String {
+    if let Some(options) = p["enum"].as_array() {
+        let options: Vec<String> = options.iter().map(Value::to_string).collect();
+        return format!("one of {}", options.join(", "));
+    }
+    let one = |t: &str| match t {
+        "string" => "text",
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "true or false",
+        "object" => "an object with these fields",
+        "null" => "null",
+        _ => "a value",
+    };
+    match &p["type"] {
+        Value::String(t) if t == "array" => match p["items"]["type"].as_str() {
+            Some("object") => "a list of objects, each with these fields".into(),
+            _ => format!("a list, each item {}", kind_of(&p["items"])),
+        },
+        Value::String(t) => one(t).into(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(one)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "a value".into(),
+    }
 }
 
 /// A character as the outline writes it.
@@ -111,6 +187,13 @@ pub struct RewrittenEpisode {
     pub scenes: Vec<SceneDraft>,
 }
 
+const SCENE_ACTION: &str = "what happens in the shot: action and key lines of dialogue";
+const IMAGE_PROMPT: &str =
+    "the prompt of one 9:16 keyframe image, describing each character's look as in the character bible";
+const VIDEO_PROMPT: &str = "the prompt of the shot that moves from that keyframe: camera, action, dialogue and sound";
+const DURATION: &str = "the shot's length in seconds, one of the allowed values";
+const SYNOPSIS: &str = "what happens in the episode, ending on its cliffhanger";
+
 fn characters_on_screen(character_ids: &[String]) -> Value {
     if character_ids.is_empty() {
         return array(string(), None, Some(0));
@@ -129,26 +212,50 @@ fn speaker(character_ids: &[String]) -> Value {
 }
 
 fn scene(character_ids: &[String], durations: &[u32]) -> Value {
-    object(json!({
-        "description": string(),
-        "characters": characters_on_screen(character_ids),
-        "image_prompt": string(),
-        "video_prompt": string(),
-        "duration": {"type": "integer", "enum": durations},
-        "speaker": speaker(character_ids),
-        "line": nullable_string(),
-    }))
+    object(vec![
+        ("description", SCENE_ACTION, string()),
+        (
+            "characters",
+            "the ids of the characters on screen (at most 3, only ids from the character bible)",
+            characters_on_screen(character_ids),
+        ),
+        (
+            "speaker",
+            "the id of the character who speaks `line`; null for narration or a silent shot",
+            speaker(character_ids),
+        ),
+        (
+            "line",
+            "the one line of dialogue or narration voiced over the shot; null for a silent shot",
+            nullable_string(),
+        ),
+        ("image_prompt", IMAGE_PROMPT, string()),
+        ("video_prompt", VIDEO_PROMPT, string()),
+        ("duration", DURATION, json!({"type": "integer", "enum": durations})),
+    ])
 }
 
 /// A member of the cast as the outline (or a one-shot answer) writes it.
 fn cast_member() -> Value {
-    object(json!({
-        "name": string(),
-        "description": string(),
-        "gender": nullable_string(),
-        "main": {"type": "boolean"},
-        "voice_description": nullable_string(),
-    }))
+    object(vec![
+        (
+            "name",
+            "the character's full name, different from every other character's",
+            string(),
+        ),
+        (
+            "description",
+            "look and personality, detailed enough to draw the same character in every shot",
+            string(),
+        ),
+        ("gender", "the character's gender, or null", nullable_string()),
+        ("main", "true for a lead character", json!({"type": "boolean"})),
+        (
+            "voice_description",
+            "the voice, for casting, or null",
+            nullable_string(),
+        ),
+    ])
 }
 
 /// How many episodes an outline may have: exactly the count asked for
@@ -163,7 +270,10 @@ pub fn scene_bounds(scenes: Option<u32>) -> (u32, u32) {
 }
 
 fn outline_episode() -> Value {
-    object(json!({"title": string(), "synopsis": string()}))
+    object(vec![
+        ("title", "the episode's title", string()),
+        ("synopsis", SYNOPSIS, string()),
+    ])
 }
 
 /// Stage 1: the outline, with the episode count of [`episode_bounds`].
@@ -171,13 +281,21 @@ pub fn outline(episodes: Option<u32>) -> JsonSchema {
     let (min, max) = episode_bounds(episodes);
     JsonSchema {
         name: "drama_outline".into(),
-        schema: object(json!({
-            "title": string(),
-            "description": string(),
-            "look": string(),
-            "characters": array(cast_member(), Some(1), Some(8)),
-            "episodes": array(outline_episode(), Some(min), Some(max)),
-        })),
+        schema: object(vec![
+            ("title", "the drama's title", string()),
+            ("description", "the drama's logline, one paragraph", string()),
+            (
+                "look",
+                "the visual style of the whole drama in one line: medium, palette, light and lens",
+                string(),
+            ),
+            ("characters", "the cast", array(cast_member(), Some(1), Some(8))),
+            (
+                "episodes",
+                "the episodes, in order",
+                array(outline_episode(), Some(min), Some(max)),
+            ),
+        ]),
     }
 }
 
@@ -192,14 +310,22 @@ pub struct MoreEpisodes {
 pub fn more_episodes(missing: u32) -> JsonSchema {
     JsonSchema {
         name: "more_episodes".into(),
-        schema: object(json!({"episodes": array(outline_episode(), Some(missing), Some(missing))})),
+        schema: object(vec![(
+            "episodes",
+            "the missing episodes, in order",
+            array(outline_episode(), Some(missing), Some(missing)),
+        )]),
     }
 }
 
 fn scenes_schema(name: &str, character_ids: &[String], min: u32, max: u32, durations: &[u32]) -> JsonSchema {
     JsonSchema {
         name: name.into(),
-        schema: object(json!({"scenes": array(scene(character_ids, durations), Some(min), Some(max))})),
+        schema: object(vec![(
+            "scenes",
+            "the scenes, in order",
+            array(scene(character_ids, durations), Some(min), Some(max)),
+        )]),
     }
 }
 
@@ -215,15 +341,19 @@ pub fn more_scenes(character_ids: &[String], missing: u32, durations: &[u32]) ->
     scenes_schema("more_scenes", character_ids, missing, missing, durations)
 }
 
-/// Improvement: a whole rewritten episode.
-pub fn rewritten_episode(character_ids: &[String], durations: &[u32]) -> JsonSchema {
+/// Improvement: a whole rewritten episode of `min` to `max` scenes.
+pub fn rewritten_episode(character_ids: &[String], (min, max): (u32, u32), durations: &[u32]) -> JsonSchema {
     JsonSchema {
         name: "rewritten_episode".into(),
-        schema: object(json!({
-            "title": string(),
-            "synopsis": string(),
-            "scenes": array(scene(character_ids, durations), Some(1), Some(12)),
-        })),
+        schema: object(vec![
+            ("title", "the episode's title", string()),
+            ("synopsis", SYNOPSIS, string()),
+            (
+                "scenes",
+                "every scene of the episode, in order",
+                array(scene(character_ids, durations), Some(min), Some(max)),
+            ),
+        ]),
     }
 }
 
@@ -256,15 +386,34 @@ pub fn improve_plan(episode_ids: &[String]) -> JsonSchema {
     } else {
         json!({"type": "string", "enum": episode_ids})
     };
-    let change = object(json!({"episode_id": id, "instructions": string()}));
+    let change = object(vec![
+        ("episode_id", "the id of an episode to rewrite", id),
+        ("instructions", "precise instructions for its rewrite", string()),
+    ]);
     JsonSchema {
         name: "improve_plan".into(),
-        schema: object(json!({
-            "summary": string(),
-            "title": nullable_string(),
-            "description": nullable_string(),
-            "episodes": array(change, Some(0), Some(episode_ids.len() as u32)),
-        })),
+        schema: object(vec![
+            (
+                "summary",
+                "the plan in one paragraph: what will change and why",
+                string(),
+            ),
+            (
+                "title",
+                "a new title for the drama if the feedback calls for one, otherwise null",
+                nullable_string(),
+            ),
+            (
+                "description",
+                "a new logline if the feedback calls for one, otherwise null",
+                nullable_string(),
+            ),
+            (
+                "episodes",
+                "only the episodes the feedback touches",
+                array(change, Some(0), Some(episode_ids.len() as u32)),
+            ),
+        ]),
     }
 }
 
@@ -273,46 +422,66 @@ pub fn critique() -> JsonSchema {
     let score = json!({"type": "integer", "minimum": 1, "maximum": 10});
     JsonSchema {
         name: "drama_critique".into(),
-        schema: object(json!({
-            "scores": object(json!({
-                "hook": score,
-                "pacing": score,
-                "character_consistency": score,
-                "cliffhangers": score,
-                "visual_clarity": score,
-            })),
-            "summary": string(),
-            "strengths": array(string(), None, None),
-            "weaknesses": array(string(), None, None),
-            "suggestions": array(string(), None, None),
-            "feedback": string(),
-        })),
+        schema: object(vec![
+            ("summary", "the verdict in one paragraph", string()),
+            ("strengths", "what works", array(string(), None, None)),
+            ("weaknesses", "what does not work", array(string(), None, None)),
+            ("suggestions", "concrete changes to make", array(string(), None, None)),
+            (
+                "scores",
+                "scores from 1 to 10",
+                object(vec![
+                    ("hook", "the hook of the first seconds", score.clone()),
+                    ("pacing", "pacing", score.clone()),
+                    ("character_consistency", "characters stay themselves", score.clone()),
+                    ("cliffhangers", "the episode endings", score.clone()),
+                    ("visual_clarity", "how well the prompts read as 9:16 shots", score),
+                ]),
+            ),
+            (
+                "feedback",
+                "the full critique as free text a writer can act on, episode by episode",
+                string(),
+            ),
+        ]),
     }
 }
 
 /// The old way, one call for everything (baseline for benchmarks).
 pub fn one_shot(episodes: u32, scenes: u32, durations: &[u32]) -> JsonSchema {
     let character = cast_member();
-    let scene = object(json!({
-        "description": string(),
-        "characters": array(string(), None, Some(3)),
-        "image_prompt": string(),
-        "video_prompt": string(),
-        "duration": {"type": "integer", "enum": durations},
-    }));
-    let episode = object(json!({
-        "title": string(),
-        "synopsis": string(),
-        "scenes": array(scene, Some(scenes), Some(scenes)),
-    }));
+    let scene = object(vec![
+        ("description", SCENE_ACTION, string()),
+        (
+            "characters",
+            "the names of the characters on screen (at most 3)",
+            array(string(), None, Some(3)),
+        ),
+        ("image_prompt", IMAGE_PROMPT, string()),
+        ("video_prompt", VIDEO_PROMPT, string()),
+        ("duration", DURATION, json!({"type": "integer", "enum": durations})),
+    ]);
+    let episode = object(vec![
+        ("title", "the episode's title", string()),
+        ("synopsis", SYNOPSIS, string()),
+        (
+            "scenes",
+            "the scenes, in order",
+            array(scene, Some(scenes), Some(scenes)),
+        ),
+    ]);
     JsonSchema {
         name: "whole_drama".into(),
-        schema: object(json!({
-            "title": string(),
-            "description": string(),
-            "characters": array(character, Some(1), Some(8)),
-            "episodes": array(episode, Some(episodes), Some(episodes)),
-        })),
+        schema: object(vec![
+            ("title", "the drama's title", string()),
+            ("description", "the drama's logline, one paragraph", string()),
+            ("characters", "the cast", array(character, Some(1), Some(8))),
+            (
+                "episodes",
+                "the episodes, in order",
+                array(episode, Some(episodes), Some(episodes)),
+            ),
+        ]),
     }
 }
 
@@ -332,7 +501,7 @@ mod tests {
             more_scenes(&ids, 3, &[10, 15]),
             episode(&ids, Some(4), &[10, 15]),
             episode(&[], None, &[10]),
-            rewritten_episode(&ids, &[10, 15]),
+            rewritten_episode(&ids, (1, 2), &[10, 15]),
             improve_plan(&eps),
             improve_plan(&[]),
             critique(),
@@ -342,6 +511,39 @@ mod tests {
             let p = strict_problems(&s.schema);
             assert!(p.is_empty(), "{}: {p:?}", s.name);
         }
+    }
+
+    #[test]
+    fn the_field_guide_names_every_field_in_order() {
+        let g = field_guide(&episode(&["char-a".to_string()], Some(2), &[10, 15]).schema);
+        let at = |k: &str| {
+            g.find(&format!("\"{k}\" ("))
+                .unwrap_or_else(|| panic!("{k} missing: {g}"))
+        };
+        assert!(at("scenes") < at("description") && at("speaker") < at("line") && at("line") < at("duration"));
+        assert!(g.contains("- \"scenes\" (a list of objects, each with these fields): the scenes, in order"));
+        assert!(g.contains("  - \"duration\" (one of 10, 15)"), "{g}");
+        assert!(g.contains("  - \"line\" (text or null)"), "{g}");
+        let c = field_guide(&critique().schema);
+        assert!(
+            c.contains("  - \"hook\" (an integer): the hook of the first seconds"),
+            "{c}"
+        );
+        assert!(c.contains("\"strengths\" (a list, each item text)"), "{c}");
+    }
+
+    #[test]
+    fn top_ups_keep_the_order_of_the_first_call() {
+        let ids = vec!["char-a".to_string()];
+        let scene = |s: &JsonSchema| s.schema["properties"]["scenes"]["items"]["required"].clone();
+        assert_eq!(scene(&more_scenes(&ids, 2, &[10])), scene(&episode(&ids, None, &[10])));
+        let more = more_episodes(2).schema;
+        let first = outline(None).schema;
+        assert_eq!(
+            more["properties"]["episodes"]["items"]["required"],
+            first["properties"]["episodes"]["items"]["required"]
+        );
+        assert_eq!(first["required"][0], json!("title"));
     }
 
     #[test]

@@ -371,22 +371,46 @@ impl Inner {
 
         let progress_fn = {
             let (inner, latest, base) = (Arc::clone(&self), Arc::clone(&latest), job.clone());
-            move |p: Progress| {
-                *lock(&latest) = Some(p.clone());
+            move |mut p: Progress| {
+                // The stage advanced: the retries so far stay counted, the last note goes.
+                {
+                    let mut l = lock(&latest);
+                    p.retries += l.as_ref().map_or(0, |old| old.retries);
+                    *l = Some(p.clone());
+                }
                 let mut snapshot = base.clone();
                 snapshot.progress = Some(p);
                 inner.events.publish(JobEventKind::Progress, &snapshot);
             }
         };
+        // Waits and retries of provider calls show in the progress.
+        let notices: crate::llm::notice::Receiver = {
+            let (inner, latest, base) = (Arc::clone(&self), Arc::clone(&latest), job.clone());
+            Arc::new(move |n: crate::llm::notice::Notice| {
+                let p = {
+                    let mut l = lock(&latest);
+                    let p = l.get_or_insert_with(|| Progress::new("start", 0, 0));
+                    p.retries += u32::from(n.retry);
+                    p.note = Some(n.text);
+                    p.clone()
+                };
+                let mut snapshot = base.clone();
+                snapshot.progress = Some(p);
+                inner.events.publish(JobEventKind::Progress, &snapshot);
+            })
+        };
         let timeout = self.config.job_timeout;
         let outcome = {
-            let work = std::panic::AssertUnwindSafe(work::execute(
-                &self.storage,
-                self.llm.as_deref(),
-                &self.config.generate,
-                &self.render,
-                &job,
-                &progress_fn,
+            let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
+                notices,
+                work::execute(
+                    &self.storage,
+                    self.llm.as_deref(),
+                    &self.config.generate,
+                    &self.render,
+                    &job,
+                    &progress_fn,
+                ),
             ))
             .catch_unwind();
             tokio::select! {
@@ -489,7 +513,6 @@ impl Inner {
         };
         let now = now_ms();
         let attempts = slot.job.attempts;
-        let max = self.config.max_attempts;
         let written = match result {
             Ok(r) => {
                 self.update(slot, |j| {
@@ -521,7 +544,7 @@ impl Inner {
                     }
                     Stop::Cancelled | Stop::LeaseLost => "cancelled".to_string(),
                 };
-                let message = format!("{message} (job attempt {attempts} of {max})");
+                let message = final_error(&message, attempts);
                 tracing::warn!(job = %slot.job.job_id, error = %message, "job failed");
                 self.update(slot, |j| {
                     j.status = JobStatus::Failed;
@@ -569,5 +592,17 @@ impl Inner {
             },
             Err(e) => Err(e),
         }
+    }
+}
+
+/// A failed job's error as its final word: what went wrong, and that the
+/// job ends here (a failure is never run again; only an interrupted run is).
+fn final_error(message: &str, runs: u32) -> String {
+    match runs {
+        0 | 1 => format!("{message} (the job failed; it is not retried)"),
+        n => format!(
+            "{message} (the job failed on its run {n}, after {} interrupted; it is not retried)",
+            n - 1
+        ),
     }
 }

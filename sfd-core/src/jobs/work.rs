@@ -8,7 +8,7 @@ use crate::generate::{
     GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, generate_one_shot, improve_drama,
 };
 use crate::llm::{Llm, Usage};
-use crate::model::{Drama, Job, JobInput, JobType, Object};
+use crate::model::{Drama, Job, JobInput, JobType, Object, Progress};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};
@@ -82,7 +82,7 @@ pub(crate) async fn execute(
     match job.kind {
         JobType::GenerateDrama => generate(&tools, job, input, progress).await,
         JobType::ImproveDrama => improve(&tools, job, input, progress).await,
-        JobType::CriticDrama => critique(&tools, job, input).await,
+        JobType::CriticDrama => critique(&tools, job, input, progress).await,
         JobType::AssembleEpisode => assemble(&tools, job, input, progress).await,
         JobType::RenderDrama | JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => {
             render_assets(&tools, job, input, progress).await
@@ -155,10 +155,12 @@ async fn improve(tools: &Tools<'_>, job: &Job, input: JobInput, progress: Progre
 }
 
 /// `critic_drama`: the critique and its feedback as the job's result.
-async fn critique(tools: &Tools<'_>, job: &Job, input: JobInput) -> Result<Outcome> {
+async fn critique(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
     let llm = tools.llm()?;
     let drama = tools.storage.get_drama(&job.drama_id).await?.value;
+    progress(Progress::new("critique", 0, 1));
     let (critique, usage) = critique_drama(llm, &drama, input.model.as_deref()).await?;
+    progress(Progress::new("critique", 1, 1));
     let mut result = Object::new();
     result.insert("dramaId".into(), json!(job.drama_id));
     result.insert("feedback".into(), json!(critique.feedback));

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::RetryPolicy;
+use super::notice::notice;
 use super::retry::parse_retry_after;
 use crate::{LlmErrorKind, Result};
 
@@ -64,11 +65,60 @@ pub(crate) fn scrub(text: &str, key: Option<&str>) -> String {
     out
 }
 
+/// A connection that could not be made (even by its deadline) is a
+/// `Connection` failure: no answer started. A `Timeout` is a request sent
+/// and not answered in time: the model was slow.
 fn transport_kind(e: &reqwest::Error) -> LlmErrorKind {
-    if e.is_timeout() {
+    if e.is_timeout() && !e.is_connect() {
         LlmErrorKind::Timeout
     } else {
         LlmErrorKind::Connection
+    }
+}
+
+/// A limit on the requests in flight to one endpoint. A request waits for
+/// a place before it is sent, so the wait is no part of its timeout.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    places: tokio::sync::Semaphore,
+    limit: usize,
+    /// The setting that sets the limit, named while a request waits.
+    setting: &'static str,
+}
+
+impl Gate {
+    /// At most `limit` requests at once (at least 1).
+    pub fn new(limit: usize, setting: &'static str) -> Self {
+        let limit = limit.max(1);
+        Gate {
+            places: tokio::sync::Semaphore::new(limit),
+            limit,
+            setting,
+        }
+    }
+
+    async fn enter(&self, what: &str) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        if let Ok(p) = self.places.try_acquire() {
+            return Some(p);
+        }
+        let (limit, setting) = (self.limit, self.setting);
+        let calls = if limit == 1 { "call" } else { "calls" };
+        notice(
+            format!("waiting for the {what} server: {limit} {calls} at a time ({setting})"),
+            false,
+        );
+        self.places.acquire().await.ok()
+    }
+}
+
+/// Why a request is sent again, in words.
+fn why(kind: LlmErrorKind, status: Option<u16>) -> String {
+    let status = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+    match kind {
+        LlmErrorKind::Timeout => "no answer before the timeout".to_string(),
+        LlmErrorKind::Connection => format!("the server could not be reached{status}"),
+        LlmErrorKind::RateLimited => format!("rate limited{status}"),
+        _ => format!("server error{status}"),
     }
 }
 
@@ -93,9 +143,28 @@ pub(crate) async fn send<F>(policy: &RetryPolicy, key: Option<&str>, what: &str,
 where
     F: Fn() -> Result<reqwest::RequestBuilder, Failure>,
 {
-    let mut attempts = 0;
+    send_through(policy, key, what, None, build).await
+}
+
+/// [`send`], each request first waiting for a place at `gate`. Waits and
+/// retries are told as [notices](super::notice) to the work this runs in.
+pub(crate) async fn send_through<F>(
+    policy: &RetryPolicy,
+    key: Option<&str>,
+    what: &str,
+    gate: Option<&Gate>,
+    build: F,
+) -> Result<Reply, Failure>
+where
+    F: Fn() -> Result<reqwest::RequestBuilder, Failure>,
+{
+    let (mut attempts, mut slow) = (0, 0);
     loop {
         attempts += 1;
+        let place = match gate {
+            Some(g) => g.enter(what).await,
+            None => None,
+        };
         let mut rb = build().map_err(|f| Failure { attempts, ..f })?;
         if let Some(k) = key {
             rb = rb.bearer_auth(k);
@@ -127,10 +196,15 @@ where
                 }
             }
         };
-        let retryable = matches!(
-            kind,
-            LlmErrorKind::RateLimited | LlmErrorKind::Server | LlmErrorKind::Timeout | LlmErrorKind::Connection
-        );
+        drop(place);
+        if kind == LlmErrorKind::Timeout {
+            slow += 1;
+        }
+        let retryable = match kind {
+            LlmErrorKind::RateLimited | LlmErrorKind::Server | LlmErrorKind::Connection => true,
+            LlmErrorKind::Timeout => slow <= policy.slow_retries,
+            _ => false,
+        };
         if !retryable || attempts > policy.max_retries {
             return Err(Failure {
                 kind,
@@ -141,6 +215,19 @@ where
         }
         let delay = policy.delay(attempts - 1, retry_after);
         tracing::warn!(provider = what, attempt = attempts, %kind, ?status, delay_ms = delay.as_millis() as u64, "request failed; retrying");
+        let wait = if delay.as_secs() >= 1 {
+            format!(" in {} s", delay.as_secs())
+        } else {
+            String::new()
+        };
+        notice(
+            format!(
+                "{}; sending it again{wait} (attempt {})",
+                why(kind, status),
+                attempts + 1
+            ),
+            true,
+        );
         tokio::time::sleep(delay).await;
     }
 }
@@ -159,6 +246,29 @@ mod tests {
         assert!(!s.contains("abcdefghijkl"), "{s}");
         assert_eq!(scrub("token sk-1234567890abc here", None), "token sk-*** here");
         assert_eq!(scrub("no secrets", Some("k")), "no secrets");
+    }
+
+    #[tokio::test]
+    async fn a_full_gate_says_what_it_waits_for_and_lets_the_next_in() {
+        use futures::FutureExt;
+        use std::sync::{Arc, Mutex};
+
+        use crate::llm::notice::{Notice, Receiver, reporting};
+
+        let gate = Gate::new(1, "SFD_LLM_CONCURRENCY");
+        let first = gate.enter("LLM").await;
+        assert!(first.is_some());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let receiver: Receiver = Arc::new(move |n: Notice| sink.lock().unwrap().push(n.text));
+        let mut waiting = Box::pin(reporting(receiver, gate.enter("LLM")));
+        assert!((&mut waiting).now_or_never().is_none(), "the second call waits");
+        drop(first);
+        assert!(waiting.await.is_some());
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["waiting for the LLM server: 1 call at a time (SFD_LLM_CONCURRENCY)"]
+        );
     }
 
     #[test]

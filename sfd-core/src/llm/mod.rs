@@ -1,8 +1,11 @@
 //! The LLM boundary: the [`Llm`] trait, the OpenAI-compatible client
 //! [`OpenAiLlm`], and (with the `simulator` feature) [`SimulatedLlm`].
 
+mod conform;
 pub(crate) mod http;
+pub(crate) mod notice;
 mod openai;
+mod ordered;
 mod provider;
 mod retry;
 #[cfg(feature = "simulator")]
@@ -18,12 +21,15 @@ use serde_json::Value;
 
 use crate::Result;
 
+pub use conform::shape_problems;
 pub use openai::{DEFAULT_API_BASE, DEFAULT_MODEL, OpenAiConfig, OpenAiLlm};
 pub use provider::ProviderConfig;
 pub use retry::RetryPolicy;
 #[cfg(feature = "simulator")]
 pub use simulated::SimulatedLlm;
 pub use strict::strict_problems;
+
+pub(crate) use ordered::to_ordered_json;
 
 /// Who speaks a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +84,8 @@ pub struct JsonSchema {
     /// `[a-zA-Z0-9_-]{1,64}`.
     pub name: String,
     /// The schema; must obey the strict-mode rules ([`strict_problems`]).
+    /// Each object's `required` list gives the order the model writes its
+    /// properties in; the OpenAI client sends `properties` in that order.
     pub schema: Value,
 }
 

@@ -2,12 +2,13 @@
 //! OpenAI-compatible server (vLLM, llama.cpp, Ollama).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::http::{self, scrub};
+use super::http::{self, Gate, scrub};
 use super::{ChatRequest, ChatResponse, FinishReason, Llm, ProviderConfig, RetryPolicy, Usage};
 use crate::{Error, LlmErrorKind, Result};
 
@@ -16,11 +17,18 @@ pub const DEFAULT_API_BASE: &str = "https://api.openai.com/v1";
 /// The model used when `GPT_MODEL` is not set.
 pub const DEFAULT_MODEL: &str = "gpt-5";
 
+/// The setting of one call's timeout, in seconds.
+const TIMEOUT_SETTING: &str = "OPENAI_TIMEOUT_SECS";
+/// The setting of the most calls in flight to the LLM server.
+const CONCURRENCY_SETTING: &str = "SFD_LLM_CONCURRENCY";
+
 /// How to reach an OpenAI-compatible chat-completions API.
 #[derive(Clone)]
 pub struct OpenAiConfig {
     endpoint: ProviderConfig,
     reasoning_effort: Option<String>,
+    concurrency: Option<usize>,
+    label: Option<String>,
 }
 
 impl fmt::Debug for OpenAiConfig {
@@ -28,6 +36,8 @@ impl fmt::Debug for OpenAiConfig {
         f.debug_struct("OpenAiConfig")
             .field("endpoint", &self.endpoint)
             .field("reasoning_effort", &self.reasoning_effort)
+            .field("concurrency", &self.concurrency)
+            .field("label", &self.label)
             .finish()
     }
 }
@@ -39,12 +49,15 @@ impl OpenAiConfig {
             endpoint: ProviderConfig::new(DEFAULT_API_BASE, Some(api_key.into()), DEFAULT_MODEL)
                 .with_timeout(Duration::from_secs(600)),
             reasoning_effort: None,
+            concurrency: None,
+            label: None,
         }
     }
 
     /// Reads `OPENAI_API_KEY`, `OPENAI_API_BASE` and `GPT_MODEL`, plus
-    /// `OPENAI_TIMEOUT_SECS` and `OPENAI_REASONING_EFFORT`. `None` when
-    /// neither a key nor a base URL is set (no LLM configured).
+    /// `OPENAI_TIMEOUT_SECS`, `OPENAI_REASONING_EFFORT`, `SFD_LLM_ATTEMPTS`,
+    /// `SFD_LLM_CONCURRENCY` and `SFD_LLM_LABEL`. `None` when neither a key nor a base URL
+    /// is set (no LLM configured).
     ///
     /// `var` reads one variable; pass `|k| std::env::var(k).ok()`.
     pub fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>> {
@@ -66,14 +79,27 @@ impl OpenAiConfig {
         if let Some(model) = get("GPT_MODEL") {
             c = c.with_model(model);
         }
-        if let Some(t) = get("OPENAI_TIMEOUT_SECS") {
-            let secs: u64 =
-                t.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                    Error::Config(format!("OPENAI_TIMEOUT_SECS must be a positive number, got '{t}'"))
-                })?;
+        let positive = |k: &str| -> Result<Option<u64>> {
+            get(k)
+                .map(|v| {
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| Error::Config(format!("{k} must be a positive whole number, got '{v}'")))
+                })
+                .transpose()
+        };
+        if let Some(secs) = positive(TIMEOUT_SETTING)? {
             c = c.with_timeout(Duration::from_secs(secs));
         }
+        if let Some(n) = positive("SFD_LLM_ATTEMPTS")? {
+            c = c.with_retry(RetryPolicy::attempts(n.min(100) as u32));
+        }
+        if let Some(n) = positive(CONCURRENCY_SETTING)? {
+            c = c.with_concurrency(n as usize);
+        }
         c.reasoning_effort = get("OPENAI_REASONING_EFFORT");
+        c.label = get("SFD_LLM_LABEL");
         Ok(Some(c))
     }
 
@@ -95,6 +121,37 @@ impl OpenAiConfig {
     /// How failed requests are retried.
     pub fn with_retry(self, retry: RetryPolicy) -> Self {
         self.map(|e| e.with_retry(retry))
+    }
+
+    /// At most `calls` requests in flight to this endpoint at once (a local
+    /// server that answers one at a time wants 1). A call waiting its turn
+    /// is not timed: its timeout starts when it is sent.
+    pub fn with_concurrency(mut self, calls: usize) -> Self {
+        self.concurrency = Some(calls.max(1));
+        self
+    }
+
+    /// The `provider` label of this LLM's metrics (default: the host of the API base URL).
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The `provider` label of this LLM's metrics: the configured label, or
+    /// the API base URL's host (with its port when it names one), so two
+    /// OpenAI-compatible servers are told apart.
+    pub fn provider(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        match reqwest::Url::parse(self.api_base()) {
+            Ok(url) => match (url.host_str(), url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (Some(host), None) => host.to_string(),
+                _ => "openai-compatible".to_string(),
+            },
+            Err(_) => "openai-compatible".to_string(),
+        }
     }
 
     /// Sends `reasoning_effort` (`minimal`, `low`, `medium`, `high`) with every request.
@@ -129,6 +186,10 @@ impl OpenAiConfig {
 pub struct OpenAiLlm {
     http: reqwest::Client,
     config: OpenAiConfig,
+    /// The calls in flight, shared by the clones of this client.
+    gate: Option<Arc<Gate>>,
+    /// [`OpenAiConfig::provider`].
+    provider: String,
 }
 
 impl OpenAiLlm {
@@ -139,7 +200,14 @@ impl OpenAiLlm {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::Config(format!("HTTP client for the LLM: {e}")))?;
-        Ok(OpenAiLlm { http, config })
+        let gate = config.concurrency.map(|n| Arc::new(Gate::new(n, CONCURRENCY_SETTING)));
+        let provider = config.provider();
+        Ok(OpenAiLlm {
+            http,
+            config,
+            gate,
+            provider,
+        })
     }
 
     /// The configuration.
@@ -147,7 +215,8 @@ impl OpenAiLlm {
         &self.config
     }
 
-    /// The JSON body sent for `req`.
+    /// The JSON body sent for `req` (sent with each schema's properties in
+    /// the order of its `required` list).
     pub fn request_body(&self, req: &ChatRequest) -> Value {
         let mut body = json!({
             "model": req.model.as_deref().unwrap_or(self.config.model()),
@@ -223,13 +292,29 @@ impl OpenAiLlm {
 impl Llm for OpenAiLlm {
     async fn chat(&self, req: ChatRequest) -> Result<ChatResponse> {
         let url = format!("{}/chat/completions", self.config.api_base());
-        let body = self.request_body(&req);
+        // Schema properties go out in the order the model must write them.
+        let body = bytes::Bytes::from(super::ordered::to_ordered_json(&self.request_body(&req)));
         let key = self.config.endpoint.api_key();
-        let reply = http::send(self.config.endpoint.retry(), key, "LLM", || {
-            Ok(self.http.post(&url).json(&body))
+        let gate = self.gate.as_deref();
+        let reply = http::send_through(self.config.endpoint.retry(), key, "LLM", gate, || {
+            Ok(self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone()))
         })
         .await
-        .map_err(|f| Error::llm(f.kind, f.status, f.message, f.attempts))?;
+        .map_err(|f| {
+            let message = match f.kind {
+                LlmErrorKind::Timeout => format!(
+                    "no answer within {} s ({TIMEOUT_SETTING}): the model had not finished. Raise \
+{TIMEOUT_SETTING} for a slow server, or lower {CONCURRENCY_SETTING} if the server queues calls",
+                    self.config.endpoint.timeout().as_secs()
+                ),
+                _ => f.message,
+            };
+            Error::llm(f.kind, f.status, message, f.attempts)
+        })?;
         self.parse_success(&String::from_utf8_lossy(&reply.body), reply.attempts)
     }
 
@@ -238,7 +323,7 @@ impl Llm for OpenAiLlm {
     }
 
     fn provider(&self) -> &str {
-        "openai"
+        &self.provider
     }
 }
 
@@ -263,5 +348,22 @@ mod tests {
         let local =
             OpenAiConfig::from_env_vars(|k| (k == "OPENAI_API_BASE").then(|| "http://127.0.0.1:11434/v1".into()));
         assert!(local.unwrap().unwrap().endpoint.api_key().is_none());
+        let slow = OpenAiConfig::from_env_vars(|k| match k {
+            "OPENAI_API_BASE" => Some("http://127.0.0.1:8080/v1".into()),
+            "SFD_LLM_CONCURRENCY" => Some("1".into()),
+            "SFD_LLM_ATTEMPTS" => Some("2".into()),
+            _ => None,
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(slow.concurrency, Some(1));
+        assert_eq!(slow.provider(), "127.0.0.1:8080");
+        assert_eq!(c.provider(), "api.openai.com");
+        assert_eq!(c.with_label("studio-gpu").provider(), "studio-gpu");
+        assert_eq!(slow.endpoint.retry().max_retries, 1);
+        for k in ["SFD_LLM_CONCURRENCY", "SFD_LLM_ATTEMPTS", "OPENAI_TIMEOUT_SECS"] {
+            let bad = OpenAiConfig::from_env_vars(|v| (v == k || v == "OPENAI_API_KEY").then(|| "0".to_string()));
+            assert!(bad.unwrap_err().to_string().contains(k), "{k}");
+        }
     }
 }

@@ -3,10 +3,17 @@
 use std::time::Duration;
 
 /// When and how often to retry a failed LLM request.
+///
+/// A request that got no answer started (refused or lost connection, 429,
+/// 5xx) is retried up to `max_retries` times. One that timed out after it was
+/// sent means the model was slow: sending it again costs the server the same
+/// work, so it is retried at most `slow_retries` times.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.
     pub max_retries: u32,
+    /// Retries, within `max_retries`, of a request that timed out waiting for the model.
+    pub slow_retries: u32,
     /// The first backoff ceiling; doubles each retry.
     pub base: Duration,
     /// The largest pause, `Retry-After` included.
@@ -17,6 +24,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 4,
+            slow_retries: 1,
             base: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
         }
@@ -28,6 +36,17 @@ impl RetryPolicy {
     pub fn none() -> Self {
         RetryPolicy {
             max_retries: 0,
+            slow_retries: 0,
+            ..Default::default()
+        }
+    }
+
+    /// The policy for `attempts` requests in all (at least 1).
+    pub fn attempts(attempts: u32) -> Self {
+        let max_retries = attempts.max(1) - 1;
+        RetryPolicy {
+            max_retries,
+            slow_retries: max_retries.min(1),
             ..Default::default()
         }
     }

@@ -66,6 +66,12 @@ pub struct AssembledEpisode {
     pub cues: usize,
     /// Bytes of the file.
     pub bytes: u64,
+    /// Frames per second of the cut and of its timeline.
+    #[serde(default)]
+    pub rate: u32,
+    /// Frames of the cut: its timeline's length.
+    #[serde(default)]
+    pub frames: i64,
 }
 
 /// A format of `GET /dramas/{id}/export?format=…`.
@@ -80,16 +86,45 @@ pub enum ExportFormat {
     Csv,
     /// The drama JSON, every rendered file and the episode cuts.
     Zip,
+    /// One episode's timeline as OpenTimelineIO JSON.
+    Otio,
+    /// One episode's timeline as Final Cut Pro XML 1.10.
+    Fcpxml,
+    /// One episode's picture track as a CMX 3600 EDL.
+    Edl,
+    /// One episode as a CapCut / Jianying draft folder, zipped with its media.
+    Capcut,
 }
 
 impl ExportFormat {
     /// Every format.
-    pub const ALL: [ExportFormat; 4] = [
+    pub const ALL: [ExportFormat; 8] = [
         ExportFormat::Fountain,
         ExportFormat::Srt,
         ExportFormat::Csv,
         ExportFormat::Zip,
+        ExportFormat::Otio,
+        ExportFormat::Fcpxml,
+        ExportFormat::Edl,
+        ExportFormat::Capcut,
     ];
+
+    /// The name on the wire (`format=…`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Capcut => "capcut",
+            other => other.extension(),
+        }
+    }
+
+    /// An editor's hand-off of one episode's timeline (OTIO, FCPXML, EDL,
+    /// CapCut), rather than the script.
+    pub fn is_timeline(self) -> bool {
+        matches!(
+            self,
+            ExportFormat::Otio | ExportFormat::Fcpxml | ExportFormat::Edl | ExportFormat::Capcut
+        )
+    }
 
     /// The `Content-Type` of the export.
     pub fn content_type(self) -> &'static str {
@@ -97,7 +132,10 @@ impl ExportFormat {
             ExportFormat::Fountain => "text/plain; charset=utf-8",
             ExportFormat::Srt => "application/x-subrip; charset=utf-8",
             ExportFormat::Csv => "text/csv; charset=utf-8",
-            ExportFormat::Zip => "application/zip",
+            ExportFormat::Zip | ExportFormat::Capcut => "application/zip",
+            ExportFormat::Otio => "application/json",
+            ExportFormat::Fcpxml => "application/xml",
+            ExportFormat::Edl => "text/plain; charset=utf-8",
         }
     }
 
@@ -107,14 +145,17 @@ impl ExportFormat {
             ExportFormat::Fountain => "fountain",
             ExportFormat::Srt => "srt",
             ExportFormat::Csv => "csv",
-            ExportFormat::Zip => "zip",
+            ExportFormat::Zip | ExportFormat::Capcut => "zip",
+            ExportFormat::Otio => "otio",
+            ExportFormat::Fcpxml => "fcpxml",
+            ExportFormat::Edl => "edl",
         }
     }
 }
 
 impl fmt::Display for ExportFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.extension())
+        f.write_str(self.name())
     }
 }
 
@@ -122,11 +163,21 @@ impl FromStr for ExportFormat {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ExportFormat::ALL
-            .into_iter()
-            .find(|f| f.extension() == s)
-            .ok_or_else(|| format!("'{s}' is not an export format: use fountain, srt, csv or zip"))
+        ExportFormat::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| {
+            format!("'{s}' is not an export format: use fountain, srt, csv, zip, otio, fcpxml, edl or capcut")
+        })
     }
+}
+
+/// How `GET /dramas/{id}/export` is asked for beyond its format.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportOptions {
+    /// The episode (of an SRT or an editor's hand-off); may be left out
+    /// when the drama has one episode.
+    pub episode: Option<String>,
+    /// An editor's hand-off as a ZIP holding its media, referenced by
+    /// relative paths (`bundle=zip`), instead of by URL.
+    pub bundle: bool,
 }
 
 #[cfg(test)]

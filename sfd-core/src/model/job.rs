@@ -84,6 +84,32 @@ pub struct Progress {
     pub done: u32,
     /// Units in this stage.
     pub total: u32,
+    /// Provider requests sent again so far in this job (after a timeout, a
+    /// 429, a 5xx or a lost connection).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u32,
+    /// The latest wait or retry in words, e.g. `episode ep2: no answer within
+    /// 600 s (OPENAI_TIMEOUT_SECS); sending it again (attempt 2 of 2)`;
+    /// cleared when the stage advances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Progress {
+    /// `done` of `total` units of `stage`, with no retries or note.
+    pub fn new(stage: impl ToString, done: u32, total: u32) -> Self {
+        Progress {
+            stage: stage.to_string(),
+            done,
+            total,
+            retries: 0,
+            note: None,
+        }
+    }
 }
 
 /// Receives `{stage, done, total}` as generation advances.

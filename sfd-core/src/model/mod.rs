@@ -8,6 +8,7 @@ mod generation;
 pub mod id;
 mod job;
 mod level;
+mod library;
 mod limits;
 mod locate;
 mod media;
@@ -20,12 +21,18 @@ pub use api::{
     AssetList, CharacterList, CreateDramaRequest, CriticRequest, DramaPage, DramaSummary, EpisodeList, ErrorBody,
     Health, ImproveDramaRequest, ImproveDramaResponse, JobList, JobResponse, SceneList, Success,
 };
-pub use assemble::{ASSEMBLED_BY, AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, SubtitleMode};
+pub use assemble::{
+    ASSEMBLED_BY, AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, ExportOptions, SubtitleMode,
+};
 pub use character::Character;
 pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
 pub use job::{Job, JobInput, JobStatus, JobType, Progress, ProgressFn, no_progress, now_ms};
 pub use level::{Address, Level, LevelInfo, Nested, level_by_plural, levels};
+pub use library::{
+    DEFAULT_LIBRARY_USER, LIBRARY_REF_PREFIX, LibraryAsset, LibraryDeleted, LibraryListing, LibraryTag, LibraryType,
+    LibraryUploaded, library_ref,
+};
 pub use limits::{
     MAX_ASSETS, MAX_CHARACTERS, MAX_DEPENDS_ON, MAX_DRAMA_EPISODES, MAX_EPISODE_SCENES, MAX_IDS, SizeLimits,
 };

@@ -102,7 +102,8 @@ impl fmt::Display for Loc {
 /// Checks a drama and returns every problem found (empty when valid):
 /// - ids outside `[A-Za-z0-9_-]{1,128}`;
 /// - ids used twice inside the drama;
-/// - `depends_on` entries that name no character or asset of the drama;
+/// - `depends_on` entries that name no character or asset of the drama
+///   (nor a library asset, `library:{asset_id}`);
 /// - videos whose duration is zero or negative;
 /// - lists longer than their cap (see [`SizeLimits`]).
 pub fn validate(drama: &Drama) -> Problems {
@@ -171,7 +172,7 @@ pub fn validate(drama: &Drama) -> Problems {
         .collect();
     for (loc, a) in all_assets(drama) {
         for (n, dep) in a.depends_on.iter().enumerate() {
-            if !targets.contains(dep.as_str()) {
+            if !targets.contains(dep.as_str()) && super::library_ref(dep).is_none() {
                 problems.push(
                     format!("{loc}.depends_on[{n}]"),
                     format!("'{dep}' is not a character or asset of this drama"),

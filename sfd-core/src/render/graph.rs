@@ -58,6 +58,8 @@ pub(crate) struct Node {
     pub kind: AssetKind,
     /// The assets whose files it takes, in `depends_on` order.
     pub edges: Vec<String>,
+    /// The library assets it takes as references (`library:{asset_id}` in `depends_on`).
+    pub library: Vec<String>,
     /// The voice (speech).
     pub voice: Option<Voice>,
     pub level: u32,
@@ -144,9 +146,12 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
     let mut nodes: Vec<Node> = Vec::with_capacity(assets.len());
     for (order, (owner, a)) in assets.iter().enumerate() {
         let mut edges = Vec::new();
+        let mut library = Vec::new();
         let mut speaker = None;
         for dep in &a.depends_on {
-            if let Some(c) = drama.character(dep) {
+            if let Some(id) = crate::model::library_ref(dep) {
+                library.push(id.to_string());
+            } else if let Some(c) = drama.character(dep) {
                 if a.kind == AssetKind::Audio {
                     speaker.get_or_insert(c);
                     continue;
@@ -176,6 +181,7 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
             owner: owner.clone(),
             kind: a.kind,
             edges,
+            library,
             voice,
             level: 0,
             prompt_hash: prompt_hash(a.kind, &a.prompt, duration, aspect_ratio),
@@ -300,10 +306,21 @@ pub(crate) struct Planned {
 
 /// The inputs of `node` with the files they have now.
 pub(crate) fn current_inputs(node: &Node, graph: &Graph) -> Vec<(String, Option<String>)> {
-    node.edges
+    let mut inputs: Vec<_> = node
+        .edges
         .iter()
         .map(|e| (e.clone(), graph.get(e).and_then(|d| d.url.as_deref()).map(file_id)))
-        .collect()
+        .collect();
+    inputs.extend(library_inputs(node));
+    inputs
+}
+
+/// The library references of `node` as inputs: a library asset's id names
+/// one upload, whose file never changes.
+pub(crate) fn library_inputs(node: &Node) -> impl Iterator<Item = (String, Option<String>)> + '_ {
+    node.library
+        .iter()
+        .map(|id| (format!("{}{id}", crate::model::LIBRARY_REF_PREFIX), Some(id.clone())))
 }
 
 #[cfg(feature = "jobs")]
@@ -394,7 +411,12 @@ pub(crate) fn plan_graph(
             asset_id: n.id.clone(),
             owner: n.owner.to_path(),
             kind: n.kind,
-            depends_on: n.edges.clone(),
+            depends_on: n
+                .edges
+                .iter()
+                .cloned()
+                .chain(library_inputs(n).map(|(r, _)| r))
+                .collect(),
             level: n.level,
             action,
             reason: Some(reason),

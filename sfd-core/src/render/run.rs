@@ -10,11 +10,12 @@ use bytes::Bytes;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
-use super::graph::{Graph, Node, Planned, file_id, inputs_hash, plan_graph};
+use super::graph::{Graph, Node, Planned, file_id, inputs_hash, library_inputs, plan_graph};
 use super::prices::round_usd;
 use super::save::Saver;
 use super::schedule::{HELD_BYTES, Held, Ready};
 use super::{MediaRequest, Reference, RenderConfig};
+use crate::library::{LibraryExt, LibraryProject};
 use crate::model::{
     AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, ProgressFn, RenderRecord, RenderRequest,
     RenderResult, RenderedAsset, SkippedAsset, make_renderable, now_ms,
@@ -83,6 +84,8 @@ struct Ctx {
     drama_id: String,
     job_id: String,
     saver: Saver,
+    /// Where `library:{asset_id}` references are read.
+    library: LibraryProject,
 }
 
 /// One input of a node: the dependency, its file's key and identity, and
@@ -129,6 +132,17 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             });
         }
     }
+    for (name, id) in library_inputs(node) {
+        let (media_type, bytes) = ctx
+            .storage
+            .library_reference(&ctx.library, id.as_deref().unwrap_or_default())
+            .await?;
+        references.push(Reference {
+            name,
+            media_type,
+            bytes,
+        });
+    }
     let request = MediaRequest {
         kind: node.kind,
         label: node.id.clone(),
@@ -169,7 +183,9 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         .await?;
     let url = info.key.url(ctx.config.public_url());
     let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
-    let inputs: Vec<(String, Option<String>)> = task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
+    let mut inputs: Vec<(String, Option<String>)> =
+        task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
+    inputs.extend(library_inputs(node));
     let record = RenderRecord {
         provider: made.provider,
         model: made.model,
@@ -294,6 +310,7 @@ pub(crate) async fn run(
         waiting.insert(id, pending.len());
     }
     let ctx = Arc::new(Ctx {
+        library: LibraryProject::of_drama(&drama)?,
         saver: Saver::start(Arc::clone(&storage), drama_id),
         storage,
         drama_id: drama_id.to_string(),
@@ -301,11 +318,7 @@ pub(crate) async fn run(
         config: Arc::clone(&config),
     });
     if let Some(n) = plan.to_render().next() {
-        progress(Progress {
-            stage: n.kind.to_string(),
-            done: 0,
-            total: counts[n.kind.index()].total,
-        });
+        progress(Progress::new(n.kind, 0, counts[n.kind.index()].total));
     }
     let mut flight = Flight {
         set: JoinSet::new(),
@@ -386,11 +399,7 @@ pub(crate) async fn run(
         }
         let c = &mut counts[kind.index()];
         c.done += 1;
-        progress(Progress {
-            stage: kind.to_string(),
-            done: c.done,
-            total: c.total,
-        });
+        progress(Progress::new(kind, c.done, c.total));
         start_ready(&mut flight, &graph, &files, &ctx);
     }
     result.cost_usd = round_usd(result.cost_usd);

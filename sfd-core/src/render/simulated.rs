@@ -16,6 +16,9 @@ use crate::{LlmErrorKind, Result};
 
 const PROVIDER: &str = "simulated";
 
+/// How long a prompt marked `[hold]` takes.
+const HOLD: Duration = Duration::from_secs(600);
+
 /// One call the simulator answered with a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulatedCall {
@@ -40,8 +43,9 @@ pub struct SimulatedCall {
 /// A renderer for demos, tests and benchmarks. It makes real, decodable
 /// files, the same for the same prompt and inputs: a PNG in the asked
 /// frame, a WAV of the asked (or spoken) length, and an MP4 made with the
-/// `ffmpeg` CLI. It can take a fixed time per call, and refuses prompts
-/// that contain `[fail]`.
+/// `ffmpeg` CLI. It can take a fixed time per call, refuses prompts that
+/// contain `[fail]`, and takes ten minutes over prompts that contain
+/// `[hold]` (a job that stays running until it is cancelled).
 #[derive(Debug)]
 pub struct SimulatedRenderer {
     delays: [Duration; 3],
@@ -234,6 +238,9 @@ impl Renderer for SimulatedRenderer {
                 ),
                 1,
             ));
+        }
+        if request.prompt.contains("[hold]") {
+            tokio::time::sleep(HOLD).await;
         }
         let seed = Self::seed(&request);
         let (bytes, media_type, usage) = match request.kind {

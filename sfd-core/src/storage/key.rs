@@ -15,6 +15,8 @@ pub(crate) const JOBS: &str = "jobs/";
 pub(crate) const QUEUE: &str = "queue/";
 /// Where queue entries that cannot be used are moved.
 pub(crate) const DEAD_LETTER: &str = "dead-letter/";
+/// The prefix under which sfd writes the asset library (see `crate::library`).
+pub(crate) const LIBRARY: &str = "library/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";
 
@@ -90,6 +92,33 @@ impl Key {
         })
     }
 
+    /// An object of the asset library: `{root}{user}/{project}/{folder}/{asset_id}`
+    /// with `.{ext}` unless `ext` is empty, where `root` is [`LIBRARY`] or,
+    /// for the old server's layout, empty. Every part is checked: ids as
+    /// ids, `folder` and `ext` as ASCII letters and digits.
+    pub(crate) fn library(
+        root: &str,
+        user: &str,
+        project: &str,
+        folder: &str,
+        asset_id: &str,
+        ext: &str,
+    ) -> Result<Key> {
+        check("user_id", user)?;
+        check("project_name", project)?;
+        check("asset_id", asset_id)?;
+        let plain = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !(root.is_empty() || root == LIBRARY) || folder.is_empty() || !plain(folder) || !plain(ext) {
+            return Err(Error::invalid("r2_key", "not a key of the asset library"));
+        }
+        let dot = if ext.is_empty() { "" } else { "." };
+        Ok(Key {
+            kind: EntityKind::LibraryAsset,
+            id: asset_id.to_string(),
+            path: format!("{root}{user}/{project}/{folder}/{asset_id}{dot}{ext}"),
+        })
+    }
+
     /// The listing prefix of the jobs of one drama: `jobs/{dramaId}/`.
     pub fn jobs_prefix(drama_id: &str) -> Result<String> {
         check("dramaId", drama_id)?;
@@ -120,9 +149,10 @@ impl Key {
     /// Whether a delete on a store without conditional deletes must leave a
     /// tombstone: true for dramas and job records, which can be written
     /// again under the same key; false for queue entries, which never are,
-    /// and summaries, whose absence only sends a listing to the drama.
+    /// summaries, whose absence only sends a listing to the drama, and
+    /// library objects, whose record is removed last.
     pub(crate) fn keeps_tombstone(&self) -> bool {
-        !self.path.starts_with(QUEUE) && !self.path.starts_with(SUMMARIES)
+        !self.path.starts_with(QUEUE) && !self.path.starts_with(SUMMARIES) && self.kind != EntityKind::LibraryAsset
     }
 
     /// The id of the document stored at `path` under `prefix`, if `path` is one.
@@ -144,6 +174,21 @@ mod tests {
             assert!(matches!(Key::drama(bad), Err(Error::Invalid(_))), "{bad}");
             assert!(Key::job("d", bad).is_err());
         }
+    }
+
+    #[test]
+    fn library_keys_are_checked_part_by_part() {
+        let k = Key::library(LIBRARY, "10000", "proj", "images", "a-1", "png").unwrap();
+        assert_eq!(k.path(), "library/10000/proj/images/a-1.png");
+        assert!(!k.keeps_tombstone());
+        assert_eq!(
+            Key::library("", "u", "p", "texts", "a", "").unwrap().path(),
+            "u/p/texts/a"
+        );
+        assert!(Key::library("media/", "u", "p", "images", "a", "png").is_err());
+        assert!(Key::library("", "..", "p", "images", "a", "png").is_err());
+        assert!(Key::library("", "u", "p", "im/ages", "a", "png").is_err());
+        assert!(Key::library("", "u", "p", "images", "a", "p.g").is_err());
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl fmt::Display for Migration {
 }
 
 impl Migration {
-    fn new(action: MigrationAction, from: &str, to: Option<&Key>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(action: MigrationAction, from: &str, to: Option<&Key>, reason: impl Into<String>) -> Self {
         Migration {
             action,
             from: from.to_string(),
@@ -64,7 +64,8 @@ impl ObjectStorage {
     /// (bytes unchanged, with the same compare-and-swap as a first write,
     /// so it is safe while servers run), each job record from
     /// `jobs/{jobId}.json` to `jobs/{dramaId}/{jobId}.json`, and removes the
-    /// old listing index. With `dry_run`, changes nothing and only reports.
+    /// old listing index, and moves the asset library under `library/`
+    /// (see `crate::library`). With `dry_run`, changes nothing and only reports.
     ///
     /// sfd reads the old layout without this; migrating saves the fallback
     /// reads and makes job listings cheap. Running it twice is harmless.
@@ -72,6 +73,7 @@ impl ObjectStorage {
         let mut report = Vec::new();
         self.migrate_dramas(dry_run, &mut report).await?;
         self.migrate_jobs(dry_run, &mut report).await?;
+        self.migrate_library(dry_run, &mut report).await?;
         Ok(report)
     }
 

@@ -10,6 +10,8 @@
 //! - `jobs/{dramaId}/{jobId}.json`: a job record.
 //! - `media/{dramaId}/{assetId}-{sha256}.{ext}`: a media file, written once ([`MediaStore`]).
 //! - `staging/{uuid}.part`: an upload in progress, moved under `media/` once its hash is known.
+//! - `library/{user}/{project}/{type}s/{assetId}.{ext}` and `….json`: the
+//!   asset library (see [`crate::library`]).
 //!
 //! Buckets of the old server's later versions (dramas at
 //! `dramas/{id}/drama.json`, job records at `jobs/{jobId}.json`) open
@@ -22,7 +24,7 @@ mod cursor;
 mod ext;
 mod flights;
 mod folder_index;
-mod key;
+pub(crate) mod key;
 mod legacy;
 mod legacy_jobs;
 mod local;

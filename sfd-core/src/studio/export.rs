@@ -7,10 +7,10 @@ use bytes::Bytes;
 use futures::StreamExt;
 
 use super::Studio;
-use crate::export::{ZipEntry, fountain, shot_list, timeline, to_srt, zip_stream};
-use crate::model::{Drama, ExportFormat, MediaKey};
+use crate::Result;
+use crate::export::{ZipEntry, fountain, pick_episode, shot_list, timeline, to_srt, zip_stream};
+use crate::model::{Drama, ExportFormat, ExportOptions, MediaKey};
 use crate::storage::{ByteStream, StorageExt};
-use crate::{EntityKind, Error, Result};
 
 /// An export, ready to send: its type, a file name, and its bytes.
 pub struct Export {
@@ -31,7 +31,7 @@ impl std::fmt::Debug for Export {
     }
 }
 
-fn once(bytes: impl Into<Bytes>) -> ByteStream {
+pub(super) fn once(bytes: impl Into<Bytes>) -> ByteStream {
     futures::stream::iter([Ok(bytes.into())]).boxed()
 }
 
@@ -77,19 +77,7 @@ impl Studio {
                 once(shot_list(&drama, seconds)),
             ),
             ExportFormat::Srt => {
-                let episode = match (episode, drama.episodes.as_slice()) {
-                    (Some(id), _) => drama.episode(id).ok_or_else(|| Error::NotFound {
-                        kind: EntityKind::Episode,
-                        id: id.to_string(),
-                    })?,
-                    (None, [only]) => only,
-                    (None, _) => {
-                        return Err(Error::invalid(
-                            "episode",
-                            "an SRT is one episode's: name it with episode=…",
-                        ));
-                    }
-                };
+                let episode = pick_episode(&drama, episode, "an SRT")?;
                 let shots = timeline(&drama, episode, seconds);
                 let text = to_srt(&crate::export::cues(&shots, |_| None));
                 (filename(&format!("{}-{}", drama.id, episode.id)), once(text))
@@ -112,6 +100,13 @@ impl Studio {
                     });
                 }
                 (filename(&drama.id), zip_stream(entries)?)
+            }
+            _ => {
+                let options = ExportOptions {
+                    episode: episode.map(str::to_string),
+                    bundle: false,
+                };
+                return self.handoff(&drama, format, &options, None);
             }
         };
         Ok(Export {

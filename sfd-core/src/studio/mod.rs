@@ -1,10 +1,11 @@
 //! [`Studio`]: one facade over storage, the LLM, the renderers and jobs:
 //! the typed functions that the server and the Python bindings both call.
-//! Its media functions are in `render.rs`, its exports in `export.rs`, its
-//! assembly in `assemble.rs`.
+//! Its media functions are in `render.rs`, its exports in `export.rs` and
+//! `handoff.rs` (editors' timelines), its assembly in `assemble.rs`.
 
 mod assemble;
 mod export;
+mod handoff;
 mod render;
 
 use std::sync::Arc;

@@ -59,7 +59,7 @@ async fn malformed_json_is_repaired_once() {
     assert_eq!(llm.calls_for("drama_outline"), 2);
     let reqs = llm.requests.lock().unwrap();
     let repair = prompt(&reqs[1]);
-    assert!(repair.contains("not valid JSON"), "{repair}");
+    assert!(repair.contains("is not JSON"), "{repair}");
     assert_eq!(
         reqs[1].messages.len(),
         4,

@@ -297,6 +297,9 @@ async fn without_an_llm_jobs_fail_naming_the_setting() {
     assert_eq!(done.status, JobStatus::Failed);
     let err = done.error.unwrap();
     assert!(err.contains("OPENAI_API_KEY"), "{err}");
+    // The final word, not an attempt counter that reads as if a retry were coming.
+    assert!(err.ends_with("(the job failed; it is not retried)"), "{err}");
+    assert!(!err.contains("attempt"), "{err}");
 }
 
 #[tokio::test]
@@ -310,6 +313,7 @@ async fn critique_and_improve_jobs() {
         .await
         .unwrap();
     let done = runner.wait("corgi_musk_v4", &critic.job_id).await.unwrap();
+    assert_eq!(done.progress, Some(sfd_core::Progress::new("critique", 1, 1)));
     let result = done.result.unwrap();
     assert!(result["feedback"].as_str().unwrap().len() > 10);
     assert!(result["critique"]["scores"]["hook"].is_u64());

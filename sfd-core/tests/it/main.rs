@@ -10,6 +10,8 @@ mod group_commit;
 mod job_faults;
 mod jobs;
 mod legacy_layout;
+mod library;
+mod local_models;
 mod openai;
 mod processes;
 mod races;

@@ -23,6 +23,7 @@ fn config(server: &MockServer, model: &str) -> ProviderConfig {
             max_retries: 2,
             base: Duration::from_millis(1),
             max_delay: Duration::from_millis(20),
+            ..Default::default()
         })
         .with_timeout(Duration::from_secs(5))
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from ._base import Document
+from ._library import _Library
 from ._media import _Media
 from ._progress import Progress
 
@@ -32,7 +33,7 @@ def _at(level: str, drama_id: str, parent: Dict[str, Optional[str]], rest: Dict[
     return {"level": level, "drama_id": drama_id, **parent, **rest}
 
 
-class _Api(_Media):
+class _Api(_Media, _Library):
     # Dramas -----------------------------------------------------------------
     def get_drama(self, id: str) -> Document:
         """The drama `id`."""

@@ -244,13 +244,21 @@ class _Media(_Base):
         format: str,
         episode_id: Optional[str] = None,
         path: Optional[Union[str, "os.PathLike[str]"]] = None,
+        bundle: Optional[str] = None,
     ) -> Union[bytes, int]:
         """The drama as "fountain" (the screenplay), "srt" (an episode's
         subtitles), "csv" (the shot list) or "zip" (the JSON, every rendered
-        file and the cuts): its bytes, or, given `path`, written there."""
+        file and the cuts); or an episode's timeline for an editor: "otio"
+        (OpenTimelineIO), "fcpxml" (Final Cut Pro XML 1.10), "edl" (CMX
+        3600, the picture) or "capcut" (a CapCut/Jianying draft folder, a
+        ZIP with its media). A timeline names its media by URL, or, with
+        `bundle="zip"`, comes as a ZIP holding them under relative paths.
+        Its bytes, or, given `path`, written there. Scenes without a
+        rendered clip raise `SfdError` (409) naming them."""
+        kwargs: Dict[str, Any] = dict(drama_id=drama_id, format=format, episode_id=episode_id, bundle=bundle)
         if path is None:
-            return self._fetch("export", drama_id=drama_id, format=format, episode_id=episode_id)
-        return int(self._call("export", drama_id=drama_id, format=format, episode_id=episode_id, path=os.fspath(path)))
+            return self._fetch("export", **kwargs)
+        return int(self._call("export", path=os.fspath(path), **kwargs))
 
     async def export_async(
         self,
@@ -258,9 +266,9 @@ class _Media(_Base):
         format: str,
         episode_id: Optional[str] = None,
         path: Optional[Union[str, "os.PathLike[str]"]] = None,
+        bundle: Optional[str] = None,
     ) -> Union[bytes, int]:
+        kwargs: Dict[str, Any] = dict(drama_id=drama_id, format=format, episode_id=episode_id, bundle=bundle)
         if path is None:
-            return await self._afetch("export", drama_id=drama_id, format=format, episode_id=episode_id)
-        return int(
-            await self._acall("export", drama_id=drama_id, format=format, episode_id=episode_id, path=os.fspath(path))
-        )
+            return await self._afetch("export", **kwargs)
+        return int(await self._acall("export", path=os.fspath(path), **kwargs))

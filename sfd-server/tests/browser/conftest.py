@@ -10,12 +10,14 @@ import os
 import pathlib
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import threading
 import urllib.error
 import urllib.request
 import uuid
+import zlib
 
 import pytest
 from selenium import webdriver
@@ -114,6 +116,17 @@ def small_drama(drama_id, title="The Lighthouse Corgi", description="A keeper's 
             for e in (1, 2)
         ],
     }
+
+
+def png(width, height, rgb):
+    """A valid PNG of one colour."""
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def store(server, drama):

@@ -17,7 +17,7 @@ const WAIT: Duration = Duration::from_secs(180);
 
 /// Two characters and one episode of three 2-second scenes, each with an
 /// image, a clip and a spoken line (the last one narration).
-fn drama(id: &str) -> Drama {
+pub(crate) fn drama(id: &str) -> Drama {
     let mut d = Drama::new(id, "Rocket Corgi", "A dog, a rocket.", "corgi tycoon");
     for (cid, name) in [("char-ava", "Ava"), ("char-max", "Max")] {
         d.characters
@@ -45,7 +45,7 @@ fn drama(id: &str) -> Drama {
     d
 }
 
-async fn rendered(s: &TestServer, id: &str) -> Drama {
+pub(crate) async fn rendered(s: &TestServer, id: &str) -> Drama {
     s.client.import_drama(&drama(id)).await.unwrap();
     let job = s.client.render(id, &RenderRequest::all()).await.unwrap();
     let done = s.client.wait_for_job(id, &job.job_id, WAIT).await.unwrap();
@@ -53,14 +53,14 @@ async fn rendered(s: &TestServer, id: &str) -> Drama {
     s.client.get_drama(id).await.unwrap().value
 }
 
-async fn assemble(s: &TestServer, id: &str, request: AssembleRequest) -> AssembledEpisode {
+pub(crate) async fn assemble(s: &TestServer, id: &str, request: AssembleRequest) -> AssembledEpisode {
     let job = s.client.assemble_episode(id, "ep1", &request).await.unwrap();
     let done = s.client.wait_for_job(id, &job.job_id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
     serde_json::from_value(serde_json::Value::Object(done.result.unwrap())).unwrap()
 }
 
-async fn download(s: &TestServer, url: &str, dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) async fn download(s: &TestServer, url: &str, dir: &std::path::Path) -> std::path::PathBuf {
     let mut bytes = Vec::new();
     s.client.download_media(url, &mut bytes).await.unwrap();
     let path = dir.join("cut.mp4");
@@ -68,7 +68,7 @@ async fn download(s: &TestServer, url: &str, dir: &std::path::Path) -> std::path
     path
 }
 
-fn probe(path: &std::path::Path, entries: &str) -> String {
+pub(crate) fn probe(path: &std::path::Path, entries: &str) -> String {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-show_entries", entries, "-of", "csv=p=0"])
         .arg(path)
@@ -93,7 +93,7 @@ fn cue_times(srt: &str) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn python(script: &str, input: &[u8]) -> String {
+pub(crate) fn python(script: &str, input: &[u8]) -> String {
     use std::io::Write;
     let mut child = Command::new("python3")
         .args(["-c", script])

@@ -109,6 +109,10 @@ fn help_lists_the_flags_and_their_variables() {
         "HOST",
         "SFD_JOB_LEASE",
         "SFD_RUNNER_ID",
+        "OPENAI_TIMEOUT_SECS",
+        "SFD_LLM_ATTEMPTS",
+        "SFD_LLM_CONCURRENCY",
+        "SFD_LLM_LABEL",
     ] {
         assert!(text.contains(name), "--help does not mention {name}");
     }

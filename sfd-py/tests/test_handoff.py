@@ -1,0 +1,268 @@
+"""An episode handed to an editor, on Studio and Client: OpenTimelineIO read
+by PyPI `opentimelineio`, the CMX 3600 EDL by its `otio-cmx3600-adapter`, the
+CapCut/Jianying draft by PyPI `pyJianYingDraft`, and FCPXML checked against
+the DTD's content model (see `FCPXML_MODEL`); each compared with the cut
+the assembly made from the same timeline (simulated renderer, real ffmpeg)."""
+
+import asyncio
+import io
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import uuid
+import xml.etree.ElementTree as ET
+import zipfile
+from fractions import Fraction
+
+import pytest
+
+import sfd
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="the cut needs ffmpeg")
+
+RATE = 30
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="module", params=["studio", "client"])
+def cut(request, server_url, tmp_path_factory):
+    """One rendered and assembled episode per target: the drama, its
+    episode, the assembly's result and the MP4's frame count."""
+    if request.param == "studio":
+        api = sfd.Studio(storage="memory://", llm="simulated", render="simulated")
+    else:
+        api = sfd.Client(server_url)
+    drama = api.generate("a corgi sails to Mars, 1 episode", id=unique("handoff"), scenes_per_episode=3)
+    drama = api.render(drama["id"], progress=False)
+    ep = drama["episodes"][0]
+    result = api.assemble(drama["id"], ep["id"], progress=False)
+    mp4 = tmp_path_factory.mktemp("cut") / "cut.mp4"
+    api.download(result["url"], path=mp4)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=nb_frames", "-of", "csv=p=0", mp4],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result["rate"] == RATE and result["frames"] == int(probe.stdout.strip())
+    return api, drama, ep, result
+
+
+def api_base(api) -> str:
+    return api.base_url.rstrip("/")
+
+
+def scene_frames(ep):
+    """Each scene's frames as the assembly cut it: its clip's duration."""
+    out = []
+    for sc in ep["scenes"]:
+        video = next(a for a in sc["assets"] if a["kind"] == "video")
+        out.append(video["duration"] * RATE)
+    return out
+
+
+def lines(ep):
+    return [sc for sc in ep["scenes"] if any(a["kind"] == "audio" and a.get("url") for a in sc["assets"])]
+
+
+def test_otio_loads_and_matches_the_cut(cut):
+    otio = pytest.importorskip("opentimelineio")
+    api, drama, ep, result = cut
+    timeline = otio.adapters.read_from_string(api.export(drama["id"], "otio", ep["id"]).decode(), "otio_json")
+    video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+    audio = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+    assert len(video) == 1 and len(audio) == 1
+    shots = list(video[0].find_clips())
+    assert len(shots) == len(ep["scenes"])
+    assert [c.source_range.duration.to_frames() for c in shots] == scene_frames(ep)
+    assert all(c.source_range.start_time.to_frames() == 0 for c in shots)
+    assert all(c.source_range.duration.rate == RATE for c in shots)
+    assert timeline.duration().to_frames() == result["frames"]
+    assert video[0].duration().to_seconds() == pytest.approx(result["duration"])
+    # By URL: the server names its own address; the embedded Studio has none.
+    for clip, sc in zip(shots, ep["scenes"]):
+        url = next(a["url"] for a in sc["assets"] if a["kind"] == "video")
+        expected = url if isinstance(api, sfd.Studio) else f"{api_base(api)}{url}"
+        assert clip.media_reference.target_url == expected
+    spoken = list(audio[0].find_clips())
+    assert len(spoken) == len(lines(ep))
+    for clip in spoken:
+        scene = video[0].range_of_child_at_index(
+            next(i for i, s in enumerate(shots) if s.metadata["sfd"]["scene_id"] == clip.metadata["sfd"]["scene_id"])
+        )
+        assert audio[0].range_of_child(clip).start_time == scene.start_time
+    assert len(video[0].markers) == result["cues"]
+
+
+def test_otio_bundle_holds_the_files_it_names(cut, tmp_path):
+    otio = pytest.importorskip("opentimelineio")
+    api, drama, ep, _ = cut
+    path = tmp_path / "ep.zip"
+    api.export(drama["id"], "otio", ep["id"], path=path, bundle="zip")
+    z = zipfile.ZipFile(path)
+    z.extractall(tmp_path)
+    stem = f"{drama['id']}-{ep['id']}"
+    timeline = otio.adapters.read_from_file(str(tmp_path / stem / f"{stem}.otio"))
+    for clip in timeline.find_clips():
+        url = clip.media_reference.target_url
+        assert url.startswith("media/") and (tmp_path / stem / url).is_file()
+
+
+def test_edl_reads_as_one_event_per_shot_adding_up_to_the_cut(cut):
+    otio = pytest.importorskip("opentimelineio")
+    pytest.importorskip("otio_cmx3600_adapter")
+    api, drama, ep, result = cut
+    edl = api.export(drama["id"], "edl", ep["id"]).decode()
+    timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=RATE)
+    (track,) = timeline.video_tracks()
+    clips = list(track.find_clips())
+    assert len(clips) == len(ep["scenes"])
+    assert [c.source_range.duration.to_frames() for c in clips] == scene_frames(ep)
+    assert track.duration().to_frames() == result["frames"]
+    events = [line.split() for line in edl.splitlines() if re.match(r"\d{3}  ", line)]
+    assert [e[0] for e in events] == [f"{n:03d}" for n in range(1, len(ep["scenes"]) + 1)]
+    # The same through the async call.
+    assert asyncio.run(api.export_async(drama["id"], "edl", ep["id"])).decode() == edl
+
+
+def rational(t: str) -> Fraction:
+    assert re.fullmatch(r"\d+(/\d+)?s", t), t
+    return Fraction(t[:-1])
+
+
+# The part of the FCPXML 1.10 DTD's content model this export uses: for each
+# element, the children and attributes the DTD allows and the attributes it
+# requires (transcribed from Apple's FCPXML reference and DTD,
+# https://developer.apple.com/documentation/professional_video_applications/fcpxml_reference).
+# No registry package ships Apple's DTD (it may not be redistributed), so the
+# document is checked against this model instead.
+FCPXML_MODEL = {
+    "fcpxml": ({"import-options", "resources", "library", "event"}, {"version"}, {"version"}),
+    "resources": ({"asset", "effect", "format", "media", "locator"}, set(), set()),
+    "format": (set(), {"id", "name", "frameDuration", "fieldOrder", "width", "height", "paspH", "paspV",
+                       "colorSpace", "projection", "stereoscopic"}, {"id"}),
+    "asset": ({"media-rep", "metadata"}, {"id", "name", "uid", "start", "duration", "hasVideo", "format",
+                                          "videoSources", "hasAudio", "audioSources", "audioChannels", "audioRate",
+                                          "customLUTOverride", "colorSpaceOverride", "projectionOverride",
+                                          "stereoscopicOverride", "auxVideoFlags"}, {"id"}),
+    "media-rep": ({"bookmark"}, {"kind", "sig", "src", "suggestedFilename"}, {"src"}),
+    "library": ({"event", "smart-collection"}, {"location", "colorProcessing"}, set()),
+    "event": ({"clip", "audition", "mc-clip", "ref-clip", "sync-clip", "asset-clip", "collection-folder",
+               "keyword-collection", "smart-collection", "project"}, {"name", "uid"}, set()),
+    "project": ({"sequence"}, {"name", "uid", "id", "modDate"}, set()),
+    "sequence": ({"note", "spine", "metadata"}, {"format", "duration", "tcStart", "tcFormat", "audioLayout",
+                                                 "audioRate", "renderFormat", "keywords"}, {"format"}),
+    "spine": ({"asset-clip", "clip", "gap", "title", "audio", "video", "mc-clip", "ref-clip", "sync-clip",
+               "audition", "transition"}, {"lane", "offset", "name", "format"}, set()),
+    "asset-clip": ({"note", "asset-clip", "caption", "title", "audio", "video", "clip", "gap", "marker",
+                    "keyword", "metadata"}, {"ref", "lane", "offset", "name", "start", "duration", "enabled",
+                                             "format", "tcStart", "tcFormat", "audioStart", "audioDuration",
+                                             "modDate", "audioRole", "videoRole", "srcEnable"}, {"ref"}),
+    "gap": ({"note", "marker", "caption", "asset-clip"}, {"name", "offset", "start", "duration", "enabled"}, set()),
+    "caption": ({"text", "text-style-def", "note", "marker"}, {"lane", "offset", "name", "start", "duration",
+                                                              "enabled", "role"}, set()),
+    "text": ({"text-style"}, {"display-style", "roll-up-height", "position", "placement", "alignment"}, set()),
+    "text-style": ({"text-style"}, {"ref", "font", "fontSize", "fontFace", "fontColor", "backgroundColor", "bold",
+                                    "italic", "strokeColor", "strokeWidth", "baseline", "shadowColor",
+                                    "shadowOffset", "shadowBlurRadius", "kerning", "alignment", "lineSpacing",
+                                    "tabStops", "baselineOffset", "underline"}, set()),
+    "text-style-def": ({"text-style"}, {"id", "name"}, {"id"}),
+}
+TIME_ATTRS = {"offset", "start", "duration", "tcStart", "frameDuration"}
+
+
+def check_fcpxml(doc: bytes) -> ET.Element:
+    assert doc.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n')
+    root = ET.fromstring(doc)
+    assert root.tag == "fcpxml" and tuple(map(int, root.get("version").split("."))) >= (1, 10)
+    ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
+    assert len(ids) == len(set(ids)), "IDs are unique"
+    for e in root.iter():
+        children, allowed, required = FCPXML_MODEL[e.tag]
+        assert {c.tag for c in e} <= children, (e.tag, [c.tag for c in e])
+        assert set(e.attrib) <= allowed, (e.tag, set(e.attrib) - allowed)
+        assert required <= set(e.attrib), (e.tag, required - set(e.attrib))
+        for name in TIME_ATTRS & set(e.attrib):
+            rational(e.get(name))
+        for name in ("ref", "format"):  # IDREFs
+            if name in e.attrib:
+                assert e.get(name) in ids, (e.tag, name, e.get(name))
+    return root
+
+
+def test_fcpxml_follows_the_dtd_and_matches_the_cut(cut, tmp_path):
+    api, drama, ep, result = cut
+    root = check_fcpxml(api.export(drama["id"], "fcpxml", ep["id"]))
+    assert root.find("resources/format").get("frameDuration") == f"1/{RATE}s"
+    for asset in root.iter("asset"):
+        assert asset.find("media-rep").get("kind") == "original-media"
+    sequence = root.find("library/event/project/sequence")
+    shots = sequence.findall("spine/asset-clip")
+    assert len(shots) == len(ep["scenes"])
+    durations = [rational(c.get("duration")) for c in shots]
+    assert [d * RATE for d in durations] == scene_frames(ep)
+    assert sum(durations) == rational(sequence.get("duration")) == Fraction(result["frames"], RATE)
+    offset = Fraction(0)
+    for clip, length in zip(shots, durations):
+        assert rational(clip.get("offset")) == offset
+        offset += length
+    assert len(sequence.findall("spine/asset-clip/asset-clip[@lane='-1']")) == len(lines(ep))
+    assert len(sequence.findall("spine/asset-clip/caption")) == result["cues"]
+
+    path = tmp_path / "ep.zip"
+    api.export(drama["id"], "fcpxml", ep["id"], path=path, bundle="zip")
+    z = zipfile.ZipFile(path)
+    stem = f"{drama['id']}-{ep['id']}"
+    bundled = check_fcpxml(z.read(f"{stem}/{stem}.fcpxml"))
+    for rep in bundled.iter("media-rep"):
+        assert f"{stem}/{rep.get('src')}" in z.namelist()
+
+
+def test_capcut_draft_loads_in_pyjianyingdraft_and_matches_the_cut(cut, tmp_path):
+    draft = pytest.importorskip("pyJianYingDraft")
+    api, drama, ep, result = cut
+    data = api.export(drama["id"], "capcut", ep["id"])
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert z.testzip() is None
+    z.extractall(tmp_path)
+    stem = f"{drama['id']}-{ep['id']}"
+    script = draft.DraftFolder(str(tmp_path)).load_template(stem)
+    tracks = {t.track_type.name: t for t in script.imported_tracks}
+    assert set(tracks) == {"video", "audio", "text"}
+    assert len(tracks["video"].segments) == len(ep["scenes"])
+    assert len(tracks["audio"].segments) == len(lines(ep))
+    assert len(tracks["text"].segments) == result["cues"]
+    total = round(result["frames"] * 1_000_000 / RATE)
+    assert script.duration == total
+    assert sum(s.duration for s in tracks["video"].segments) == total
+    starts = [s.start for s in tracks["video"].segments]
+    ends = [s.start + s.duration for s in tracks["video"].segments]
+    assert starts == [0] + ends[:-1]
+    assert all(s.source_timerange.duration == s.duration for s in tracks["video"].segments)
+    assert [round(s.duration * RATE / 1_000_000) for s in tracks["video"].segments] == scene_frames(ep)
+
+    folder = pathlib.Path(tmp_path / stem)
+    meta = json.loads((folder / "draft_meta_info.json").read_text())
+    assert meta["tm_duration"] == total
+    files = [m["file_Path"] for group in meta["draft_materials"] for m in group["value"]]
+    assert len(files) == len(ep["scenes"]) + len(lines(ep))
+    content = json.loads((folder / "draft_content.json").read_text())
+    paths = [m["path"] for m in content["materials"]["videos"] + content["materials"]["audios"]]
+    for path in files + paths:
+        assert f"{stem}/{path}" in z.namelist(), path
+
+
+def test_an_episode_without_rendered_clips_is_409_naming_them(cut):
+    api, _, _, _ = cut
+    drama = api.generate("a corgi paints, 1 episode", id=unique("unrendered"), scenes_per_episode=2)
+    ep = drama["episodes"][0]
+    for format in ("otio", "fcpxml", "edl", "capcut"):
+        with pytest.raises(sfd.ConflictError) as e:
+            api.export(drama["id"], format, ep["id"])
+        assert all(sc["id"] in str(e.value) for sc in ep["scenes"]), str(e.value)
+        assert "render" in str(e.value)

@@ -1,0 +1,321 @@
+"""From a premise to a finished episode in the studio: generate, render
+(simulated), assemble, watch the cut with its subtitles, download every
+export, and replace a portrait with one's own file.
+
+One drama is made for the module (generation, render and assembly take a
+while on a small machine) and each test continues from it.
+"""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import TARGET, Server, new_id, open_drama, png, small_drama, store, visit, wait
+
+LONG = 300  # seconds an assembly may take on a loaded 2-core machine
+
+KNOWN_TYPES = {
+    "fountain": "text/plain",
+    "srt": "application/x-subrip",
+    "csv": "text/csv",
+    "zip": "application/zip",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server("--simulated-media")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def files():
+    d = pathlib.Path(tempfile.mkdtemp(prefix="sfd-upload-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def long_wait(driver, condition, message=""):
+    return WebDriverWait(driver, LONG).until(condition, message)
+
+
+def shown_panel(driver):
+    return driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden])")
+
+
+def ffprobe_fps(data):
+    """The cut's frame rate, read from the file with ffprobe."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run(
+            ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=r_frame_rate", "-of", "json", f.name],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    num, den = json.loads(out)["streams"][0]["r_frame_rate"].split("/")
+    return int(num) / int(den)
+
+
+@pytest.fixture(scope="module")
+def assembled(server, driver):
+    """Premise → generate → render → assemble, all through the page; the drama id."""
+    visit(driver, server.url + "/")
+    wait(driver, EC.element_to_be_clickable((By.ID, "premise"))).send_keys("A corgi runs a night bakery")
+    for field_id, value in (("episodes", "1"), ("scenes", "2")):
+        box = driver.find_element(By.ID, field_id)
+        box.clear()
+        box.send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, ".new-drama button[type=submit]").click()
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, ".drama .scene")))
+    drama_id = driver.find_element(By.CSS_SELECTOR, ".drama").get_attribute("data-id")
+
+    driver.find_element(By.XPATH, '//main//button[normalize-space()="Render…"]').click()
+    wait(driver, EC.element_to_be_clickable((By.XPATH, '//dialog//button[normalize-space()="Start render"]'))).click()
+    long_wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="render_drama"]')))
+    # The drama is read again once the render is done: the cut section is drawn anew.
+    long_wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".episode:not([hidden]) .frame.placeholder"))
+
+    assemble = wait(driver, EC.element_to_be_clickable((By.CSS_SELECTOR, ".episode:not([hidden]) .cut button")))
+    assert assemble.text == "Assemble…"
+    assemble.click()
+    dialog = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .assemble-form")))
+    assert dialog.find_element(By.ID, "assemble-subtitles-track").is_selected()
+    dialog.find_element(By.XPATH, './/button[normalize-space()="Assemble"]').click()
+    long_wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="assemble_episode"]')))
+    long_wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.cut[data-state="current"] video.cut-player')))
+    return drama_id
+
+
+def test_premise_to_a_cut_that_plays_with_its_subtitles(server, driver, assembled):
+    drama_id = assembled
+    _, drama, _ = server.api("GET", f"/dramas/{drama_id}")
+    episode = drama["episodes"][0]
+    _, jobs, _ = server.api("GET", f"/dramas/{drama_id}/jobs")
+    job = next(j for j in jobs["jobs"] if j["type"] == "assemble_episode")
+    assert job["status"] == "completed", job
+    cut = job["result"]
+    assert episode["url"] == cut["url"]
+
+    video = driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden]) video.cut-player")
+    assert video.get_attribute("src") == server.url + cut["url"]
+    wait(driver, lambda d: d.execute_script("return arguments[0].readyState", video) >= 2)
+    with urllib.request.urlopen(server.url + cut["url"], timeout=30) as res:
+        frame = 1 / ffprobe_fps(res.read())
+    duration = driver.execute_script("return arguments[0].duration", video)
+    assert abs(duration - cut["duration"]) <= frame, (duration, cut["duration"], frame)
+    # It plays: time moves on.
+    driver.execute_script("arguments[0].muted = true; arguments[0].play()", video)
+    wait(driver, lambda d: d.execute_script("return arguments[0].currentTime", video) > 0)
+    driver.execute_script("arguments[0].pause()", video)
+
+    # The subtitles are a text track holding the episode's cues.
+    track = video.find_element(By.CSS_SELECTOR, "track")
+    assert track.get_attribute("kind") == "subtitles"
+    wait(driver, lambda d: d.execute_script("return arguments[0].readyState", track) == 2)
+    cues = driver.execute_script("return arguments[0].track.cues.length", track)
+    assert cues == cut["cues"] > 0
+    # The cut is not listed among the prompts to render.
+    assert not driver.find_elements(By.CSS_SELECTOR, f'.asset[data-id="{episode["id"]}-cut"]')
+
+
+def test_the_episode_view_with_its_player_at_desktop_and_390_px(server, driver, assembled):
+    open_drama(driver, server, assembled)
+    wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, ".cut video.cut-player")))
+
+    def viewport(width, height):
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 700},
+        )
+
+    def show_cut():
+        video = driver.find_element(By.CSS_SELECTOR, ".cut video.cut-player")
+        driver.execute_script("document.querySelector('.episodes').scrollIntoView()")
+        # A frame from within the cut, not the first black one.
+        driver.execute_script("arguments[0].currentTime = 1", video)
+        wait(driver, lambda d: d.execute_script("return arguments[0].readyState >= 2 && !arguments[0].seeking", video))
+        return video
+
+    try:
+        viewport(1280, 900)
+        show_cut()
+        driver.save_screenshot(str(TARGET / "studio-episode-desktop.png"))
+        viewport(390, 844)
+        driver.refresh()
+        wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, ".cut video.cut-player")))
+        video = show_cut()
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+        rect = video.rect
+        assert 200 <= rect["width"] <= 390 and rect["height"] > rect["width"]
+        # Every button of the cut section can be reached without scrolling sideways.
+        for b in driver.find_elements(By.CSS_SELECTOR, ".cut button, .cut summary"):
+            assert b.rect["x"] >= 0 and b.rect["x"] + b.rect["width"] <= 390, b.text
+        driver.save_screenshot(str(TARGET / "studio-episode-390.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_every_export_format_downloads_for_the_drama_and_the_episode(server, driver, assembled):
+    drama_id = assembled
+    open_drama(driver, server, drama_id)
+    spec = server.api("GET", "/openapi.json")[1]
+    param = next(p for p in spec["paths"]["/dramas/{id}/export"]["get"]["parameters"] if p["name"] == "format")
+    formats = param["schema"]["enum"]
+    for box in driver.find_elements(By.CSS_SELECTOR, "details.downloads"):
+        box.find_element(By.TAG_NAME, "summary").click()
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".download-list a")) == 2 * len(formats))
+    links = driver.find_elements(By.CSS_SELECTOR, ".download-list a")
+    for scope in ("", "ep1"):
+        shown = [a.get_attribute("data-format") for a in links
+                 if a.find_element(By.XPATH, "ancestor::details").get_attribute("data-episode") == scope]
+        assert shown == formats, scope
+    for a in links:
+        href = a.get_attribute("href")
+        with urllib.request.urlopen(href, timeout=60) as res:
+            assert res.status == 200, href
+            kind = res.headers["Content-Type"].split(";")[0]
+            body = res.read()
+        fmt = a.get_attribute("data-format")
+        assert kind == KNOWN_TYPES.get(fmt, kind) and body, (href, kind)
+
+    # A click saves the file in the browser (fetched with the key, if any).
+    folder = tempfile.mkdtemp(prefix="sfd-downloads-")
+    try:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+        link = next(a for a in links if a.get_attribute("data-format") == "csv")
+        link.click()
+        saved = pathlib.Path(folder)
+        wait(driver, lambda d: [p for p in saved.iterdir() if p.suffix == ".csv"])
+    finally:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "default"})
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_png_over_a_portrait_changes_it_and_marks_the_scenes_stale(server, driver, assembled, files):
+    drama_id = assembled
+    open_drama(driver, server, drama_id)
+    _, drama, _ = server.api("GET", f"/dramas/{drama_id}")
+    scenes = [s for e in drama["episodes"] for s in e["scenes"]]
+    cid = next(c["id"] for c in drama["characters"]
+               if any(c["id"] in a["depends_on"] for s in scenes for a in s["assets"]))
+    users = {s["id"] for s in scenes if any(cid in a["depends_on"] for a in s["assets"])}
+    old = next(a for c in drama["characters"] if c["id"] == cid for a in c["assets"] if a["id"] == f"{cid}-portrait")["url"]
+    assert not driver.find_elements(By.CSS_SELECTOR, ".scene[data-stale]")
+
+    picture = files / "portrait.png"
+    picture.write_bytes(png(64, 64, (200, 40, 90)))
+    card = driver.find_element(By.CSS_SELECTOR, f'.character[data-id="{cid}"]')
+    card.find_element(By.CSS_SELECTOR, "details summary").click()
+    chooser = card.find_element(By.CSS_SELECTOR, f'input[type=file][data-asset="{cid}-portrait"]')
+    assert chooser.get_attribute("aria-label").startswith("Replace the image")
+    chooser.send_keys(str(picture))
+
+    # What became stale is listed, with a way to render it.
+    stale = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .stale-list")))
+    listed = {li.get_attribute("data-id") for li in stale.find_elements(By.TAG_NAME, "li")}
+    assert {f"{s}-img" for s in users} <= listed
+    assert driver.switch_to.active_element.tag_name == "button"  # the focus is in the dialog
+    driver.find_element(By.XPATH, '//dialog//button[normalize-space()="Later"]').click()
+
+    _, after, _ = server.api("GET", f"/dramas/{drama_id}")
+    new = next(a for c in after["characters"] if c["id"] == cid for a in c["assets"] if a["id"] == f"{cid}-portrait")
+    assert new["url"] != old and new["metadata"]["render"]["provider"] == "upload"
+    img = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.character[data-id="{cid}"] img.portrait')))
+    assert img.get_attribute("src") == server.url + new["url"]
+    wait(driver, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth === 64", img))
+    marked = {c.get_attribute("data-id") for c in driver.find_elements(By.CSS_SELECTOR, ".scene[data-stale]")}
+    assert marked == users
+    # The cut no longer shows what the scenes hold.
+    assert driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden]) .cut").get_attribute("data-state") == "stale"
+
+
+def test_an_upload_over_the_limit_shows_the_servers_message(driver, files, console):
+    s = Server("--simulated-media", env={"SFD_MEDIA_LIMIT": "1000"})
+    try:
+        drama_id = store(s, small_drama(new_id()))
+        body = png(40, 40, (10, 200, 10)) + b"\x00" * 2000  # over 1000 bytes
+        big = files / "big.png"
+        big.write_bytes(body)
+        req = urllib.request.Request(f"{s.url}/dramas/{drama_id}/episodes/ep1/scenes/ep1-sc1/assets/ep1-sc1-img/content",
+                                     data=body, method="PUT", headers={"Content-Type": "image/png"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=10)
+        assert refused.value.code == 413
+        message = json.loads(refused.value.read())["message"]
+
+        console.expect("413")
+        open_drama(driver, s, drama_id)
+        card = driver.find_element(By.CSS_SELECTOR, '.scene[data-id="ep1-sc1"]')
+        card.find_element(By.CSS_SELECTOR, "details.prompts summary").click()
+        card.find_element(By.CSS_SELECTOR, 'input[type=file][data-asset="ep1-sc1-img"]').send_keys(str(big))
+        error = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, '.asset[data-id="ep1-sc1-img"] .replace-status .error')))
+        assert error.text == message
+
+        # A type the server does not take: its message too.
+        text = files / "notes.txt"
+        text.write_text("not a picture")
+        console.expect("415")
+        card.find_element(By.CSS_SELECTOR, 'input[type=file][data-asset="ep1-sc1-img"]').send_keys(str(text))
+        wait(driver, lambda d: "text/plain" in d.find_element(By.CSS_SELECTOR, '.asset[data-id="ep1-sc1-img"] .replace-status .error').text)
+        _, drama, _ = s.api("GET", f"/dramas/{drama_id}")
+        assert drama["episodes"][0]["scenes"][0]["assets"][0]["url"] is None
+    finally:
+        s.stop()
+
+
+def test_focus_moves_into_a_dialog_and_back(server, driver):
+    drama_id = store(server, small_drama(new_id()))
+    open_drama(driver, server, drama_id)
+    button = driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden]) .cut button")
+    assert button.get_attribute("aria-label") == "Assemble Night 1"
+    button.send_keys(Keys.ENTER)
+    wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .assemble-form")))
+    assert driver.execute_script("return !!document.activeElement.closest('dialog')")
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    assert driver.switch_to.active_element == button
+
+
+def test_with_api_keys_downloads_and_uploads_send_the_key(driver, files, console):
+    console.expect(r"status of 401")  # the list, asked before the key is set
+    keyed = Server("--simulated-media", env={"API_KEYS": "studio-key-1"}, key="studio-key-1")
+    folder = tempfile.mkdtemp(prefix="sfd-downloads-")
+    try:
+        drama_id = store(keyed, small_drama(new_id()))
+        visit(driver, keyed.url + "/")
+        driver.execute_script("sessionStorage.setItem('sfd.apiKey', 'studio-key-1')")
+        open_drama(driver, keyed, drama_id)
+
+        # A download is fetched with the key (a plain link could not send it).
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+        box = driver.find_element(By.CSS_SELECTOR, 'details.downloads[data-episode=""]')
+        box.find_element(By.TAG_NAME, "summary").click()
+        wait(driver, lambda d: box.find_elements(By.CSS_SELECTOR, 'a[data-format="fountain"]'))[0].click()
+        saved = pathlib.Path(folder)
+        wait(driver, lambda d: [p for p in saved.iterdir() if p.suffix == ".fountain"])
+
+        # So is an upload.
+        picture = files / "keyed.png"
+        picture.write_bytes(png(16, 16, (9, 9, 200)))
+        card = driver.find_element(By.CSS_SELECTOR, '.scene[data-id="ep1-sc1"]')
+        card.find_element(By.CSS_SELECTOR, "details.prompts summary").click()
+        card.find_element(By.CSS_SELECTOR, 'input[type=file][data-asset="ep1-sc1-img"]').send_keys(str(picture))
+        img = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.scene[data-id="ep1-sc1"] .frame img')))
+        wait(driver, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth === 16", img))
+    finally:
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "default"})
+        shutil.rmtree(folder, ignore_errors=True)
+        driver.execute_script("sessionStorage.clear()")
+        visit(driver, "about:blank")
+        keyed.stop()
