@@ -42,6 +42,8 @@ pub mod assemble;
 mod error;
 #[cfg(feature = "render")]
 pub mod export;
+#[cfg(feature = "render")]
+mod ffmpeg;
 pub mod model;
 
 #[cfg(feature = "storage")]
@@ -70,16 +72,15 @@ pub mod timeline;
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
 
-#[cfg(feature = "render")]
-pub use assemble::Ffmpeg;
 #[cfg(feature = "storage")]
 pub use edit::EditExt;
-#[cfg(feature = "jobs")]
-pub use export::Export;
+#[cfg(feature = "render")]
+pub use ffmpeg::Ffmpeg;
+
 #[cfg(feature = "llm")]
 pub use generate::{
-    COVER_ID, Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, audition_id,
-    critique_and_improve, critique_drama, generate_drama, generate_one_shot, improve_drama, portrait_id,
+    Critique, GenerateOptions, Generated, ImproveOptions, Improved, Scores, critique_and_improve, critique_drama,
+    generate_drama, generate_one_shot, improve_drama,
 };
 #[cfg(feature = "jobs")]
 pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};
@@ -93,25 +94,23 @@ pub use llm::{
 };
 #[cfg(feature = "storage")]
 pub use metered::MeteredStorage;
-#[cfg(feature = "jobs")]
-pub use render::CollectOptions;
 #[cfg(feature = "render")]
 pub use render::FetchRules;
 #[cfg(feature = "render")]
 pub use render::{
     AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
-    ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat, VideoPolling, Voice,
-    plan_render,
+    ProviderConfig, RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, SpeechFormat,
+    VideoPolling, Voice, plan_render,
 };
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};
 #[cfg(feature = "storage")]
 pub use storage::{
-    ByteStream, Cursor, DEFAULT_CACHE_BYTES, DramaCache, GroupCommit, Key, KeyLocks, ListOptions, Listed, MediaInfo,
-    MediaListed, MediaRead, MediaStore, MediaStoreExt, Migration, MigrationAction, ObjectStorage, Storage,
+    ByteStream, Capabilities, Cursor, DEFAULT_CACHE_BYTES, DramaCache, GroupCommit, Key, KeyLocks, ListOptions, Listed,
+    MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, Migration, MigrationAction, ObjectStorage, Storage,
     StorageBuilder, StorageExt, Stored, SummaryRepair, Version, Versioned, WriteMode, sha256_hex,
 };
 #[cfg(feature = "jobs")]
-pub use studio::{Studio, StudioBuilder};
+pub use studio::{CollectOptions, Export, Studio, StudioBuilder};
 #[cfg(feature = "render")]
 pub use timeline::{Clip, ClipMedia, ClipSource, Span, Timeline, Track, TrackKind};

@@ -7,7 +7,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use crate::storage::{DramaCache, GroupCommit, Key, KeyLocks, Listed, MediaStore, Storage, Stored, Version, WriteMode};
+use crate::storage::{Capabilities, Key, Listed, Storage, Stored, Version, WriteMode};
 use crate::{Error, Result, telemetry};
 
 /// A [`Storage`] that reports each operation, its outcome and latency, and
@@ -33,6 +33,8 @@ fn write_outcome<T>(r: &Result<T>) -> &'static str {
     }
 }
 
+// Every method is forwarded: a default here would silently turn a feature off.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Storage for MeteredStorage {
     async fn get(&self, key: &Key) -> Result<Option<Stored>> {
@@ -84,24 +86,8 @@ impl Storage for MeteredStorage {
         r
     }
 
-    fn edit_locks(&self) -> Option<&KeyLocks> {
-        self.inner.edit_locks()
-    }
-
-    fn group_commit(&self) -> Option<&GroupCommit> {
-        self.inner.group_commit()
-    }
-
-    fn drama_cache(&self) -> Option<&DramaCache> {
-        self.inner.drama_cache()
-    }
-
-    fn keeps_summaries(&self) -> bool {
-        self.inner.keeps_summaries()
-    }
-
-    fn media(&self) -> Option<&dyn MediaStore> {
-        self.inner.media()
+    fn capabilities(&self) -> Capabilities<'_> {
+        self.inner.capabilities()
     }
 
     fn describe(&self) -> String {
@@ -112,7 +98,7 @@ impl Storage for MeteredStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StorageBuilder;
+    use crate::{StorageBuilder, StorageExt};
 
     #[tokio::test]
     async fn forwards_every_operation() {

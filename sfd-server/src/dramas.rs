@@ -14,10 +14,8 @@ use sfd_core::{
 
 use crate::access_log::with_started_job;
 use crate::error::HttpError;
-use crate::http::{self as h, Body};
+use crate::http::{self as h, Answer};
 use crate::state::AppState;
-
-type Answer = Result<Response<Body>, HttpError>;
 
 /// The 202 answer for a queued job.
 pub(crate) fn job_response(job: &Job) -> JobResponse {

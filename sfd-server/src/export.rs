@@ -12,10 +12,8 @@ use sfd_core::{AssembleRequest, ExportFormat, ExportOptions};
 use crate::access_log::with_started_job;
 use crate::dramas::job_response;
 use crate::error::HttpError;
-use crate::http::{self as h, Body, BodyError};
+use crate::http::{self as h, Answer, BodyError};
 use crate::state::AppState;
-
-type Answer = Result<Response<Body>, HttpError>;
 
 /// `POST /dramas/{id}/episodes/{eid}/assemble`: 202 with an `assemble_episode` job.
 pub async fn assemble(state: &AppState, id: &str, episode_id: &str, body: Option<Value>) -> Answer {

@@ -35,6 +35,9 @@ pub fn json_bytes(status: StatusCode, bytes: impl Into<Bytes>) -> Response<Body>
     r
 }
 
+/// What every handler answers: a response, or the error that becomes one.
+pub type Answer = Result<Response<Body>, HttpError>;
+
 /// A response with `value` as JSON.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_vec(value) {
@@ -236,6 +239,9 @@ pub const BLOCKING_PARSE: usize = 256 * 1024;
 
 /// The default largest JSON body: 2 MiB, about 50 times a real drama.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The default largest media upload: 200 MiB.
+pub const DEFAULT_MEDIA_LIMIT: u64 = 200 * 1024 * 1024;
 
 /// Parses a JSON value into `T`: 422 naming what is wrong.
 pub fn parse<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, HttpError> {

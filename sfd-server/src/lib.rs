@@ -54,9 +54,8 @@ use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat, init_tracing, init_tracing_to_stderr};
 pub use error::{Error, HttpError, Result};
-pub use http::DEFAULT_BODY_LIMIT;
+pub use http::{DEFAULT_BODY_LIMIT, DEFAULT_MEDIA_LIMIT};
 pub use mcp::{Command, serve_stdio as serve_mcp_stdio};
-pub use media::DEFAULT_MEDIA_LIMIT;
 pub use media_config::MediaConfig;
 pub use migrate::migrate;
 pub use state::AppState;

@@ -5,7 +5,7 @@
 //! `sfd_core::library`; this only speaks HTTP.
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use sfd_core::{
@@ -14,37 +14,8 @@ use sfd_core::{
 };
 
 use crate::error::HttpError;
-use crate::http::{self as h, Body};
+use crate::http::{self as h, Answer};
 use crate::state::AppState;
-
-type Answer = Result<Response<Body>, HttpError>;
-
-/// A route under `/asset-library/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LibraryRoute {
-    /// `/asset-library/list`
-    List,
-    /// `/asset-library/upload`
-    Upload,
-    /// `/asset-library/{assetId}`: the file (GET) or its removal (DELETE).
-    Asset(String),
-    /// `/asset-library/{assetId}/metadata`: the record.
-    Metadata(String),
-}
-
-/// The route and template of the path segments after `/asset-library`.
-pub fn matched(tail: &[&str]) -> Option<(LibraryRoute, &'static str)> {
-    Some(match tail {
-        ["list"] => (LibraryRoute::List, "/asset-library/list"),
-        ["upload"] => (LibraryRoute::Upload, "/asset-library/upload"),
-        [id] => (LibraryRoute::Asset(id.to_string()), "/asset-library/{assetId}"),
-        [id, "metadata"] => (
-            LibraryRoute::Metadata(id.to_string()),
-            "/asset-library/{assetId}/metadata",
-        ),
-        _ => return None,
-    })
-}
 
 /// The query (or form) fields of the library routes.
 #[derive(Debug, Default)]
@@ -122,64 +93,63 @@ impl Fields {
     }
 }
 
-/// Answers a library route (its body is read here: uploads are multipart).
-pub async fn answer(
-    state: &AppState,
-    method: &Method,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    route: LibraryRoute,
-    body: Incoming,
-) -> Answer {
+/// `GET /asset-library/list`: the project's assets, by type and tag if asked.
+pub async fn list(state: &AppState, query: Option<&str>) -> Answer {
+    let f = Fields::of_query(query)?;
+    let (asset_type, tag) = (f.asset_type()?, f.tag()?);
+    let (project, name) = f.project(false)?;
+    let assets = state.studio().storage().list_library(&project, asset_type, tag).await?;
+    let listing = LibraryListing {
+        total: assets.len(),
+        assets,
+        user_id: f.user().to_string(),
+        project_name: name.to_string(),
+    };
+    Ok(h::json(StatusCode::OK, &listing))
+}
+
+/// `DELETE /asset-library/{assetId}`: the asset and its record removed.
+pub async fn delete(state: &AppState, query: Option<&str>, id: &str) -> Answer {
+    let f = Fields::of_query(query)?;
+    let (project, _) = f.project(true)?;
     let storage = state.studio().storage();
-    match route {
-        LibraryRoute::List => {
-            let f = Fields::of_query(query)?;
-            let (asset_type, tag) = (f.asset_type()?, f.tag()?);
-            let (project, name) = f.project(false)?;
-            let assets = storage.list_library(&project, asset_type, tag).await?;
-            let listing = LibraryListing {
-                total: assets.len(),
-                assets,
-                user_id: f.user().to_string(),
-                project_name: name.to_string(),
-            };
-            Ok(h::json(StatusCode::OK, &listing))
-        }
-        LibraryRoute::Upload => upload(state, headers, body).await,
-        LibraryRoute::Asset(id) if method == Method::DELETE => {
-            let f = Fields::of_query(query)?;
-            let (project, _) = f.project(true)?;
-            storage.delete_library(&project, f.required_type()?, &id).await?;
-            let deleted = LibraryDeleted {
-                success: true,
-                message: "Asset deleted successfully".into(),
-            };
-            Ok(h::json(StatusCode::OK, &deleted))
-        }
-        LibraryRoute::Asset(id) => {
-            let f = Fields::of_query(query)?;
-            let (project, _) = f.project(true)?;
-            let (rec, bytes) = storage.read_library(&project, f.required_type()?, &id).await?;
-            let content_type = rec.content_type.as_deref().unwrap_or("application/octet-stream");
-            let mut r = Response::new(h::full(bytes));
-            for (name, value) in [
-                (header::CONTENT_TYPE, content_type),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ] {
-                if let Ok(v) = HeaderValue::from_str(value) {
-                    r.headers_mut().insert(name, v);
-                }
-            }
-            Ok(r)
-        }
-        LibraryRoute::Metadata(id) => {
-            let f = Fields::of_query(query)?;
-            let (project, _) = f.project(true)?;
-            let rec = storage.library_asset(&project, f.required_type()?, &id).await?;
-            Ok(h::json(StatusCode::OK, &rec))
+    storage.delete_library(&project, f.required_type()?, id).await?;
+    let deleted = LibraryDeleted {
+        success: true,
+        message: "Asset deleted successfully".into(),
+    };
+    Ok(h::json(StatusCode::OK, &deleted))
+}
+
+/// `GET /asset-library/{assetId}`: the file, with its content type.
+pub async fn get(state: &AppState, query: Option<&str>, id: &str) -> Answer {
+    let f = Fields::of_query(query)?;
+    let (project, _) = f.project(true)?;
+    let storage = state.studio().storage();
+    let (rec, bytes) = storage.read_library(&project, f.required_type()?, id).await?;
+    let content_type = rec.content_type.as_deref().unwrap_or("application/octet-stream");
+    let mut r = Response::new(h::full(bytes));
+    for (name, value) in [
+        (header::CONTENT_TYPE, content_type),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            r.headers_mut().insert(name, v);
         }
     }
+    Ok(r)
+}
+
+/// `GET /asset-library/{assetId}/metadata`: the record.
+pub async fn metadata(state: &AppState, query: Option<&str>, id: &str) -> Answer {
+    let f = Fields::of_query(query)?;
+    let (project, _) = f.project(true)?;
+    let rec = state
+        .studio()
+        .storage()
+        .library_asset(&project, f.required_type()?, id)
+        .await?;
+    Ok(h::json(StatusCode::OK, &rec))
 }
 
 fn multipart_error(e: multer::Error, limit: u64) -> HttpError {
@@ -193,7 +163,7 @@ fn multipart_error(e: multer::Error, limit: u64) -> HttpError {
 
 /// `POST /asset-library/upload`: a multipart form with `file`, `user_id`,
 /// `project_name`, `asset_type`, `tag` and optional `metadata` (a JSON object).
-async fn upload(state: &AppState, headers: &HeaderMap, body: Incoming) -> Answer {
+pub async fn upload(state: &AppState, headers: &HeaderMap, body: Incoming) -> Answer {
     let limit = state.inner.media_limit;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -252,20 +222,4 @@ async fn upload(state: &AppState, headers: &HeaderMap, body: Incoming) -> Answer
     let public_base = studio.render_config().public_url();
     let rec = studio.storage().upload_library(&project, upload, public_base).await?;
     Ok(h::json(StatusCode::OK, &LibraryUploaded::from(&rec)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_match_the_old_routes() {
-        assert_eq!(matched(&["list"]).unwrap().0, LibraryRoute::List);
-        assert_eq!(matched(&["a1"]).unwrap().1, "/asset-library/{assetId}");
-        assert_eq!(
-            matched(&["a1", "metadata"]).unwrap().0,
-            LibraryRoute::Metadata("a1".into())
-        );
-        assert!(matched(&[]).is_none() && matched(&["a", "b"]).is_none());
-    }
 }

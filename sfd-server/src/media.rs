@@ -10,16 +10,11 @@ use hyper::body::{Frame, Incoming};
 use sfd_core::{AssetOwner, ByteRange, ByteStream, MediaKey};
 
 use crate::error::HttpError;
-use crate::http::{self as h, Body, BodyError};
+use crate::http::{self as h, Answer, Body, BodyError};
 use crate::state::AppState;
-
-type Answer = Result<Response<Body>, HttpError>;
 
 /// Content-addressed files never change: caches may keep them for a year.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// The default largest media upload: 200 MiB.
-pub const DEFAULT_MEDIA_LIMIT: u64 = 200 * 1024 * 1024;
 
 fn header(r: &mut Response<Body>, name: header::HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {

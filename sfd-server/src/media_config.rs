@@ -2,8 +2,10 @@
 //! core (so `--help` lists each), the upload limit, and the simulated
 //! renderer for demos.
 
-use clap::Args;
-use sfd_core::{AssetKind, RenderConfig};
+use std::collections::BTreeMap;
+
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use sfd_core::{AssetKind, RENDER_SETTINGS, RenderConfig};
 
 use crate::{Error, Result};
 
@@ -18,108 +20,52 @@ pub struct MediaConfig {
     #[arg(long, env = "SFD_SIMULATED_MEDIA", default_value_t = false)]
     pub simulated_media: bool,
     /// Largest media upload in bytes (PUT …/content); default 200 MiB.
-    #[arg(long, env = "SFD_MEDIA_LIMIT", value_name = "BYTES", default_value_t = crate::media::DEFAULT_MEDIA_LIMIT)]
+    #[arg(long, env = "SFD_MEDIA_LIMIT", value_name = "BYTES", default_value_t = crate::http::DEFAULT_MEDIA_LIMIT)]
     pub media_limit: u64,
-    /// Key for images through an OpenAI-compatible chat model (the old server's setting).
-    #[arg(long, env = "NANO_BANANA_API_KEY", value_name = "KEY", hide_env_values = true)]
-    pub nano_banana_api_key: Option<String>,
-    /// Base URL of that chat endpoint (default Google's OpenAI-compatible API).
-    #[arg(long, env = "NANO_BANANA_API_BASE", value_name = "URL")]
-    pub nano_banana_api_base: Option<String>,
-    /// The chat image model (default gemini-2.5-flash-image).
-    #[arg(long, env = "NANO_BANANA_MODEL", value_name = "MODEL")]
-    pub nano_banana_model: Option<String>,
-    /// Base URL of an OpenAI Images API (default OpenAI when OPENAI_API_KEY is set).
-    #[arg(long, env = "SFD_IMAGE_API_BASE", value_name = "URL")]
-    pub image_api_base: Option<String>,
-    /// Key for the Images API (default OPENAI_API_KEY).
-    #[arg(long, env = "SFD_IMAGE_API_KEY", value_name = "KEY", hide_env_values = true)]
-    pub image_api_key: Option<String>,
-    /// The image model (default gpt-image-1).
-    #[arg(long, env = "SFD_IMAGE_MODEL", value_name = "MODEL")]
-    pub image_model: Option<String>,
-    /// Base URL of a /v1/videos API (create, poll, download).
-    #[arg(long, env = "SFD_VIDEO_API_BASE", value_name = "URL")]
-    pub video_api_base: Option<String>,
-    /// Key for the videos API.
-    #[arg(long, env = "SFD_VIDEO_API_KEY", value_name = "KEY", hide_env_values = true)]
-    pub video_api_key: Option<String>,
-    /// The video model (default sora-2).
-    #[arg(long, env = "SFD_VIDEO_MODEL", value_name = "MODEL")]
-    pub video_model: Option<String>,
-    /// The old server's video key.
-    #[arg(long, env = "SORA_API_KEY", value_name = "KEY", hide_env_values = true)]
-    pub sora_api_key: Option<String>,
-    /// The old server's video base URL.
-    #[arg(long, env = "SORA_API_BASE", value_name = "URL")]
-    pub sora_api_base: Option<String>,
-    /// How long one video may take, in seconds (default 900).
-    #[arg(long, env = "SFD_VIDEO_TIMEOUT_SECS", value_name = "SECS")]
-    pub video_timeout_secs: Option<String>,
-    /// Base URL of a /v1/audio/speech API (default OpenAI when OPENAI_API_KEY is set).
-    #[arg(long, env = "SFD_SPEECH_API_BASE", value_name = "URL")]
-    pub speech_api_base: Option<String>,
-    /// Key for the speech API (default OPENAI_API_KEY).
-    #[arg(long, env = "SFD_SPEECH_API_KEY", value_name = "KEY", hide_env_values = true)]
-    pub speech_api_key: Option<String>,
-    /// The speech model (default gpt-4o-mini-tts).
-    #[arg(long, env = "SFD_SPEECH_MODEL", value_name = "MODEL")]
-    pub speech_model: Option<String>,
-    /// Public base URL of the bucket: asset URLs become {R2_PUBLIC_URL}/{key} instead of /media/{key}.
-    #[arg(long, env = "R2_PUBLIC_URL", value_name = "URL")]
-    pub r2_public_url: Option<String>,
-    /// The frame asked for (default 9:16).
-    #[arg(long, env = "DEFAULT_ASPECT_RATIO", value_name = "W:H")]
-    pub default_aspect_ratio: Option<String>,
-    /// Seconds of a clip whose asset names none (default 10).
-    #[arg(long, env = "DEFAULT_VIDEO_DURATION", value_name = "SECS")]
-    pub default_video_duration: Option<String>,
-    /// Provider calls at once: 4, or per kind image=4,video=2,audio=4.
-    #[arg(long, env = "SFD_RENDER_CONCURRENCY", value_name = "SPEC")]
-    pub render_concurrency: Option<String>,
-    /// A JSON price file over the built-in prices (for cost estimates).
-    #[arg(long, env = "SFD_PRICES", value_name = "FILE")]
-    pub prices: Option<String>,
-    /// Origins (comma-separated) whose files may be fetched over plain http
-    /// or at a private address, besides each provider's own base URL.
-    #[arg(long, env = "SFD_FETCH_ALLOW", value_name = "ORIGINS")]
-    pub fetch_allow: Option<String>,
-    /// The longest episode an assembly cuts, in seconds (default 1800).
-    #[arg(long, env = "SFD_MAX_CUT_SECONDS", value_name = "SECS")]
-    pub max_cut_seconds: Option<String>,
+    /// The render core's settings, one flag each (see [`RENDER_SETTINGS`]).
+    #[command(flatten)]
+    pub render: RenderSettings,
+}
+
+/// The values of the render core's settings given as flags or in the
+/// environment, by variable name. Not `Debug`: it holds keys.
+#[derive(Clone, Default)]
+pub struct RenderSettings(BTreeMap<&'static str, String>);
+
+impl FromArgMatches for RenderSettings {
+    fn from_arg_matches(matches: &ArgMatches) -> std::result::Result<Self, clap::Error> {
+        let given = RENDER_SETTINGS
+            .iter()
+            .filter_map(|s| Some((s.env, matches.get_one::<String>(s.env)?.clone())));
+        Ok(RenderSettings(given.collect()))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> std::result::Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for RenderSettings {
+    fn augment_args(cmd: Command) -> Command {
+        RENDER_SETTINGS.iter().fold(cmd, |cmd, s| {
+            cmd.arg(
+                Arg::new(s.env)
+                    .long(s.flag)
+                    .env(s.env)
+                    .value_name(s.value_name)
+                    .help(s.help)
+                    .hide_env_values(s.secret),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
 }
 
 impl MediaConfig {
-    /// The value of one render-core variable, from its flag.
-    fn var(&self, name: &str) -> Option<String> {
-        let v = match name {
-            "NANO_BANANA_API_KEY" => &self.nano_banana_api_key,
-            "NANO_BANANA_API_BASE" => &self.nano_banana_api_base,
-            "NANO_BANANA_MODEL" => &self.nano_banana_model,
-            "SFD_IMAGE_API_BASE" => &self.image_api_base,
-            "SFD_IMAGE_API_KEY" => &self.image_api_key,
-            "SFD_IMAGE_MODEL" => &self.image_model,
-            "SFD_VIDEO_API_BASE" => &self.video_api_base,
-            "SFD_VIDEO_API_KEY" => &self.video_api_key,
-            "SFD_VIDEO_MODEL" => &self.video_model,
-            "SORA_API_KEY" => &self.sora_api_key,
-            "SORA_API_BASE" => &self.sora_api_base,
-            "SFD_VIDEO_TIMEOUT_SECS" => &self.video_timeout_secs,
-            "SFD_SPEECH_API_BASE" => &self.speech_api_base,
-            "SFD_SPEECH_API_KEY" => &self.speech_api_key,
-            "SFD_SPEECH_MODEL" => &self.speech_model,
-            "R2_PUBLIC_URL" => &self.r2_public_url,
-            "DEFAULT_ASPECT_RATIO" => &self.default_aspect_ratio,
-            "DEFAULT_VIDEO_DURATION" => &self.default_video_duration,
-            "SFD_RENDER_CONCURRENCY" => &self.render_concurrency,
-            "SFD_PRICES" => &self.prices,
-            "SFD_FETCH_ALLOW" => &self.fetch_allow,
-            "SFD_MAX_CUT_SECONDS" => &self.max_cut_seconds,
-            _ => return None,
-        };
-        v.clone()
-    }
-
     /// Checks every media setting and builds the renderers. `openai` gives
     /// the LLM's key and base, which images and speech fall back to.
     pub fn render_config(&self, openai_key: Option<&str>, openai_base: Option<&str>) -> Result<RenderConfig> {
@@ -129,7 +75,7 @@ impl MediaConfig {
         let get = |k: &str| match k {
             "OPENAI_API_KEY" => openai_key.map(str::to_string),
             "OPENAI_API_BASE" => openai_base.map(str::to_string),
-            other => self.var(other),
+            other => self.render.0.get(other).cloned(),
         };
         let mut config = RenderConfig::from_env_vars(get)?;
         if self.simulated_media {

@@ -9,11 +9,20 @@ use serde_json::{Map, Value, json};
 use sfd_core::{EditExt, Level, Patch, SizeLimits, StorageExt, Success, Version, Versioned};
 
 use crate::error::HttpError;
-use crate::http::{self as h, Body};
-use crate::router::At;
+use crate::http::{self as h, Answer, Body};
 use crate::state::AppState;
 
-type Answer = Result<Response<Body>, HttpError>;
+/// A collection (`id` is `None`) or one member of a level: the drama, the
+/// parent (`()`, an episode id or an asset owner) and the member's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At<P> {
+    /// The drama id.
+    pub drama: String,
+    /// Where the collection hangs.
+    pub parent: P,
+    /// The member, or `None` for the collection.
+    pub id: Option<String>,
+}
 
 fn ok<T: Serialize>(status: StatusCode, value: &T, v: &Version) -> Response<Body> {
     h::with_etag(h::json(status, value), v)

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use http::{HeaderValue, Method, Response, header};
 use serde_json::{Map, Value, json};
 
-use sfd_core::level_by_plural;
+use sfd_core::{JobType, level_by_plural};
 
 use crate::http::{Body, full};
 use crate::router::ROUTES;
@@ -105,8 +105,7 @@ fn schemas() -> Value {
             "retries": s("integer"), "note": s("string")}},
         "JobStatusRecord": {"type": "object", "additionalProperties": true,
             "required": ["jobId", "type", "status", "dramaId", "createdAt"], "properties": {
-            "jobId": s("string"), "type": {"type": "string", "enum": ["generate_drama", "improve_drama", "critic_drama",
-                "generate_image", "generate_video", "generate_audio", "render_drama", "assemble_episode"]},
+            "jobId": s("string"), "type": {"type": "string", "enum": JobType::ALL},
             "status": job_status, "dramaId": s("string"), "createdAt": s("integer"), "startedAt": nullable("integer"),
             "completedAt": nullable("integer"), "error": nullable("string"), "result": meta,
             "progress": {"anyOf": [r("Progress"), {"type": "null"}]}, "attempts": s("integer")}},

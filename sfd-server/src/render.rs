@@ -2,7 +2,7 @@
 //! one asset's render, and the old server's names for them (`generate`,
 //! `audition`, `cover_photo`).
 
-use http::{Response, StatusCode};
+use http::StatusCode;
 use serde_json::{Value, json};
 use sfd_core::{
     AssetOwner, AssetRenderRequest, COVER_ID, EntityKind, Job, RenderRequest, StorageExt, audition_id, portrait_id,
@@ -11,10 +11,8 @@ use sfd_core::{
 use crate::access_log::with_started_job;
 use crate::dramas::job_response;
 use crate::error::HttpError;
-use crate::http::{self as h, Body};
+use crate::http::{self as h, Answer};
 use crate::state::AppState;
-
-type Answer = Result<Response<Body>, HttpError>;
 
 fn accepted(job: &Job) -> Answer {
     Ok(with_started_job(h::json(StatusCode::ACCEPTED, &job_response(job)), job))

@@ -1,45 +1,267 @@
-//! Routing by `match` on path segments, with the table of every route.
+//! Every route, declared once in [`routes!`]'s table below: the table
+//! yields the [`Route`] enum, the path matching, the dispatch to handlers
+//! and (through [`ROUTES`]) the paths and methods of `openapi.json`. A new
+//! route is one line of the table plus its handler (and, in `openapi.rs`,
+//! `openapi_media.rs`, `openapi_doors.rs` or `openapi_library.rs`, the
+//! words that describe it).
 
 use std::sync::LazyLock;
 
-use http::Method;
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, StatusCode};
+use hyper::body::Incoming;
+use serde_json::Value;
 use sfd_core::{Address, Asset, AssetOwner, Character, Episode, Level, Scene, levels};
 
 use crate::error::HttpError;
-use crate::http::percent_decode;
+use crate::http::{self as h, Answer, percent_decode};
+use crate::state::AppState;
+use crate::{dramas, export, library, media, nested, openapi, render};
 
-/// The routes that are not the levels' collections, members, renders and
-/// uploads (those come from [`Level`]s, see [`ROUTES`]).
-const FIXED: &[(&str, &[Method])] = &[
-    ("/health", &[Method::GET]),
-    ("/openapi.json", &[Method::GET]),
-    ("/docs", &[Method::GET]),
-    ("/metrics", &[Method::GET]),
-    ("/dramas", &[Method::GET, Method::POST]),
-    ("/dramas/{id}", &[Method::GET, Method::PATCH, Method::DELETE]),
-    ("/dramas/{id}/improve", &[Method::POST]),
-    ("/dramas/{id}/critic", &[Method::POST]),
-    ("/dramas/{id}/jobs", &[Method::GET]),
-    ("/dramas/{id}/jobs/{jobId}", &[Method::GET]),
-    ("/dramas/{id}/jobs/{jobId}/cancel", &[Method::POST]),
-    ("/dramas/{id}/jobs/{jobId}/events", &[Method::GET]),
-    ("/dramas/{id}/render", &[Method::POST]),
-    ("/dramas/{id}/generate", &[Method::POST]),
-    ("/dramas/{id}/episodes/{eid}/generate", &[Method::POST]),
-    ("/dramas/{id}/characters/{cid}/generate", &[Method::POST]),
-    ("/dramas/{id}/characters/{cid}/audition", &[Method::GET, Method::POST]),
-    ("/dramas/{id}/cover_photo", &[Method::GET, Method::POST]),
-    ("/media/{key}", &[Method::GET]),
-    ("/dramas/{id}/episodes/{eid}/assemble", &[Method::POST]),
-    ("/dramas/{id}/export", &[Method::GET]),
-    ("/graphql", &[Method::GET, Method::POST]),
-    ("/mcp", &[Method::POST]),
-    ("/dramas/{id}/critique", &[Method::POST]),
-    ("/asset-library/list", &[Method::GET]),
-    ("/asset-library/upload", &[Method::POST]),
-    ("/asset-library/{assetId}", &[Method::GET, Method::DELETE]),
-    ("/asset-library/{assetId}/metadata", &[Method::GET]),
-];
+pub use crate::nested::At;
+
+/// One request as a handler sees it: the state, the request's head (its
+/// method, URI and headers), and the body (JSON for a POST or PATCH, or the
+/// raw stream for a route marked `stream`).
+pub(crate) struct Call<'a> {
+    /// The server's state.
+    pub state: &'a AppState,
+    /// The request's head; its method is one the route answers.
+    pub parts: &'a Parts,
+    /// The JSON body of a POST or PATCH.
+    pub json: Option<Value>,
+    /// The body of a `stream` route, unread.
+    pub stream: Option<Incoming>,
+}
+
+impl<'a> Call<'a> {
+    /// The method, one the route answers.
+    fn method(&self) -> &'a Method {
+        &self.parts.method
+    }
+
+    /// The request headers.
+    fn headers(&self) -> &'a HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The query string, if any.
+    fn query(&self) -> Option<&'a str> {
+        self.parts.uri.query()
+    }
+
+    /// The whole request, its body unread, for a `stream` route whose
+    /// handler speaks HTTP itself (MCP).
+    fn request(&mut self) -> Result<Request<Incoming>, HttpError> {
+        let body = self.stream()?;
+        Ok(Request::from_parts(self.parts.clone(), body))
+    }
+
+    /// The unread body of a `stream` route.
+    fn stream(&mut self) -> Result<Incoming, HttpError> {
+        self.stream.take().ok_or_else(|| {
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the body of this route was read before its handler",
+            )
+        })
+    }
+}
+
+/// The types of the ids a fixed route takes from its path: all strings.
+macro_rules! path_id {
+    ($name:ident) => {
+        String
+    };
+}
+
+/// The route table. A fixed row is `Variant(ids) "template" flags { METHOD
+/// => handler, … }`: its ids are the template's parameters in order;
+/// `open` routes need no key (`open_get`: their GET needs none), `stream`
+/// routes get their body unread (after auth and rate limits). A
+/// level row is `Variant(fields) flags => handler`: its paths come from the
+/// levels (see [`nested_route`]). A handler is an expression over the
+/// [`Call`] named in the table's head and the row's ids.
+macro_rules! routes {
+    ($call:ident;
+     fixed: [ $( $(#[$doc:meta])* $variant:ident $(( $($id:ident),* ))? $template:literal $($flag:ident)*
+               { $($method:ident => $handler:expr),+ $(,)? } )* ]
+     levels: [ $( $(#[$ldoc:meta])* $lvariant:ident ( $($field:ident : $ty:ty),* ) $($lflag:ident)* => $lhandler:expr ; )* ]
+    ) => {
+        /// A matched route with its decoded path ids.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Route {
+            $( $(#[$doc])* $variant $(( $(path_id!($id)),* ))?, )*
+            $( $(#[$ldoc])* $lvariant( $($ty),* ), )*
+        }
+
+        /// The routes that are not the levels' collections, members, renders
+        /// and uploads (those come from [`Level`]s, see [`ROUTES`]).
+        const FIXED: &[(&str, &[Method])] = &[ $( ($template, &[$(Method::$method),+]), )* ];
+
+        impl Route {
+            /// The fixed route at `template` with `ids` (the path's parameters in order).
+            fn fixed(template: &str, ids: Vec<String>) -> Option<Route> {
+                #[allow(unused_mut, unused_variables)]
+                let mut ids = ids.into_iter();
+                $( if template == $template {
+                    return Some(Route::$variant $(( $({ let $id = ids.next()?; $id }),* ))?);
+                } )*
+                None
+            }
+
+            /// Whether the route is answered without a key for `method`.
+            pub fn is_open(&self, method: &Method) -> bool {
+                let flags: &[&str] = match self {
+                    $( Route::$variant { .. } => &[$(stringify!($flag)),*], )*
+                    $( Route::$lvariant { .. } => &[$(stringify!($lflag)),*], )*
+                };
+                flags.contains(&"open") || (*method == Method::GET && flags.contains(&"open_get"))
+            }
+
+            /// Whether its handler reads the body itself, as a stream.
+            pub fn streams(&self) -> bool {
+                match self {
+                    $( Route::$variant { .. } => [$(stringify!($flag)),*].contains(&"stream"), )*
+                    $( Route::$lvariant { .. } => [$(stringify!($lflag)),*].contains(&"stream"), )*
+                }
+            }
+        }
+
+        /// Calls the handler of `route` for `call`'s method (one it answers).
+        pub(crate) async fn dispatch(route: Route, mut $call: Call<'_>) -> Answer {
+            match route {
+                $( Route::$variant $(( $($id),* ))? => {
+                    $( if *$call.method() == Method::$method {
+                        return $handler;
+                    } )+
+                    Err(not_allowed($call.method(), $template))
+                } )*
+                $( Route::$lvariant( $($field),* ) => $lhandler, )*
+            }
+        }
+    };
+}
+
+/// The error for a method the table gives no handler (the caller checks
+/// the methods first, so it is never sent).
+fn not_allowed(method: &Method, template: &str) -> HttpError {
+    HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {template}"),
+    )
+}
+
+routes! { c;
+fixed: [
+    /// `/health`
+    Health "/health" open { GET => dramas::health(c.state).await }
+    /// `/openapi.json`
+    OpenApi "/openapi.json" open { GET => Ok(h::json(StatusCode::OK, &*openapi::SPEC)) }
+    /// `/docs`
+    Docs "/docs" open { GET => Ok(openapi::docs_page()) }
+    /// `/metrics`: Prometheus text format.
+    Metrics "/metrics" { GET => crate::metrics::answer() }
+    /// `/dramas`
+    Dramas "/dramas" { GET => dramas::list(c.state, c.query()).await, POST => dramas::create(c.state, c.json).await }
+    /// `/dramas/{id}`
+    Drama(id) "/dramas/{id}" {
+        GET => dramas::get(c.state, c.headers(), &id).await,
+        PATCH => dramas::patch(c.state, c.headers(), &id, c.json).await,
+        DELETE => dramas::delete(c.state, c.headers(), &id).await,
+    }
+    /// `/dramas/{id}/improve`
+    Improve(id) "/dramas/{id}/improve" { POST => dramas::improve(c.state, &id, c.json).await }
+    /// `/dramas/{id}/critic`
+    Critic(id) "/dramas/{id}/critic" { POST => dramas::critic(c.state, &id, c.json).await }
+    /// `/dramas/{id}/jobs`
+    Jobs(id) "/dramas/{id}/jobs" { GET => dramas::jobs(c.state, &id).await }
+    /// `/dramas/{id}/jobs/{jobId}`
+    Job(id, job) "/dramas/{id}/jobs/{jobId}" { GET => dramas::job(c.state, &id, &job).await }
+    /// `/dramas/{id}/jobs/{jobId}/cancel`
+    JobCancel(id, job) "/dramas/{id}/jobs/{jobId}/cancel" { POST => dramas::cancel(c.state, &id, &job).await }
+    /// `/dramas/{id}/jobs/{jobId}/events`
+    JobEvents(id, job) "/dramas/{id}/jobs/{jobId}/events" { GET => dramas::events(c.state, &id, &job).await }
+    /// `/dramas/{id}/render`
+    Render(id) "/dramas/{id}/render" { POST => render::drama(c.state, &id, c.json).await }
+    /// `/dramas/{id}/generate`: the old server's name for rendering a drama.
+    DramaGenerate(id) "/dramas/{id}/generate" { POST => render::drama_alias(c.state, &id, c.json).await }
+    /// `/dramas/{id}/episodes/{eid}/generate`: rendering one episode.
+    EpisodeGenerate(id, e) "/dramas/{id}/episodes/{eid}/generate" {
+        POST => render::episode_alias(c.state, &id, &e, c.json).await,
+    }
+    /// `/dramas/{id}/characters/{cid}/generate`: rendering a portrait.
+    CharacterGenerate(id, ch) "/dramas/{id}/characters/{cid}/generate" {
+        POST => render::character_alias(c.state, &id, &ch, c.json).await,
+    }
+    /// `/dramas/{id}/characters/{cid}/audition`
+    Audition(id, ch) "/dramas/{id}/characters/{cid}/audition" {
+        GET => render::get_audition(c.state, &id, &ch).await,
+        POST => render::audition(c.state, &id, &ch, c.json).await,
+    }
+    /// `/dramas/{id}/cover_photo`
+    Cover(id) "/dramas/{id}/cover_photo" {
+        GET => render::get_cover(c.state, &id).await,
+        POST => render::cover(c.state, &id, c.json).await,
+    }
+    /// `/media/{key}`: a stored media file, by its key (`media/…`).
+    /// Open like a public bucket: its key holds the content hash and is
+    /// listed nowhere, so only a document's reader finds it.
+    Media(key) "/media/{key}" open stream { GET => media::get(c.state, c.headers(), &key).await }
+    /// `/dramas/{id}/episodes/{eid}/assemble`
+    Assemble(id, e) "/dramas/{id}/episodes/{eid}/assemble" { POST => export::assemble(c.state, &id, &e, c.json).await }
+    /// `/dramas/{id}/export`
+    Export(id) "/dramas/{id}/export" { GET => export::export(c.state, c.headers(), &id, c.query()).await }
+    /// `/graphql`: GraphiQL (GET, open) and GraphQL (POST).
+    GraphQl "/graphql" open_get {
+        GET => Ok(crate::graphql::page()),
+        POST => crate::graphql::execute(c.state, c.json).await,
+    }
+    /// `/mcp`: the Model Context Protocol over streamable HTTP; it reads its own body.
+    Mcp "/mcp" stream { POST => Ok(crate::mcp::http(c.state, c.request()?).await) }
+    /// `/dramas/{id}/critique`: the old viewer's name for `/critic`.
+    Critique(id) "/dramas/{id}/critique" { POST => dramas::critic(c.state, &id, c.json).await }
+    /// `/asset-library/list`
+    LibraryList "/asset-library/list" { GET => library::list(c.state, c.query()).await }
+    /// `/asset-library/upload`: multipart, read by its handler.
+    LibraryUpload "/asset-library/upload" stream {
+        POST => {
+            let body = c.stream()?;
+            library::upload(c.state, c.headers(), body).await
+        }
+    }
+    /// `/asset-library/{assetId}`: the file (GET) or its removal (DELETE).
+    LibraryAsset(id) "/asset-library/{assetId}" {
+        GET => library::get(c.state, c.query(), &id).await,
+        DELETE => library::delete(c.state, c.query(), &id).await,
+    }
+    /// `/asset-library/{assetId}/metadata`: the record.
+    LibraryMetadata(id) "/asset-library/{assetId}/metadata" { GET => library::metadata(c.state, c.query(), &id).await }
+]
+levels: [
+    /// `/dramas/{id}/characters[/{cid}]`
+    Characters(at: At<()>) => nested::answer::<Character>(c.state, c.method(), c.headers(), at, c.json).await;
+    /// `/dramas/{id}/episodes[/{eid}]`
+    Episodes(at: At<()>) => nested::answer::<Episode>(c.state, c.method(), c.headers(), at, c.json).await;
+    /// `/dramas/{id}/episodes/{eid}/scenes[/{sid}]`
+    Scenes(at: At<String>) => nested::answer::<Scene>(c.state, c.method(), c.headers(), at, c.json).await;
+    /// `…/assets[/{aid}]` of an owner.
+    Assets(at: At<AssetOwner>) => nested::answer::<Asset>(c.state, c.method(), c.headers(), at, c.json).await;
+    /// `…/assets/{aid}/render` at every owner level.
+    AssetRender(d: String, o: AssetOwner, a: String) => render::asset(c.state, &d, &o, &a, c.json).await;
+    /// `…/assets/{aid}/content` at every owner level.
+    AssetContent(d: String, o: AssetOwner, a: String) stream => {
+        let body = c.stream()?;
+        media::upload(c.state, c.headers(), &d, &o, &a, body).await
+    };
+]
+}
+
+/// A template parameter that takes the rest of the path: a media key holds
+/// slashes, and `MediaKey::parse` checks it whole.
+const REST: &str = "{key}";
 
 /// Every route: its path template and the methods it answers. Each level
 /// adds its collection (GET, POST) and member (GET, PATCH, DELETE) under
@@ -66,83 +288,6 @@ pub static ROUTES: LazyLock<Vec<(&'static str, &'static [Method])>> = LazyLock::
     }
     all
 });
-
-/// A collection (`id` is `None`) or one member of a level: the drama, the
-/// parent (`()`, an episode id or an asset owner) and the member's id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct At<P> {
-    /// The drama id.
-    pub drama: String,
-    /// Where the collection hangs.
-    pub parent: P,
-    /// The member, or `None` for the collection.
-    pub id: Option<String>,
-}
-
-/// A matched route with its decoded path ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
-    /// `/health`
-    Health,
-    /// `/openapi.json`
-    OpenApi,
-    /// `/docs`
-    Docs,
-    /// `/metrics`: Prometheus text format.
-    Metrics,
-    /// `/dramas`
-    Dramas,
-    /// `/dramas/{id}`
-    Drama(String),
-    /// `/dramas/{id}/improve`
-    Improve(String),
-    /// `/dramas/{id}/critic`
-    Critic(String),
-    /// `/dramas/{id}/jobs`
-    Jobs(String),
-    /// `/dramas/{id}/jobs/{jobId}`
-    Job(String, String),
-    /// `/dramas/{id}/jobs/{jobId}/cancel`
-    JobCancel(String, String),
-    /// `/dramas/{id}/jobs/{jobId}/events`
-    JobEvents(String, String),
-    /// `/dramas/{id}/characters[/{cid}]`
-    Characters(At<()>),
-    /// `/dramas/{id}/episodes[/{eid}]`
-    Episodes(At<()>),
-    /// `/dramas/{id}/episodes/{eid}/scenes[/{sid}]`
-    Scenes(At<String>),
-    /// `…/assets[/{aid}]` of an owner.
-    Assets(At<AssetOwner>),
-    /// `/dramas/{id}/render`
-    Render(String),
-    /// `…/assets/{aid}/render` at every owner level.
-    AssetRender(String, AssetOwner, String),
-    /// `…/assets/{aid}/content` at every owner level.
-    AssetContent(String, AssetOwner, String),
-    /// `/dramas/{id}/generate`: the old server's name for rendering a drama.
-    DramaGenerate(String),
-    /// `/dramas/{id}/episodes/{eid}/generate`: rendering one episode.
-    EpisodeGenerate(String, String),
-    /// `/dramas/{id}/characters/{cid}/generate`: rendering a portrait.
-    CharacterGenerate(String, String),
-    /// `/dramas/{id}/characters/{cid}/audition`
-    Audition(String, String),
-    /// `/dramas/{id}/cover_photo`
-    Cover(String),
-    /// `/media/{key}`: a stored media file, by its key (`media/…`).
-    Media(String),
-    /// `/dramas/{id}/episodes/{eid}/assemble`
-    Assemble(String, String),
-    /// `/dramas/{id}/export`
-    Export(String),
-    /// `/graphql`: GraphiQL (GET) and GraphQL (POST).
-    GraphQl,
-    /// `/mcp`: the Model Context Protocol over streamable HTTP.
-    Mcp,
-    /// `/asset-library/…`
-    Library(crate::library::LibraryRoute),
-}
 
 /// The route table's entry for `template`: the template itself, static, and its methods.
 fn entry(template: &str) -> (&'static str, &'static [Method]) {
@@ -224,73 +369,46 @@ fn nested_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
     })
 }
 
+/// The fixed route `segs` match, with its template: a literal segment
+/// must be equal, a parameter takes the segment (or, for [`REST`], the rest).
+fn fixed_route(segs: &[&str]) -> Option<(Route, String)> {
+    FIXED.iter().find_map(|(template, _)| {
+        let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        let mut ids = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            if *part == REST && i + 1 == parts.len() {
+                let rest = segs.get(i..).filter(|r| !r.is_empty())?;
+                ids.push(rest.join("/"));
+                return Some((Route::fixed(template, ids)?, template.to_string()));
+            }
+            let seg = segs.get(i)?;
+            if part.starts_with('{') {
+                ids.push(seg.to_string());
+            } else if part != seg {
+                return None;
+            }
+        }
+        (segs.len() == parts.len()).then(|| Some((Route::fixed(template, ids)?, template.to_string())))?
+    })
+}
+
 /// Matches a path, with its template and ids; `Ok(None)` when no route has this shape.
 pub fn matched(path: &str) -> Result<Option<Matched>, HttpError> {
     let raw: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let segs: Vec<String> = raw.iter().map(|s| percent_decode(s, false)).collect::<Result<_, _>>()?;
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let o = |x: &str| x.to_string();
-    let (route, template): (Route, String) = match s.as_slice() {
-        ["health"] => (Route::Health, "/health".into()),
-        ["openapi.json"] => (Route::OpenApi, "/openapi.json".into()),
-        ["docs"] => (Route::Docs, "/docs".into()),
-        ["metrics"] => (Route::Metrics, "/metrics".into()),
-        ["graphql"] => (Route::GraphQl, "/graphql".into()),
-        ["mcp"] => (Route::Mcp, "/mcp".into()),
-        ["dramas"] => (Route::Dramas, "/dramas".into()),
-        ["dramas", d] => (Route::Drama(o(d)), "/dramas/{id}".into()),
-        ["dramas", d, "improve"] => (Route::Improve(o(d)), "/dramas/{id}/improve".into()),
-        ["dramas", d, "critic"] => (Route::Critic(o(d)), "/dramas/{id}/critic".into()),
-        // The old viewer's name for the critique.
-        ["dramas", d, "critique"] => (Route::Critic(o(d)), "/dramas/{id}/critique".into()),
-        ["asset-library", tail @ ..] => match crate::library::matched(tail) {
-            Some((r, t)) => (Route::Library(r), t.into()),
-            None => return Ok(None),
-        },
-        ["dramas", d, "jobs"] => (Route::Jobs(o(d)), "/dramas/{id}/jobs".into()),
-        ["dramas", d, "jobs", j] => (Route::Job(o(d), o(j)), "/dramas/{id}/jobs/{jobId}".into()),
-        ["dramas", d, "jobs", j, "cancel"] => (Route::JobCancel(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/cancel".into()),
-        ["dramas", d, "jobs", j, "events"] => (Route::JobEvents(o(d), o(j)), "/dramas/{id}/jobs/{jobId}/events".into()),
-        ["dramas", d, "render"] => (Route::Render(o(d)), "/dramas/{id}/render".into()),
-        ["dramas", d, "generate"] => (Route::DramaGenerate(o(d)), "/dramas/{id}/generate".into()),
-        ["dramas", d, "cover_photo"] => (Route::Cover(o(d)), "/dramas/{id}/cover_photo".into()),
-        ["dramas", d, "export"] => (Route::Export(o(d)), "/dramas/{id}/export".into()),
-        ["dramas", d, "episodes", e, "assemble"] => (
-            Route::Assemble(o(d), o(e)),
-            "/dramas/{id}/episodes/{eid}/assemble".into(),
-        ),
-        ["dramas", d, "episodes", e, "generate"] => (
-            Route::EpisodeGenerate(o(d), o(e)),
-            "/dramas/{id}/episodes/{eid}/generate".into(),
-        ),
-        ["dramas", d, "characters", c, "generate"] => (
-            Route::CharacterGenerate(o(d), o(c)),
-            "/dramas/{id}/characters/{cid}/generate".into(),
-        ),
-        ["dramas", d, "characters", c, "audition"] => (
-            Route::Audition(o(d), o(c)),
-            "/dramas/{id}/characters/{cid}/audition".into(),
-        ),
-        ["dramas", d, tail @ ..] => match nested_route(d, tail) {
-            Some(r) => r,
-            None => return Ok(None),
-        },
-        // A media key holds slashes; `MediaKey::parse` checks it whole.
-        ["media", key @ ..] if !key.is_empty() => {
-            let (template, methods) = entry("/media/{key}");
-            return Ok(Some(Matched {
-                route: Route::Media(key.join("/")),
-                methods,
-                template,
-                drama_id: None,
-                job_id: None,
-            }));
-        }
-        _ => return Ok(None),
+    let found = match s.as_slice() {
+        _ if let Some(r) = fixed_route(&s) => Some(r),
+        ["dramas", d, tail @ ..] => nested_route(d, tail),
+        _ => None,
+    };
+    let Some((route, template)) = found else {
+        return Ok(None);
     };
     // Every path id is checked before anything reaches storage.
     for (seg, tmpl) in segs.iter().zip(template.trim_start_matches('/').split('/')) {
         if tmpl.starts_with('{')
+            && tmpl != REST
             && let Some(msg) = sfd_core::id::id_problem(seg)
         {
             return Err(HttpError::bad_request(format!("path parameter {tmpl}: {msg}")));
@@ -356,6 +474,43 @@ mod tests {
         assert_eq!((m.drama_id.as_deref(), m.job_id), (Some("d1"), None));
         assert_eq!(matched("/media/a/b.png").unwrap().unwrap().template, "/media/{key}");
         assert_eq!(matched("/metrics").unwrap().unwrap().route, Route::Metrics);
+    }
+
+    #[test]
+    fn the_doors_library_and_critique_alias() {
+        let m = matched("/graphql").unwrap().unwrap();
+        assert_eq!(
+            (m.route.clone(), m.methods),
+            (Route::GraphQl, &[Method::GET, Method::POST][..])
+        );
+        // GraphiQL is open; a query needs the key.
+        assert!(m.route.is_open(&Method::GET) && !m.route.is_open(&Method::POST));
+        let m = matched("/mcp").unwrap().unwrap();
+        assert!(m.route.streams() && !m.route.is_open(&Method::POST));
+        let m = matched("/dramas/d1/critique").unwrap().unwrap();
+        assert_eq!(
+            (m.route, m.drama_id.as_deref()),
+            (Route::Critique("d1".into()), Some("d1"))
+        );
+        assert_eq!(
+            matched("/asset-library/list").unwrap().unwrap().route,
+            Route::LibraryList
+        );
+        let m = matched("/asset-library/upload").unwrap().unwrap();
+        assert_eq!(
+            (m.route.clone(), m.methods),
+            (Route::LibraryUpload, &[Method::POST][..])
+        );
+        assert!(m.route.streams());
+        let m = matched("/asset-library/a1").unwrap().unwrap();
+        assert_eq!(
+            (m.route, m.template),
+            (Route::LibraryAsset("a1".into()), "/asset-library/{assetId}")
+        );
+        let m = matched("/asset-library/a1/metadata").unwrap().unwrap();
+        assert_eq!(m.route, Route::LibraryMetadata("a1".into()));
+        assert_eq!(resolve("/asset-library").unwrap(), None);
+        assert_eq!(resolve("/asset-library/a/b").unwrap(), None);
     }
 
     #[test]

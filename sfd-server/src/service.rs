@@ -8,11 +8,9 @@ use hyper::body::Incoming;
 use crate::access_log::{self, Answered, RequestInfo, StartedJob};
 use crate::error::HttpError;
 use crate::http::{self as h, Body};
-use crate::nested;
-use crate::router::{Matched, Route, allow, matched};
+use crate::router::{Call, Matched, Route, allow, dispatch, matched};
 use crate::state::AppState;
-use crate::{dramas, export, library, media, openapi, render, studio};
-use sfd_core::{Asset, Character, Episode, Scene};
+use crate::studio;
 
 /// Compares two byte strings in time that depends only on their lengths.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -106,6 +104,87 @@ pub async fn handle(
     Ok(res)
 }
 
+/// 401 unless the route is open or `X-API-Key` holds a key.
+fn check_key(state: &AppState, route: &Route, parts: &http::request::Parts) -> Result<(), HttpError> {
+    let keys = &state.inner.api_keys;
+    if open(state, route, &parts.method) || keys.is_empty() || authorised(keys, &parts.headers) {
+        return Ok(());
+    }
+    Err(HttpError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "a valid X-API-Key header is required",
+    ))
+}
+
+/// Whether `route` is answered without a key for `method`: the table's
+/// open routes, and `/metrics` when `SFD_METRICS_PUBLIC` says so.
+fn open(state: &AppState, route: &Route, method: &Method) -> bool {
+    route.is_open(method) || (*route == Route::Metrics && state.inner.metrics_public)
+}
+
+/// The 429 answer when the caller (its key, else its address) is over the
+/// rate limit; open routes are never limited.
+fn over_limit(
+    state: &AppState,
+    route: &Route,
+    peer: std::net::SocketAddr,
+    parts: &http::request::Parts,
+) -> Option<Response<Body>> {
+    let limiter = state
+        .inner
+        .rate_limit
+        .as_ref()
+        .filter(|_| !open(state, route, &parts.method))?;
+    let checked = match parts.headers.get("x-api-key") {
+        Some(k) if !state.inner.api_keys.is_empty() => limiter.check_key(k.as_bytes()),
+        _ => limiter.check_address(peer.ip()),
+    };
+    let wait = checked.err()?;
+    let secs = wait.as_secs().max(1);
+    let mut r = h::error(&HttpError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many requests; retry in {secs} s"),
+    ));
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Some(r)
+}
+
+/// 405 with `Allow` for a method the route does not answer.
+fn method_not_allowed(method: &Method, methods: &[Method]) -> Response<Body> {
+    let e = HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed here; use {}", allow(methods)),
+    );
+    let mut r = h::error(&e);
+    if let Ok(v) = HeaderValue::from_str(&allow(methods)) {
+        r.headers_mut().insert(header::ALLOW, v);
+    }
+    r
+}
+
+/// The studio page, beside the API and outside its route table, or 404.
+fn outside_the_api(
+    state: &AppState,
+    parts: &http::request::Parts,
+    info: &mut RequestInfo,
+) -> Result<Response<Body>, HttpError> {
+    let media_origin = state.studio().render_config().public_url().and_then(studio::origin_of);
+    if let Some(page) = studio::answer(parts, media_origin.as_deref()) {
+        info.route = "studio";
+        return page;
+    }
+    Err(HttpError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route {}", parts.uri.path()),
+    ))
+}
+
 async fn route(
     state: &AppState,
     peer: std::net::SocketAddr,
@@ -114,17 +193,7 @@ async fn route(
 ) -> Result<Response<Body>, HttpError> {
     let (parts, body) = req.into_parts();
     let Some(matched) = matched(parts.uri.path())? else {
-        // The studio page is served beside the API, outside its route table.
-        let media_origin = state.studio().render_config().public_url().and_then(studio::origin_of);
-        if let Some(page) = studio::answer(&parts, media_origin.as_deref()) {
-            info.route = "studio";
-            return page;
-        }
-        return Err(HttpError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no route {}", parts.uri.path()),
-        ));
+        return outside_the_api(state, &parts, info);
     };
     let Matched {
         route,
@@ -142,106 +211,28 @@ async fn route(
         return Ok(preflight(methods));
     }
     if !methods.contains(&parts.method) {
-        let e = HttpError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("{} is not allowed here; use {}", parts.method, allow(methods)),
-        );
-        let mut r = h::error(&e);
-        if let Ok(v) = HeaderValue::from_str(&allow(methods)) {
-            r.headers_mut().insert(header::ALLOW, v);
-        }
+        return Ok(method_not_allowed(&parts.method, methods));
+    }
+    check_key(state, &route, &parts)?;
+    if let Some(r) = over_limit(state, &route, peer, &parts) {
         return Ok(r);
     }
-    // Media files are open like a public bucket: their keys hold the content
-    // hash and are listed nowhere, so only a document's reader finds them.
-    let open = matches!(route, Route::Health | Route::OpenApi | Route::Docs | Route::Media(_))
-        || (route == Route::Metrics && state.inner.metrics_public)
-        || (route == Route::GraphQl && parts.method == Method::GET);
-    let keys = &state.inner.api_keys;
-    if !open && !keys.is_empty() && !authorised(keys, &parts.headers) {
-        return Err(HttpError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a valid X-API-Key header is required",
-        ));
-    }
-    if let Some(limiter) = &state.inner.rate_limit
-        && !open
-    {
-        let checked = match parts.headers.get("x-api-key") {
-            Some(k) if !keys.is_empty() => limiter.check_key(k.as_bytes()),
-            _ => limiter.check_address(peer.ip()),
-        };
-        if let Err(wait) = checked {
-            let secs = wait.as_secs().max(1);
-            let mut r = h::error(&HttpError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("too many requests; retry in {secs} s"),
-            ));
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return Ok(r);
-        }
-    }
-    let m = &parts.method;
-    let hs = &parts.headers;
-    // Media bodies stream; they are never read whole. MCP reads its own.
-    let route = match route {
-        Route::Mcp => return Ok(crate::mcp::http(state, Request::from_parts(parts, body)).await),
-        Route::Media(key) => return media::get(state, hs, &key).await,
-        Route::AssetContent(d, o, a) => return media::upload(state, hs, &d, &o, &a, body).await,
-        Route::Library(l) => return library::answer(state, m, hs, parts.uri.query(), l, body).await,
-        other => other,
-    };
-    let has_body = matches!(*m, Method::POST | Method::PATCH);
-    let body = if has_body {
-        h::read_json(hs, body, state.inner.body_limit).await?
+    // Streamed bodies are never read whole (media, uploads, MCP); a JSON
+    // body is read before the handler.
+    let (json, stream) = if route.streams() {
+        (None, Some(body))
+    } else if matches!(parts.method, Method::POST | Method::PATCH) {
+        (h::read_json(&parts.headers, body, state.inner.body_limit).await?, None)
     } else {
-        None
+        (None, None)
     };
-    let q = parts.uri.query();
-    match route {
-        Route::Health => dramas::health(state).await,
-        Route::OpenApi => Ok(h::json(StatusCode::OK, &*openapi::SPEC)),
-        Route::Docs => Ok(openapi::docs_page()),
-        Route::Metrics => crate::metrics::answer(),
-        Route::Dramas if m == Method::GET => dramas::list(state, q).await,
-        Route::Dramas => dramas::create(state, body).await,
-        Route::Drama(id) if m == Method::GET => dramas::get(state, hs, &id).await,
-        Route::Drama(id) if m == Method::PATCH => dramas::patch(state, hs, &id, body).await,
-        Route::Drama(id) => dramas::delete(state, hs, &id).await,
-        Route::Improve(id) => dramas::improve(state, &id, body).await,
-        Route::Critic(id) => dramas::critic(state, &id, body).await,
-        Route::Jobs(id) => dramas::jobs(state, &id).await,
-        Route::Job(id, j) => dramas::job(state, &id, &j).await,
-        Route::JobCancel(id, j) => dramas::cancel(state, &id, &j).await,
-        Route::JobEvents(id, j) => dramas::events(state, &id, &j).await,
-        Route::Characters(at) => nested::answer::<Character>(state, m, hs, at, body).await,
-        Route::Episodes(at) => nested::answer::<Episode>(state, m, hs, at, body).await,
-        Route::Scenes(at) => nested::answer::<Scene>(state, m, hs, at, body).await,
-        Route::Assets(at) => nested::answer::<Asset>(state, m, hs, at, body).await,
-        Route::Render(d) => render::drama(state, &d, body).await,
-        Route::AssetRender(d, o, a) => render::asset(state, &d, &o, &a, body).await,
-        Route::DramaGenerate(d) => render::drama_alias(state, &d, body).await,
-        Route::EpisodeGenerate(d, e) => render::episode_alias(state, &d, &e, body).await,
-        Route::CharacterGenerate(d, c) => render::character_alias(state, &d, &c, body).await,
-        Route::Audition(d, c) if m == Method::GET => render::get_audition(state, &d, &c).await,
-        Route::Audition(d, c) => render::audition(state, &d, &c, body).await,
-        Route::Cover(d) if m == Method::GET => render::get_cover(state, &d).await,
-        Route::Cover(d) => render::cover(state, &d, body).await,
-        Route::Assemble(d, e) => export::assemble(state, &d, &e, body).await,
-        Route::Export(d) => export::export(state, hs, &d, q).await,
-        Route::GraphQl if m == Method::GET => Ok(crate::graphql::page()),
-        Route::GraphQl => crate::graphql::execute(state, body).await,
-        Route::Media(_) | Route::AssetContent(..) | Route::Mcp | Route::Library(_) => Err(HttpError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "media routes are answered before the body is read",
-        )),
-    }
+    let call = Call {
+        state,
+        parts: &parts,
+        json,
+        stream,
+    };
+    dispatch(route, call).await
 }
 
 #[cfg(test)]

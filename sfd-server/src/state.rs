@@ -55,7 +55,7 @@ impl AppState {
                 stopping: watch::channel(false).0,
                 rate_limit: None,
                 keep_alive: KEEP_ALIVE,
-                media_limit: crate::media::DEFAULT_MEDIA_LIMIT,
+                media_limit: crate::http::DEFAULT_MEDIA_LIMIT,
                 metrics_public: false,
             }),
         }

@@ -274,6 +274,20 @@ mod tests {
     }
 
     #[test]
+    fn the_jobs_panel_names_every_job_type() {
+        let js = FILES.iter().find(|f| f.name == "jobs.js").unwrap();
+        let js = std::str::from_utf8(js.body).unwrap();
+        for t in sfd_core::JobType::ALL {
+            let name = serde_json::to_value(t).unwrap();
+            let name = name.as_str().unwrap();
+            assert!(
+                js.contains(&format!("\n  {name}: \"")),
+                "jobs.js has no label for {name}"
+            );
+        }
+    }
+
+    #[test]
     fn no_page_path_is_an_api_route() {
         for (template, _) in crate::router::ROUTES.iter() {
             assert!(lookup(template).is_none(), "{template} is claimed by the studio");

@@ -10,21 +10,16 @@ use std::sync::Arc;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
-use super::ffmpeg::Ffmpeg;
 use crate::export::{Cue, to_srt};
-use crate::generate::ProgressFn;
+use crate::ffmpeg::Ffmpeg;
 use crate::model::{
-    AssembleRequest, AssembledEpisode, Asset, AssetKind, AudioMode, MediaKey, MediaType, Progress, RenderRecord,
-    SubtitleMode, now_ms,
+    ASSEMBLED_BY, AssembleRequest, AssembledEpisode, Asset, AssetKind, AudioMode, MediaKey, MediaType, Progress,
+    ProgressFn, RenderRecord, SubtitleMode, now_ms,
 };
 use crate::render::RenderConfig;
 use crate::storage::{MediaStore, Storage, StorageExt};
 use crate::timeline::{Clip, ClipMedia, RATE as FPS, SHORT_SIDE, Timeline, TrackKind};
 use crate::{EntityKind, Error, Result};
-
-/// The provider recorded on an assembled cut; the render graph leaves such
-/// assets alone.
-pub const ASSEMBLED_BY: &str = "sfd-assemble";
 
 /// The id of an episode's cut asset.
 pub fn cut_id(episode_id: &str) -> String {

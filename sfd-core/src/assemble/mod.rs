@@ -3,8 +3,6 @@
 
 #[cfg(feature = "jobs")]
 pub(crate) mod cut;
-mod ffmpeg;
 
 #[cfg(feature = "jobs")]
-pub use cut::{ASSEMBLED_BY, cut_id};
-pub use ffmpeg::Ffmpeg;
+pub use cut::cut_id;

@@ -12,17 +12,15 @@ mod timeline;
 mod zip;
 
 #[cfg(feature = "jobs")]
-mod facade;
-#[cfg(feature = "jobs")]
 mod handoff;
 
 pub use capcut::{CapcutDraft, capcut};
 pub use csv::{SHOT_LIST_HEADER, shot_list};
 pub use edl::edl;
-#[cfg(feature = "jobs")]
-pub use facade::Export;
 pub use fcpxml::{FCPXML_VERSION, fcpxml};
 pub use fountain::fountain;
+#[cfg(feature = "jobs")]
+pub(crate) use handoff::{absolute, bundled, pick_episode};
 pub use otio::otio;
 pub use srt::{Cue, cues, to_srt};
 pub use timeline::{Shot, timeline};

@@ -8,28 +8,19 @@ mod improve;
 mod mend;
 mod one_shot;
 mod prompts;
-mod renderable;
 pub mod schemas;
 
-use crate::model::Progress;
-
+pub use crate::model::{
+    AUDITION_SECONDS, COVER_ID, ProgressFn, audition_asset, audition_id, cover_prompt, look_of, make_renderable,
+    no_progress, portrait_id, portrait_prompt,
+};
 pub use critique::{Critique, Scores, critique_and_improve, critique_drama};
 pub use hierarchical::{count_in_premise, generate_drama};
 pub use improve::{ImproveOptions, Improved, improve_drama, improved_id};
 pub use one_shot::generate_one_shot;
-pub use renderable::{
-    AUDITION_SECONDS, COVER_ID, audition_asset, audition_id, cover_prompt, look_of, make_renderable, portrait_id,
-    portrait_prompt,
-};
 
 use crate::llm::Usage;
 use crate::model::Drama;
-
-/// Receives `{stage, done, total}` as generation advances.
-pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
-
-/// A progress receiver that ignores everything.
-pub fn no_progress(_: Progress) {}
 
 /// How to generate a drama.
 #[derive(Debug, Clone, PartialEq, Eq)]

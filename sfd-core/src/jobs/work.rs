@@ -8,7 +8,7 @@ use crate::generate::{
     GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, generate_one_shot, improve_drama,
 };
 use crate::llm::{Llm, Usage};
-use crate::model::{Drama, Job, JobType, Object, Progress};
+use crate::model::{Drama, Job, JobInput, JobType, Object, Progress};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};
@@ -48,6 +48,22 @@ pub(crate) fn made_by(drama: &Drama, job: &Job) -> bool {
         == Some(job.job_id.as_str())
 }
 
+/// What a job needs besides its record: storage, the LLM, the generation
+/// defaults and the render settings.
+pub(crate) struct Tools<'a> {
+    pub storage: &'a Arc<dyn Storage>,
+    pub llm: Option<&'a dyn Llm>,
+    pub defaults: &'a GenerateOptions,
+    pub render: &'a Arc<RenderConfig>,
+}
+
+impl Tools<'_> {
+    fn llm(&self) -> Result<&dyn Llm> {
+        self.llm.ok_or(Error::LlmNotConfigured)
+    }
+}
+
+/// Runs `job` by its type, one function each.
 pub(crate) async fn execute(
     storage: &Arc<dyn Storage>,
     llm: Option<&dyn Llm>,
@@ -56,115 +72,141 @@ pub(crate) async fn execute(
     job: &Job,
     progress: ProgressFn<'_>,
 ) -> Result<Outcome> {
+    let tools = Tools {
+        storage,
+        llm,
+        defaults,
+        render,
+    };
     let input = job.input.clone().unwrap_or_default();
-    let needs_llm = || llm.ok_or(Error::LlmNotConfigured);
     match job.kind {
-        JobType::GenerateDrama => {
-            let llm = needs_llm()?;
-            let premise = input
-                .premise
-                .ok_or_else(|| Error::invalid("premise", "the job has no premise"))?;
-            let opts = GenerateOptions {
-                id: Some(job.drama_id.clone()),
-                episodes: input.episodes,
-                scenes_per_episode: input.scenes_per_episode,
-                model: input.model.clone(),
-                ..defaults.clone()
-            };
-            let g = match input.mode.as_deref() {
-                None | Some("hierarchical") => generate_drama(llm, &premise, &opts, progress).await?,
-                Some("one_shot") => generate_one_shot(llm, &premise, &opts).await?,
-                Some(other) => {
-                    return Err(Error::invalid(
-                        "mode",
-                        format!("unknown generation mode '{other}'; use hierarchical or one_shot"),
-                    ));
-                }
-            };
-            let mut drama = g.drama;
-            tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
-            Ok(Outcome::Drama {
-                drama: Box::new(drama),
-                usage: g.usage,
-            })
-        }
-        JobType::ImproveDrama => {
-            let llm = needs_llm()?;
-            let source = input
-                .source_drama_id
-                .ok_or_else(|| Error::invalid("sourceDramaId", "the job has no source drama"))?;
-            let feedback = input.feedback.unwrap_or_default();
-            let original = storage.get_drama(&source).await?.value;
-            let opts = ImproveOptions {
-                new_id: Some(job.drama_id.clone()),
-                model: input.model.clone(),
-                video_durations: defaults.video_durations.clone(),
-                max_parallel: defaults.max_parallel,
-                tokens: defaults.episode_tokens,
-            };
-            let improved = improve_drama(llm, &original, &feedback, &opts, progress).await?;
-            let mut drama = improved.drama;
-            tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
-            Ok(Outcome::Drama {
-                drama: Box::new(drama),
-                usage: improved.usage,
-            })
-        }
-        JobType::CriticDrama => {
-            let llm = needs_llm()?;
-            let drama = storage.get_drama(&job.drama_id).await?.value;
-            progress(Progress::new("critique", 0, 1));
-            let (critique, usage) = critique_drama(llm, &drama, input.model.as_deref()).await?;
-            progress(Progress::new("critique", 1, 1));
-            let mut result = Object::new();
-            result.insert("dramaId".into(), json!(job.drama_id));
-            result.insert("feedback".into(), json!(critique.feedback));
-            result.insert("critique".into(), json!(critique));
-            result.insert("usage".into(), usage_json(&usage));
-            Ok(Outcome::Result(result))
-        }
-        JobType::AssembleEpisode => {
-            let episode = input
-                .episode
-                .ok_or_else(|| Error::invalid("episode", "the job names no episode"))?;
-            let request = input.assemble.unwrap_or_default();
-            let done = crate::assemble::cut::run(
-                Arc::clone(storage),
-                Arc::clone(render),
-                &job.drama_id,
-                &episode,
-                request,
-                progress,
-            )
-            .await?;
-            match serde_json::to_value(&done) {
-                Ok(Value::Object(o)) => Ok(Outcome::Result(o)),
-                _ => Ok(Outcome::Result(Object::new())),
-            }
-        }
+        JobType::GenerateDrama => generate(&tools, job, input, progress).await,
+        JobType::ImproveDrama => improve(&tools, job, input, progress).await,
+        JobType::CriticDrama => critique(&tools, job, input, progress).await,
+        JobType::AssembleEpisode => assemble(&tools, job, input, progress).await,
         JobType::RenderDrama | JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => {
-            let request = input.render.unwrap_or_default();
-            let result = crate::render::run::run(
-                Arc::clone(storage),
-                Arc::clone(render),
-                &job.drama_id,
-                &request,
-                &job.job_id,
-                progress,
-            )
-            .await?;
-            let object = match serde_json::to_value(&result) {
-                Ok(Value::Object(o)) => o,
-                _ => Object::new(),
-            };
-            if result.failed.is_empty() {
-                Ok(Outcome::Result(object))
-            } else {
-                Ok(Outcome::Failed {
-                    error: crate::render::run::failure_message(&result),
-                    result: object,
-                })
-            }
+            render_assets(&tools, job, input, progress).await
         }
+    }
+}
+
+/// A result as the job record's object (empty if it is not one).
+fn object_of<T: serde::Serialize>(result: &T) -> Object {
+    match serde_json::to_value(result) {
+        Ok(Value::Object(o)) => o,
+        _ => Object::new(),
+    }
+}
+
+/// `generate_drama`: a drama from the premise, hierarchical or in one shot.
+async fn generate(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+    let llm = tools.llm()?;
+    let premise = input
+        .premise
+        .ok_or_else(|| Error::invalid("premise", "the job has no premise"))?;
+    let opts = GenerateOptions {
+        id: Some(job.drama_id.clone()),
+        episodes: input.episodes,
+        scenes_per_episode: input.scenes_per_episode,
+        model: input.model.clone(),
+        ..tools.defaults.clone()
+    };
+    let g = match input.mode.as_deref() {
+        None | Some("hierarchical") => generate_drama(llm, &premise, &opts, progress).await?,
+        Some("one_shot") => generate_one_shot(llm, &premise, &opts).await?,
+        Some(other) => {
+            return Err(Error::invalid(
+                "mode",
+                format!("unknown generation mode '{other}'; use hierarchical or one_shot"),
+            ));
+        }
+    };
+    let mut drama = g.drama;
+    tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
+    Ok(Outcome::Drama {
+        drama: Box::new(drama),
+        usage: g.usage,
+    })
+}
+
+/// `improve_drama`: the source drama improved from feedback, under the job's drama id.
+async fn improve(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+    let llm = tools.llm()?;
+    let source = input
+        .source_drama_id
+        .ok_or_else(|| Error::invalid("sourceDramaId", "the job has no source drama"))?;
+    let feedback = input.feedback.unwrap_or_default();
+    let original = tools.storage.get_drama(&source).await?.value;
+    let defaults = tools.defaults;
+    let opts = ImproveOptions {
+        new_id: Some(job.drama_id.clone()),
+        model: input.model.clone(),
+        video_durations: defaults.video_durations.clone(),
+        max_parallel: defaults.max_parallel,
+        tokens: defaults.episode_tokens,
+    };
+    let improved = improve_drama(llm, &original, &feedback, &opts, progress).await?;
+    let mut drama = improved.drama;
+    tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
+    Ok(Outcome::Drama {
+        drama: Box::new(drama),
+        usage: improved.usage,
+    })
+}
+
+/// `critic_drama`: the critique and its feedback as the job's result.
+async fn critique(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+    let llm = tools.llm()?;
+    let drama = tools.storage.get_drama(&job.drama_id).await?.value;
+    progress(Progress::new("critique", 0, 1));
+    let (critique, usage) = critique_drama(llm, &drama, input.model.as_deref()).await?;
+    progress(Progress::new("critique", 1, 1));
+    let mut result = Object::new();
+    result.insert("dramaId".into(), json!(job.drama_id));
+    result.insert("feedback".into(), json!(critique.feedback));
+    result.insert("critique".into(), json!(critique));
+    result.insert("usage".into(), usage_json(&usage));
+    Ok(Outcome::Result(result))
+}
+
+/// `assemble_episode`: the episode's cut.
+async fn assemble(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+    let episode = input
+        .episode
+        .ok_or_else(|| Error::invalid("episode", "the job names no episode"))?;
+    let request = input.assemble.unwrap_or_default();
+    let done = crate::assemble::cut::run(
+        Arc::clone(tools.storage),
+        Arc::clone(tools.render),
+        &job.drama_id,
+        &episode,
+        request,
+        progress,
+    )
+    .await?;
+    Ok(Outcome::Result(object_of(&done)))
+}
+
+/// `render_drama` and `generate_image|video|audio`: the render; failed
+/// nodes fail the job, with the result still recorded.
+async fn render_assets(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+    let request = input.render.unwrap_or_default();
+    let result = crate::render::run::run(
+        Arc::clone(tools.storage),
+        Arc::clone(tools.render),
+        &job.drama_id,
+        &request,
+        &job.job_id,
+        progress,
+    )
+    .await?;
+    let object = object_of(&result);
+    if result.failed.is_empty() {
+        Ok(Outcome::Result(object))
+    } else {
+        Ok(Outcome::Failed {
+            error: crate::render::run::failure_message(&result),
+            result: object,
+        })
     }
 }

@@ -6,6 +6,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// The provider recorded on an assembled cut; the render graph leaves such
+/// assets alone.
+pub const ASSEMBLED_BY: &str = "sfd-assemble";
+
 /// How the subtitles of an assembled episode are delivered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

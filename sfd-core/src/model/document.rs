@@ -33,6 +33,15 @@ impl AssetKind {
             AssetKind::Audio => "aud",
         }
     }
+
+    /// The kind's place in a per-kind array (image 0, video 1, audio 2).
+    pub fn index(self) -> usize {
+        match self {
+            AssetKind::Image => 0,
+            AssetKind::Video => 1,
+            AssetKind::Audio => 2,
+        }
+    }
 }
 
 /// A prompt for an image, video or audio, plus its URL once rendered.

@@ -27,6 +27,20 @@ pub enum JobType {
     AssembleEpisode,
 }
 
+impl JobType {
+    /// Every job type, in the order the contract lists them.
+    pub const ALL: [JobType; 8] = [
+        JobType::GenerateDrama,
+        JobType::ImproveDrama,
+        JobType::CriticDrama,
+        JobType::GenerateImage,
+        JobType::GenerateVideo,
+        JobType::GenerateAudio,
+        JobType::RenderDrama,
+        JobType::AssembleEpisode,
+    ];
+}
+
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,6 +111,12 @@ impl Progress {
         }
     }
 }
+
+/// Receives `{stage, done, total}` as generation advances.
+pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
+
+/// A progress receiver that ignores everything.
+pub fn no_progress(_: Progress) {}
 
 /// A stored job: `JobStatusRecord` in the contract, plus `progress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,5 +289,23 @@ mod tests {
                 .get("render")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn all_lists_every_job_type_in_order() {
+        // A new type fails to compile here until it has its place in `ALL`.
+        let place = |t: JobType| match t {
+            JobType::GenerateDrama => 0,
+            JobType::ImproveDrama => 1,
+            JobType::CriticDrama => 2,
+            JobType::GenerateImage => 3,
+            JobType::GenerateVideo => 4,
+            JobType::GenerateAudio => 5,
+            JobType::RenderDrama => 6,
+            JobType::AssembleEpisode => 7,
+        };
+        for (i, t) in JobType::ALL.into_iter().enumerate() {
+            assert_eq!(place(t), i);
+        }
     }
 }

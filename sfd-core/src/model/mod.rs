@@ -14,17 +14,20 @@ mod locate;
 mod media;
 mod patch;
 mod render;
+mod renderable;
 mod validate;
 
 pub use api::{
     AssetList, CharacterList, CreateDramaRequest, CriticRequest, DramaPage, DramaSummary, EpisodeList, ErrorBody,
     Health, ImproveDramaRequest, ImproveDramaResponse, JobList, JobResponse, SceneList, Success,
 };
-pub use assemble::{AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, ExportOptions, SubtitleMode};
+pub use assemble::{
+    ASSEMBLED_BY, AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, ExportOptions, SubtitleMode,
+};
 pub use character::Character;
 pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
-pub use job::{Job, JobInput, JobStatus, JobType, Progress, now_ms};
+pub use job::{Job, JobInput, JobStatus, JobType, Progress, ProgressFn, no_progress, now_ms};
 pub use level::{Address, Level, LevelInfo, Nested, level_by_plural, levels};
 pub use library::{
     DEFAULT_LIBRARY_USER, LIBRARY_REF_PREFIX, LibraryAsset, LibraryDeleted, LibraryListing, LibraryTag, LibraryType,
@@ -40,5 +43,9 @@ pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, Sce
 pub use render::{
     AssetRenderRequest, CollectedMedia, FailedAsset, MediaUsage, PlanAction, PlanNode, RENDER_METADATA, RenderPlan,
     RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
+};
+pub use renderable::{
+    AUDITION_SECONDS, COVER_ID, audition_asset, audition_id, cover_prompt, look_of, make_renderable, portrait_id,
+    portrait_prompt,
 };
 pub use validate::{Problem, Problems, validate};

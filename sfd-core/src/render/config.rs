@@ -17,56 +17,162 @@ use crate::llm::DEFAULT_API_BASE as OPENAI_API_BASE;
 use crate::model::AssetKind;
 use crate::{Error, Result};
 
-/// Where media settings come from, and what they do.
-///
-/// | variable | meaning | default |
-/// |---|---|---|
-/// | `NANO_BANANA_API_KEY`, `NANO_BANANA_API_BASE`, `NANO_BANANA_MODEL` | images through an OpenAI-compatible chat model | model `gemini-2.5-flash-image` |
-/// | `SFD_IMAGE_API_BASE`, `SFD_IMAGE_API_KEY`, `SFD_IMAGE_MODEL` | images through the OpenAI Images API | model `gpt-image-1` |
-/// | `SFD_VIDEO_API_BASE`, `SFD_VIDEO_API_KEY`, `SFD_VIDEO_MODEL` | video through the `/v1/videos` shape | model `sora-2` |
-/// | `SORA_API_KEY`, `SORA_API_BASE` | the old server's video settings | base `https://api.openai.com/v1` |
-/// | `SFD_SPEECH_API_BASE`, `SFD_SPEECH_API_KEY`, `SFD_SPEECH_MODEL` | speech through `/v1/audio/speech` | model `gpt-4o-mini-tts` |
-/// | `OPENAI_API_KEY` (with no `OPENAI_API_BASE`) | OpenAI images and speech when nothing above is set | |
-/// | `SFD_VIDEO_TIMEOUT_SECS` | how long one video may take | 900 |
-/// | `R2_PUBLIC_URL` | public base URL of the bucket: `url` is `{R2_PUBLIC_URL}/{key}` | `/media/{key}` |
-/// | `DEFAULT_ASPECT_RATIO` | the frame asked for | `9:16` |
-/// | `DEFAULT_VIDEO_DURATION` | seconds of a clip whose asset names none | 10 |
-/// | `SFD_RENDER_CONCURRENCY` | calls at once: `4`, or per kind `image=4,video=2,audio=4` | image 4, video 2, audio 4 |
-/// | `SFD_PRICES` | a JSON price file over the defaults | |
-/// | `SFD_MAX_CUT_SECONDS` | the longest episode an assembly cuts | 1800 (30 minutes) |
-/// | `SFD_FETCH_ALLOW` | origins (comma-separated) whose files may be fetched over http or at a private address, besides each provider's own base URL | none: only https to public addresses |
-pub const RENDER_ENV_VARS: &[&str] = &[
-    "NANO_BANANA_API_KEY",
-    "NANO_BANANA_API_BASE",
-    "NANO_BANANA_MODEL",
-    "SFD_IMAGE_API_BASE",
-    "SFD_IMAGE_API_KEY",
-    "SFD_IMAGE_MODEL",
-    "SFD_VIDEO_API_BASE",
-    "SFD_VIDEO_API_KEY",
-    "SFD_VIDEO_MODEL",
-    "SORA_API_KEY",
-    "SORA_API_BASE",
-    "SFD_SPEECH_API_BASE",
-    "SFD_SPEECH_API_KEY",
-    "SFD_SPEECH_MODEL",
-    "SFD_VIDEO_TIMEOUT_SECS",
-    "R2_PUBLIC_URL",
-    "DEFAULT_ASPECT_RATIO",
-    "DEFAULT_VIDEO_DURATION",
-    "SFD_RENDER_CONCURRENCY",
-    "SFD_PRICES",
-    "SFD_FETCH_ALLOW",
-    "SFD_MAX_CUT_SECONDS",
-];
+/// One media setting: its environment variable, the server's flag for it,
+/// what its value looks like, what it does (with its default), and whether
+/// it is a secret (its value is never shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderSetting {
+    /// The environment variable, e.g. `SFD_IMAGE_MODEL`.
+    pub env: &'static str,
+    /// The server's long flag, e.g. `image-model`.
+    pub flag: &'static str,
+    /// What its value looks like in `--help`, e.g. `MODEL`.
+    pub value_name: &'static str,
+    /// What it does, and its default.
+    pub help: &'static str,
+    /// Whether the value is a key.
+    pub secret: bool,
+}
 
-fn slot(kind: AssetKind) -> usize {
-    match kind {
-        AssetKind::Image => 0,
-        AssetKind::Video => 1,
-        AssetKind::Audio => 2,
+const fn setting(env: &'static str, flag: &'static str, value_name: &'static str, help: &'static str) -> RenderSetting {
+    let secret = matches!(value_name.as_bytes(), b"KEY");
+    RenderSetting {
+        env,
+        flag,
+        value_name,
+        help,
+        secret,
     }
 }
+
+/// Every media setting [`RenderConfig::from_env_vars`] reads, listed once:
+/// the server makes a flag of each, and the environment names them. Images
+/// and speech also fall back to `OPENAI_API_KEY` (with no `OPENAI_API_BASE`)
+/// when nothing here names a provider for them.
+pub const RENDER_SETTINGS: &[RenderSetting] = &[
+    setting(
+        "NANO_BANANA_API_KEY",
+        "nano-banana-api-key",
+        "KEY",
+        "Key for images through an OpenAI-compatible chat model (the old server's setting)",
+    ),
+    setting(
+        "NANO_BANANA_API_BASE",
+        "nano-banana-api-base",
+        "URL",
+        "Base URL of that chat endpoint (default Google's OpenAI-compatible API)",
+    ),
+    setting(
+        "NANO_BANANA_MODEL",
+        "nano-banana-model",
+        "MODEL",
+        "The chat image model (default gemini-2.5-flash-image)",
+    ),
+    setting(
+        "SFD_IMAGE_API_BASE",
+        "image-api-base",
+        "URL",
+        "Base URL of an OpenAI Images API (default OpenAI when OPENAI_API_KEY is set)",
+    ),
+    setting(
+        "SFD_IMAGE_API_KEY",
+        "image-api-key",
+        "KEY",
+        "Key for the Images API (default OPENAI_API_KEY)",
+    ),
+    setting(
+        "SFD_IMAGE_MODEL",
+        "image-model",
+        "MODEL",
+        "The image model (default gpt-image-1)",
+    ),
+    setting(
+        "SFD_VIDEO_API_BASE",
+        "video-api-base",
+        "URL",
+        "Base URL of a /v1/videos API (create, poll, download)",
+    ),
+    setting("SFD_VIDEO_API_KEY", "video-api-key", "KEY", "Key for the videos API"),
+    setting(
+        "SFD_VIDEO_MODEL",
+        "video-model",
+        "MODEL",
+        "The video model (default sora-2)",
+    ),
+    setting("SORA_API_KEY", "sora-api-key", "KEY", "The old server's video key"),
+    setting(
+        "SORA_API_BASE",
+        "sora-api-base",
+        "URL",
+        "The old server's video base URL",
+    ),
+    setting(
+        "SFD_VIDEO_TIMEOUT_SECS",
+        "video-timeout-secs",
+        "SECS",
+        "How long one video may take, in seconds (default 900)",
+    ),
+    setting(
+        "SFD_SPEECH_API_BASE",
+        "speech-api-base",
+        "URL",
+        "Base URL of a /v1/audio/speech API (default OpenAI when OPENAI_API_KEY is set)",
+    ),
+    setting(
+        "SFD_SPEECH_API_KEY",
+        "speech-api-key",
+        "KEY",
+        "Key for the speech API (default OPENAI_API_KEY)",
+    ),
+    setting(
+        "SFD_SPEECH_MODEL",
+        "speech-model",
+        "MODEL",
+        "The speech model (default gpt-4o-mini-tts)",
+    ),
+    setting(
+        "R2_PUBLIC_URL",
+        "r2-public-url",
+        "URL",
+        "Public base URL of the bucket: asset URLs become {R2_PUBLIC_URL}/{key} instead of /media/{key}",
+    ),
+    setting(
+        "DEFAULT_ASPECT_RATIO",
+        "default-aspect-ratio",
+        "W:H",
+        "The frame asked for (default 9:16)",
+    ),
+    setting(
+        "DEFAULT_VIDEO_DURATION",
+        "default-video-duration",
+        "SECS",
+        "Seconds of a clip whose asset names none (default 10)",
+    ),
+    setting(
+        "SFD_RENDER_CONCURRENCY",
+        "render-concurrency",
+        "SPEC",
+        "Provider calls at once: 4, or per kind image=4,video=2,audio=4",
+    ),
+    setting(
+        "SFD_PRICES",
+        "prices",
+        "FILE",
+        "A JSON price file over the built-in prices (for cost estimates)",
+    ),
+    setting(
+        "SFD_FETCH_ALLOW",
+        "fetch-allow",
+        "ORIGINS",
+        "Origins (comma-separated) whose files may be fetched over plain http or at a private address, besides each provider's own base URL",
+    ),
+    setting(
+        "SFD_MAX_CUT_SECONDS",
+        "max-cut-seconds",
+        "SECS",
+        "The longest episode an assembly cuts, in seconds (default 1800)",
+    ),
+];
 
 /// Everything a render needs besides storage. [`RenderConfig::default`]
 /// has no renderer: every render then fails with
@@ -79,7 +185,7 @@ pub struct RenderConfig {
     aspect_ratio: AspectRatio,
     video_duration: u32,
     prices: PriceTable,
-    ffmpeg: crate::assemble::Ffmpeg,
+    ffmpeg: crate::Ffmpeg,
     fetch: super::FetchRules,
     max_cut_seconds: u32,
 }
@@ -113,7 +219,7 @@ impl Default for RenderConfig {
             aspect_ratio: AspectRatio::PORTRAIT,
             video_duration: 10,
             prices: PriceTable::default(),
-            ffmpeg: crate::assemble::Ffmpeg::from_env(),
+            ffmpeg: crate::Ffmpeg::from_env(),
             fetch: super::FetchRules::default(),
             max_cut_seconds: 1800,
         }
@@ -137,13 +243,13 @@ impl RenderConfig {
 
     /// Renders `kind` with `renderer`.
     pub fn with_renderer(mut self, kind: AssetKind, renderer: Arc<dyn Renderer>) -> Self {
-        self.renderers[slot(kind)] = Some(renderer);
+        self.renderers[kind.index()] = Some(renderer);
         self
     }
 
     /// At most `n` calls of `kind` at once (at least 1).
     pub fn with_concurrency(mut self, kind: AssetKind, n: usize) -> Self {
-        self.concurrency[slot(kind)] = n.max(1);
+        self.concurrency[kind.index()] = n.max(1);
         self
     }
 
@@ -173,7 +279,7 @@ impl RenderConfig {
 
     /// The renderer of `kind`, if one is configured.
     pub fn renderer(&self, kind: AssetKind) -> Option<&Arc<dyn Renderer>> {
-        self.renderers[slot(kind)].as_ref()
+        self.renderers[kind.index()].as_ref()
     }
 
     /// The renderer of `kind`, or [`Error::RendererNotConfigured`] naming the settings.
@@ -183,7 +289,7 @@ impl RenderConfig {
 
     /// Calls of `kind` at once.
     pub fn concurrency(&self, kind: AssetKind) -> usize {
-        self.concurrency[slot(kind)]
+        self.concurrency[kind.index()]
     }
 
     /// The public base URL of media, if set.
@@ -202,13 +308,13 @@ impl RenderConfig {
     }
 
     /// The `ffmpeg` that assembles episodes (`SFD_FFMPEG`, or from `PATH`).
-    pub fn ffmpeg(&self) -> &crate::assemble::Ffmpeg {
+    pub fn ffmpeg(&self) -> &crate::Ffmpeg {
         &self.ffmpeg
     }
 
     /// Assembles episodes with the `ffmpeg` at `path` (`ffprobe` beside it).
     pub fn with_ffmpeg(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.ffmpeg = crate::assemble::Ffmpeg::new(path);
+        self.ffmpeg = crate::Ffmpeg::new(path);
         self
     }
 
@@ -241,7 +347,7 @@ impl RenderConfig {
         &self.prices
     }
 
-    /// Reads every media setting (see [`RENDER_ENV_VARS`]); a wrong value
+    /// Reads every media setting (see [`RENDER_SETTINGS`]); a wrong value
     /// fails here, naming its variable. Kinds with no settings have no renderer.
     ///
     /// `var` reads one variable; pass `|k| std::env::var(k).ok()`.
@@ -406,6 +512,38 @@ impl RenderConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn render_settings_list_every_variable_the_config_reads() {
+        let asked = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let value = |s: &RenderSetting| match s.value_name {
+            "URL" => "https://example.test/v1",
+            "SECS" => "10",
+            "W:H" => "9:16",
+            "SPEC" => "4",
+            "FILE" => "",
+            _ => "x",
+        };
+        // Every setting given, then only an OpenAI key: between them, every
+        // variable is read (a chat image key hides the Images API's).
+        let read = RenderConfig::from_env_vars(|k| {
+            asked.lock().unwrap().insert(k.to_string());
+            RENDER_SETTINGS
+                .iter()
+                .find(|s| s.env == k)
+                .map(|s| value(s).to_string())
+        });
+        assert!(read.is_ok(), "{read:?}");
+        let read = RenderConfig::from_env_vars(|k| {
+            asked.lock().unwrap().insert(k.to_string());
+            (k == "OPENAI_API_KEY").then(|| "sk-test".to_string())
+        });
+        assert!(read.is_ok(), "{read:?}");
+        let mut listed: std::collections::BTreeSet<String> =
+            RENDER_SETTINGS.iter().map(|s| s.env.to_string()).collect();
+        listed.extend(["OPENAI_API_KEY".to_string(), "OPENAI_API_BASE".to_string()]);
+        assert_eq!(asked.into_inner().unwrap(), listed);
+    }
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

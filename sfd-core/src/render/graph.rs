@@ -7,11 +7,11 @@ use std::collections::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 
 use super::{AspectRatio, RenderConfig, Voice, voice};
-use crate::generate::{make_renderable, portrait_id};
 use crate::model::{
     Asset, AssetKind, AssetOwner, Drama, MediaKey, PlanAction, PlanNode, Problem, Problems, RenderPlan, RenderRecord,
     RenderRequest,
 };
+use crate::model::{make_renderable, portrait_id};
 use crate::{Error, Result};
 
 /// The hash that decides whether an asset's prompt changed: the kind, the
@@ -90,7 +90,7 @@ impl Graph {
 /// cuts, which ffmpeg makes from the others.
 fn owned_assets(drama: &Drama) -> Vec<(AssetOwner, &Asset)> {
     let mut out = all_assets(drama);
-    out.retain(|(_, a)| RenderRecord::of(a).is_none_or(|r| r.provider != crate::assemble::ASSEMBLED_BY));
+    out.retain(|(_, a)| RenderRecord::of(a).is_none_or(|r| r.provider != crate::model::ASSEMBLED_BY));
     out
 }
 

@@ -15,7 +15,7 @@
 //!
 //! The render job itself (every node started as soon as its inputs are
 //! saved, each finished node saved at once with a CAS edit) runs through
-//! [`crate::Studio::start_render`].
+//! `Studio::start_render`.
 //!
 //! ```
 //! use sfd_core::{Asset, AssetKind, Character, Drama, PlanAction, RenderConfig, RenderRequest, plan_render};
@@ -39,12 +39,10 @@
 mod aspect;
 mod chat_images;
 mod config;
-#[cfg(feature = "jobs")]
-mod facade;
 mod fetch;
 #[cfg(feature = "simulator")]
 mod files;
-mod graph;
+pub(crate) mod graph;
 mod images;
 mod prices;
 mod provider;
@@ -73,9 +71,7 @@ use crate::model::{AssetKind, MediaType, MediaUsage};
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
 pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
-pub use config::{RENDER_ENV_VARS, RenderConfig};
-#[cfg(feature = "jobs")]
-pub use facade::CollectOptions;
+pub use config::{RENDER_SETTINGS, RenderConfig, RenderSetting};
 pub use fetch::FetchRules;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};

@@ -15,11 +15,10 @@ use super::prices::round_usd;
 use super::save::{REPLACED, Saved, Saver};
 use super::schedule::{HELD_BYTES, Held, Ready};
 use super::{MediaRequest, Reference, RenderConfig};
-use crate::generate::{ProgressFn, make_renderable};
 use crate::library::{LibraryExt, LibraryProject};
 use crate::model::{
-    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, RenderRecord, RenderRequest,
-    RenderResult, RenderedAsset, SkippedAsset, now_ms,
+    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, ProgressFn, RenderRecord, RenderRequest,
+    RenderResult, RenderedAsset, SkippedAsset, make_renderable, now_ms,
 };
 use crate::storage::{MediaStore, MediaStoreExt, Storage, StorageExt};
 use crate::{Error, Result};
@@ -48,8 +47,25 @@ pub(crate) async fn prepare(storage: &dyn Storage, drama_id: &str, config: &Rend
     Ok(saved.value)
 }
 
+/// The plan of `request` on `drama` (made renderable), or what stops it:
+/// an invalid request, a cycle, a dangling reference, a kind no renderer
+/// makes, a storage without media files. The studio checks a request so
+/// when it queues it, the job again on the drama as it is when it runs.
+pub(crate) fn check_plan(
+    drama: &Drama,
+    request: &RenderRequest,
+    config: &RenderConfig,
+    storage: &dyn Storage,
+    job_id: Option<&str>,
+) -> Result<Planned> {
+    let planned = plan_graph(drama, request, config, job_id)?;
+    check_renderers(&planned, config)?;
+    media_of(storage)?;
+    Ok(planned)
+}
+
 /// [`Error::RendererNotConfigured`] when the plan needs a kind no renderer makes.
-pub(crate) fn check_renderers(planned: &Planned, config: &RenderConfig) -> Result<()> {
+fn check_renderers(planned: &Planned, config: &RenderConfig) -> Result<()> {
     match planned
         .plan
         .nodes
@@ -70,14 +86,6 @@ struct Ctx {
     saver: Saver,
     /// Where `library:{asset_id}` references are read.
     library: LibraryProject,
-}
-
-fn slot(kind: AssetKind) -> usize {
-    match kind {
-        AssetKind::Image => 0,
-        AssetKind::Video => 1,
-        AssetKind::Audio => 2,
-    }
 }
 
 /// One input of a node: the dependency, its file's key and identity, and
@@ -271,10 +279,7 @@ pub(crate) async fn run(
     // first is done, so it finds the files the first made and pays nothing twice.
     let _turn = super::turns::wait(&*storage, drama_id).await;
     let drama = prepare(&*storage, drama_id, &config).await?;
-    let planned = plan_graph(&drama, request, &config, Some(job_id))?;
-    check_renderers(&planned, &config)?;
-    media_of(&*storage)?;
-    let Planned { graph, plan } = planned;
+    let Planned { graph, plan } = check_plan(&drama, request, &config, &*storage, Some(job_id))?;
     let mut result = RenderResult {
         drama_id: drama_id.to_string(),
         ..Default::default()
@@ -299,7 +304,7 @@ pub(crate) async fn run(
         let node = graph
             .get(id)
             .ok_or_else(|| Error::invalid("assets", format!("'{id}' vanished")))?;
-        counts[slot(node.kind)].total += 1;
+        counts[node.kind.index()].total += 1;
         let pending: Vec<&str> = node
             .edges
             .iter()
@@ -320,7 +325,7 @@ pub(crate) async fn run(
         config: Arc::clone(&config),
     });
     if let Some(n) = plan.to_render().next() {
-        progress(Progress::new(n.kind, 0, counts[slot(n.kind)].total));
+        progress(Progress::new(n.kind, 0, counts[n.kind.index()].total));
     }
     let mut flight = Flight {
         set: JoinSet::new(),
@@ -396,7 +401,7 @@ pub(crate) async fn run(
                     if seen.insert(d) {
                         waiting.remove(d);
                         if let Some(n) = graph.get(d) {
-                            counts[slot(n.kind)].total = counts[slot(n.kind)].total.saturating_sub(1);
+                            counts[n.kind.index()].total = counts[n.kind.index()].total.saturating_sub(1);
                             n.edges.iter().for_each(|e| drop(flight.held.take(e)));
                         }
                         result.skipped.push(SkippedAsset {
@@ -408,7 +413,7 @@ pub(crate) async fn run(
                 }
             }
         }
-        let c = &mut counts[slot(kind)];
+        let c = &mut counts[kind.index()];
         c.done += 1;
         progress(Progress::new(kind, c.done, c.total));
         start_ready(&mut flight, &graph, &files, &ctx);

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use super::graph::Node;
 use crate::error::EntityKind;
-use crate::generate::portrait_id;
+use crate::model::portrait_id;
 use crate::model::{AssetKind, AssetOwner, Drama, RenderRecord};
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};

@@ -19,14 +19,6 @@ use crate::model::AssetKind;
 /// The most bytes of shared files kept for their later dependants.
 pub(crate) const HELD_BYTES: usize = 32 << 20;
 
-fn slot(kind: AssetKind) -> usize {
-    match kind {
-        AssetKind::Image => 0,
-        AssetKind::Video => 1,
-        AssetKind::Audio => 2,
-    }
-}
-
 /// Ready nodes per kind, and the calls each kind may still make.
 pub(crate) struct Ready<'a> {
     queues: [VecDeque<&'a str>; 3],
@@ -44,7 +36,7 @@ impl<'a> Ready<'a> {
 
     /// Queues a node whose inputs are all saved.
     pub(crate) fn push(&mut self, kind: AssetKind, id: &'a str) {
-        self.queues[slot(kind)].push_back(id);
+        self.queues[kind.index()].push_back(id);
     }
 
     /// A queued node that may start now, with the call it holds until it ends.

@@ -61,14 +61,6 @@ impl Default for SimulatedRenderer {
     }
 }
 
-fn delay_slot(kind: AssetKind) -> usize {
-    match kind {
-        AssetKind::Image => 0,
-        AssetKind::Video => 1,
-        AssetKind::Audio => 2,
-    }
-}
-
 /// Removes a temporary file when dropped (also when the call is cancelled).
 struct TempFile(PathBuf);
 
@@ -94,7 +86,7 @@ impl SimulatedRenderer {
 
     /// Every call of `kind` takes `delay` in all (the work included), like a provider would.
     pub fn with_delay(mut self, kind: AssetKind, delay: Duration) -> Self {
-        self.delays[delay_slot(kind)] = delay;
+        self.delays[kind.index()] = delay;
         self
     }
 
@@ -282,7 +274,7 @@ impl Renderer for SimulatedRenderer {
                 (self.make_video(&request, &seed).await?, MediaType::Mp4, usage)
             }
         };
-        tokio::time::sleep_until((started + self.delays[delay_slot(request.kind)]).into()).await;
+        tokio::time::sleep_until((started + self.delays[request.kind.index()]).into()).await;
         self.calls
             .lock()
             .unwrap_or_else(|e| e.into_inner())

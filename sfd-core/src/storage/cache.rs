@@ -325,7 +325,7 @@ where
 /// Parses a stored drama, or takes the parsed copy of that version from
 /// the storage's cache.
 pub(crate) fn parse_drama<S: Storage + ?Sized>(storage: &S, key: &Key, stored: &Stored) -> Result<Drama> {
-    let cache = storage.drama_cache();
+    let cache = storage.capabilities().drama_cache;
     if let Some(hit) = cache.and_then(|c| c.parsed(key, &stored.version)) {
         return Ok(Drama::clone(&hit));
     }
@@ -341,7 +341,7 @@ pub(crate) fn parse_drama<S: Storage + ?Sized>(storage: &S, key: &Key, stored: &
 
 /// Keeps a drama just written at `version` parsed in the storage's cache.
 pub(crate) fn remember_drama<S: Storage + ?Sized>(storage: &S, key: &Key, version: &Version, drama: Drama) {
-    if let Some(c) = storage.drama_cache() {
+    if let Some(c) = storage.capabilities().drama_cache {
         c.set_parsed(key, version, Arc::new(drama));
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::key::{DRAMAS, Key};
 use super::summary::{self, SummaryRepair};
-use super::{Cursor, Storage, Stored, Version, WriteMode};
+use super::{Cursor, DramaCache, GroupCommit, KeyLocks, MediaStore, Storage, Stored, Version, WriteMode};
 use crate::error::EntityKind;
 use crate::model::{Drama, DramaPage, DramaSummary, Job, Object, Problems, validate};
 use crate::{Error, Result};
@@ -98,6 +98,31 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 
 /// Typed helpers for dramas and jobs, for every [`Storage`].
 pub trait StorageExt: Storage {
+    /// The backend's in-process edit locks ([`Capabilities::edit_locks`]).
+    fn edit_locks(&self) -> Option<&KeyLocks> {
+        self.capabilities().edit_locks
+    }
+
+    /// The backend's group commit ([`Capabilities::group_commit`]).
+    fn group_commit(&self) -> Option<&GroupCommit> {
+        self.capabilities().group_commit
+    }
+
+    /// The backend's drama cache ([`Capabilities::drama_cache`]).
+    fn drama_cache(&self) -> Option<&DramaCache> {
+        self.capabilities().drama_cache
+    }
+
+    /// Whether summaries are kept apart ([`Capabilities::keeps_summaries`]).
+    fn keeps_summaries(&self) -> bool {
+        self.capabilities().keeps_summaries
+    }
+
+    /// The backend's media files ([`Capabilities::media`]).
+    fn media(&self) -> Option<&dyn MediaStore> {
+        self.capabilities().media
+    }
+
     /// Stores a new drama; [`Error::AlreadyExists`] if the id is taken,
     /// [`Error::Invalid`] if the document breaks the rules.
     fn create_drama(&self, drama: &Drama) -> impl Future<Output = Result<Version>> + Send {

@@ -155,6 +155,40 @@ pub struct Listed {
     pub version: Option<Version>,
 }
 
+/// What a backend offers beyond reading and writing objects, each absent
+/// (`None`, `false`) when it does not; [`StorageExt`] reads them by name.
+#[derive(Clone, Copy, Default)]
+pub struct Capabilities<'a> {
+    /// In-process locks that serialise read-modify-write cycles on one key,
+    /// so writers in one process queue instead of retrying. Cross-process
+    /// safety never depends on them: writes stay compare-and-swap.
+    pub edit_locks: Option<&'a KeyLocks>,
+    /// Batches concurrent edits of one drama into one read and one write
+    /// ([`StorageExt::modify_drama`] uses it).
+    pub group_commit: Option<&'a GroupCommit>,
+    /// The in-memory cache of drama documents.
+    pub drama_cache: Option<&'a DramaCache>,
+    /// Whether each drama's summary is kept in its own small object
+    /// (`summaries/{id}.json`) for the listing; when false, a listing reads
+    /// every drama of the page.
+    pub keeps_summaries: bool,
+    /// The media files (rendered and uploaded images, videos and audio)
+    /// kept in the same store.
+    pub media: Option<&'a dyn MediaStore>,
+}
+
+impl fmt::Debug for Capabilities<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Capabilities")
+            .field("edit_locks", &self.edit_locks.is_some())
+            .field("group_commit", &self.group_commit.is_some())
+            .field("drama_cache", &self.drama_cache.is_some())
+            .field("keeps_summaries", &self.keeps_summaries)
+            .field("media", &self.media.is_some())
+            .finish()
+    }
+}
+
 /// Versioned key-value storage with compare-and-swap writes.
 ///
 /// Used as `Arc<dyn Storage>`. Every write that replaces a document is
@@ -185,35 +219,10 @@ pub trait Storage: fmt::Debug + Send + Sync {
         Ok(Vec::new())
     }
 
-    /// In-process locks that serialise read-modify-write cycles on one key,
-    /// so writers in one process queue instead of retrying. Cross-process
-    /// safety never depends on them: writes stay compare-and-swap.
-    fn edit_locks(&self) -> Option<&KeyLocks> {
-        None
-    }
-
-    /// Batches concurrent edits of one drama into one read and one write,
-    /// when the backend does ([`StorageExt::modify_drama`] uses it).
-    fn group_commit(&self) -> Option<&GroupCommit> {
-        None
-    }
-
-    /// The in-memory cache of drama documents, when the backend keeps one.
-    fn drama_cache(&self) -> Option<&DramaCache> {
-        None
-    }
-
-    /// Whether each drama's summary is kept in its own small object
-    /// (`summaries/{id}.json`) for the listing; when false, a listing reads
-    /// every drama of the page.
-    fn keeps_summaries(&self) -> bool {
-        false
-    }
-
-    /// The media files (rendered and uploaded images, videos and audio)
-    /// kept in the same store, when the backend keeps them.
-    fn media(&self) -> Option<&dyn MediaStore> {
-        None
+    /// What the backend offers beyond its objects (none by default). A
+    /// wrapper forwards them all at once, so it cannot drop one.
+    fn capabilities(&self) -> Capabilities<'_> {
+        Capabilities::default()
     }
 
     /// A short description of the backend for logs, without secrets.

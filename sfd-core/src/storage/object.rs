@@ -531,24 +531,14 @@ impl Storage for ObjectStorage {
         self.flat_jobs_of(drama_id).await
     }
 
-    fn edit_locks(&self) -> Option<&KeyLocks> {
-        Some(&self.edit_locks)
-    }
-
-    fn group_commit(&self) -> Option<&GroupCommit> {
-        self.group_commit.as_ref()
-    }
-
-    fn drama_cache(&self) -> Option<&DramaCache> {
-        self.cache.as_ref()
-    }
-
-    fn keeps_summaries(&self) -> bool {
-        self.summaries
-    }
-
-    fn media(&self) -> Option<&dyn super::MediaStore> {
-        Some(self)
+    fn capabilities(&self) -> super::Capabilities<'_> {
+        super::Capabilities {
+            edit_locks: Some(&self.edit_locks),
+            group_commit: self.group_commit.as_ref(),
+            drama_cache: self.cache.as_ref(),
+            keeps_summaries: self.summaries,
+            media: Some(self),
+        }
     }
 
     fn describe(&self) -> String {

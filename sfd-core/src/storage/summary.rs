@@ -88,7 +88,7 @@ pub(crate) async fn read_summary<S: Storage + ?Sized>(
 /// is logged, not returned: the drama is stored, and the repair (or the
 /// drama's next edit) brings the summary back.
 pub(crate) async fn write_summary<S: Storage + ?Sized>(storage: &S, drama: &Drama, version: &Version) {
-    if !storage.keeps_summaries() {
+    if !storage.capabilities().keeps_summaries {
         return;
     }
     if let Err(e) = sync_summary(storage, drama, version).await {
@@ -125,7 +125,7 @@ fn parse<S: Storage + ?Sized>(storage: &S, key: &Key, stored: &Stored) -> Result
 
 /// Removes the summary of a deleted drama.
 pub(crate) async fn remove_summary<S: Storage + ?Sized>(storage: &S, id: &str) {
-    if !storage.keeps_summaries() {
+    if !storage.capabilities().keeps_summaries {
         return;
     }
     let removed = match Key::summary(id) {

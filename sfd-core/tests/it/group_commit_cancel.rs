@@ -7,10 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use sfd_core::{
-    DramaCache, GroupCommit, Key, KeyLocks, Listed, MediaStore, Result, Storage, StorageBuilder, StorageExt, Stored,
-    Version, WriteMode,
-};
+use sfd_core::{Capabilities, Key, Listed, Result, Storage, StorageBuilder, StorageExt, Stored, Version, WriteMode};
 use tokio::sync::{Notify, watch};
 
 use crate::conformance::sample;
@@ -59,10 +56,8 @@ impl Storage for Stalling {
         self.inner.list(prefix, after, limit).await
     }
 
-    forward_storage_parts!();
-
-    fn media(&self) -> Option<&dyn MediaStore> {
-        self.inner.media()
+    fn capabilities(&self) -> Capabilities<'_> {
+        self.inner.capabilities()
     }
 
     fn describe(&self) -> String {

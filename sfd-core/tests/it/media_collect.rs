@@ -8,9 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use sfd_core::{
-    ByteRange, ByteStream, CollectOptions, DramaCache, GroupCommit, Key, KeyLocks, Listed, MediaInfo, MediaKey,
-    MediaListed, MediaRead, MediaStore, MediaStoreExt, MediaType, Result, Storage, StorageBuilder, StorageExt, Stored,
-    Version, WriteMode,
+    ByteRange, ByteStream, Capabilities, CollectOptions, Key, Listed, MediaInfo, MediaKey, MediaListed, MediaRead,
+    MediaStore, MediaStoreExt, MediaType, Result, Storage, StorageBuilder, StorageExt, Stored, Version, WriteMode,
 };
 use tokio::sync::{Notify, watch};
 
@@ -85,10 +84,11 @@ impl Storage for Pausing {
         self.inner.list(prefix, after, limit).await
     }
 
-    forward_storage_parts!();
-
-    fn media(&self) -> Option<&dyn MediaStore> {
-        Some(self)
+    fn capabilities(&self) -> Capabilities<'_> {
+        Capabilities {
+            media: Some(self),
+            ..self.inner.capabilities()
+        }
     }
 
     fn describe(&self) -> String {

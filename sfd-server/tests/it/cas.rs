@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use sfd_core::{Error, Key, KeyLocks, Listed, ObjectStorage, Storage, StorageBuilder, Stored, Version, WriteMode};
+use sfd_core::{Capabilities, Error, Key, Listed, ObjectStorage, Storage, StorageBuilder, Stored, Version, WriteMode};
 use tokio::sync::Notify;
 
 use crate::harness::{Options, TestServer};
@@ -54,8 +54,12 @@ impl Storage for Side {
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> sfd_core::Result<Vec<Listed>> {
         self.inner.list(prefix, after, limit).await
     }
-    fn edit_locks(&self) -> Option<&KeyLocks> {
-        self.inner.edit_locks()
+    fn capabilities(&self) -> Capabilities<'_> {
+        // The edit locks only: group commit would batch away the conflict this test makes.
+        Capabilities {
+            edit_locks: self.inner.capabilities().edit_locks,
+            ..Capabilities::default()
+        }
     }
     fn describe(&self) -> String {
         "side".into()

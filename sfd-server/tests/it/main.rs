@@ -19,6 +19,7 @@ mod media;
 mod metrics;
 mod mock_llm;
 mod old_viewer;
+mod openapi_pin;
 mod preconditions;
 mod replica;
 mod replicas;

@@ -5,17 +5,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::RenderConfig;
-use super::graph::{hashes_now, plan_graph};
-use super::run::{check_renderers, media_of, prepare};
+use super::Studio;
 use crate::error::EntityKind;
-use crate::generate::{COVER_ID, audition_asset, audition_id, look_of, make_renderable};
 use crate::model::{
-    Asset, AssetKind, AssetOwner, ByteRange, CollectedMedia, Drama, Job, JobInput, JobType, MediaKey, MediaType,
-    RenderPlan, RenderRecord, RenderRequest, now_ms,
+    Asset, AssetKind, AssetOwner, ByteRange, COVER_ID, CollectedMedia, Drama, Job, JobInput, JobType, MediaKey,
+    MediaType, RenderPlan, RenderRecord, RenderRequest, audition_asset, audition_id, look_of, make_renderable, now_ms,
 };
+use crate::render::RenderConfig;
+use crate::render::graph::hashes_now;
+use crate::render::run::{check_plan, media_of, prepare};
 use crate::storage::{ByteStream, ListOptions, MediaRead, STAGING_PREFIX, StorageExt, Versioned};
-use crate::{Error, Result, Studio};
+use crate::{Error, Result};
 
 /// Dramas read at once while collecting.
 const PAGE: usize = 1000;
@@ -103,18 +103,23 @@ impl Studio {
     /// RenderPlan). Calls nothing and writes nothing.
     pub async fn plan_render(&self, drama_id: &str, request: &RenderRequest) -> Result<RenderPlan> {
         let drama = self.storage().get_drama(drama_id).await?.value;
-        super::plan_render(&drama, request, self.render_config())
+        crate::render::plan_render(&drama, request, self.render_config())
     }
 
     /// Checks `request` against the drama as it will be rendered, then adds
-    /// missing portraits, cover and references (one CAS edit) and queues a job.
-    async fn queue_render(&self, drama_id: &str, request: RenderRequest, kind: JobType) -> Result<Job> {
+    /// missing portraits, cover and references (one CAS edit) and queues a
+    /// job of the type `kind` picks from that drama.
+    async fn queue_render(
+        &self,
+        drama_id: &str,
+        request: RenderRequest,
+        kind: impl FnOnce(&Drama) -> Result<JobType>,
+    ) -> Result<Job> {
         let config = self.render_config();
         let mut drama = self.storage().get_drama(drama_id).await?.value;
         make_renderable(&mut drama, &config.aspect_ratio().to_string());
-        let planned = plan_graph(&drama, &request, config, None)?;
-        check_renderers(&planned, config)?;
-        media_of(&**self.storage())?;
+        let kind = kind(&drama)?;
+        check_plan(&drama, &request, config, &**self.storage(), None)?;
         prepare(&**self.storage(), drama_id, config).await?;
         let mut job = Job::new("", kind, drama_id, now_ms());
         job.input = Some(JobInput {
@@ -133,7 +138,7 @@ impl Studio {
         if request.dry_run {
             return Err(Error::invalid("dryRun", "a dry run only plans: call plan_render"));
         }
-        self.queue_render(drama_id, request, JobType::RenderDrama).await
+        self.queue_render(drama_id, request, |_| Ok(JobType::RenderDrama)).await
     }
 
     /// Queues a `generate_image|video|audio` job for asset `asset_id` of
@@ -146,11 +151,10 @@ impl Studio {
         asset_id: &str,
         force: bool,
     ) -> Result<Job> {
-        let mut drama = self.storage().get_drama(drama_id).await?.value;
-        make_renderable(&mut drama, &self.render_config().aspect_ratio().to_string());
-        let kind = kind_of(&drama, owner, asset_id)?;
-        self.queue_render(drama_id, RenderRequest::asset(asset_id, force), job_type(kind))
-            .await
+        self.queue_render(drama_id, RenderRequest::asset(asset_id, force), |drama| {
+            kind_of(drama, owner, asset_id).map(job_type)
+        })
+        .await
     }
 
     /// Queues the render of a character's audition: a short clip from its

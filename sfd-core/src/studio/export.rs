@@ -1,4 +1,4 @@
-//! The studio's export and assembly calls.
+//! The studio's export calls.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -6,11 +6,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::StreamExt;
 
-use super::{ZipEntry, fountain, shot_list, timeline, to_srt, zip_stream};
-use crate::assemble::cut;
-use crate::model::{AssembleRequest, Drama, ExportFormat, ExportOptions, Job, JobInput, JobType, MediaKey, now_ms};
+use super::Studio;
+use crate::Result;
+use crate::export::{ZipEntry, fountain, pick_episode, shot_list, timeline, to_srt, zip_stream};
+use crate::model::{Drama, ExportFormat, ExportOptions, MediaKey};
 use crate::storage::{ByteStream, StorageExt};
-use crate::{Result, Studio};
 
 /// An export, ready to send: its type, a file name, and its bytes.
 pub struct Export {
@@ -31,7 +31,7 @@ impl std::fmt::Debug for Export {
     }
 }
 
-fn once(bytes: impl Into<Bytes>) -> ByteStream {
+pub(super) fn once(bytes: impl Into<Bytes>) -> ByteStream {
     futures::stream::iter([Ok(bytes.into())]).boxed()
 }
 
@@ -64,21 +64,6 @@ fn media_keys(d: &Drama) -> BTreeSet<String> {
 }
 
 impl Studio {
-    /// Queues an `assemble_episode` job: the episode's scenes stitched into
-    /// one vertical MP4. An episode without scenes is [`Error::Invalid`];
-    /// without ffmpeg, [`Error::ToolMissing`] names it.
-    pub async fn start_assembly(&self, drama_id: &str, episode_id: &str, request: AssembleRequest) -> Result<Job> {
-        let config = self.render_config();
-        cut::check(&**self.storage(), config.ffmpeg(), drama_id, episode_id).await?;
-        let mut job = Job::new("", JobType::AssembleEpisode, drama_id, now_ms());
-        job.input = Some(JobInput {
-            episode: Some(episode_id.to_string()),
-            assemble: Some(request),
-            ..Default::default()
-        });
-        self.jobs().submit(job).await
-    }
-
     /// The drama in `format`. SRT is one episode's: `episode` names it (it
     /// may be left out when the drama has one episode).
     pub async fn export(&self, drama_id: &str, format: ExportFormat, episode: Option<&str>) -> Result<Export> {
@@ -92,9 +77,9 @@ impl Studio {
                 once(shot_list(&drama, seconds)),
             ),
             ExportFormat::Srt => {
-                let episode = super::handoff::pick_episode(&drama, episode, "an SRT")?;
+                let episode = pick_episode(&drama, episode, "an SRT")?;
                 let shots = timeline(&drama, episode, seconds);
-                let text = to_srt(&super::cues(&shots, |_| None));
+                let text = to_srt(&crate::export::cues(&shots, |_| None));
                 (filename(&format!("{}-{}", drama.id, episode.id)), once(text))
             }
             ExportFormat::Zip => {

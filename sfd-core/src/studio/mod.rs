@@ -1,6 +1,12 @@
 //! [`Studio`]: one facade over storage, the LLM, the renderers and jobs:
 //! the typed functions that the server and the Python bindings both call.
-//! Its render functions are in `render/facade.rs`.
+//! Its media functions are in `render.rs`, its exports in `export.rs` and
+//! `handoff.rs` (editors' timelines), its assembly in `assemble.rs`.
+
+mod assemble;
+mod export;
+mod handoff;
+mod render;
 
 use std::sync::Arc;
 
@@ -11,6 +17,9 @@ use crate::model::{GenerationRequest, Job, JobInput, JobType, now_ms};
 use crate::render::RenderConfig;
 use crate::storage::{Key, Storage, StorageExt};
 use crate::{Error, Result};
+
+pub use export::Export;
+pub use render::CollectOptions;
 
 /// Storage, an optional LLM and a job runner, started together.
 #[derive(Debug)]
