@@ -91,9 +91,9 @@ pub use metered::MeteredStorage;
 pub use render::CollectOptions;
 #[cfg(feature = "render")]
 pub use render::{
-    AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
-    ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat, VideoPolling, Voice,
-    plan_render,
+    AspectRatio, Capabilities, ChatImages, Durations, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos,
+    Price, PriceTable, ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat,
+    VideoPolling, Voice, fit, plan_render,
 };
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};

@@ -52,7 +52,10 @@ pub fn schemas() -> Value {
             "properties": {"assetId": s("string"), "owner": s("string"),
                 "kind": {"type": "string", "enum": ["image", "video", "audio"]}, "dependsOn": ids, "level": s("integer"),
                 "action": {"type": "string", "enum": ["render", "skip", "stale", "blocked"]},
-                "reason": {"type": ["string", "null"]}, "estimatedCostUsd": s("number")}},
+                "reason": {"type": ["string", "null"]}, "estimatedCostUsd": s("number"),
+                "sent": {"type": ["object", "null"], "description": "What the provider will be sent, fitted to what it accepts (a refused node is blocked, its reason naming the limit).",
+                    "properties": {"durationSeconds": {"type": ["integer", "null"]}, "aspectRatio": s("string"),
+                        "references": ids, "notes": {"type": "array", "items": s("string"), "description": "e.g. 7 s snapped to 5 s"}}}}},
         "RenderPlan": {"type": "object", "required": ["nodes", "levels", "estimatedCostUsd"], "properties": {
             "nodes": {"type": "array", "items": r("PlanNode")}, "levels": s("integer"), "estimatedCostUsd": s("number")}},
         "CoverPhoto": {"type": "object", "required": ["url"], "properties": {"url": s("string")}},

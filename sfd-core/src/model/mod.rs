@@ -32,7 +32,7 @@ pub use locate::AssetOwner;
 pub use media::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType};
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
 pub use render::{
-    AssetRenderRequest, CollectedMedia, FailedAsset, MediaUsage, PlanAction, PlanNode, RENDER_METADATA, RenderPlan,
-    RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
+    AssetRenderRequest, CollectedMedia, FailedAsset, MediaUsage, PlanAction, PlanNode, PlanSent, RENDER_METADATA,
+    RenderPlan, RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
 };
 pub use validate::{Problem, Problems, validate};

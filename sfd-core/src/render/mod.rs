@@ -37,6 +37,7 @@
 //! ```
 
 mod aspect;
+mod capabilities;
 mod chat_images;
 mod config;
 #[cfg(feature = "jobs")]
@@ -71,6 +72,7 @@ use crate::model::{AssetKind, MediaType, MediaUsage};
 
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
+pub use capabilities::{Capabilities, Durations, fit};
 pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
 pub use config::{RENDER_ENV_VARS, RenderConfig};
 #[cfg(feature = "jobs")]
@@ -191,6 +193,13 @@ pub trait Renderer: fmt::Debug + Send + Sync {
 
     /// The model used, recorded in `metadata.render.model` and used for prices.
     fn model(&self) -> &str;
+
+    /// What it accepts (durations, frames, references), checked by the
+    /// plan and fitted before each call; by default the table's entry
+    /// for [`Renderer::provider`] and [`Renderer::model`].
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::of(self.provider(), self.model())
+    }
 }
 
 /// Typed helpers over any [`Renderer`].

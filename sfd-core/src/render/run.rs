@@ -130,6 +130,9 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         duration: node.duration,
         voice: node.voice.clone(),
     };
+    // The plan fitted the same request: snapped duration, capped references.
+    let request = super::capabilities::fit_request(&renderer.capabilities(), request)
+        .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
     let started = std::time::Instant::now();
     let made = renderer.render(request).await;
     let kind = crate::telemetry::label(node.kind);

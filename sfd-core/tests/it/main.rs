@@ -13,6 +13,7 @@ mod legacy_layout;
 mod openai;
 mod processes;
 mod races;
+mod render_capabilities;
 mod render_e2e;
 mod render_jobs;
 mod render_plan;
