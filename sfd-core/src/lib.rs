@@ -91,9 +91,10 @@ pub use metered::MeteredStorage;
 pub use render::CollectOptions;
 #[cfg(feature = "render")]
 pub use render::{
-    AspectRatio, Capabilities, ChatImages, Durations, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos,
-    Price, PriceTable, ProviderConfig, RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, SpeechFormat,
-    VideoPolling, Voice, fit, plan_render,
+    AspectRatio, Capabilities, ChatImages, Durations, Lookup, Media, MediaRequest, OpenAiImages, OpenAiSpeech,
+    OpenAiVideos, PROVIDERS, Price, PriceTable, ProviderConfig, ProviderLimit, RENDER_ENV_VARS, Reference,
+    RenderConfig, Renderer, RendererExt, Seedance, SpeechFormat, TaskApi, TaskPermit, TaskRenderer, TaskState,
+    VideoPolling, Voice, fit, plan_render, provider_var,
 };
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};

@@ -33,6 +33,10 @@ use crate::{Error, Result};
 /// | `DEFAULT_VIDEO_DURATION` | seconds of a clip whose asset names none | 10 |
 /// | `SFD_RENDER_CONCURRENCY` | calls at once: `4`, or per kind `image=4,video=2,audio=4` | image 4, video 2, audio 4 |
 /// | `SFD_PRICES` | a JSON price file over the defaults | |
+/// | `SFD_VIDEO_PROVIDER`, `SFD_IMAGE_PROVIDER`, `SFD_SPEECH_PROVIDER` | the provider of a kind (see [`crate::PROVIDERS`]); named, it wins over the simulated renderer | from whichever key is set |
+/// | `ARK_API_KEY`, `ARK_API_BASE` | Seedance video on Volcengine Ark / BytePlus ModelArk | base `https://ark.cn-beijing.volces.com/api/v3` |
+/// | `SFD_PROVIDER_CONCURRENCY` | tasks at once per task provider, for the whole process | 4 |
+/// | `SFD_POLL_INTERVAL` | the first wait between polls of a task (backing off ×1.5 up to 8× or 15 s) | 2s |
 pub const RENDER_ENV_VARS: &[&str] = &[
     "NANO_BANANA_API_KEY",
     "NANO_BANANA_API_BASE",
@@ -54,6 +58,13 @@ pub const RENDER_ENV_VARS: &[&str] = &[
     "DEFAULT_VIDEO_DURATION",
     "SFD_RENDER_CONCURRENCY",
     "SFD_PRICES",
+    "SFD_VIDEO_PROVIDER",
+    "SFD_IMAGE_PROVIDER",
+    "SFD_SPEECH_PROVIDER",
+    "ARK_API_KEY",
+    "ARK_API_BASE",
+    "SFD_PROVIDER_CONCURRENCY",
+    "SFD_POLL_INTERVAL",
 ];
 
 fn slot(kind: AssetKind) -> usize {
@@ -321,7 +332,7 @@ impl RenderConfig {
                 PriceTable::from_json(&text).map_err(|e| Error::Config(format!("SFD_PRICES ('{path}'): {e}")))?;
             c = c.with_prices(prices);
         }
-        Ok(c)
+        super::select::apply(c, &get)
     }
 
     /// Applies `4` (every kind) or `image=4,video=2` (per kind), or both.

@@ -46,17 +46,22 @@ mod facade;
 mod files;
 mod graph;
 mod images;
+mod ledger;
+mod limits;
 mod prices;
 mod provider;
+mod providers;
 #[cfg(feature = "jobs")]
 pub(crate) mod run;
 #[cfg(feature = "jobs")]
 mod save;
 #[cfg(feature = "jobs")]
 mod schedule;
+mod select;
 #[cfg(feature = "simulator")]
 mod simulated;
 mod speech;
+mod task;
 #[cfg(feature = "jobs")]
 mod turns;
 mod videos;
@@ -79,10 +84,14 @@ pub use config::{RENDER_ENV_VARS, RenderConfig};
 pub use facade::CollectOptions;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
+pub use limits::{ProviderLimit, TaskPermit};
 pub use prices::{Price, PriceTable};
+pub use providers::{ARK_API_BASE, DEFAULT_SEEDANCE_MODEL, Seedance};
+pub use select::{PROVIDERS, provider_var};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
 pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
+pub use task::{Lookup, TaskApi, TaskRenderer, TaskState};
 pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
 pub use voice::{NARRATOR, VOICES, voice_for};
 
@@ -199,6 +208,12 @@ pub trait Renderer: fmt::Debug + Send + Sync {
     /// for [`Renderer::provider`] and [`Renderer::model`].
     fn capabilities(&self) -> Capabilities {
         Capabilities::of(self.provider(), self.model())
+    }
+
+    /// The task driver, for providers whose API is an asynchronous task:
+    /// the render job then saves the task before polling it (paid once).
+    fn tasks(&self) -> Option<&TaskRenderer> {
+        None
     }
 }
 

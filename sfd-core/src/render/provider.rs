@@ -84,6 +84,25 @@ impl Http {
         self.exchange(None, |c| Ok(c.get(url))).await
     }
 
+    /// Sends a request that carries its own credentials (`x-goog-api-key`,
+    /// `Key …`, a signed token); with `retry` false it is sent once (a
+    /// create that must not be repeated blindly). Errors never hold the key.
+    pub(crate) async fn send_raw<F>(&self, retry: bool, build: F) -> Result<Reply>
+    where
+        F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, Failure>,
+    {
+        let none = crate::llm::RetryPolicy::none();
+        let policy = if retry { self.config.retry() } else { &none };
+        http::send(policy, None, self.name, || build(&self.client))
+            .await
+            .map_err(|f| render_error(self.name, f.kind, f.status, scrub(&f.message, self.key()), f.attempts))
+    }
+
+    /// The HTTP client (for streamed downloads).
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     async fn exchange<F>(&self, key: Option<&str>, build: F) -> Result<Reply>
     where
         F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, Failure>,

@@ -134,7 +134,12 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
     let request = super::capabilities::fit_request(&renderer.capabilities(), request)
         .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
     let started = std::time::Instant::now();
-    let made = renderer.render(request).await;
+    // A provider task is saved before it is polled, and resumed, never paid twice.
+    let ledger = super::ledger::TaskLedger::new(Arc::clone(&ctx.storage), &ctx.drama_id, &node.id, &ctx.job_id)?;
+    let made = match renderer.tasks() {
+        Some(tasks) => tasks.run(request, Some(&ledger)).await,
+        None => renderer.render(request).await,
+    };
     let kind = crate::telemetry::label(node.kind);
     let made = match made {
         Ok(m) => m,
@@ -185,6 +190,9 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             record,
         })
         .await?;
+    if renderer.tasks().is_some() {
+        ledger.clear().await?;
+    }
     Ok(Done {
         key: info.key,
         url,

@@ -15,6 +15,8 @@ pub(crate) const JOBS: &str = "jobs/";
 pub(crate) const QUEUE: &str = "queue/";
 /// Where queue entries that cannot be used are moved.
 pub(crate) const DEAD_LETTER: &str = "dead-letter/";
+/// The prefix of the provider tasks renders are waiting on.
+pub(crate) const TASKS: &str = "tasks/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";
 
@@ -87,6 +89,19 @@ impl Key {
         Ok(Key {
             path: format!("{DEAD_LETTER}{name}{SUFFIX}"),
             ..entry
+        })
+    }
+
+    /// The provider task a render of asset `asset_id` of drama `drama_id`
+    /// waits on: `tasks/{dramaId}/{assetId}.json`.
+    #[cfg(feature = "render")]
+    pub(crate) fn render_task(drama_id: &str, asset_id: &str) -> Result<Key> {
+        check("dramaId", drama_id)?;
+        check("assetId", asset_id)?;
+        Ok(Key {
+            kind: EntityKind::Asset,
+            id: asset_id.to_string(),
+            path: format!("{TASKS}{drama_id}/{asset_id}{SUFFIX}"),
         })
     }
 
