@@ -30,6 +30,7 @@ mod migrate;
 mod nested;
 pub mod openapi;
 mod openapi_media;
+mod provider_flags;
 mod ratelimit;
 mod render;
 pub mod router;

@@ -80,6 +80,9 @@ pub struct MediaConfig {
     /// A JSON price file over the built-in prices (for cost estimates).
     #[arg(long, env = "SFD_PRICES", value_name = "FILE")]
     pub prices: Option<String>,
+    /// Provider selection and the task providers' keys.
+    #[command(flatten)]
+    pub providers: crate::provider_flags::ProviderFlags,
 }
 
 impl MediaConfig {
@@ -106,7 +109,7 @@ impl MediaConfig {
             "DEFAULT_VIDEO_DURATION" => &self.default_video_duration,
             "SFD_RENDER_CONCURRENCY" => &self.render_concurrency,
             "SFD_PRICES" => &self.prices,
-            _ => return None,
+            other => return self.providers.var(other),
         };
         v.clone()
     }
@@ -126,7 +129,8 @@ impl MediaConfig {
         if self.simulated_media {
             tracing::warn!("using the SIMULATED renderer: media files are placeholders made locally");
             let simulated = RenderConfig::simulated();
-            for kind in AssetKind::ALL {
+            // A kind whose provider is named stays real.
+            for kind in AssetKind::ALL.into_iter().filter(|k| !self.providers.names_real(*k)) {
                 if let Some(r) = simulated.renderer(kind) {
                     config = config.with_renderer(kind, r.clone());
                 }
@@ -163,5 +167,26 @@ mod tests {
         let rc = c.media.render_config(None, None).unwrap();
         assert!(rc.renderer(sfd_core::AssetKind::Video).is_some());
         assert!(!format!("{rc:?}").contains("sk-sora-secret"));
+    }
+
+    #[test]
+    fn a_provider_named_for_a_kind_wins_over_simulated_media_for_that_kind() {
+        let c = Config::try_parse_from([
+            "sfd-server",
+            "--simulated-media",
+            "--video-provider",
+            "seedance",
+            "--ark-api-key",
+            "ark-secret-9",
+        ])
+        .unwrap();
+        let rc = c.media.render_config(None, None).unwrap();
+        let provider = |k| rc.renderer(k).unwrap().provider().to_string();
+        assert_eq!(provider(sfd_core::AssetKind::Video), "seedance");
+        assert_eq!(provider(sfd_core::AssetKind::Image), "simulated");
+        assert!(!format!("{rc:?}").contains("ark-secret-9"));
+        let c = Config::try_parse_from(["sfd-server", "--video-provider", "seedance"]).unwrap();
+        let err = c.media.render_config(None, None).unwrap_err().to_string();
+        assert!(err.contains("ARK_API_KEY"), "{err}");
     }
 }

@@ -15,6 +15,7 @@ mod legacy;
 mod media;
 mod metrics;
 mod mock_llm;
+mod paid_once;
 mod preconditions;
 mod replica;
 mod replicas;
