@@ -91,10 +91,10 @@ pub use metered::MeteredStorage;
 pub use render::CollectOptions;
 #[cfg(feature = "render")]
 pub use render::{
-    AspectRatio, Capabilities, ChatImages, Durations, Lookup, Media, MediaRequest, OpenAiImages, OpenAiSpeech,
-    OpenAiVideos, PROVIDERS, Price, PriceTable, ProviderConfig, ProviderLimit, RENDER_ENV_VARS, Reference,
-    RenderConfig, Renderer, RendererExt, Seedance, SpeechFormat, TaskApi, TaskPermit, TaskRenderer, TaskState,
-    VideoPolling, Voice, fit, plan_render, provider_var,
+    AspectRatio, Capabilities, ChatImages, ComfyUi, Durations, Fal, Kling, Lookup, Media, MediaRequest, MiniMax,
+    OpenAiImages, OpenAiSpeech, OpenAiVideos, PROVIDERS, Price, PriceTable, ProviderConfig, ProviderLimit,
+    RENDER_ENV_VARS, Reference, RenderConfig, Renderer, RendererExt, Replicate, Seedance, SpeechFormat, TaskApi,
+    TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render, provider_var,
 };
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};

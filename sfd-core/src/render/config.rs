@@ -35,6 +35,13 @@ use crate::{Error, Result};
 /// | `SFD_PRICES` | a JSON price file over the defaults | |
 /// | `SFD_VIDEO_PROVIDER`, `SFD_IMAGE_PROVIDER`, `SFD_SPEECH_PROVIDER` | the provider of a kind (see [`crate::PROVIDERS`]); named, it wins over the simulated renderer | from whichever key is set |
 /// | `ARK_API_KEY`, `ARK_API_BASE` | Seedance video on Volcengine Ark / BytePlus ModelArk | base `https://ark.cn-beijing.volces.com/api/v3` |
+/// | `GEMINI_API_KEY`, `GEMINI_API_BASE` | Veo video through the Gemini API | |
+/// | `KLING_ACCESS_KEY`, `KLING_SECRET_KEY`, `KLING_API_BASE` | Kling video (a signed token per call) | |
+/// | `DASHSCOPE_API_KEY`, `DASHSCOPE_API_BASE` | Wan video on DashScope | |
+/// | `MINIMAX_API_KEY`, `MINIMAX_API_BASE` | MiniMax Hailuo video | |
+/// | `FAL_KEY`, `FAL_API_BASE` | any fal model (queue API), named in `SFD_{KIND}_MODEL` | |
+/// | `REPLICATE_API_TOKEN`, `REPLICATE_API_BASE` | any Replicate model, named in `SFD_{KIND}_MODEL` | |
+/// | `SFD_COMFYUI_URL`, `SFD_COMFYUI_WORKFLOW` | a ComfyUI server and a workflow file with placeholders | `http://127.0.0.1:8188` |
 /// | `SFD_PROVIDER_CONCURRENCY` | tasks at once per task provider, for the whole process | 4 |
 /// | `SFD_POLL_INTERVAL` | the first wait between polls of a task (backing off ×1.5 up to 8× or 15 s) | 2s |
 pub const RENDER_ENV_VARS: &[&str] = &[
@@ -63,6 +70,21 @@ pub const RENDER_ENV_VARS: &[&str] = &[
     "SFD_SPEECH_PROVIDER",
     "ARK_API_KEY",
     "ARK_API_BASE",
+    "GEMINI_API_KEY",
+    "GEMINI_API_BASE",
+    "KLING_ACCESS_KEY",
+    "KLING_SECRET_KEY",
+    "KLING_API_BASE",
+    "DASHSCOPE_API_KEY",
+    "DASHSCOPE_API_BASE",
+    "MINIMAX_API_KEY",
+    "MINIMAX_API_BASE",
+    "FAL_KEY",
+    "FAL_API_BASE",
+    "REPLICATE_API_TOKEN",
+    "REPLICATE_API_BASE",
+    "SFD_COMFYUI_URL",
+    "SFD_COMFYUI_WORKFLOW",
     "SFD_PROVIDER_CONCURRENCY",
     "SFD_POLL_INTERVAL",
 ];

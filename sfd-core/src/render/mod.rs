@@ -86,7 +86,11 @@ pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
 pub use limits::{ProviderLimit, TaskPermit};
 pub use prices::{Price, PriceTable};
-pub use providers::{ARK_API_BASE, DEFAULT_SEEDANCE_MODEL, Seedance};
+pub use providers::{
+    ARK_API_BASE, ComfyUi, DASHSCOPE_API_BASE, DEFAULT_KLING_MODEL, DEFAULT_MINIMAX_MODEL, DEFAULT_SEEDANCE_MODEL,
+    DEFAULT_VEO_MODEL, DEFAULT_WAN_MODEL, FAL_QUEUE_BASE, Fal, GEMINI_API_BASE, KLING_API_BASE, Kling,
+    MINIMAX_API_BASE, MiniMax, REPLICATE_API_BASE, Replicate, Seedance, Veo, Wan,
+};
 pub use select::{PROVIDERS, provider_var};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};

@@ -7,7 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::providers::{ARK_API_BASE, DEFAULT_SEEDANCE_MODEL, Seedance};
+use super::providers::{
+    ARK_API_BASE, ComfyUi, DASHSCOPE_API_BASE, DEFAULT_KLING_MODEL, DEFAULT_MINIMAX_MODEL, DEFAULT_SEEDANCE_MODEL,
+    DEFAULT_VEO_MODEL, DEFAULT_WAN_MODEL, FAL_QUEUE_BASE, Fal, GEMINI_API_BASE, KLING_API_BASE, Kling,
+    MINIMAX_API_BASE, MiniMax, REPLICATE_API_BASE, Replicate, Seedance, Veo, Wan,
+};
 use super::{ProviderConfig, RenderConfig, Renderer, TaskApi, TaskRenderer, VideoPolling};
 use crate::model::AssetKind;
 use crate::{Error, Result};
@@ -70,9 +74,10 @@ pub(crate) fn apply(mut config: RenderConfig, get: &dyn Fn(&str) -> Option<Strin
         let chosen = match named.as_deref() {
             Some(name) => Some(name.to_string()),
             // A key set for a task provider renders the kinds nothing else does.
-            None if config.renderer(kind).is_none() && kind == AssetKind::Video && get("ARK_API_KEY").is_some() => {
-                Some("seedance".to_string())
-            }
+            None if config.renderer(kind).is_none() && kind == AssetKind::Video => KEYED
+                .iter()
+                .find(|(_, key)| get(key).is_some())
+                .map(|(name, _)| name.to_string()),
             None => None,
         };
         let Some(name) = chosen else { continue };
@@ -87,35 +92,112 @@ pub(crate) fn apply(mut config: RenderConfig, get: &dyn Fn(&str) -> Option<Strin
                 None
             }
             ("simulated", _) => Some(simulated(var)?),
-            ("seedance", AssetKind::Video) => {
-                let key =
-                    get("ARK_API_KEY").ok_or_else(|| Error::Config(format!("{var}=seedance needs ARK_API_KEY")))?;
-                let base = get("ARK_API_BASE").unwrap_or_else(|| ARK_API_BASE.into());
-                if !(base.starts_with("http://") || base.starts_with("https://")) {
+            (name, kind) => match task_api(name, kind, var, get)? {
+                Some(api) => Some(task(api)),
+                None if PROVIDERS.iter().any(|(n, _)| *n == name) => {
+                    return Err(Error::Config(format!("{var}: {name} does not make {kind} files")));
+                }
+                None => {
+                    let names: Vec<&str> = PROVIDERS.iter().map(|(n, _)| *n).collect();
                     return Err(Error::Config(format!(
-                        "ARK_API_BASE must be an http(s) URL, got '{base}'"
+                        "{var}: '{name}' is not a provider; use one of {}",
+                        names.join(", ")
                     )));
                 }
-                let model = get("SFD_VIDEO_MODEL").unwrap_or_else(|| DEFAULT_SEEDANCE_MODEL.into());
-                let config = ProviderConfig::new(base, Some(key), model).with_timeout(Duration::from_secs(120));
-                Some(task(Arc::new(Seedance::new(config)?)))
-            }
-            (other, _) if PROVIDERS.iter().any(|(n, _)| *n == other) => {
-                return Err(Error::Config(format!("{var}: {other} does not make {kind} files")));
-            }
-            (other, _) => {
-                let names: Vec<&str> = PROVIDERS.iter().map(|(n, _)| *n).collect();
-                return Err(Error::Config(format!(
-                    "{var}: '{other}' is not a provider; use one of {}",
-                    names.join(", ")
-                )));
-            }
+            },
         };
         if let Some(r) = renderer {
             config = config.with_renderer(kind, r);
         }
     }
     Ok(config)
+}
+
+/// The video providers a key alone selects, in this order.
+const KEYED: &[(&str, &str)] = &[
+    ("seedance", "ARK_API_KEY"),
+    ("veo", "GEMINI_API_KEY"),
+    ("kling", "KLING_ACCESS_KEY"),
+    ("wan", "DASHSCOPE_API_KEY"),
+    ("minimax", "MINIMAX_API_KEY"),
+    ("fal", "FAL_KEY"),
+    ("replicate", "REPLICATE_API_TOKEN"),
+];
+
+/// The task API `name` for `kind`; `None` when it has none for that kind.
+fn task_api(
+    name: &str,
+    kind: AssetKind,
+    var: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Arc<dyn TaskApi>>> {
+    let need = |k: &str| get(k).ok_or_else(|| Error::Config(format!("{var}={name} needs {k}")));
+    let base = |k: &str, default: &str| -> Result<String> {
+        let b = get(k).unwrap_or_else(|| default.to_string());
+        if b.starts_with("http://") || b.starts_with("https://") {
+            Ok(b)
+        } else {
+            Err(Error::Config(format!("{k} must be an http(s) URL, got '{b}'")))
+        }
+    };
+    let model_var = format!("SFD_{}_MODEL", kind_word(kind));
+    let model = |default: &str| get(&model_var).unwrap_or_else(|| default.to_string());
+    let slow = Duration::from_secs(120);
+    let cfg = |b: String, key: Option<String>, m: String| ProviderConfig::new(b, key, m).with_timeout(slow);
+    let video = kind == AssetKind::Video;
+    let api: Arc<dyn TaskApi> = match name {
+        "seedance" if video => Arc::new(Seedance::new(cfg(
+            base("ARK_API_BASE", ARK_API_BASE)?,
+            Some(need("ARK_API_KEY")?),
+            model(DEFAULT_SEEDANCE_MODEL),
+        ))?),
+        "veo" if video => Arc::new(Veo::new(cfg(
+            base("GEMINI_API_BASE", GEMINI_API_BASE)?,
+            Some(need("GEMINI_API_KEY")?),
+            model(DEFAULT_VEO_MODEL),
+        ))?),
+        "kling" if video => Arc::new(Kling::new(
+            cfg(
+                base("KLING_API_BASE", KLING_API_BASE)?,
+                None,
+                model(DEFAULT_KLING_MODEL),
+            ),
+            need("KLING_ACCESS_KEY")?,
+            need("KLING_SECRET_KEY")?,
+        )?),
+        "wan" if video => Arc::new(Wan::new(cfg(
+            base("DASHSCOPE_API_BASE", DASHSCOPE_API_BASE)?,
+            Some(need("DASHSCOPE_API_KEY")?),
+            model(DEFAULT_WAN_MODEL),
+        ))?),
+        "minimax" if video => Arc::new(MiniMax::new(cfg(
+            base("MINIMAX_API_BASE", MINIMAX_API_BASE)?,
+            Some(need("MINIMAX_API_KEY")?),
+            model(DEFAULT_MINIMAX_MODEL),
+        ))?),
+        "fal" => Arc::new(Fal::new(cfg(
+            base("FAL_API_BASE", FAL_QUEUE_BASE)?,
+            Some(need("FAL_KEY")?),
+            need(&model_var)?,
+        ))?),
+        "replicate" => Arc::new(Replicate::new(cfg(
+            base("REPLICATE_API_BASE", REPLICATE_API_BASE)?,
+            Some(need("REPLICATE_API_TOKEN")?),
+            need(&model_var)?,
+        ))?),
+        "comfyui" => {
+            let path = need("SFD_COMFYUI_WORKFLOW")?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Config(format!("SFD_COMFYUI_WORKFLOW: cannot read '{path}': {e}")))?;
+            let m = get(&model_var).unwrap_or_else(|| "comfyui-workflow".into());
+            Arc::new(ComfyUi::new(
+                cfg(base("SFD_COMFYUI_URL", "http://127.0.0.1:8188")?, None, m),
+                &text,
+            )?)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(api))
 }
 
 fn kind_word(kind: AssetKind) -> &'static str {
@@ -154,6 +236,31 @@ mod tests {
         assert_eq!((video.provider(), video.model()), ("seedance", DEFAULT_SEEDANCE_MODEL));
         assert!(video.tasks().is_some());
         assert!(!format!("{c:?} {video:?}").contains("ark-secret-1"));
+        for (pairs, provider, model) in [
+            (&[("GEMINI_API_KEY", "g-secret")][..], "veo", DEFAULT_VEO_MODEL),
+            (
+                &[("KLING_ACCESS_KEY", "ak"), ("KLING_SECRET_KEY", "k-secret")][..],
+                "kling",
+                DEFAULT_KLING_MODEL,
+            ),
+            (&[("DASHSCOPE_API_KEY", "d-secret")][..], "wan", DEFAULT_WAN_MODEL),
+            (&[("MINIMAX_API_KEY", "m-secret")][..], "minimax", DEFAULT_MINIMAX_MODEL),
+            (
+                &[("FAL_KEY", "f-secret"), ("SFD_VIDEO_MODEL", "fal-ai/veo3")][..],
+                "fal",
+                "fal-ai/veo3",
+            ),
+            (
+                &[("REPLICATE_API_TOKEN", "r-secret"), ("SFD_VIDEO_MODEL", "google/veo-3")][..],
+                "replicate",
+                "google/veo-3",
+            ),
+        ] {
+            let c = RenderConfig::from_env_vars(env(pairs)).unwrap();
+            let v = c.renderer(AssetKind::Video).unwrap();
+            assert_eq!((v.provider(), v.model()), (provider, model));
+            assert!(!format!("{c:?} {v:?}").contains("secret"), "{v:?}");
+        }
         let c = RenderConfig::from_env_vars(env(&[("SFD_IMAGE_PROVIDER", "simulated")])).unwrap();
         assert_eq!(c.renderer(AssetKind::Image).unwrap().provider(), "simulated");
         for (pairs, needle) in [
@@ -168,6 +275,15 @@ mod tests {
             ),
             (&[("SFD_POLL_INTERVAL", "soon")][..], "SFD_POLL_INTERVAL"),
             (&[("SFD_PROVIDER_CONCURRENCY", "0")][..], "SFD_PROVIDER_CONCURRENCY"),
+            (
+                &[("SFD_VIDEO_PROVIDER", "fal"), ("FAL_KEY", "k")][..],
+                "needs SFD_VIDEO_MODEL",
+            ),
+            (&[("SFD_VIDEO_PROVIDER", "comfyui")][..], "SFD_COMFYUI_WORKFLOW"),
+            (
+                &[("SFD_VIDEO_PROVIDER", "kling"), ("KLING_ACCESS_KEY", "a")][..],
+                "KLING_SECRET_KEY",
+            ),
         ] {
             let e = RenderConfig::from_env_vars(env(pairs)).unwrap_err().to_string();
             assert!(e.contains(needle), "{e}");

@@ -21,5 +21,6 @@ mod render_plan;
 mod render_providers;
 mod render_support;
 mod render_task_providers;
+mod render_task_providers2;
 mod scripted;
 mod summaries;

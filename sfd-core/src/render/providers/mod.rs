@@ -5,7 +5,14 @@
 //! What they share lives here: reading JSON answers, the failure of a
 //! task, and downloading a result at once with a size cap.
 
+mod comfyui;
+mod fal;
+mod kling;
+mod minimax;
+mod replicate;
 mod seedance;
+mod veo;
+mod wan;
 
 use bytes::{Bytes, BytesMut};
 use serde_json::Value;
@@ -15,7 +22,14 @@ use super::{Media, Reference};
 use crate::model::MediaUsage;
 use crate::{Error, LlmErrorKind, Result};
 
+pub use comfyui::ComfyUi;
+pub use fal::{FAL_QUEUE_BASE, Fal};
+pub use kling::{DEFAULT_KLING_MODEL, KLING_API_BASE, Kling};
+pub use minimax::{DEFAULT_MINIMAX_MODEL, MINIMAX_API_BASE, MiniMax};
+pub use replicate::{REPLICATE_API_BASE, Replicate};
 pub use seedance::{ARK_API_BASE, DEFAULT_SEEDANCE_MODEL, Seedance};
+pub use veo::{DEFAULT_VEO_MODEL, GEMINI_API_BASE, Veo};
+pub use wan::{DASHSCOPE_API_BASE, DEFAULT_WAN_MODEL, Wan};
 
 /// The largest result file downloaded (1 GiB).
 ///
@@ -37,9 +51,10 @@ pub(crate) fn field<'a>(http: &Http, v: &'a Value, pointer: &str) -> Result<&'a 
         .ok_or_else(|| http.error(LlmErrorKind::Decode, format!("the answer has no {pointer}"), 1))
 }
 
-/// A task id safe to put in a URL path.
+/// A task id safe to put in a URL path (an operation name may hold `/`).
 pub(crate) fn task_id(http: &Http, id: &str) -> Result<String> {
-    if !id.is_empty() && id.len() <= 200 && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
+    let safe = id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c));
+    if !id.is_empty() && id.len() <= 300 && safe && !id.starts_with('/') && !id.contains("..") {
         Ok(id.to_string())
     } else {
         Err(http.error(LlmErrorKind::Decode, format!("the task id '{id}' is not usable"), 1))
@@ -133,4 +148,18 @@ pub(crate) async fn fetch_capped(
 /// A reference as a `data:` URL (providers that take inline images).
 pub(crate) fn inline(r: &Reference) -> String {
     super::provider::data_url(r.media_type, &r.bytes)
+}
+
+/// `rb` with `Authorization: Bearer {key}` when there is a key.
+pub(crate) fn bearer(http: &Http, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    match http.key() {
+        Some(k) => rb.bearer_auth(k),
+        None => rb,
+    }
+}
+
+/// The raw base64 of a reference (APIs that take bytes without a `data:` prefix).
+pub(crate) fn base64_of(r: &Reference) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(&r.bytes)
 }

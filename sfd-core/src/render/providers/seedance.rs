@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::super::Media;
 use super::super::provider::Http;
 use super::super::{MediaRequest, ProviderConfig, TaskApi, TaskState, wrong_kind};
-use super::{download, field, inline, json, task_failed, task_id};
+use super::{bearer, download, field, inline, json, task_failed, task_id};
 use crate::Result;
 use crate::model::{AssetKind, MediaUsage};
 
@@ -68,13 +68,6 @@ impl Seedance {
         }
         body
     }
-
-    fn bearer(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match self.http.key() {
-            Some(k) => rb.bearer_auth(k),
-            None => rb,
-        }
-    }
 }
 
 #[async_trait]
@@ -95,7 +88,7 @@ impl TaskApi for Seedance {
         let body = self.request_body(request);
         let reply = self
             .http
-            .send_raw(false, |c| Ok(self.bearer(c.post(&url)).json(&body)))
+            .send_raw(false, |c| Ok(bearer(&self.http, c.post(&url)).json(&body)))
             .await?;
         let v = json(&self.http, &reply.body)?;
         task_id(&self.http, field(&self.http, &v, "/id")?)
@@ -103,7 +96,10 @@ impl TaskApi for Seedance {
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let url = self.http.url(&format!("contents/generations/tasks/{id}"));
-        let reply = self.http.send_raw(true, |c| Ok(self.bearer(c.get(&url)))).await?;
+        let reply = self
+            .http
+            .send_raw(true, |c| Ok(bearer(&self.http, c.get(&url))))
+            .await?;
         let v = json(&self.http, &reply.body)?;
         Ok(match v["status"].as_str().unwrap_or_default() {
             "succeeded" => TaskState::Succeeded(v),
