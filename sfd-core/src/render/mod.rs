@@ -44,6 +44,7 @@ mod config;
 mod facade;
 #[cfg(feature = "simulator")]
 mod files;
+mod frame;
 mod graph;
 mod images;
 mod ledger;

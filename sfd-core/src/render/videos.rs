@@ -129,6 +129,11 @@ impl Renderer for OpenAiVideos {
         let seconds = caps.durations.snap(request.duration.unwrap_or(DEFAULT_SECONDS));
         let (w, h) = caps.size_for(request.aspect_ratio);
         let size = format!("{w}x{h}");
+        // The reference must be exactly `size`: scaled to cover and cropped.
+        let reference = match request.references.first() {
+            Some(r) => Some(super::frame::cover(r, w, h)?),
+            None => None,
+        };
         let create = self.http.url("videos");
         let model = self.http.config.model().to_string();
         let reply = self
@@ -139,7 +144,7 @@ impl Renderer for OpenAiVideos {
                     .text("prompt", request.prompt.clone())
                     .text("seconds", seconds.to_string())
                     .text("size", size.clone());
-                if let Some(r) = request.references.first() {
+                if let Some(r) = &reference {
                     form = form.part("input_reference", file_part(&r.name, r.media_type, r.bytes.clone())?);
                 }
                 Ok(c.post(&create).multipart(form))
