@@ -90,10 +90,10 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
     let json_body = |schema: Value| json!({"required": false, "content": {"application/json": {"schema": schema}}});
     let (summary, body, success, errors): Described = match (template, m.as_str()) {
         ("/dramas/{id}/render", _) => (
-            "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything",
+            "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything. While a render of the drama is pending or running (on any replica) a new one answers 409 naming that job",
             Some(json_body(r("RenderRequest"))),
             vec![ok(200, r("RenderPlan")), job()],
-            START,
+            &[400, 401, 404, 409, 413, 415, 422, 429, 503],
         ),
         (t, _) if t.ends_with("/assets/{aid}/render") => (
             "Render this asset (and first what it needs that was never rendered); the job type follows the asset's kind",

@@ -41,6 +41,8 @@ mod capabilities;
 mod chat_images;
 mod config;
 #[cfg(feature = "jobs")]
+mod exclusive;
+#[cfg(feature = "jobs")]
 mod facade;
 #[cfg(feature = "simulator")]
 mod files;

@@ -162,3 +162,29 @@ async fn a_render_resumes_its_provider_tasks_after_sigkill_and_pays_once() {
         assert_eq!(bytes, MP4, "the result was not downloaded into sfd's media store");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_render_of_a_rendering_drama_is_refused_by_another_replica() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = dir.path().to_str().unwrap().to_string();
+    let envs = [("SFD_SIMULATED_MEDIA", "true")];
+    let (a, b) = (Replica::start(&storage, &envs), Replica::start(&storage, &envs));
+    let mut d = two_clips();
+    d.id = "drama_onerender".into();
+    // The simulated renderer holds a prompt marked [hold] until cancelled.
+    d.episodes[0].scenes[0].assets[0].prompt = "keyframe [hold]".into();
+    a.client.import_drama(&d).await.unwrap();
+    let running = a.client.render(&d.id, &RenderRequest::default()).await.unwrap();
+    let refused = b.client.render(&d.id, &RenderRequest::default()).await.unwrap_err();
+    match &refused {
+        sfd_client::Error::Api { status, error, message } => {
+            assert_eq!((*status, error.as_str()), (409, "render_running"));
+            assert!(message.contains(&running.job_id), "{message}");
+        }
+        other => panic!("expected a 409, got {other:?}"),
+    }
+    // Once it is cancelled, a new render is taken.
+    a.client.cancel_job(&d.id, &running.job_id).await.unwrap();
+    let next = b.client.render(&d.id, &RenderRequest::default()).await.unwrap();
+    b.client.cancel_job(&d.id, &next.job_id).await.unwrap();
+}
