@@ -337,6 +337,11 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// `SFD_JOB_TIMEOUT`: a duration such as `2h`, named in the error.
+fn job_timeout(v: &str) -> std::result::Result<std::time::Duration, String> {
+    humantime::parse_duration(v).map_err(|_| format!("SFD_JOB_TIMEOUT must be a duration such as 2h, got '{v}'"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,9 +408,4 @@ mod tests {
                 .group_commit
         );
     }
-}
-
-/// `SFD_JOB_TIMEOUT`: a duration such as `2h`, named in the error.
-fn job_timeout(v: &str) -> std::result::Result<std::time::Duration, String> {
-    humantime::parse_duration(v).map_err(|_| format!("SFD_JOB_TIMEOUT must be a duration such as 2h, got '{v}'"))
 }
