@@ -9,7 +9,8 @@
 //!   carries one; a create whose answer was lost is sent again only with
 //!   that key, or after looking the task up finds none. When neither is
 //!   possible the node fails saying so, rather than paying blindly.
-//! - Polls back off (first wait ×1.5 up to a ceiling), every call waits
+//! - Polls back off (first wait ×1.5 up to a ceiling, and at most a tenth
+//!   of the time waited so far), every call waits
 //!   out a `Retry-After` / 429 any job got from the provider, and the
 //!   provider's [`ProviderLimit`] bounds its tasks for the whole process.
 //! - The result is downloaded at once (result URLs expire: Ark keeps them
@@ -284,7 +285,13 @@ impl TaskRenderer {
                 ));
             }
             tokio::time::sleep(wait).await;
-            wait = wait.mul_f64(1.5).min(self.polling.max_interval.max(self.polling.first));
+            // Back off ×1.5, but never past a tenth of the time waited so
+            // far: a task is noticed done within ~10 % of its length.
+            let tenth = started.elapsed() / 10;
+            wait = wait
+                .mul_f64(1.5)
+                .min(tenth.max(self.polling.first))
+                .min(self.polling.max_interval.max(self.polling.first));
         }
     }
 
