@@ -144,6 +144,14 @@ pub enum Error {
     /// The operation was cancelled.
     #[error("cancelled: {0}")]
     Cancelled(String),
+    /// A render of the drama is already pending or running (in any process).
+    #[error("drama '{drama_id}' is already rendering in job {job_id}; wait for it or cancel it")]
+    AlreadyRendering {
+        /// The drama.
+        drama_id: String,
+        /// The render job that holds it.
+        job_id: String,
+    },
     /// No renderer is configured for this kind of asset; the message names the settings to set.
     #[error("no {kind} renderer is configured: set {}", renderer_settings(*kind))]
     RendererNotConfigured {

@@ -98,9 +98,10 @@ pub use metered::MeteredStorage;
 pub use render::FetchRules;
 #[cfg(feature = "render")]
 pub use render::{
-    AspectRatio, ChatImages, Media, MediaRequest, OpenAiImages, OpenAiSpeech, OpenAiVideos, Price, PriceTable,
-    ProviderConfig, RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, SpeechFormat,
-    VideoPolling, Voice, plan_render,
+    AspectRatio, ChatImages, ComfyUi, Durations, Fal, Kling, Lookup, Media, MediaRequest, MiniMax, ModelCapabilities,
+    OpenAiImages, OpenAiSpeech, OpenAiVideos, PROVIDERS, Price, PriceTable, ProviderConfig, ProviderLimit,
+    RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, Replicate, Seedance, SpeechFormat,
+    TaskApi, TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render, provider_var,
 };
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};

@@ -99,6 +99,10 @@ pub struct Config {
     /// process takes over a job whose runner died after this long.
     #[arg(long, env = "SFD_JOB_LEASE", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub job_lease: std::time::Duration,
+    /// The longest a job may run (e.g. 2h), counted from when a runner
+    /// starts it, not while it waits in the queue.
+    #[arg(long, env = "SFD_JOB_TIMEOUT", value_name = "DURATION", default_value = "30m", value_parser = job_timeout)]
+    pub job_timeout: std::time::Duration,
     /// A stable name for this process's job runner, unique among live
     /// processes; after a crash and restart, the jobs it left running resume
     /// at once. Default: HOSTNAME:PORT (none when the port is 0).
@@ -183,6 +187,7 @@ impl std::fmt::Debug for Config {
             .field("llm_concurrency", &self.llm_concurrency)
             .field("llm_label", &self.llm_label)
             .field("job_lease", &self.job_lease)
+            .field("job_timeout", &self.job_timeout)
             .field("runner_id", &self.runner_id)
             .finish_non_exhaustive()
     }
@@ -328,12 +333,16 @@ impl Config {
         if keys.is_empty() {
             tracing::warn!(environment = %self.environment, "API_KEYS is empty: authentication is OFF");
         }
+        if self.job_timeout < std::time::Duration::from_secs(1) {
+            return Err(Error::Config("SFD_JOB_TIMEOUT must be at least 1s".into()));
+        }
         if self.job_lease < std::time::Duration::from_millis(300) {
             return Err(Error::Config("SFD_JOB_LEASE must be at least 300ms".into()));
         }
         let runner = RunnerConfig {
             concurrency: self.job_concurrency,
             lease: self.job_lease,
+            job_timeout: self.job_timeout,
             identity: self.runner_identity(),
             ..Default::default()
         };
@@ -384,6 +393,11 @@ pub fn init_tracing_to_stderr(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// `SFD_JOB_TIMEOUT`: a duration such as `2h`, named in the error.
+fn job_timeout(v: &str) -> std::result::Result<std::time::Duration, String> {
+    humantime::parse_duration(v).map_err(|_| format!("SFD_JOB_TIMEOUT must be a duration such as 2h, got '{v}'"))
 }
 
 #[cfg(test)]

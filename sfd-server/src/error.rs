@@ -90,6 +90,7 @@ impl From<sfd_core::Error> for HttpError {
             E::Llm { .. } | E::Generation { .. } => HttpError::new(StatusCode::BAD_GATEWAY, "llm_error", msg),
             E::Cancelled(_) => HttpError::new(StatusCode::CONFLICT, "cancelled", msg),
             E::NotRendered { .. } => HttpError::new(StatusCode::CONFLICT, "not_rendered", msg),
+            E::AlreadyRendering { .. } => HttpError::new(StatusCode::CONFLICT, "render_running", msg),
             E::RendererNotConfigured { .. } => {
                 HttpError::new(StatusCode::SERVICE_UNAVAILABLE, "renderer_not_configured", msg)
             }

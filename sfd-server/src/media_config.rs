@@ -65,6 +65,15 @@ impl Args for RenderSettings {
     }
 }
 
+impl RenderSettings {
+    /// Whether `kind` has a provider named explicitly (other than `simulated`).
+    fn names_real(&self, kind: AssetKind) -> bool {
+        self.0
+            .get(sfd_core::provider_var(kind))
+            .is_some_and(|n| !n.trim().is_empty() && !n.trim().eq_ignore_ascii_case("simulated"))
+    }
+}
+
 impl MediaConfig {
     /// Checks every media setting and builds the renderers. `openai` gives
     /// the LLM's key and base, which images and speech fall back to.
@@ -81,7 +90,8 @@ impl MediaConfig {
         if self.simulated_media {
             tracing::warn!("using the SIMULATED renderer: media files are placeholders made locally");
             let simulated = RenderConfig::simulated();
-            for kind in AssetKind::ALL {
+            // A kind whose provider is named stays real.
+            for kind in AssetKind::ALL.into_iter().filter(|k| !self.render.names_real(*k)) {
                 if let Some(r) = simulated.renderer(kind) {
                     config = config.with_renderer(kind, r.clone());
                 }
@@ -118,5 +128,26 @@ mod tests {
         let rc = c.media.render_config(None, None).unwrap();
         assert!(rc.renderer(sfd_core::AssetKind::Video).is_some());
         assert!(!format!("{rc:?}").contains("sk-sora-secret"));
+    }
+
+    #[test]
+    fn a_provider_named_for_a_kind_wins_over_simulated_media_for_that_kind() {
+        let c = Config::try_parse_from([
+            "sfd-server",
+            "--simulated-media",
+            "--video-provider",
+            "seedance",
+            "--ark-api-key",
+            "ark-secret-9",
+        ])
+        .unwrap();
+        let rc = c.media.render_config(None, None).unwrap();
+        let provider = |k| rc.renderer(k).unwrap().provider().to_string();
+        assert_eq!(provider(sfd_core::AssetKind::Video), "seedance");
+        assert_eq!(provider(sfd_core::AssetKind::Image), "simulated");
+        assert!(!format!("{rc:?}").contains("ark-secret-9"));
+        let c = Config::try_parse_from(["sfd-server", "--video-provider", "seedance"]).unwrap();
+        let err = c.media.render_config(None, None).unwrap_err().to_string();
+        assert!(err.contains("ARK_API_KEY"), "{err}");
     }
 }

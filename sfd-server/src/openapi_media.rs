@@ -52,7 +52,10 @@ pub fn schemas() -> Value {
             "properties": {"assetId": s("string"), "owner": s("string"),
                 "kind": {"type": "string", "enum": ["image", "video", "audio"]}, "dependsOn": ids, "level": s("integer"),
                 "action": {"type": "string", "enum": ["render", "skip", "stale", "blocked"]},
-                "reason": {"type": ["string", "null"]}, "estimatedCostUsd": s("number")}},
+                "reason": {"type": ["string", "null"]}, "estimatedCostUsd": s("number"),
+                "sent": {"type": ["object", "null"], "description": "What the provider will be sent, fitted to what it accepts (a refused node is blocked, its reason naming the limit).",
+                    "properties": {"durationSeconds": {"type": ["integer", "null"]}, "aspectRatio": s("string"),
+                        "references": ids, "notes": {"type": "array", "items": s("string"), "description": "e.g. 7 s snapped to 5 s"}}}}},
         "RenderPlan": {"type": "object", "required": ["nodes", "levels", "estimatedCostUsd"], "properties": {
             "nodes": {"type": "array", "items": r("PlanNode")}, "levels": s("integer"), "estimatedCostUsd": s("number")}},
         "CoverPhoto": {"type": "object", "required": ["url"], "properties": {"url": s("string")}},
@@ -87,10 +90,10 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
     let json_body = |schema: Value| json!({"required": false, "content": {"application/json": {"schema": schema}}});
     let (summary, body, success, errors): Described = match (template, m.as_str()) {
         ("/dramas/{id}/render", _) => (
-            "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything",
+            "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything. While a render of the drama is pending or running (on any replica) a new one answers 409 naming that job",
             Some(json_body(r("RenderRequest"))),
             vec![ok(200, r("RenderPlan")), job()],
-            START,
+            &[400, 401, 404, 409, 413, 415, 422, 429, 503],
         ),
         (t, _) if t.ends_with("/assets/{aid}/render") => (
             "Render this asset (and first what it needs that was never rendered); the job type follows the asset's kind",

@@ -84,6 +84,21 @@ impl PlanAction {
     }
 }
 
+/// What a render sends a provider for one node, as the plan shows it:
+/// fitted to what the provider accepts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSent {
+    /// Seconds asked of the provider (videos), after snapping.
+    pub duration_seconds: Option<u32>,
+    /// The frame asked for.
+    pub aspect_ratio: String,
+    /// The inputs sent, in order (the first is a video's first frame).
+    pub references: Vec<String>,
+    /// What was changed to fit the provider, in words.
+    pub notes: Vec<String>,
+}
+
 /// One asset of a [`RenderPlan`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -107,6 +122,9 @@ pub struct PlanNode {
     pub reason: Option<String>,
     /// The price of rendering it (0 when skipped or the model has no price).
     pub estimated_cost_usd: f64,
+    /// What will be sent to the provider, when it renders.
+    #[serde(default)]
+    pub sent: Option<PlanSent>,
 }
 
 /// What a render would do, computed without calling or writing anything.

@@ -172,6 +172,123 @@ pub const RENDER_SETTINGS: &[RenderSetting] = &[
         "SECS",
         "The longest episode an assembly cuts, in seconds (default 1800)",
     ),
+    setting(
+        "SFD_VIDEO_PROVIDER",
+        "video-provider",
+        "NAME",
+        "The video provider: seedance, veo, kling, wan, minimax, fal, replicate, comfyui, openai or simulated (default: whichever key is set; named, it wins over --simulated-media)",
+    ),
+    setting(
+        "SFD_IMAGE_PROVIDER",
+        "image-provider",
+        "NAME",
+        "The image provider: fal, replicate, comfyui, openai or simulated (default: whichever key is set)",
+    ),
+    setting(
+        "SFD_SPEECH_PROVIDER",
+        "speech-provider",
+        "NAME",
+        "The speech provider: fal, replicate, comfyui, openai or simulated (default: whichever key is set)",
+    ),
+    setting(
+        "ARK_API_KEY",
+        "ark-api-key",
+        "KEY",
+        "Seedance (Volcengine Ark / BytePlus ModelArk) key; model from SFD_VIDEO_MODEL",
+    ),
+    setting(
+        "ARK_API_BASE",
+        "ark-api-base",
+        "URL",
+        "Ark base URL (default https://ark.cn-beijing.volces.com/api/v3)",
+    ),
+    setting(
+        "GEMINI_API_KEY",
+        "gemini-api-key",
+        "KEY",
+        "Veo (Gemini API) key; model from SFD_VIDEO_MODEL",
+    ),
+    setting(
+        "GEMINI_API_BASE",
+        "gemini-api-base",
+        "URL",
+        "Gemini API base (default https://generativelanguage.googleapis.com/v1beta)",
+    ),
+    setting(
+        "KLING_ACCESS_KEY",
+        "kling-access-key",
+        "KEY",
+        "Kling access key (signs a token per call with KLING_SECRET_KEY)",
+    ),
+    setting("KLING_SECRET_KEY", "kling-secret-key", "KEY", "Kling secret key"),
+    setting(
+        "KLING_API_BASE",
+        "kling-api-base",
+        "URL",
+        "Kling API base (default https://api-singapore.klingai.com)",
+    ),
+    setting("DASHSCOPE_API_KEY", "dashscope-api-key", "KEY", "Wan (DashScope) key"),
+    setting(
+        "DASHSCOPE_API_BASE",
+        "dashscope-api-base",
+        "URL",
+        "DashScope base (default https://dashscope-intl.aliyuncs.com)",
+    ),
+    setting("MINIMAX_API_KEY", "minimax-api-key", "KEY", "MiniMax Hailuo key"),
+    setting(
+        "MINIMAX_API_BASE",
+        "minimax-api-base",
+        "URL",
+        "MiniMax base (default https://api.minimax.io)",
+    ),
+    setting(
+        "FAL_KEY",
+        "fal-key",
+        "KEY",
+        "fal key; the model id in SFD_VIDEO_MODEL / SFD_IMAGE_MODEL",
+    ),
+    setting(
+        "FAL_API_BASE",
+        "fal-api-base",
+        "URL",
+        "fal queue base (default https://queue.fal.run)",
+    ),
+    setting(
+        "REPLICATE_API_TOKEN",
+        "replicate-api-token",
+        "KEY",
+        "Replicate token; owner/name[:version] in SFD_VIDEO_MODEL / SFD_IMAGE_MODEL",
+    ),
+    setting(
+        "REPLICATE_API_BASE",
+        "replicate-api-base",
+        "URL",
+        "Replicate base (default https://api.replicate.com)",
+    ),
+    setting(
+        "SFD_COMFYUI_URL",
+        "comfyui-url",
+        "URL",
+        "ComfyUI server (default http://127.0.0.1:8188)",
+    ),
+    setting(
+        "SFD_COMFYUI_WORKFLOW",
+        "comfyui-workflow",
+        "FILE",
+        "ComfyUI workflow (API-format JSON) with {{prompt}}, {{image}}, {{width}}, {{height}}, {{seconds}}, {{seed}}",
+    ),
+    setting(
+        "SFD_PROVIDER_CONCURRENCY",
+        "provider-concurrency",
+        "N",
+        "Tasks at once per task provider, for the whole process (default 4)",
+    ),
+    setting(
+        "SFD_POLL_INTERVAL",
+        "poll-interval",
+        "DURATION",
+        "First wait between polls of a provider task, backing off x1.5 up to 8x or 15s (default 2s)",
+    ),
 ];
 
 /// Everything a render needs besides storage. [`RenderConfig::default`]
@@ -471,7 +588,7 @@ impl RenderConfig {
                 PriceTable::from_json(&text).map_err(|e| Error::Config(format!("SFD_PRICES ('{path}'): {e}")))?;
             c = c.with_prices(prices);
         }
-        Ok(c)
+        super::select::apply(c, &get)
     }
 
     /// Applies `4` (every kind) or `image=4,video=2` (per kind), or both.
@@ -522,6 +639,10 @@ mod tests {
             "W:H" => "9:16",
             "SPEC" => "4",
             "FILE" => "",
+            "ORIGINS" => "https://cdn.example.test",
+            "NAME" => "openai",
+            "N" => "4",
+            "DURATION" => "2s",
             _ => "x",
         };
         // Every setting given, then only an OpenAI key: between them, every
@@ -539,6 +660,31 @@ mod tests {
             (k == "OPENAI_API_KEY").then(|| "sk-test".to_string())
         });
         assert!(read.is_ok(), "{read:?}");
+        // Each task provider named reads its own key and base.
+        for name in [
+            "seedance",
+            "veo",
+            "kling",
+            "wan",
+            "minimax",
+            "fal",
+            "replicate",
+            "comfyui",
+        ] {
+            let _ = RenderConfig::from_env_vars(|k| {
+                asked.lock().unwrap().insert(k.to_string());
+                match k {
+                    "SFD_VIDEO_PROVIDER" => Some(name.to_string()),
+                    "SFD_IMAGE_PROVIDER" | "SFD_SPEECH_PROVIDER" => None,
+                    // Any readable file: the URL is read before the workflow is parsed.
+                    "SFD_COMFYUI_WORKFLOW" => Some(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").to_string()),
+                    _ => RENDER_SETTINGS
+                        .iter()
+                        .find(|s| s.env == k)
+                        .map(|s| value(s).to_string()),
+                }
+            });
+        }
         let mut listed: std::collections::BTreeSet<String> =
             RENDER_SETTINGS.iter().map(|s| s.env.to_string()).collect();
         listed.extend(["OPENAI_API_KEY".to_string(), "OPENAI_API_BASE".to_string()]);

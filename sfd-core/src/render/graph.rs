@@ -419,9 +419,21 @@ pub(crate) fn plan_graph(
         } else {
             (PlanAction::Skip, "up to date".to_string())
         };
+        // What the provider will be sent, or why it cannot take it.
+        let (action, reason, sent) = match (action.renders(), config.renderer(n.kind)) {
+            (true, Some(r)) => {
+                match super::capabilities::fit(&r.capabilities(), n.kind, n.duration, n.aspect_ratio, &n.edges) {
+                    Ok(sent) => (action, reason, Some(sent)),
+                    Err(limit) => (PlanAction::Blocked, format!("{}: {limit}", r.provider()), None),
+                }
+            }
+            _ => (action, reason, None),
+        };
         actions.insert(&n.id, action);
-        let estimated_cost_usd = match (action.renders(), config.renderer(n.kind)) {
-            (true, Some(r)) => config.prices().estimate(r.model(), n.kind, n.duration, &n.prompt),
+        let estimated_cost_usd = match (&sent, config.renderer(n.kind)) {
+            (Some(s), Some(r)) => config
+                .prices()
+                .estimate(r.model(), n.kind, s.duration_seconds, &n.prompt),
             _ => 0.0,
         };
         nodes.push(PlanNode {
@@ -438,6 +450,7 @@ pub(crate) fn plan_graph(
             action,
             reason: Some(reason),
             estimated_cost_usd,
+            sent,
         });
     }
     let plan = RenderPlan {

@@ -37,24 +37,33 @@
 //! ```
 
 mod aspect;
+mod capabilities;
 mod chat_images;
 mod config;
+#[cfg(feature = "jobs")]
+pub(crate) mod exclusive;
 mod fetch;
 #[cfg(feature = "simulator")]
 mod files;
+mod frame;
 pub(crate) mod graph;
 mod images;
+mod ledger;
+mod limits;
 mod prices;
 mod provider;
+mod providers;
 #[cfg(feature = "jobs")]
 pub(crate) mod run;
 #[cfg(feature = "jobs")]
 mod save;
 #[cfg(feature = "jobs")]
 mod schedule;
+mod select;
 #[cfg(feature = "simulator")]
 mod simulated;
 mod speech;
+mod task;
 #[cfg(feature = "jobs")]
 mod turns;
 mod videos;
@@ -70,15 +79,24 @@ use crate::model::{AssetKind, MediaType, MediaUsage};
 
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
+pub use capabilities::{Durations, ModelCapabilities, fit};
 pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
 pub use config::{RENDER_SETTINGS, RenderConfig, RenderSetting};
 pub use fetch::FetchRules;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
+pub use limits::{ProviderLimit, TaskPermit};
 pub use prices::{Price, PriceTable};
+pub use providers::{
+    ARK_API_BASE, ComfyUi, DASHSCOPE_API_BASE, DEFAULT_KLING_MODEL, DEFAULT_MINIMAX_MODEL, DEFAULT_SEEDANCE_MODEL,
+    DEFAULT_VEO_MODEL, DEFAULT_WAN_MODEL, FAL_QUEUE_BASE, Fal, GEMINI_API_BASE, KLING_API_BASE, Kling,
+    MINIMAX_API_BASE, MiniMax, REPLICATE_API_BASE, Replicate, Seedance, Veo, Wan,
+};
+pub use select::{PROVIDERS, provider_var};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
 pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
+pub use task::{Lookup, TaskApi, TaskRenderer, TaskState};
 pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
 pub use voice::{NARRATOR, VOICES, voice_for};
 
@@ -189,6 +207,19 @@ pub trait Renderer: fmt::Debug + Send + Sync {
 
     /// The model used, recorded in `metadata.render.model` and used for prices.
     fn model(&self) -> &str;
+
+    /// What it accepts (durations, frames, references), checked by the
+    /// plan and fitted before each call; by default the table's entry
+    /// for [`Renderer::provider`] and [`Renderer::model`].
+    fn capabilities(&self) -> ModelCapabilities {
+        ModelCapabilities::of(self.provider(), self.model())
+    }
+
+    /// The task driver, for providers whose API is an asynchronous task:
+    /// the render job then saves the task before polling it (paid once).
+    fn tasks(&self) -> Option<&TaskRenderer> {
+        None
+    }
 }
 
 /// Typed helpers over any [`Renderer`].

@@ -89,10 +89,9 @@ impl Http {
         Ok(self.made(bytes, media_type, usage))
     }
 
-    /// Fetches a file the provider links to (a signed URL): no key is sent,
-    /// only URLs [`FetchRules`] allows are fetched (redirects too), and
-    /// nothing of the answer's body reaches the error.
-    pub(crate) async fn download(&self, url: &str) -> Result<Reply> {
+    /// Whether [`FetchRules`] allow fetching `url` (the client checks
+    /// redirects and resolved addresses again).
+    pub(crate) fn check_fetch(&self, url: &str) -> Result<reqwest::Url> {
         let parsed = reqwest::Url::parse(url).map_err(|_| {
             self.error(
                 LlmErrorKind::Decode,
@@ -100,9 +99,17 @@ impl Http {
                 1,
             )
         })?;
-        if let Err(why) = self.rules.check(&parsed) {
-            return Err(self.error(LlmErrorKind::BadRequest, why, 0));
-        }
+        self.rules
+            .check(&parsed)
+            .map_err(|why| self.error(LlmErrorKind::BadRequest, why, 0))?;
+        Ok(parsed)
+    }
+
+    /// Fetches a file the provider links to (a signed URL): no key is sent,
+    /// only URLs [`FetchRules`] allows are fetched (redirects too), and
+    /// nothing of the answer's body reaches the error.
+    pub(crate) async fn download(&self, url: &str) -> Result<Reply> {
+        let parsed = self.check_fetch(url)?;
         let origin = parsed.origin().ascii_serialization();
         // An answer's body is never echoed: it may be anything the URL serves.
         self.exchange(None, |c| Ok(c.get(parsed.clone())))
@@ -122,6 +129,25 @@ impl Http {
                 ),
                 other => other,
             })
+    }
+
+    /// Sends a request that carries its own credentials (`x-goog-api-key`,
+    /// `Key …`, a signed token); with `retry` false it is sent once (a
+    /// create that must not be repeated blindly). Errors never hold the key.
+    pub(crate) async fn send_raw<F>(&self, retry: bool, build: F) -> Result<Reply>
+    where
+        F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, Failure>,
+    {
+        let none = crate::llm::RetryPolicy::none();
+        let policy = if retry { self.config.retry() } else { &none };
+        http::send_capped(policy, None, self.name, self.config.max_body(), || build(&self.client))
+            .await
+            .map_err(|f| render_error(self.name, f.kind, f.status, scrub(&f.message, self.key()), f.attempts))
+    }
+
+    /// The HTTP client (for streamed downloads).
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     async fn exchange<F>(&self, key: Option<&str>, build: F) -> Result<Reply>

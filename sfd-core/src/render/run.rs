@@ -153,8 +153,16 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         duration: node.duration,
         voice: node.voice.clone(),
     };
+    // The plan fitted the same request: snapped duration, capped references.
+    let request = super::capabilities::fit_request(&renderer.capabilities(), request)
+        .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
     let started = std::time::Instant::now();
-    let made = renderer.render(request).await;
+    // A provider task is saved before it is polled, and resumed, never paid twice.
+    let ledger = super::ledger::TaskLedger::new(Arc::clone(&ctx.storage), &ctx.drama_id, &node.id, &ctx.job_id)?;
+    let made = match renderer.tasks() {
+        Some(tasks) => tasks.run(request, Some(&ledger)).await,
+        None => renderer.render(request).await,
+    };
     let kind = crate::telemetry::label(node.kind);
     let made = match made {
         Ok(m) => m,
@@ -208,6 +216,9 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             record,
         })
         .await?;
+    if renderer.tasks().is_some() {
+        ledger.clear().await?;
+    }
     let (url, replaced) = match saved {
         Saved::Written => (url, false),
         Saved::Replaced(upload) => (upload, true),

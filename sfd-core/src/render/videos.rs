@@ -14,8 +14,8 @@ use crate::{LlmErrorKind, Result};
 
 /// The model used when none is configured.
 pub const DEFAULT_VIDEO_MODEL: &str = "sora-2";
-/// Seconds asked for when a request names none.
-const DEFAULT_SECONDS: u32 = 10;
+/// Seconds asked for when a request names none (snapped to what the model takes).
+const DEFAULT_SECONDS: u32 = 8;
 
 /// How a video job is polled: the first wait, growing by half each time up
 /// to `max_interval`, until `timeout`.
@@ -124,8 +124,16 @@ impl Renderer for OpenAiVideos {
         if request.kind != AssetKind::Video {
             return Err(wrong_kind(self.http.name, AssetKind::Video, request.kind));
         }
-        let seconds = request.duration.unwrap_or(DEFAULT_SECONDS);
-        let size = Self::size(request.aspect_ratio);
+        // Sora took 4, 8 or 12 s and exactly one of its sizes: anything else is a 400.
+        let caps = self.capabilities();
+        let seconds = caps.durations.snap(request.duration.unwrap_or(DEFAULT_SECONDS));
+        let (w, h) = caps.size_for(request.aspect_ratio);
+        let size = format!("{w}x{h}");
+        // The reference must be exactly `size`: scaled to cover and cropped.
+        let reference = match request.references.first() {
+            Some(r) => Some(super::frame::cover(r, w, h)?),
+            None => None,
+        };
         let create = self.http.url("videos");
         let model = self.http.config.model().to_string();
         let reply = self
@@ -136,7 +144,7 @@ impl Renderer for OpenAiVideos {
                     .text("prompt", request.prompt.clone())
                     .text("seconds", seconds.to_string())
                     .text("size", size.clone());
-                if let Some(r) = request.references.first() {
+                if let Some(r) = &reference {
                     form = form.part("input_reference", file_part(&r.name, r.media_type, r.bytes.clone())?);
                 }
                 Ok(c.post(&create).multipart(form))

@@ -17,6 +17,8 @@ pub(crate) const QUEUE: &str = "queue/";
 pub(crate) const DEAD_LETTER: &str = "dead-letter/";
 /// The prefix under which sfd writes the asset library (see `crate::library`).
 pub(crate) const LIBRARY: &str = "library/";
+/// The prefix of the provider tasks renders are waiting on.
+pub(crate) const TASKS: &str = "tasks/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";
 
@@ -116,6 +118,19 @@ impl Key {
             kind: EntityKind::LibraryAsset,
             id: asset_id.to_string(),
             path: format!("{root}{user}/{project}/{folder}/{asset_id}{dot}{ext}"),
+        })
+    }
+
+    /// The provider task a render of asset `asset_id` of drama `drama_id`
+    /// waits on: `tasks/{dramaId}/{assetId}.json`.
+    #[cfg(feature = "render")]
+    pub(crate) fn render_task(drama_id: &str, asset_id: &str) -> Result<Key> {
+        check("dramaId", drama_id)?;
+        check("assetId", asset_id)?;
+        Ok(Key {
+            kind: EntityKind::Asset,
+            id: asset_id.to_string(),
+            path: format!("{TASKS}{drama_id}/{asset_id}{SUFFIX}"),
         })
     }
 

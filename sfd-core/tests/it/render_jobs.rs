@@ -50,15 +50,22 @@ async fn two_renders_of_one_drama_render_each_asset_once() {
     let storage = memory_with(&sample("drama_twice1", 2, 1, 2, 2, true)).await;
     let gate = Gate::counting(simulated());
     let studio = studio(Arc::clone(&storage), gate.clone());
-    // A double click, and an asset render on top.
+    // A double click is refused naming the running render; an asset render queues behind it.
     let first = studio.start_render("drama_twice1", RenderRequest::all()).await.unwrap();
-    let second = studio.start_render("drama_twice1", RenderRequest::all()).await.unwrap();
+    let again = studio
+        .start_render("drama_twice1", RenderRequest::all())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&again, Error::AlreadyRendering { job_id, .. } if *job_id == first.job_id),
+        "{again:?}"
+    );
     let owner = AssetOwner::scene("ep1", "ep1-sc1");
     let third = studio
         .start_asset_render("drama_twice1", &owner, "ep1-sc1-vid", false)
         .await
         .unwrap();
-    for job in [first, second, third] {
+    for job in [first, third] {
         let done = studio.jobs().wait("drama_twice1", &job.job_id).await.unwrap();
         assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
     }

@@ -306,8 +306,18 @@ async fn videos_create_poll_and_download_from_the_scene_image() {
         .expect(1)
         .mount(&server)
         .await;
+    // A 1024×1536 scene image, as image models make them; Sora wants 720×1280 exactly.
+    let mut portrait = std::io::Cursor::new(Vec::new());
+    image::RgbImage::new(1024, 1536)
+        .write_to(&mut portrait, image::ImageFormat::Png)
+        .unwrap();
+    let scene = Reference {
+        bytes: Bytes::from(portrait.into_inner()),
+        ..reference("ep1-sc1-img")
+    };
+    // 7 s is not a length Sora takes: 8 s is asked.
     let out = videos(&server)
-        .video("dolly in", Some(reference("ep1-sc1-img")), AspectRatio::PORTRAIT, 8)
+        .video("dolly in", Some(scene), AspectRatio::PORTRAIT, 7)
         .await
         .unwrap();
     assert_eq!(out.bytes.as_ref(), mp4.as_slice());
@@ -323,6 +333,14 @@ async fn videos_create_poll_and_download_from_the_scene_image() {
     ] {
         assert!(create.contains(field), "missing {field:?} in {create}");
     }
+    let at = reqs[0].body.windows(4).position(|w| w == b"\x89PNG").unwrap();
+    let ihdr = &reqs[0].body[at + 16..at + 24];
+    let size = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    assert_eq!(
+        (size(&ihdr[..4]), size(&ihdr[4..])),
+        (720, 1280),
+        "the reference is not the exact size"
+    );
     let polls = reqs.iter().filter(|r| r.url.path() == "/v1/videos/video_123").count();
     assert_eq!(polls, 3);
 }

@@ -30,6 +30,8 @@ fn bad_settings_fail_fast_naming_the_variable() {
         "{r2}"
     );
     assert!(run_failing(&[("SFD_STORAGE", "gs://bucket")], &["--port", "0"]).contains("SFD_STORAGE"));
+    assert!(run_failing(&[("SFD_JOB_TIMEOUT", "forever")], &["--port", "0"]).contains("SFD_JOB_TIMEOUT"));
+    assert!(run_failing(&[("SFD_VIDEO_PROVIDER", "sora9")], &["--port", "0"]).contains("SFD_VIDEO_PROVIDER"));
 }
 
 /// Reads a JSON log into `log` up to the "listening" line, and returns the address it names.
@@ -127,6 +129,16 @@ fn help_lists_the_flags_and_their_variables() {
         "SFD_LLM_ATTEMPTS",
         "SFD_LLM_CONCURRENCY",
         "SFD_LLM_LABEL",
+        "SFD_JOB_TIMEOUT",
+        "SFD_VIDEO_PROVIDER",
+        "ARK_API_KEY",
+        "GEMINI_API_KEY",
+        "KLING_ACCESS_KEY",
+        "DASHSCOPE_API_KEY",
+        "MINIMAX_API_KEY",
+        "FAL_KEY",
+        "REPLICATE_API_TOKEN",
+        "SFD_COMFYUI_WORKFLOW",
     ] {
         assert!(text.contains(name), "--help does not mention {name}");
     }

@@ -20,6 +20,7 @@ mod metrics;
 mod mock_llm;
 mod old_viewer;
 mod openapi_pin;
+mod paid_once;
 mod preconditions;
 mod replica;
 mod replicas;

@@ -1,0 +1,353 @@
+//! Paid once: providers whose API is an asynchronous task (create, poll,
+//! download) implement [`TaskApi`]; [`TaskRenderer`] drives them.
+//!
+//! - Before the first poll, the task id and the request's hash are saved
+//!   in the task ledger (see `ledger.rs`); a render that finds a task for
+//!   the same request polls it instead of creating another, so a crash, a
+//!   restart, a lease takeover or a cancel-and-retry never pays twice.
+//! - A create call is sent once. Where the API takes an idempotency key it
+//!   carries one; a create whose answer was lost is sent again only with
+//!   that key, or after looking the task up finds none. When neither is
+//!   possible the node fails saying so, rather than paying blindly.
+//! - Polls back off (first wait ×1.5 up to a ceiling, and at most a tenth
+//!   of the time waited so far), every call waits
+//!   out a `Retry-After` / 429 any job got from the provider, and the
+//!   provider's [`ProviderLimit`] bounds its tasks for the whole process.
+//! - The result is downloaded at once (result URLs expire: Ark keeps them
+//!   24 h), so the media store holds it before the task is forgotten.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::ledger::{TaskLedger, TaskRecord};
+use super::limits::ProviderLimit;
+use super::{Media, MediaRequest, ModelCapabilities, Renderer, VideoPolling, render_error};
+use crate::{Error, LlmErrorKind, Result};
+
+/// Where a provider task is.
+#[derive(Debug)]
+pub enum TaskState {
+    /// Waiting at the provider.
+    Queued,
+    /// Being made.
+    Running,
+    /// Done: the provider's answer, from which [`TaskApi::fetch`] downloads the file.
+    Succeeded(Value),
+    /// Failed, cancelled or expired at the provider, with its reason.
+    Failed(Error),
+}
+
+/// What looking up a task by its idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The task the lost create made.
+    Found(String),
+    /// No task was made.
+    Missing,
+    /// The API cannot tell.
+    Unsupported,
+}
+
+/// An asynchronous provider API: one task per file.
+#[async_trait]
+pub trait TaskApi: fmt::Debug + Send + Sync {
+    /// The provider's name (`seedance`, `veo`, …).
+    fn provider(&self) -> &str;
+
+    /// The model.
+    fn model(&self) -> &str;
+
+    /// Creates a task for `request` (sent once; `idempotency_key` goes with
+    /// it where the API takes one) and returns its id.
+    async fn create(&self, request: &MediaRequest, idempotency_key: &str) -> Result<String>;
+
+    /// Where task `id` is now.
+    async fn poll(&self, id: &str) -> Result<TaskState>;
+
+    /// Downloads the file a succeeded task made, from its final `answer`.
+    async fn fetch(&self, id: &str, answer: &Value) -> Result<Media>;
+
+    /// What the provider accepts (by default the table's entry).
+    fn capabilities(&self) -> ModelCapabilities {
+        ModelCapabilities::of(self.provider(), self.model())
+    }
+
+    /// Whether a create repeated with the same idempotency key returns the
+    /// same task instead of a new one.
+    fn idempotent(&self) -> bool {
+        false
+    }
+
+    /// The task a create with `idempotency_key` made, when its answer was lost.
+    async fn find(&self, idempotency_key: &str) -> Result<Lookup> {
+        let _ = idempotency_key;
+        Ok(Lookup::Unsupported)
+    }
+}
+
+/// The hash of what a request asks: a changed prompt, input, length or
+/// frame never resumes a task made for the old one.
+pub(crate) fn request_hash(provider: &str, model: &str, request: &MediaRequest) -> String {
+    let mut h = Sha256::new();
+    h.update(format!(
+        "sfd-task-1\0{provider}\0{model}\0{}\0{:?}\0{}\0",
+        request.kind, request.duration, request.aspect_ratio
+    ));
+    h.update(request.prompt.as_bytes());
+    for r in &request.references {
+        h.update(format!("\0{}\0{}\0", r.name, r.media_type));
+        h.update(Sha256::digest(&r.bytes));
+    }
+    if let Some(v) = &request.voice {
+        h.update(format!("\0{}\0{:?}", v.name, v.instructions));
+    }
+    crate::storage::sha256_hex(&h.finalize())
+}
+
+/// A [`Renderer`] over a [`TaskApi`]: paid once, polled with back-off,
+/// bounded by one [`ProviderLimit`] for the whole process.
+#[derive(Debug, Clone)]
+pub struct TaskRenderer {
+    api: Arc<dyn TaskApi>,
+    polling: VideoPolling,
+    limit: Arc<ProviderLimit>,
+}
+
+/// Whether an error proves the provider made no task (so creating again is safe).
+fn nothing_created(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Render {
+            kind: LlmErrorKind::BadRequest
+                | LlmErrorKind::Auth
+                | LlmErrorKind::Quota
+                | LlmErrorKind::Refusal
+                | LlmErrorKind::RateLimited,
+            ..
+        }
+    )
+}
+
+impl TaskRenderer {
+    /// Drives `api` with at most `limit` tasks at once.
+    pub fn new(api: Arc<dyn TaskApi>, limit: usize) -> Self {
+        TaskRenderer {
+            api,
+            polling: VideoPolling::default(),
+            limit: Arc::new(ProviderLimit::new(limit)),
+        }
+    }
+
+    /// How tasks are polled.
+    pub fn with_polling(mut self, polling: VideoPolling) -> Self {
+        self.polling = polling;
+        self
+    }
+
+    /// The provider's limit, shared by every job of the process.
+    pub fn limit(&self) -> &ProviderLimit {
+        &self.limit
+    }
+
+    /// The provider API.
+    pub fn api(&self) -> &dyn TaskApi {
+        &*self.api
+    }
+
+    fn error(&self, kind: LlmErrorKind, message: String) -> Error {
+        render_error(self.api.provider(), kind, None, message, 0)
+    }
+
+    /// Runs one call, waiting out any pause the provider asked for, and
+    /// slowing every job down when it answers 429.
+    async fn call<T, F>(&self, f: F) -> Result<T>
+    where
+        F: AsyncFnOnce() -> Result<T>,
+    {
+        self.limit.ready().await;
+        let out = f().await;
+        if let Err(Error::Render {
+            kind: LlmErrorKind::RateLimited,
+            ..
+        }) = &out
+        {
+            self.limit.slow_down(self.polling.max_interval);
+        }
+        out
+    }
+
+    /// Sends the create call, retrying only a 429 (which made nothing).
+    async fn create(&self, request: &MediaRequest, key: &str) -> Result<String> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.call(async || self.api.create(request, key).await).await {
+                Err(Error::Render {
+                    kind: LlmErrorKind::RateLimited,
+                    ..
+                }) if tries < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// The task to poll for `request` of the ledger's asset: the one saved,
+    /// or a new one saved before it is polled.
+    async fn task_for(&self, request: &MediaRequest, hash: &str, ledger: &TaskLedger) -> Result<String> {
+        let (provider, model) = (self.api.provider(), self.api.model());
+        for _ in 0..5 {
+            let saved = ledger.load().await?;
+            let (record, version) = match saved {
+                Some((r, v)) if r.is_for(provider, model, hash) => match &r.task_id {
+                    Some(id) => {
+                        tracing::info!(provider, task = %id, "resuming a provider task saved before");
+                        return Ok(id.clone());
+                    }
+                    None => match self.unanswered(&r).await? {
+                        Some(id) => {
+                            ledger.created(r, &id, &v).await?;
+                            return Ok(id);
+                        }
+                        // Nothing was made: create again under the same key.
+                        None => (r, v),
+                    },
+                },
+                other => match ledger
+                    .begin(provider, model, hash, other.as_ref().map(|(_, v)| v))
+                    .await
+                {
+                    Ok(rv) => rv,
+                    Err(Error::VersionMismatch { .. } | Error::AlreadyExists { .. }) => continue,
+                    Err(e) => return Err(e),
+                },
+            };
+            let id = match self.create(request, &record.idempotency_key).await {
+                Ok(id) => id,
+                Err(e) => {
+                    if nothing_created(&e) {
+                        ledger.clear().await?;
+                    }
+                    return Err(e);
+                }
+            };
+            ledger.created(record, &id, &version).await?;
+            return Ok(id);
+        }
+        Err(self.error(
+            LlmErrorKind::Server,
+            "another render kept replacing this asset's provider task".into(),
+        ))
+    }
+
+    /// The task a create whose answer was lost made: `Some` when known,
+    /// `None` when creating again is safe, an error when it cannot be known.
+    async fn unanswered(&self, record: &TaskRecord) -> Result<Option<String>> {
+        if self.api.idempotent() {
+            return Ok(None);
+        }
+        match self.call(async || self.api.find(&record.idempotency_key).await).await? {
+            Lookup::Found(id) => Ok(Some(id)),
+            Lookup::Missing => Ok(None),
+            Lookup::Unsupported => Err(self.error(
+                LlmErrorKind::Timeout,
+                format!(
+                    "a create sent at {} ms got no answer and {} cannot be asked whether it made the task; \
+                     it is not sent again blindly (it may be paid for): check the provider's console, then render again",
+                    record.created_at,
+                    self.api.provider()
+                ),
+            )),
+        }
+    }
+
+    /// Polls task `id` until it ends, backing off.
+    async fn wait(&self, id: &str) -> Result<Value> {
+        let started = Instant::now();
+        let mut wait = self.polling.first;
+        loop {
+            match self.call(async || self.api.poll(id).await).await? {
+                TaskState::Succeeded(answer) => return Ok(answer),
+                TaskState::Failed(e) => return Err(e),
+                TaskState::Queued | TaskState::Running => {}
+            }
+            if started.elapsed() + wait > self.polling.timeout {
+                return Err(self.error(
+                    LlmErrorKind::Timeout,
+                    format!(
+                        "task {id} was not ready after {} s; it is kept, and the next render resumes it",
+                        self.polling.timeout.as_secs()
+                    ),
+                ));
+            }
+            tokio::time::sleep(wait).await;
+            // Back off ×1.5, but never past a tenth of the time waited so
+            // far: a task is noticed done within ~10 % of its length.
+            let tenth = started.elapsed() / 10;
+            wait = wait
+                .mul_f64(1.5)
+                .min(tenth.max(self.polling.first))
+                .min(self.polling.max_interval.max(self.polling.first));
+        }
+    }
+
+    /// Makes one file for `request`; with `ledger`, paid once across
+    /// crashes and retries (the caller clears it once the file is saved).
+    pub(crate) async fn run(&self, request: MediaRequest, ledger: Option<&TaskLedger>) -> Result<Media> {
+        let _place = self.limit.task().await?;
+        let id = match ledger {
+            Some(l) => {
+                let hash = request_hash(self.api.provider(), self.api.model(), &request);
+                self.task_for(&request, &hash, l).await?
+            }
+            None => {
+                let key = format!("sfd-{}", uuid::Uuid::new_v4().simple());
+                self.create(&request, &key).await?
+            }
+        };
+        let answer = match self.wait(&id).await {
+            Ok(a) => a,
+            Err(e) => {
+                // A task that failed at the provider is done with; a timeout
+                // or an unreachable provider keeps it for the next render.
+                if let (Some(l), Error::Render { kind, .. }) = (ledger, &e)
+                    && !matches!(
+                        kind,
+                        LlmErrorKind::Timeout | LlmErrorKind::Connection | LlmErrorKind::RateLimited
+                    )
+                {
+                    l.clear().await?;
+                }
+                return Err(e);
+            }
+        };
+        self.call(async || self.api.fetch(&id, &answer).await).await
+    }
+}
+
+#[async_trait]
+impl Renderer for TaskRenderer {
+    async fn render(&self, request: MediaRequest) -> Result<Media> {
+        self.run(request, None).await
+    }
+
+    fn provider(&self) -> &str {
+        self.api.provider()
+    }
+
+    fn model(&self) -> &str {
+        self.api.model()
+    }
+
+    fn capabilities(&self) -> ModelCapabilities {
+        self.api.capabilities()
+    }
+
+    fn tasks(&self) -> Option<&TaskRenderer> {
+        Some(self)
+    }
+}
