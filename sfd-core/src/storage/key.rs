@@ -16,6 +16,7 @@ pub(crate) const QUEUE: &str = "queue/";
 /// Where queue entries that cannot be used are moved.
 pub(crate) const DEAD_LETTER: &str = "dead-letter/";
 /// The prefix of the provider tasks renders are waiting on.
+#[cfg(feature = "render")]
 pub(crate) const TASKS: &str = "tasks/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";
