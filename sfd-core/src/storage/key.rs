@@ -18,6 +18,7 @@ pub(crate) const DEAD_LETTER: &str = "dead-letter/";
 /// The prefix under which sfd writes the asset library (see `crate::library`).
 pub(crate) const LIBRARY: &str = "library/";
 /// The prefix of the provider tasks renders are waiting on.
+#[cfg(feature = "render")]
 pub(crate) const TASKS: &str = "tasks/";
 /// The file suffix of every document.
 pub(crate) const SUFFIX: &str = ".json";

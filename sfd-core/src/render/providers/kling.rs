@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::super::provider::Http;
-use super::super::{Lookup, Media, MediaRequest, ProviderConfig, TaskApi, TaskState, wrong_kind};
-use super::{base64_of, download, field, json, task_failed, task_id};
-use crate::model::{AssetKind, MediaUsage};
+use super::super::{Lookup, Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
+use super::{base64_of, download, field, json, task_failed, task_id, video_only};
+use crate::model::MediaUsage;
 use crate::{Error, Result};
 
 /// The global Kling API base.
@@ -144,9 +144,7 @@ impl TaskApi for Kling {
     }
 
     async fn create(&self, request: &MediaRequest, idempotency_key: &str) -> Result<String> {
-        if request.kind != AssetKind::Video {
-            return Err(wrong_kind(self.http.name, AssetKind::Video, request.kind));
-        }
+        video_only(&self.http, request)?;
         let endpoint = Self::endpoint(request);
         let url = self.http.url(&format!("v1/videos/{endpoint}"));
         let body = self.request_body(request, idempotency_key);

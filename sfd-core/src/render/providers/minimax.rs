@@ -14,9 +14,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::super::provider::Http;
-use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState, wrong_kind};
-use super::{bearer, download, inline, json, task_failed, task_id};
-use crate::model::{AssetKind, MediaUsage};
+use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
+use super::{bearer, download, inline, json, task_failed, task_id, video_only};
+use crate::model::MediaUsage;
 use crate::{LlmErrorKind, Result};
 
 /// The international MiniMax base.
@@ -86,9 +86,7 @@ impl TaskApi for MiniMax {
     }
 
     async fn create(&self, request: &MediaRequest, _idempotency_key: &str) -> Result<String> {
-        if request.kind != AssetKind::Video {
-            return Err(wrong_kind(self.http.name, AssetKind::Video, request.kind));
-        }
+        video_only(&self.http, request)?;
         let url = self.http.url("v1/video_generation");
         let body = self.request_body(request);
         let reply = self

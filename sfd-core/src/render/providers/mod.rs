@@ -163,3 +163,11 @@ pub(crate) fn base64_of(r: &Reference) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(&r.bytes)
 }
+
+/// [`super::wrong_kind`] unless `request` asks for a video.
+pub(crate) fn video_only(http: &Http, request: &super::MediaRequest) -> Result<()> {
+    match request.kind {
+        crate::model::AssetKind::Video => Ok(()),
+        other => Err(super::wrong_kind(http.name, crate::model::AssetKind::Video, other)),
+    }
+}

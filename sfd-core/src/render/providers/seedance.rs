@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 
 use super::super::Media;
 use super::super::provider::Http;
-use super::super::{MediaRequest, ProviderConfig, TaskApi, TaskState, wrong_kind};
-use super::{bearer, download, field, inline, json, task_failed, task_id};
+use super::super::{MediaRequest, ProviderConfig, TaskApi, TaskState};
+use super::{bearer, download, field, inline, json, task_failed, task_id, video_only};
 use crate::Result;
-use crate::model::{AssetKind, MediaUsage};
+use crate::model::MediaUsage;
 
 /// The public Ark v3 base.
 pub const ARK_API_BASE: &str = "https://ark.cn-beijing.volces.com/api/v3";
@@ -81,9 +81,7 @@ impl TaskApi for Seedance {
     }
 
     async fn create(&self, request: &MediaRequest, _idempotency_key: &str) -> Result<String> {
-        if request.kind != AssetKind::Video {
-            return Err(wrong_kind(self.http.name, AssetKind::Video, request.kind));
-        }
+        video_only(&self.http, request)?;
         let url = self.http.url("contents/generations/tasks");
         let body = self.request_body(request);
         let reply = self

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::super::provider::Http;
-use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState, wrong_kind};
-use super::{MAX_DOWNLOAD, base64_of, fetch_capped, field, json, task_failed, task_id};
+use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
+use super::{MAX_DOWNLOAD, base64_of, fetch_capped, field, json, task_failed, task_id, video_only};
 use crate::model::{AssetKind, MediaUsage};
 use crate::{LlmErrorKind, Result};
 
@@ -81,9 +81,7 @@ impl TaskApi for Veo {
     }
 
     async fn create(&self, request: &MediaRequest, _idempotency_key: &str) -> Result<String> {
-        if request.kind != AssetKind::Video {
-            return Err(wrong_kind(self.http.name, AssetKind::Video, request.kind));
-        }
+        video_only(&self.http, request)?;
         let url = self.http.url(&format!("models/{}:predictLongRunning", self.model()));
         let body = Self::request_body(request);
         let reply = self

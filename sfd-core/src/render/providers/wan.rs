@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::super::provider::Http;
-use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState, wrong_kind};
-use super::{bearer, download, field, inline, json, task_failed, task_id};
+use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
+use super::{bearer, download, field, inline, json, task_failed, task_id, video_only};
 use crate::Result;
-use crate::model::{AssetKind, MediaUsage};
+use crate::model::MediaUsage;
 
 /// The international DashScope base.
 pub const DASHSCOPE_API_BASE: &str = "https://dashscope-intl.aliyuncs.com";
@@ -68,9 +68,7 @@ impl TaskApi for Wan {
     }
 
     async fn create(&self, request: &MediaRequest, _idempotency_key: &str) -> Result<String> {
-        if request.kind != AssetKind::Video {
-            return Err(wrong_kind(self.http.name, AssetKind::Video, request.kind));
-        }
+        video_only(&self.http, request)?;
         let url = self.http.url("api/v1/services/aigc/video-generation/video-synthesis");
         let body = self.request_body(request);
         let reply = self
