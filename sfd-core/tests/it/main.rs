@@ -25,6 +25,7 @@ mod render_jobs;
 mod render_plan;
 mod render_providers;
 mod render_races;
+mod render_references;
 mod render_support;
 mod scripted;
 mod summaries;
