@@ -635,11 +635,11 @@ mod tests {
         let asked = std::sync::Mutex::new(std::collections::BTreeSet::new());
         let value = |s: &RenderSetting| match s.value_name {
             "URL" => "https://example.test/v1",
+            "ORIGINS" => "https://files.example.test",
             "SECS" => "10",
             "W:H" => "9:16",
             "SPEC" => "4",
             "FILE" => "",
-            "ORIGINS" => "https://cdn.example.test",
             "NAME" => "openai",
             "N" => "4",
             "DURATION" => "2s",

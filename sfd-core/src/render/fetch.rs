@@ -9,8 +9,11 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use reqwest::Url;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use crate::model::MediaType;
 
 /// At most this many redirects are followed.
 const MAX_REDIRECTS: usize = 5;
@@ -98,6 +101,59 @@ impl FetchRules {
             .redirect(redirects)
             .dns_resolver(Arc::new(Guard { rules: self.clone() }))
     }
+}
+
+/// The most bytes of a reference file fetched from outside sfd's media store.
+const MAX_REFERENCE_BYTES: usize = 64 << 20;
+
+/// Fetches `url`, a reference file outside sfd's media store (such as an
+/// old document's `character.url`), under `rules`: refused URLs and failed
+/// fetches are errors naming the URL's origin (and `SFD_FETCH_ALLOW` when
+/// the rules refuse it); the answer's body never reaches the error.
+pub(crate) async fn fetch_reference(rules: &FetchRules, url: &str) -> crate::Result<(MediaType, Bytes)> {
+    let fail = |status: Option<u16>, message: String| {
+        super::render_error("fetch", crate::LlmErrorKind::BadRequest, status, message, 1)
+    };
+    let parsed = Url::parse(url).map_err(|_| fail(None, format!("the reference '{url}' is not a URL")))?;
+    let shown = parsed.origin().ascii_serialization();
+    if let Err(why) = rules.check(&parsed) {
+        let hint = if why.contains("SFD_FETCH_ALLOW") {
+            String::new()
+        } else {
+            " (add its origin to SFD_FETCH_ALLOW to allow it)".to_string()
+        };
+        return Err(fail(None, format!("{why}{hint}")));
+    }
+    let client = rules
+        .client()
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .map_err(|e| fail(None, format!("no HTTP client: {e}")))?;
+    let policy = crate::llm::RetryPolicy::default();
+    let reply = crate::llm::http::send_capped(&policy, None, "fetch", MAX_REFERENCE_BYTES, || {
+        Ok(client.get(parsed.clone()))
+    })
+    .await
+    .map_err(|f| match f.status {
+        Some(status) => fail(
+            Some(status),
+            format!("fetching the reference from {shown} failed with HTTP {status}"),
+        ),
+        None => fail(
+            None,
+            format!(
+                "fetching the reference from {shown} failed: {} (SFD_FETCH_ALLOW lists the origins sfd may fetch from)",
+                f.message
+            ),
+        ),
+    })?;
+    let media_type = MediaType::sniff(&reply.body).ok_or_else(|| {
+        fail(
+            None,
+            format!("the reference from {shown} is not an image, video or audio file"),
+        )
+    })?;
+    Ok((media_type, reply.body))
 }
 
 fn private(shown: &str) -> String {

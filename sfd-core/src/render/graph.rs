@@ -137,6 +137,16 @@ fn duration_of(asset: &Asset, config: &RenderConfig) -> Option<u32> {
     }
 }
 
+/// An old document's portrait: the character's `url`, for its portrait
+/// asset when that has no file of its own (so it is not rendered, and paid,
+/// again, and scenes take it as their reference).
+fn legacy_portrait(drama: &Drama, owner: &AssetOwner, asset: &Asset) -> Option<String> {
+    match owner {
+        AssetOwner::Character(c) if asset.id == portrait_id(c) => drama.character(c)?.url.clone(),
+        _ => None,
+    }
+}
+
 /// Builds the graph of `drama`; dangling references and cycles are
 /// [`Error::Invalid`], naming the ids.
 pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
@@ -201,7 +211,7 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
             prompt: a.prompt.clone(),
             duration,
             aspect_ratio,
-            url: a.url.clone(),
+            url: a.url.clone().or_else(|| legacy_portrait(drama, owner, a)),
             record: RenderRecord::of(a),
             order,
         });

@@ -88,10 +88,12 @@ struct Ctx {
     library: LibraryProject,
 }
 
-/// One input of a node: the dependency, its file's key and identity, and
-/// its bytes when a node of this run made them (shared, not re-read).
+/// One input of a node: the dependency, its file's URL, key (in sfd's
+/// media store) and identity, and its bytes when a node of this run made
+/// them (shared, not re-read).
 struct Input {
     id: String,
+    url: Option<String>,
     key: Option<MediaKey>,
     file: Option<String>,
     bytes: Option<Bytes>,
@@ -121,17 +123,21 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
     // Inputs are read when the node runs, and dropped when it ends.
     let mut references = Vec::new();
     for input in &task.inputs {
-        if let Some(key) = &input.key {
-            let bytes = match &input.bytes {
-                Some(b) => b.clone(),
-                None => media.read_media_bytes(key).await?,
-            };
-            references.push(Reference {
-                name: input.id.clone(),
-                media_type: key.media_type(),
-                bytes,
-            });
-        }
+        let (media_type, bytes) = match (&input.key, &input.url, &input.bytes) {
+            (Some(key), _, Some(b)) => (key.media_type(), b.clone()),
+            (Some(key), _, None) => (key.media_type(), media.read_media_bytes(key).await?),
+            // A file outside sfd's media store (an old `character.url`):
+            // fetched under the fetch rules, or the node fails naming it.
+            (None, Some(url), _) => super::fetch::fetch_reference(ctx.config.fetch_rules(), url)
+                .await
+                .map_err(|e| Error::invalid(format!("{}.depends_on", node.id), format!("input {}: {e}", input.id)))?,
+            (None, None, _) => continue,
+        };
+        references.push(Reference {
+            name: input.id.clone(),
+            media_type,
+            bytes,
+        });
     }
     for (name, id) in library_inputs(node) {
         let (media_type, bytes) = ctx
@@ -247,19 +253,25 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
         let Some(node) = graph.get(id).cloned() else {
             continue;
         };
-        let inputs = node
+        let mut inputs: Vec<Input> = node
             .edges
             .iter()
             .map(|e| {
                 let url = files.get(e);
                 Input {
                     id: e.clone(),
+                    url: url.cloned(),
                     key: url.and_then(|u| MediaKey::from_url(u)),
                     file: url.map(|u| file_id(u)),
                     bytes: flight.held.take(e),
                 }
             })
             .collect();
+        if node.kind == AssetKind::Video {
+            // A video provider may take only one image (the first frame):
+            // the scene's own keyframe goes first, then portraits.
+            inputs.sort_by_key(|i| graph.get(&i.id).is_none_or(|d| d.owner != node.owner));
+        }
         let task_id = flight
             .set
             .spawn(render_node(Arc::clone(ctx), Task { node, inputs }, call))

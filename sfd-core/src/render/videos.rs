@@ -144,6 +144,10 @@ impl Renderer for OpenAiVideos {
                     .text("prompt", request.prompt.clone())
                     .text("seconds", seconds.to_string())
                     .text("size", size.clone());
+                // The shape takes one `input_reference` file, the first frame
+                // (https://platform.openai.com/docs/api-reference/videos/create):
+                // the first reference, which the render puts first because it
+                // matters most (the scene's own keyframe, before portraits).
                 if let Some(r) = &reference {
                     form = form.part("input_reference", file_part(&r.name, r.media_type, r.bytes.clone())?);
                 }

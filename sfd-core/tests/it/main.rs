@@ -27,6 +27,7 @@ mod render_paid_once;
 mod render_plan;
 mod render_providers;
 mod render_races;
+mod render_references;
 mod render_support;
 mod render_task_providers;
 mod render_task_providers2;
