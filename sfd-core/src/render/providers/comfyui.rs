@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::super::provider::{Http, file_part};
 use super::super::{Lookup, Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
-use super::{MAX_DOWNLOAD, fetch_capped, field, json, task_failed, task_id};
+use super::{MAX_DOWNLOAD, call, fetch_capped, field, task_failed, task_id};
 use crate::model::MediaUsage;
 use crate::{Error, LlmErrorKind, Result};
 
@@ -107,15 +107,12 @@ impl TaskApi for ComfyUi {
         let image = match request.references.first() {
             Some(r) => {
                 let url = self.http.url("upload/image");
-                let reply = self
-                    .http
-                    .send_raw(true, |c| {
-                        let part = file_part(&r.name, r.media_type, r.bytes.clone())?;
-                        Ok(c.post(&url)
-                            .multipart(reqwest::multipart::Form::new().part("image", part)))
-                    })
-                    .await?;
-                let v = json(&self.http, &reply.body)?;
+                let v = call(&self.http, true, |c| {
+                    let part = file_part(&r.name, r.media_type, r.bytes.clone())?;
+                    Ok(c.post(&url)
+                        .multipart(reqwest::multipart::Form::new().part("image", part)))
+                })
+                .await?;
                 Some(field(&self.http, &v, "/name")?.to_string())
             }
             None => None,
@@ -124,15 +121,13 @@ impl TaskApi for ComfyUi {
         let body =
             json!({"prompt": fill(&self.workflow, request, image.as_deref(), seed), "client_id": idempotency_key});
         let url = self.http.url("prompt");
-        let reply = self.http.send_raw(false, |c| Ok(c.post(&url).json(&body))).await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, false, |c| Ok(c.post(&url).json(&body))).await?;
         task_id(&self.http, field(&self.http, &v, "/prompt_id")?)
     }
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let url = self.http.url(&format!("history/{id}"));
-        let reply = self.http.send_raw(true, |c| Ok(c.get(&url))).await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, true, |c| Ok(c.get(&url))).await?;
         let Some(entry) = v.get(id) else {
             return Ok(TaskState::Running);
         };
@@ -177,16 +172,13 @@ impl TaskApi for ComfyUi {
 
     async fn find(&self, idempotency_key: &str) -> Result<Lookup> {
         let history = self.http.url("history");
-        let v = json(
-            &self.http,
-            &self.http.send_raw(true, |c| Ok(c.get(&history))).await?.body,
-        )?;
+        let v = call(&self.http, true, |c| Ok(c.get(&history))).await?;
         let done = v
             .as_object()
             .map(|o| o.values().map(|e| e["prompt"].clone()).collect::<Vec<_>>())
             .unwrap_or_default();
         let queue = self.http.url("queue");
-        let q = json(&self.http, &self.http.send_raw(true, |c| Ok(c.get(&queue))).await?.body)?;
+        let q = call(&self.http, true, |c| Ok(c.get(&queue))).await?;
         let waiting = ["queue_running", "queue_pending"]
             .iter()
             .flat_map(|k| q[*k].as_array().cloned().unwrap_or_default());

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
-use super::{download, field, inline, json, task_failed, task_id};
+use super::{call, download, field, inline, json, task_failed, task_id};
 use crate::model::{AssetKind, MediaUsage};
 use crate::{Error, LlmErrorKind, Result};
 
@@ -82,19 +82,14 @@ impl TaskApi for Fal {
     async fn create(&self, request: &MediaRequest, _idempotency_key: &str) -> Result<String> {
         let url = self.http.url(self.model());
         let body = Self::request_body(request);
-        let reply = self
-            .http
-            .send_raw(false, |c| Ok(self.keyed(c.post(&url)).json(&body)))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, false, |c| Ok(self.keyed(c.post(&url)).json(&body))).await?;
         task_id(&self.http, field(&self.http, &v, "/request_id")?)
     }
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let app = self.app();
         let url = self.http.url(&format!("{app}/requests/{id}/status"));
-        let reply = self.http.send_raw(true, |c| Ok(self.keyed(c.get(&url)))).await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, true, |c| Ok(self.keyed(c.get(&url)))).await?;
         match v["status"].as_str().unwrap_or_default() {
             "COMPLETED" => {}
             "IN_PROGRESS" => return Ok(TaskState::Running),

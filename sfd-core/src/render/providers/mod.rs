@@ -43,6 +43,15 @@ pub(crate) fn json(http: &Http, body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|_| http.error(LlmErrorKind::Decode, "the answer is not JSON", 1))
 }
 
+/// Sends the request `build` makes (see [`Http::send_raw`]; `retry` false
+/// sends a create once) and reads its answer as JSON.
+pub(crate) async fn call<F>(http: &Http, retry: bool, build: F) -> Result<Value>
+where
+    F: Fn(&reqwest::Client) -> std::result::Result<reqwest::RequestBuilder, crate::llm::http::Failure>,
+{
+    json(http, &http.send_raw(retry, build).await?.body)
+}
+
 /// A string field the answer must have.
 pub(crate) fn field<'a>(http: &Http, v: &'a Value, pointer: &str) -> Result<&'a str> {
     v.pointer(pointer)

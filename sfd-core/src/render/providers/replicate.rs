@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
-use super::{bearer, download, field, inline, json, task_failed, task_id};
+use super::{bearer, call, download, field, inline, task_failed, task_id};
 use crate::model::MediaUsage;
 use crate::{LlmErrorKind, Result};
 
@@ -80,21 +80,13 @@ impl TaskApi for Replicate {
             None => self.http.url(&format!("v1/models/{}/predictions", self.model())),
         };
         let body = self.request_body(request);
-        let reply = self
-            .http
-            .send_raw(false, |c| Ok(bearer(&self.http, c.post(&url)).json(&body)))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, false, |c| Ok(bearer(&self.http, c.post(&url)).json(&body))).await?;
         task_id(&self.http, field(&self.http, &v, "/id")?)
     }
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let url = self.http.url(&format!("v1/predictions/{id}"));
-        let reply = self
-            .http
-            .send_raw(true, |c| Ok(bearer(&self.http, c.get(&url))))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, true, |c| Ok(bearer(&self.http, c.get(&url)))).await?;
         Ok(match v["status"].as_str().unwrap_or_default() {
             "succeeded" => TaskState::Succeeded(v),
             "processing" => TaskState::Running,

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::super::Media;
 use super::super::provider::Http;
 use super::super::{MediaRequest, ProviderConfig, TaskApi, TaskState};
-use super::{bearer, download, field, inline, json, task_failed, task_id, video_only};
+use super::{bearer, call, download, field, inline, task_failed, task_id, video_only};
 use crate::Result;
 use crate::model::MediaUsage;
 
@@ -84,21 +84,13 @@ impl TaskApi for Seedance {
         video_only(&self.http, request)?;
         let url = self.http.url("contents/generations/tasks");
         let body = self.request_body(request);
-        let reply = self
-            .http
-            .send_raw(false, |c| Ok(bearer(&self.http, c.post(&url)).json(&body)))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, false, |c| Ok(bearer(&self.http, c.post(&url)).json(&body))).await?;
         task_id(&self.http, field(&self.http, &v, "/id")?)
     }
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let url = self.http.url(&format!("contents/generations/tasks/{id}"));
-        let reply = self
-            .http
-            .send_raw(true, |c| Ok(bearer(&self.http, c.get(&url))))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, true, |c| Ok(bearer(&self.http, c.get(&url)))).await?;
         Ok(match v["status"].as_str().unwrap_or_default() {
             "succeeded" => TaskState::Succeeded(v),
             "running" => TaskState::Running,

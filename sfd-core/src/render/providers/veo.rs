@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
-use super::{MAX_DOWNLOAD, base64_of, fetch_capped, field, json, task_failed, task_id, video_only};
+use super::{MAX_DOWNLOAD, base64_of, call, fetch_capped, field, task_failed, task_id, video_only};
 use crate::model::{AssetKind, MediaUsage};
 use crate::{LlmErrorKind, Result};
 
@@ -84,18 +84,13 @@ impl TaskApi for Veo {
         video_only(&self.http, request)?;
         let url = self.http.url(&format!("models/{}:predictLongRunning", self.model()));
         let body = Self::request_body(request);
-        let reply = self
-            .http
-            .send_raw(false, |c| Ok(self.keyed(c.post(&url)).json(&body)))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, false, |c| Ok(self.keyed(c.post(&url)).json(&body))).await?;
         task_id(&self.http, field(&self.http, &v, "/name")?)
     }
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let url = self.http.url(id);
-        let reply = self.http.send_raw(true, |c| Ok(self.keyed(c.get(&url)))).await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, true, |c| Ok(self.keyed(c.get(&url)))).await?;
         if !v["done"].as_bool().unwrap_or(false) {
             return Ok(TaskState::Running);
         }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
-use super::{bearer, download, field, inline, json, task_failed, task_id, video_only};
+use super::{bearer, call, download, field, inline, task_failed, task_id, video_only};
 use crate::Result;
 use crate::model::MediaUsage;
 
@@ -71,25 +71,18 @@ impl TaskApi for Wan {
         video_only(&self.http, request)?;
         let url = self.http.url("api/v1/services/aigc/video-generation/video-synthesis");
         let body = self.request_body(request);
-        let reply = self
-            .http
-            .send_raw(false, |c| {
-                Ok(bearer(&self.http, c.post(&url))
-                    .header("X-DashScope-Async", "enable")
-                    .json(&body))
-            })
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, false, |c| {
+            Ok(bearer(&self.http, c.post(&url))
+                .header("X-DashScope-Async", "enable")
+                .json(&body))
+        })
+        .await?;
         task_id(&self.http, field(&self.http, &v, "/output/task_id")?)
     }
 
     async fn poll(&self, id: &str) -> Result<TaskState> {
         let url = self.http.url(&format!("api/v1/tasks/{id}"));
-        let reply = self
-            .http
-            .send_raw(true, |c| Ok(bearer(&self.http, c.get(&url))))
-            .await?;
-        let v = json(&self.http, &reply.body)?;
+        let v = call(&self.http, true, |c| Ok(bearer(&self.http, c.get(&url)))).await?;
         let out = &v["output"];
         Ok(match out["task_status"].as_str().unwrap_or_default() {
             "SUCCEEDED" => TaskState::Succeeded(v),
