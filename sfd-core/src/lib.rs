@@ -39,7 +39,6 @@
 
 #[cfg(feature = "render")]
 pub mod assemble;
-mod error;
 #[cfg(feature = "render")]
 pub mod export;
 #[cfg(feature = "render")]
@@ -69,7 +68,9 @@ pub mod telemetry;
 #[cfg(feature = "render")]
 pub mod timeline;
 
-pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
+/// The crate's one error type, beside the model whose kinds it names.
+pub(crate) use model::error;
+pub use model::error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;
 
 #[cfg(feature = "storage")]

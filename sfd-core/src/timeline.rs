@@ -6,9 +6,14 @@
 
 use serde::Serialize;
 
-use crate::export::{Cue, cues, timeline as shots_of};
 use crate::model::{Asset, AssetKind, Drama, Episode};
 use crate::{Error, Result};
+
+mod cues;
+mod shots;
+
+pub use cues::{Cue, cues};
+pub use shots::{Shot, timeline as shots_of};
 
 /// Frames per second of every cut and timeline.
 pub const RATE: u32 = 30;
@@ -165,7 +170,7 @@ fn media(asset: Option<&Asset>) -> Option<ClipMedia> {
 
 impl Timeline {
     /// The timeline of `episode` at [`RATE`], `size` pixels: a scene lasts
-    /// as its clip asks (see [`crate::export::timeline`]); a line is heard
+    /// as its clip asks (see [`shots_of`]); a line is heard
     /// and shown for `spoken(i)` seconds of scene `i` when known (the
     /// speech's real length), else for its whole scene.
     pub fn of_episode(

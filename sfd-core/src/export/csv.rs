@@ -1,6 +1,6 @@
 //! The shot list as CSV (RFC 4180): one row per asset of every scene.
 
-use super::timeline::timeline;
+use super::timeline;
 use crate::model::Drama;
 
 /// The header row.

@@ -3,7 +3,7 @@
 //! scene's description as action, and its spoken line as a character cue
 //! and dialogue.
 
-use super::timeline::timeline;
+use super::timeline;
 use crate::model::Drama;
 
 /// Escapes markup Fountain reads anywhere in a line: emphasis (`*`, `_`),

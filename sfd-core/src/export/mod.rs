@@ -8,7 +8,6 @@ mod fcpxml;
 mod fountain;
 mod otio;
 mod srt;
-mod timeline;
 mod zip;
 
 #[cfg(feature = "jobs")]
@@ -22,6 +21,8 @@ pub use fountain::fountain;
 #[cfg(feature = "jobs")]
 pub(crate) use handoff::{absolute, bundled, pick_episode};
 pub use otio::otio;
-pub use srt::{Cue, cues, to_srt};
-pub use timeline::{Shot, timeline};
+pub use srt::to_srt;
+// The shots and cues of an episode are the timeline's; exported here too,
+// where the exports' callers have always found them.
+pub use crate::timeline::{Cue, Shot, cues, shots_of as timeline};
 pub use zip::{ZipEntry, zip_stream};

@@ -2,47 +2,7 @@
 
 use std::fmt::Write;
 
-use super::timeline::Shot;
-
-/// One subtitle: shown from `start` to `end` seconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cue {
-    /// Seconds from the start.
-    pub start: f64,
-    /// Seconds from the start; after `start`.
-    pub end: f64,
-    /// What is said, with the speaker's name for dialogue.
-    pub text: String,
-}
-
-/// The cues of `shots`: each line from its scene's start for `spoken(i)`
-/// seconds (the speech's real length when known), within its scene.
-pub fn cues(shots: &[Shot<'_>], spoken: impl Fn(usize) -> Option<f64>) -> Vec<Cue> {
-    shots
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| {
-            let line = s.line()?;
-            let length = spoken(i).filter(|l| *l > 0.0).unwrap_or(s.duration).min(s.duration);
-            let text = match s.speaker {
-                Some(name) => format!("{}: {line}", name.trim()),
-                None => line.to_string(),
-            };
-            // Blank lines would end the cue early in every player.
-            let text = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
-            Some(Cue {
-                start: s.start,
-                end: s.start + length,
-                text,
-            })
-        })
-        .collect()
-}
+use crate::timeline::Cue;
 
 /// `HH:MM:SS,mmm`.
 fn time(seconds: f64) -> String {

@@ -4,6 +4,7 @@ mod api;
 mod assemble;
 mod character;
 mod document;
+pub(crate) mod error;
 mod generation;
 pub mod id;
 mod job;

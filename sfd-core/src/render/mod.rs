@@ -40,8 +40,6 @@ mod aspect;
 mod capabilities;
 mod chat_images;
 mod config;
-#[cfg(feature = "jobs")]
-pub(crate) mod exclusive;
 mod fetch;
 #[cfg(feature = "simulator")]
 mod files;

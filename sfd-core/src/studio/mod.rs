@@ -4,6 +4,7 @@
 //! `handoff.rs` (editors' timelines), its assembly in `assemble.rs`.
 
 mod assemble;
+mod exclusive;
 mod export;
 mod handoff;
 mod render;

@@ -139,11 +139,11 @@ impl Studio {
             return Err(Error::invalid("dryRun", "a dry run only plans: call plan_render"));
         }
         // One render of a drama at a time, across replicas (409 naming the job).
-        crate::render::exclusive::check(self.jobs(), drama_id).await?;
+        super::exclusive::check(self.jobs(), drama_id).await?;
         let job = self
             .queue_render(drama_id, request, |_| Ok(JobType::RenderDrama))
             .await?;
-        crate::render::exclusive::keep_first(self.jobs(), drama_id, job).await
+        super::exclusive::keep_first(self.jobs(), drama_id, job).await
     }
 
     /// Queues a `generate_image|video|audio` job for asset `asset_id` of

@@ -1,8 +1,9 @@
-//! The one error type of `sfd-core`.
+//! The one error type of `sfd-core`. It lives with the model because it
+//! speaks of its kinds and problems, and the model's own checks return it.
 
 use std::fmt;
 
-use crate::model::{AssetKind, Problems};
+use super::{AssetKind, Problems};
 
 /// A boxed error from a lower layer (object storage, I/O).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
