@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sfd_core::{
-    ChatRequest, ChatResponse, Job, JobInput, JobRunner, JobStatus, JobType, Llm, RunnerConfig, SimulatedLlm, Storage,
-    StorageBuilder,
+    ChatRequest, ChatResponse, GenerateInput, Job, JobInput, JobRunner, JobStatus, JobType, Llm, RunnerConfig,
+    SimulatedLlm, Storage, StorageBuilder,
 };
 
 #[derive(Debug)]
@@ -45,13 +45,13 @@ fn job(i: usize, mode: &str) -> Job {
         format!("drama_bench_{mode}_{i:05}"),
         sfd_core::now_ms(),
     );
-    j.input = Some(JobInput {
-        premise: Some(format!("drama number {i}")),
+    j.input = Some(JobInput::Generate(GenerateInput {
+        premise: format!("drama number {i}"),
         episodes: Some(3),
         scenes_per_episode: Some(4),
         mode: Some(mode.to_string()),
         ..Default::default()
-    });
+    }));
     j
 }
 

@@ -143,7 +143,7 @@ pub(crate) fn job_touches(job: &Job, character: Option<&str>, episode: Option<&s
     let named = |list: &Option<Vec<String>>, id: Option<&str>| {
         id.is_some_and(|id| list.as_ref().is_some_and(|l| l.iter().any(|x| x == id)))
     };
-    if let Some(r) = &input.render
+    if let Some(r) = input.render()
         && (named(&r.characters, character)
             || named(&r.episodes, episode)
             || r.assets
@@ -152,7 +152,7 @@ pub(crate) fn job_touches(job: &Job, character: Option<&str>, episode: Option<&s
     {
         return true;
     }
-    episode.is_some() && input.episode.as_deref() == episode
+    episode.is_some() && input.episode() == episode
 }
 
 /// The key of drama `id`, checked (a bad id is the REST answer's 400/422).

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 
 use super::{JobRunner, RunnerConfig};
 use crate::llm::{ChatRequest, ChatResponse, Llm, SimulatedLlm};
-use crate::model::{Job, JobInput, JobStatus, JobType, now_ms};
+use crate::model::{GenerateInput, Job, JobInput, JobStatus, JobType, now_ms};
 use crate::storage::scripted_store::ScriptedStore;
 use crate::storage::{ObjectStorage, Storage, StorageExt, WriteMode};
 
@@ -68,12 +68,12 @@ fn config() -> RunnerConfig {
 
 fn generation(drama_id: &str) -> Job {
     let mut job = Job::new("", JobType::GenerateDrama, drama_id, now_ms());
-    job.input = Some(JobInput {
-        premise: Some("p".into()),
+    job.input = Some(JobInput::Generate(GenerateInput {
+        premise: "p".into(),
         episodes: Some(1),
         scenes_per_episode: Some(1),
         ..Default::default()
-    });
+    }));
     job
 }
 

@@ -8,7 +8,7 @@ use crate::generate::{
     GenerateOptions, ImproveOptions, ProgressFn, critique_drama, generate_drama, generate_one_shot, improve_drama,
 };
 use crate::llm::{Llm, Usage};
-use crate::model::{Drama, Job, JobInput, JobType, Object, Progress};
+use crate::model::{AssembleRequest, Drama, GenerateInput, Job, JobInput, JobType, Object, Progress, RenderRequest};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};
@@ -78,16 +78,45 @@ pub(crate) async fn execute(
         defaults,
         render,
     };
-    let input = job.input.clone().unwrap_or_default();
-    match job.kind {
-        JobType::GenerateDrama => generate(&tools, job, input, progress).await,
-        JobType::ImproveDrama => improve(&tools, job, input, progress).await,
-        JobType::CriticDrama => critique(&tools, job, input, progress).await,
-        JobType::AssembleEpisode => assemble(&tools, job, input, progress).await,
-        JobType::RenderDrama | JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio => {
-            render_assets(&tools, job, input, progress).await
+    let input = job.input.clone();
+    match (job.kind, input) {
+        (JobType::GenerateDrama, Some(JobInput::Generate(input))) => generate(&tools, job, input, progress).await,
+        (JobType::GenerateDrama, _) => Err(Error::invalid("premise", "the job has no premise")),
+        (
+            JobType::ImproveDrama,
+            Some(JobInput::Improve {
+                source_drama_id,
+                feedback,
+                model,
+            }),
+        ) => {
+            let source = source_drama_id.ok_or_else(no_source)?;
+            improve(&tools, job, &source, &feedback, model, progress).await
+        }
+        (JobType::ImproveDrama, _) => Err(no_source()),
+        (JobType::CriticDrama, input) => {
+            let model = match input {
+                Some(JobInput::Critique { model, .. }) => model,
+                _ => None,
+            };
+            critique(&tools, job, model, progress).await
+        }
+        (JobType::AssembleEpisode, Some(JobInput::Assemble { episode, request })) => {
+            assemble(&tools, job, &episode, request.unwrap_or_default(), progress).await
+        }
+        (JobType::AssembleEpisode, _) => Err(Error::invalid("episode", "the job names no episode")),
+        (JobType::RenderDrama | JobType::GenerateImage | JobType::GenerateVideo | JobType::GenerateAudio, input) => {
+            let request = match input {
+                Some(JobInput::Render(r)) => r,
+                _ => Default::default(),
+            };
+            render_assets(&tools, job, &request, progress).await
         }
     }
+}
+
+fn no_source() -> Error {
+    Error::invalid("sourceDramaId", "the job has no source drama")
 }
 
 /// A result as the job record's object (empty if it is not one).
@@ -99,11 +128,9 @@ fn object_of<T: serde::Serialize>(result: &T) -> Object {
 }
 
 /// `generate_drama`: a drama from the premise, hierarchical or in one shot.
-async fn generate(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+async fn generate(tools: &Tools<'_>, job: &Job, input: GenerateInput, progress: ProgressFn<'_>) -> Result<Outcome> {
     let llm = tools.llm()?;
-    let premise = input
-        .premise
-        .ok_or_else(|| Error::invalid("premise", "the job has no premise"))?;
+    let premise = input.premise;
     let opts = GenerateOptions {
         id: Some(job.drama_id.clone()),
         episodes: input.episodes,
@@ -130,24 +157,27 @@ async fn generate(tools: &Tools<'_>, job: &Job, input: JobInput, progress: Progr
 }
 
 /// `improve_drama`: the source drama improved from feedback, under the job's drama id.
-async fn improve(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+async fn improve(
+    tools: &Tools<'_>,
+    job: &Job,
+    source: &str,
+    feedback: &str,
+    model: Option<String>,
+    progress: ProgressFn<'_>,
+) -> Result<Outcome> {
     let llm = tools.llm()?;
-    let source = input
-        .source_drama_id
-        .ok_or_else(|| Error::invalid("sourceDramaId", "the job has no source drama"))?;
-    let feedback = input.feedback.unwrap_or_default();
-    let original = tools.storage.get_drama(&source).await?.value;
+    let original = tools.storage.get_drama(source).await?.value;
     let defaults = tools.defaults;
     let opts = ImproveOptions {
         new_id: Some(job.drama_id.clone()),
-        model: input.model.clone(),
+        model: model.clone(),
         video_durations: defaults.video_durations.clone(),
         max_parallel: defaults.max_parallel,
         tokens: defaults.episode_tokens,
     };
-    let improved = improve_drama(llm, &original, &feedback, &opts, progress).await?;
+    let improved = improve_drama(llm, &original, feedback, &opts, progress).await?;
     let mut drama = improved.drama;
-    tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
+    tag(&mut drama, job, model.as_deref().unwrap_or(llm.model()));
     Ok(Outcome::Drama {
         drama: Box::new(drama),
         usage: improved.usage,
@@ -155,11 +185,11 @@ async fn improve(tools: &Tools<'_>, job: &Job, input: JobInput, progress: Progre
 }
 
 /// `critic_drama`: the critique and its feedback as the job's result.
-async fn critique(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
+async fn critique(tools: &Tools<'_>, job: &Job, model: Option<String>, progress: ProgressFn<'_>) -> Result<Outcome> {
     let llm = tools.llm()?;
     let drama = tools.storage.get_drama(&job.drama_id).await?.value;
     progress(Progress::new("critique", 0, 1));
-    let (critique, usage) = critique_drama(llm, &drama, input.model.as_deref()).await?;
+    let (critique, usage) = critique_drama(llm, &drama, model.as_deref()).await?;
     progress(Progress::new("critique", 1, 1));
     let mut result = Object::new();
     result.insert("dramaId".into(), json!(job.drama_id));
@@ -170,16 +200,18 @@ async fn critique(tools: &Tools<'_>, job: &Job, input: JobInput, progress: Progr
 }
 
 /// `assemble_episode`: the episode's cut.
-async fn assemble(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
-    let episode = input
-        .episode
-        .ok_or_else(|| Error::invalid("episode", "the job names no episode"))?;
-    let request = input.assemble.unwrap_or_default();
+async fn assemble(
+    tools: &Tools<'_>,
+    job: &Job,
+    episode: &str,
+    request: AssembleRequest,
+    progress: ProgressFn<'_>,
+) -> Result<Outcome> {
     let done = crate::assemble::cut::run(
         Arc::clone(tools.storage),
         Arc::clone(tools.render),
         &job.drama_id,
-        &episode,
+        episode,
         request,
         progress,
     )
@@ -189,13 +221,17 @@ async fn assemble(tools: &Tools<'_>, job: &Job, input: JobInput, progress: Progr
 
 /// `render_drama` and `generate_image|video|audio`: the render; failed
 /// nodes fail the job, with the result still recorded.
-async fn render_assets(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
-    let request = input.render.unwrap_or_default();
+async fn render_assets(
+    tools: &Tools<'_>,
+    job: &Job,
+    request: &RenderRequest,
+    progress: ProgressFn<'_>,
+) -> Result<Outcome> {
     let result = crate::render::run::run(
         Arc::clone(tools.storage),
         Arc::clone(tools.render),
         &job.drama_id,
-        &request,
+        request,
         &job.job_id,
         progress,
     )

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Object;
+use super::{JobInput, Object};
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,43 +188,6 @@ impl Job {
     }
 }
 
-/// What a job works from (stored in the record, so any runner can run it again).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobInput {
-    /// The premise (generation).
-    #[serde(default)]
-    pub premise: Option<String>,
-    /// The feedback (improvement).
-    #[serde(default)]
-    pub feedback: Option<String>,
-    /// The drama improved or critiqued.
-    #[serde(default)]
-    pub source_drama_id: Option<String>,
-    /// The model to use instead of the configured one.
-    #[serde(default)]
-    pub model: Option<String>,
-    /// Requested episodes (generation).
-    #[serde(default)]
-    pub episodes: Option<u32>,
-    /// Requested scenes per episode (generation).
-    #[serde(default)]
-    pub scenes_per_episode: Option<u32>,
-    /// `hierarchical` (default: outline, then episodes in parallel) or
-    /// `one_shot` (a single call; for small models and comparisons).
-    #[serde(default)]
-    pub mode: Option<String>,
-    /// What to render (render jobs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub render: Option<super::RenderRequest>,
-    /// The episode to assemble (assembly jobs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub episode: Option<String>,
-    /// How to assemble it (assembly jobs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assemble: Option<super::AssembleRequest>,
-}
-
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -277,18 +240,14 @@ mod tests {
             serde_json::to_value(JobType::RenderDrama).unwrap(),
             json!("render_drama")
         );
-        let input = JobInput {
-            render: Some(super::super::RenderRequest::asset("a", true)),
-            ..Default::default()
-        };
+        let input = JobInput::Render(super::super::RenderRequest::asset("a", true));
         let back: JobInput = serde_json::from_value(serde_json::to_value(&input).unwrap()).unwrap();
         assert_eq!(back, input);
-        assert!(
-            serde_json::to_value(JobInput::default())
-                .unwrap()
-                .get("render")
-                .is_none()
-        );
+        let critique = JobInput::Critique {
+            source_drama_id: None,
+            model: None,
+        };
+        assert!(serde_json::to_value(critique).unwrap().get("render").is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub(crate) mod error;
 mod generation;
 pub mod id;
 mod job;
+mod job_input;
 mod level;
 mod library;
 mod limits;
@@ -28,7 +29,8 @@ pub use assemble::{
 pub use character::Character;
 pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
-pub use job::{Job, JobInput, JobStatus, JobType, Progress, ProgressFn, no_progress, now_ms};
+pub use job::{Job, JobStatus, JobType, Progress, ProgressFn, no_progress, now_ms};
+pub use job_input::{GenerateInput, JobInput};
 pub use level::{Address, Level, LevelInfo, Nested, level_by_plural, levels};
 pub use library::{
     DEFAULT_LIBRARY_USER, LIBRARY_REF_PREFIX, LibraryAsset, LibraryDeleted, LibraryListing, LibraryTag, LibraryType,

@@ -13,10 +13,9 @@ impl Studio {
         let config = self.render_config();
         cut::check(&**self.storage(), config.ffmpeg(), drama_id, episode_id).await?;
         let mut job = Job::new("", JobType::AssembleEpisode, drama_id, now_ms());
-        job.input = Some(JobInput {
-            episode: Some(episode_id.to_string()),
-            assemble: Some(request),
-            ..Default::default()
+        job.input = Some(JobInput::Assemble {
+            episode: episode_id.to_string(),
+            request: Some(request),
         });
         self.jobs().submit(job).await
     }

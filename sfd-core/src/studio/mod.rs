@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::jobs::{JobRunner, RunnerConfig};
 use crate::llm::Llm;
 use crate::model::id::{id_problem, new_drama_id};
-use crate::model::{GenerationRequest, Job, JobInput, JobType, now_ms};
+use crate::model::{GenerateInput, GenerationRequest, Job, JobInput, JobType, now_ms};
 use crate::render::RenderConfig;
 use crate::storage::{Key, Storage, StorageExt};
 use crate::{Error, Result};
@@ -145,13 +145,13 @@ impl Studio {
         self.require_llm()?;
         self.ensure_free(&id).await?;
         let mut job = Job::new("", JobType::GenerateDrama, id, now_ms());
-        job.input = Some(JobInput {
-            premise: Some(req.premise),
+        job.input = Some(JobInput::Generate(GenerateInput {
+            premise: req.premise,
             model: req.model,
             episodes: req.episodes,
             scenes_per_episode: req.scenes_per_episode,
-            ..Default::default()
-        });
+            mode: None,
+        }));
         self.runner.submit(job).await
     }
 
@@ -175,11 +175,10 @@ impl Studio {
         self.require_llm()?;
         self.ensure_free(&new_id).await?;
         let mut job = Job::new("", JobType::ImproveDrama, new_id, now_ms());
-        job.input = Some(JobInput {
-            feedback: Some(feedback.to_string()),
+        job.input = Some(JobInput::Improve {
             source_drama_id: Some(id.to_string()),
+            feedback: feedback.to_string(),
             model,
-            ..Default::default()
         });
         self.runner.submit(job).await
     }
@@ -189,10 +188,9 @@ impl Studio {
         self.storage.get_drama_bytes(id).await?;
         self.require_llm()?;
         let mut job = Job::new("", JobType::CriticDrama, id, now_ms());
-        job.input = Some(JobInput {
+        job.input = Some(JobInput::Critique {
             source_drama_id: Some(id.to_string()),
             model,
-            ..Default::default()
         });
         self.runner.submit(job).await
     }

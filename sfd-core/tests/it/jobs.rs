@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 use sfd_core::{
-    ChatRequest, ChatResponse, Error, Job, JobEventKind, JobInput, JobRunner, JobStatus, JobType, Llm, RunnerConfig,
-    SimulatedLlm, Storage, StorageBuilder, StorageExt,
+    ChatRequest, ChatResponse, Error, GenerateInput, Job, JobEventKind, JobInput, JobRunner, JobStatus, JobType, Llm,
+    RunnerConfig, SimulatedLlm, Storage, StorageBuilder, StorageExt,
 };
 use tokio::sync::Notify;
 
@@ -81,12 +81,12 @@ pub fn fast_config() -> RunnerConfig {
 
 pub fn generate_job(drama_id: &str, premise: &str) -> Job {
     let mut job = Job::new("", JobType::GenerateDrama, drama_id, sfd_core::now_ms());
-    job.input = Some(JobInput {
-        premise: Some(premise.to_string()),
+    job.input = Some(JobInput::Generate(GenerateInput {
+        premise: premise.to_string(),
         episodes: Some(1),
         scenes_per_episode: Some(2),
         ..Default::default()
-    });
+    }));
     job
 }
 
@@ -211,7 +211,9 @@ async fn events_arrive_in_order_and_wait_returns_the_end() {
     // The runner may start the job before we subscribe; whatever part of the
     // run the stream sees must be in order and end with the final status.
     let mut job = generate_job("drama_events01", "p");
-    job.input.as_mut().unwrap().episodes = Some(3);
+    if let Some(JobInput::Generate(g)) = job.input.as_mut() {
+        g.episodes = Some(3);
+    }
     let job = runner.submit(job).await.unwrap();
     let events: Vec<_> = runner
         .subscribe(&job.drama_id, &job.job_id)
@@ -260,7 +262,9 @@ async fn every_stage_is_seen_when_subscribed_from_the_start() {
     let blocker = runner.submit(generate_job("drama_blocker01", "[hang]")).await.unwrap();
     llm.started.notified().await;
     let mut job = generate_job("drama_stages01", "p");
-    job.input.as_mut().unwrap().episodes = Some(2);
+    if let Some(JobInput::Generate(g)) = job.input.as_mut() {
+        g.episodes = Some(2);
+    }
     let job = runner.submit(job).await.unwrap();
     let stream = runner.subscribe(&job.drama_id, &job.job_id).await.unwrap();
     runner.cancel(&blocker.drama_id, &blocker.job_id).await.unwrap();
@@ -319,10 +323,10 @@ async fn critique_and_improve_jobs() {
     assert!(result["critique"]["scores"]["hook"].is_u64());
 
     let mut improve = Job::new("", JobType::ImproveDrama, "corgi_musk_v4_better", sfd_core::now_ms());
-    improve.input = Some(JobInput {
-        feedback: Some(result["feedback"].as_str().unwrap().to_string()),
+    improve.input = Some(JobInput::Improve {
+        feedback: result["feedback"].as_str().unwrap().to_string(),
         source_drama_id: Some("corgi_musk_v4".into()),
-        ..Default::default()
+        model: None,
     });
     let improve = runner.submit(improve).await.unwrap();
     let done = runner.wait("corgi_musk_v4_better", &improve.job_id).await.unwrap();

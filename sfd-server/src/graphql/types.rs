@@ -450,7 +450,7 @@ impl JobObj {
     }
     /// The asset a single-asset render is for.
     async fn asset_id(&self) -> Option<String> {
-        let assets = self.0.input.as_ref()?.render.as_ref()?.assets.as_ref()?;
+        let assets = self.0.input.as_ref()?.render()?.assets.as_ref()?;
         (assets.len() == 1).then(|| assets[0].clone())
     }
     /// As in the REST record: `generate_drama`, `render_drama`, `generate_image`, …
@@ -464,7 +464,7 @@ impl JobObj {
     }
     /// The premise of a generation.
     async fn prompt(&self) -> Option<&str> {
-        self.0.input.as_ref()?.premise.as_deref()
+        self.0.input.as_ref()?.premise()
     }
     /// The URL of the file the job made: the first rendered asset's, or the cut's.
     async fn r2_url(&self) -> Option<String> {

@@ -25,10 +25,11 @@ pub(crate) struct SfdMcp {
     tool_router: ToolRouter<Self>,
 }
 
-type Answer = Result<CallToolResult, ErrorData>;
+/// A tool's answer (an HTTP route's is `crate::http::Answer`).
+type ToolAnswer = Result<CallToolResult, ErrorData>;
 
 /// A tool's answer: the value as JSON text and as structured content.
-fn ok(value: impl serde::Serialize) -> Answer {
+fn ok(value: impl serde::Serialize) -> ToolAnswer {
     let value = serde_json::to_value(value).unwrap_or(Value::Null);
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
@@ -39,7 +40,7 @@ fn ok(value: impl serde::Serialize) -> Answer {
 }
 
 /// A failed tool call: REST's status, title and message, for the agent to read.
-fn failed(e: impl Into<HttpError>) -> Answer {
+fn failed(e: impl Into<HttpError>) -> ToolAnswer {
     let e: HttpError = e.into();
     let text = format!(
         "{} ({} {}): {}",
@@ -52,7 +53,7 @@ fn failed(e: impl Into<HttpError>) -> Answer {
 }
 
 /// `ok` for `Ok`, `failed` for `Err`.
-fn answer<T: serde::Serialize, E: Into<HttpError>>(r: Result<T, E>) -> Answer {
+fn answer<T: serde::Serialize, E: Into<HttpError>>(r: Result<T, E>) -> ToolAnswer {
     match r {
         Ok(v) => ok(v),
         Err(e) => failed(e),
@@ -206,7 +207,7 @@ impl SfdMcp {
     #[tool(
         description = "Generate a new drama from a premise with the LLM. Starts a generate_drama job and answers it; wait for it with wait_for_job, then read the drama with get_drama."
     )]
-    async fn create_drama(&self, Parameters(p): Parameters<CreateDrama>) -> Answer {
+    async fn create_drama(&self, Parameters(p): Parameters<CreateDrama>) -> ToolAnswer {
         let mut req = GenerationRequest::new(p.premise);
         req.id = p.id;
         req.model = p.model;
@@ -218,7 +219,7 @@ impl SfdMcp {
     #[tool(
         description = "Get a whole drama: characters, episodes, scenes and their image/video/audio assets with URLs and render metadata."
     )]
-    async fn get_drama(&self, Parameters(p): Parameters<DramaRef>) -> Answer {
+    async fn get_drama(&self, Parameters(p): Parameters<DramaRef>) -> ToolAnswer {
         answer(
             self.state
                 .studio()
@@ -232,7 +233,7 @@ impl SfdMcp {
     #[tool(
         description = "List dramas (id, title, description, premise), a page at a time in id order; pass the answer's cursor for the next page."
     )]
-    async fn list_dramas(&self, Parameters(p): Parameters<ListDramas>) -> Answer {
+    async fn list_dramas(&self, Parameters(p): Parameters<ListDramas>) -> ToolAnswer {
         let limit = p.limit.unwrap_or(100);
         if !(1..=1000).contains(&limit) {
             return failed(HttpError::bad_request(format!(
@@ -249,7 +250,7 @@ impl SfdMcp {
     #[tool(
         description = "Change fields of the drama or of one nested entity (character, episode, scene, asset) without touching the rest; answers the entity as stored. Concurrent edits of other parts are kept."
     )]
-    async fn patch_entity(&self, Parameters(p): Parameters<PatchEntity>) -> Answer {
+    async fn patch_entity(&self, Parameters(p): Parameters<PatchEntity>) -> ToolAnswer {
         match self.patch(p).await {
             Ok(v) => ok(v),
             Err(e) => failed(e),
@@ -259,7 +260,7 @@ impl SfdMcp {
     #[tool(
         description = "Plan a render without doing it: every selected asset with its action (render, skip, stale, blocked), order and estimated cost in USD."
     )]
-    async fn plan_render(&self, Parameters(p): Parameters<Render>) -> Answer {
+    async fn plan_render(&self, Parameters(p): Parameters<Render>) -> ToolAnswer {
         let (drama_id, request) = (p.drama_id, p.selection.request());
         answer(self.state.studio().plan_render(&drama_id, &request).await)
     }
@@ -267,7 +268,7 @@ impl SfdMcp {
     #[tool(
         description = "Render the selected assets (images, videos, speech) in dependency order: starts a render_drama job and answers {job, plan, estimatedCostUsd}. Wait with wait_for_job; the job result holds what was rendered and the cost."
     )]
-    async fn start_render(&self, Parameters(p): Parameters<Render>) -> Answer {
+    async fn start_render(&self, Parameters(p): Parameters<Render>) -> ToolAnswer {
         let (drama_id, request) = (p.drama_id, p.selection.request());
         let studio = self.state.studio();
         let plan = match studio.plan_render(&drama_id, &request).await {
@@ -283,7 +284,7 @@ impl SfdMcp {
     #[tool(
         description = "Cut an episode: its scenes' clips (or stills), speech and subtitles stitched into one vertical MP4. Starts an assemble_episode job; the episode's url is set when it completes."
     )]
-    async fn assemble_episode(&self, Parameters(p): Parameters<Assemble>) -> Answer {
+    async fn assemble_episode(&self, Parameters(p): Parameters<Assemble>) -> ToolAnswer {
         let request: AssembleRequest = match p.options {
             Some(v) => match serde_json::from_value(v) {
                 Ok(r) => r,
@@ -302,7 +303,7 @@ impl SfdMcp {
     #[tool(
         description = "Export a drama as text: the screenplay (fountain), one episode's subtitles (srt, needs episodeId) or the shot list (csv). For the zip of every file use GET /dramas/{id}/export?format=zip."
     )]
-    async fn export(&self, Parameters(p): Parameters<ExportText>) -> Answer {
+    async fn export(&self, Parameters(p): Parameters<ExportText>) -> ToolAnswer {
         let format = match p.format.as_str() {
             "fountain" => ExportFormat::Fountain,
             "srt" => ExportFormat::Srt,
@@ -334,14 +335,14 @@ impl SfdMcp {
     #[tool(
         description = "Get a job: status (pending, processing, completed, failed, cancelled), progress, error and result."
     )]
-    async fn get_job(&self, Parameters(p): Parameters<JobRef>) -> Answer {
+    async fn get_job(&self, Parameters(p): Parameters<JobRef>) -> ToolAnswer {
         answer(self.state.studio().jobs().get(&p.drama_id, &p.job_id).await)
     }
 
     #[tool(
         description = "Wait until a job ends (completed, failed or cancelled) and answer it; after timeoutSeconds (default 60) answer it as it is."
     )]
-    async fn wait_for_job(&self, Parameters(p): Parameters<WaitJob>) -> Answer {
+    async fn wait_for_job(&self, Parameters(p): Parameters<WaitJob>) -> ToolAnswer {
         let secs = p.timeout_seconds.unwrap_or(60).clamp(1, 600);
         let jobs = self.state.studio().jobs();
         let waited =
@@ -353,7 +354,7 @@ impl SfdMcp {
     }
 
     #[tool(description = "Cancel a pending or running job; a finished job is answered unchanged.")]
-    async fn cancel_job(&self, Parameters(p): Parameters<JobRef>) -> Answer {
+    async fn cancel_job(&self, Parameters(p): Parameters<JobRef>) -> ToolAnswer {
         answer(self.state.studio().jobs().cancel(&p.drama_id, &p.job_id).await)
     }
 }
