@@ -30,27 +30,44 @@ pub(crate) fn media_of(storage: &dyn Storage) -> Result<&dyn MediaStore> {
         .ok_or_else(|| Error::Config(format!("{} keeps no media files", storage.describe())))
 }
 
-/// The drama, with portraits, a cover and references added (and saved with
-/// a CAS edit) when it lacks them.
-pub(crate) async fn prepare(storage: &dyn Storage, drama_id: &str, config: &RenderConfig) -> Result<Drama> {
-    let current = storage.get_drama(drama_id).await?.value;
+/// The one door to a render's checks: the drama as it will render (with
+/// portraits, a cover and references added), passed to `check`, and only
+/// when that passes saved with what was added (one CAS edit). Each path
+/// calls it once: the studio when it queues a job (its check refuses the
+/// request before anything is stored), the job when it runs, on the drama
+/// as it is then (it may have changed while queued, or before a crash and
+/// resume). When an edit lands between the read and the save, `check`
+/// runs again on the drama as saved, so its answer is about that drama.
+pub(crate) async fn prepare<T>(
+    storage: &dyn Storage,
+    drama_id: &str,
+    config: &RenderConfig,
+    mut check: impl FnMut(&Drama) -> Result<T>,
+) -> Result<(Drama, T)> {
+    let mut drama = storage.get_drama(drama_id).await?.value;
     let aspect = config.aspect_ratio().to_string();
-    if make_renderable(&mut current.clone(), &aspect).is_empty() {
-        return Ok(current);
+    let added = !make_renderable(&mut drama, &aspect).is_empty();
+    let checked = check(&drama)?;
+    if !added {
+        return Ok((drama, checked));
     }
     let saved = storage
         .modify_drama(drama_id, None, |d| {
             make_renderable(d, &aspect);
             Ok(d.clone())
         })
-        .await?;
-    Ok(saved.value)
+        .await?
+        .value;
+    if saved == drama {
+        return Ok((drama, checked));
+    }
+    let checked = check(&saved)?;
+    Ok((saved, checked))
 }
 
 /// The plan of `request` on `drama` (made renderable), or what stops it:
 /// an invalid request, a cycle, a dangling reference, a kind no renderer
-/// makes, a storage without media files. The studio checks a request so
-/// when it queues it, the job again on the drama as it is when it runs.
+/// makes, a storage without media files. Called through [`prepare`].
 pub(crate) fn check_plan(
     drama: &Drama,
     request: &RenderRequest,
@@ -301,8 +318,8 @@ pub(crate) async fn run(
     // (a double click, an asset render during a drama render) plans once the
     // first is done, so it finds the files the first made and pays nothing twice.
     let _turn = super::turns::wait(&*storage, drama_id).await;
-    let drama = prepare(&*storage, drama_id, &config).await?;
-    let Planned { graph, plan } = check_plan(&drama, request, &config, &*storage, Some(job_id))?;
+    let check = |d: &Drama| check_plan(d, request, &config, &*storage, Some(job_id));
+    let (drama, Planned { graph, plan }) = prepare(&*storage, drama_id, &config, check).await?;
     let mut result = RenderResult {
         drama_id: drama_id.to_string(),
         ..Default::default()

@@ -9,7 +9,7 @@ use super::Studio;
 use crate::error::EntityKind;
 use crate::model::{
     Asset, AssetKind, AssetOwner, ByteRange, COVER_ID, CollectedMedia, Drama, Job, JobInput, JobType, MediaKey,
-    MediaType, RenderPlan, RenderRecord, RenderRequest, audition_asset, audition_id, look_of, make_renderable, now_ms,
+    MediaType, RenderPlan, RenderRecord, RenderRequest, audition_asset, audition_id, look_of, now_ms,
 };
 use crate::render::RenderConfig;
 use crate::render::graph::hashes_now;
@@ -113,19 +113,18 @@ impl Studio {
         &self,
         drama_id: &str,
         request: RenderRequest,
-        kind: impl FnOnce(&Drama) -> Result<JobType>,
+        kind: impl Fn(&Drama) -> Result<JobType>,
     ) -> Result<Job> {
         let config = self.render_config();
-        let mut drama = self.storage().get_drama(drama_id).await?.value;
-        make_renderable(&mut drama, &config.aspect_ratio().to_string());
-        let kind = kind(&drama)?;
-        check_plan(&drama, &request, config, &**self.storage(), None)?;
-        prepare(&**self.storage(), drama_id, config).await?;
+        let storage = &**self.storage();
+        let check = |d: &Drama| {
+            let kind = kind(d)?;
+            check_plan(d, &request, config, storage, None)?;
+            Ok(kind)
+        };
+        let (_, kind) = prepare(storage, drama_id, config, check).await?;
         let mut job = Job::new("", kind, drama_id, now_ms());
-        job.input = Some(JobInput {
-            render: Some(request),
-            ..Default::default()
-        });
+        job.input = Some(JobInput::Render(request));
         self.jobs().submit(job).await
     }
 
