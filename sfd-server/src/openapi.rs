@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use sfd_core::{JobType, level_by_plural};
 
 use crate::http::{Body, full};
-use crate::router::ROUTES;
+use crate::router::{Endpoint as E, ROUTES};
 
 /// The spec, built once.
 pub static SPEC: LazyLock<Value> = LazyLock::new(build);
@@ -133,8 +133,9 @@ fn schemas() -> Value {
     })
 }
 
-/// What one operation says: summary, request body, success answer, extra error statuses.
-fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value), &'static [u16]) {
+/// What one operation says: summary, request body, success answer, extra
+/// error statuses; a fixed route's by its row, a level's from the level.
+fn describe(endpoint: E, template: &str, m: &Method) -> (String, Option<Value>, (u16, Value), &'static [u16]) {
     let item = template.ends_with('}');
     let last = template
         .trim_end_matches('/')
@@ -152,72 +153,72 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
     const READ: &[u16] = &[400, 401, 404, 429, 503];
     const WRITE: &[u16] = &[400, 401, 404, 409, 412, 413, 415, 422, 429, 503];
     const START: &[u16] = &[400, 401, 404, 409, 413, 415, 422, 429, 503];
-    match (template, m.as_str()) {
-        ("/health", _) => (
+    match (endpoint, m.as_str()) {
+        (E::Health, _) => (
             "Liveness, version and storage reachability (no key needed)".into(),
             None,
             (200, r("Health")),
             &[503],
         ),
-        ("/openapi.json", _) => (
+        (E::OpenApi, _) => (
             "This OpenAPI document (no key needed)".into(),
             None,
             (200, json!({"type": "object"})),
             &[],
         ),
-        ("/docs", _) => (
+        (E::Docs, _) => (
             "Interactive API docs, offline (no key needed)".into(),
             None,
             (200, json!({"type": "string"})),
             &[],
         ),
-        ("/metrics", _) => (
+        (E::Metrics, _) => (
             "Prometheus metrics, text format 0.0.4: HTTP requests by route template, storage, jobs, LLM and render calls (needs the key unless SFD_METRICS_PUBLIC=1)".into(),
             None,
             (200, json!({"type": "string"})),
             &[401, 429, 503],
         ),
-        ("/dramas", "GET") => (
+        (E::Dramas, "GET") => (
             "List dramas in ascending id order, a page at a time".into(),
             None,
             (200, r("DramaPage")),
             READ,
         ),
-        ("/dramas", _) => (
+        (E::Dramas, _) => (
             "Generate a drama from a premise (202 with a job) or store a given drama (201)".into(),
             Some(json!({"oneOf": [r("GenerateRequest"), r("ImportRequest")]})),
             (201, r("Drama")),
             START,
         ),
-        ("/dramas/{id}", "GET") => ("Get a drama; ETag is its version".into(), None, (200, r("Drama")), READ),
-        ("/dramas/{id}", "PATCH") => (
+        (E::Drama, "GET") => ("Get a drama; ETag is its version".into(), None, (200, r("Drama")), READ),
+        (E::Drama, "PATCH") => (
             "Update the drama's head fields".into(),
             body("DramaPatch"),
             (200, r("Drama")),
             WRITE,
         ),
-        ("/dramas/{id}", _) => ("Delete a drama".into(), None, (200, r("Success")), WRITE),
-        ("/dramas/{id}/improve", _) => (
+        (E::Drama, _) => ("Delete a drama".into(), None, (200, r("Success")), WRITE),
+        (E::Improve, _) => (
             "Improve a drama from feedback into a new drama (job listed under the new id)".into(),
             body("ImproveDramaRequest"),
             (202, r("ImproveDramaResponse")),
             START,
         ),
-        ("/dramas/{id}/critic" | "/dramas/{id}/critique", _) => (
+        (E::Critic | E::Critique, _) => (
             "Critique a drama; the job result holds {feedback} (`/critique` is the old viewer's name)".into(),
             body("CriticRequest"),
             (202, r("JobResponse")),
             START,
         ),
-        ("/dramas/{id}/jobs", _) => ("The drama's jobs, oldest first".into(), None, (200, r("JobList")), READ),
-        ("/dramas/{id}/jobs/{jobId}", _) => ("One job of the drama".into(), None, (200, r("JobStatusRecord")), READ),
-        ("/dramas/{id}/jobs/{jobId}/cancel", _) => (
+        (E::Jobs, _) => ("The drama's jobs, oldest first".into(), None, (200, r("JobList")), READ),
+        (E::Job, _) => ("One job of the drama".into(), None, (200, r("JobStatusRecord")), READ),
+        (E::JobCancel, _) => (
             "Cancel a pending or running job".into(),
             None,
             (200, r("JobStatusRecord")),
             WRITE,
         ),
-        ("/dramas/{id}/jobs/{jobId}/events", _) => (
+        (E::JobEvents, _) => (
             "Server-Sent Events: `status` and `progress` events carrying the job, then `end`; a `: keep-alive` comment every 15 s while quiet".into(),
             None,
             (
@@ -260,13 +261,13 @@ fn describe(template: &str, m: &Method) -> (String, Option<Value>, (u16, Value),
     }
 }
 
-fn params(template: &str, m: &Method) -> Vec<Value> {
+fn params(endpoint: E, template: &str, m: &Method) -> Vec<Value> {
     let mut out: Vec<Value> = template
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "pattern": ID_PATTERN}}))
         .collect();
-    if template == "/dramas" && m == Method::GET {
+    if endpoint == E::Dramas && m == Method::GET {
         out.push(json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}));
         out.push(json!({"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "from the previous page; 400 if not issued by the server"}));
         out.push(json!({"name": "view", "in": "query", "schema": {"type": "string", "enum": ["summary", "full"], "default": "summary"}}));
@@ -307,32 +308,29 @@ fn article(word: &str) -> &'static str {
 
 fn build() -> Value {
     let mut paths = Map::new();
-    for (template, methods) in ROUTES.iter() {
+    for &(template, methods, endpoint) in ROUTES.iter() {
         let mut item = Map::new();
-        for m in *methods {
-            let special = crate::openapi_media::operation(template, m)
-                .or_else(|| crate::openapi_doors::operation(template, m))
-                .or_else(|| crate::openapi_library::operation(template, m));
+        for m in methods {
+            let special = crate::openapi_media::operation(endpoint, template, m)
+                .or_else(|| crate::openapi_doors::operation(endpoint, m))
+                .or_else(|| crate::openapi_library::operation(endpoint, m));
             if let Some(op) = special {
                 item.insert(m.as_str().to_ascii_lowercase(), op);
                 continue;
             }
-            let (summary, body, (status, schema), errors) = describe(template, m);
-            let media = if template.ends_with("/events") {
-                "text/event-stream"
-            } else if *template == "/docs" {
-                "text/html"
-            } else if *template == "/metrics" {
-                "text/plain"
-            } else {
-                "application/json"
+            let (summary, body, (status, schema), errors) = describe(endpoint, template, m);
+            let media = match endpoint {
+                E::JobEvents => "text/event-stream",
+                E::Docs => "text/html",
+                E::Metrics => "text/plain",
+                _ => "application/json",
             };
             let mut responses = Map::new();
             responses.insert(
                 status.to_string(),
                 json!({"description": "success", "content": {media: {"schema": schema}}}),
             );
-            if *template == "/dramas" && m == Method::POST {
+            if endpoint == E::Dramas && m == Method::POST {
                 responses.insert("202".into(), json!({"description": "generation queued", "content": {"application/json": {"schema": r("JobResponse")}}}));
             }
             if m == Method::GET && template.starts_with("/dramas/") && !template.contains("/jobs") {
@@ -345,7 +343,8 @@ fn build() -> Value {
                 );
             }
             responses.insert("default".into(), json!({"description": "any other error", "content": {"application/json": {"schema": r("ErrorResponse")}}}));
-            let mut op = json!({"summary": summary, "parameters": params(template, m), "responses": responses});
+            let mut op =
+                json!({"summary": summary, "parameters": params(endpoint, template, m), "responses": responses});
             let versioned = template.starts_with("/dramas/") && !template.contains("/jobs");
             if versioned && m == Method::GET {
                 op["description"] =
@@ -354,15 +353,15 @@ fn build() -> Value {
                 op["description"] = json!("Honours `If-Match` (the `ETag` of a GET): 412 if the drama changed since.");
             }
             if let Some(b) = body {
-                let required = !template.ends_with("/critic") && !template.ends_with("/critique");
+                let required = !matches!(endpoint, E::Critic | E::Critique);
                 op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": b}}});
             }
-            if ["/health", "/openapi.json", "/docs"].contains(template) {
+            if matches!(endpoint, E::Health | E::OpenApi | E::Docs) {
                 op["security"] = json!([]);
             }
             item.insert(m.as_str().to_ascii_lowercase(), op);
         }
-        paths.insert((*template).to_string(), Value::Object(item));
+        paths.insert(template.to_string(), Value::Object(item));
     }
     json!({
         "openapi": "3.1.0",
@@ -411,7 +410,7 @@ mod tests {
         }
         let mut from_router: Vec<(String, String)> = ROUTES
             .iter()
-            .flat_map(|(t, ms)| ms.iter().map(move |m| (t.to_string(), m.to_string())))
+            .flat_map(|(t, ms, _)| ms.iter().map(move |m| (t.to_string(), m.to_string())))
             .collect();
         from_spec.sort();
         from_router.sort();

@@ -2,6 +2,8 @@
 //! and MCP (`/mcp`). `openapi.rs` asks here after the media routes.
 
 use http::Method;
+
+use crate::router::Endpoint as E;
 use serde_json::{Value, json};
 
 fn error() -> Value {
@@ -12,13 +14,13 @@ fn errors(codes: &[u16]) -> impl Iterator<Item = (String, Value)> + '_ {
     codes.iter().map(|c| (c.to_string(), error()))
 }
 
-/// The operation for `template` and `m`, if it is a GraphQL or MCP route.
-pub fn operation(template: &str, m: &Method) -> Option<Value> {
+/// The operation of `endpoint` for `m`, if it is the GraphQL or MCP route.
+pub fn operation(endpoint: E, m: &Method) -> Option<Value> {
     let (summary, description, body, success, codes): (&str, &str, Option<Value>, Value, &[u16]) = match (
-        template,
+        endpoint,
         m.as_str(),
     ) {
-        ("/graphql", "GET") => {
+        (E::GraphQl, "GET") => {
             let page = json!({"description": "GraphiQL", "content": {"text/html": {"schema": {"type": "string"}}}});
             let mut responses = serde_json::Map::new();
             responses.insert("200".into(), page);
@@ -28,7 +30,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
                 "responses": responses,
             }));
         }
-        ("/graphql", _) => (
+        (E::GraphQl, _) => (
             "Run a GraphQL query or mutation (or a list of them)",
             "The old server's schema (drama, dramas, dramaSummaries, job, jobs, coverPhoto, generateCharacterImage, generateCoverPhoto; camelCase, r2Url) and sfd's additions. Answers 200 with {data, errors} as GraphQL over HTTP does; each error's message is REST's, with extensions.code and extensions.status. Queries are limited in depth and complexity.",
             Some(json!({"type": "object", "required": ["query"], "properties": {
@@ -40,7 +42,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
                     {"type": "array", "items": {"type": "object"}}]}),
             &[400, 401, 413, 415, 422, 429],
         ),
-        ("/mcp", _) => (
+        (E::Mcp, _) => (
             "The Model Context Protocol over streamable HTTP (stateless, JSON answers)",
             "JSON-RPC 2.0 messages of MCP: initialize, tools/list, tools/call, resources/list, resources/templates/list, resources/read. A notification answers 202 with no body. Needs Accept: application/json, text/event-stream.",
             Some(
@@ -62,12 +64,12 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
         "200".into(),
         json!({"description": "success", "content": {"application/json": {"schema": success}}}),
     );
-    if template == "/mcp" {
+    if endpoint == E::Mcp {
         responses.insert("202".into(), json!({"description": "a notification, accepted"}));
     }
     responses.insert("default".into(), json!({"description": "any other error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}));
     let mut params = Vec::new();
-    if template == "/mcp" {
+    if endpoint == E::Mcp {
         params.push(json!({"name": "Accept", "in": "header", "required": true,
             "schema": {"type": "string", "enum": ["application/json, text/event-stream"]}}));
     }

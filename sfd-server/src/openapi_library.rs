@@ -4,6 +4,8 @@
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::router::Endpoint as E;
+
 const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,128}$";
 
 fn r(name: &str) -> Value {
@@ -59,7 +61,7 @@ fn answer(status: u16, media: &str, schema: Value) -> (String, Value) {
 }
 
 /// The operation of a library route, or `None` for any other route.
-pub fn operation(template: &str, m: &Method) -> Option<Value> {
+pub fn operation(endpoint: E, m: &Method) -> Option<Value> {
     let user = query(
         "user_id",
         false,
@@ -81,10 +83,10 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
         ]
     };
     let (summary, params, body, success): (&str, Vec<Value>, Option<Value>, (String, Value)) = match (
-        template,
+        endpoint,
         m.as_str(),
     ) {
-        ("/asset-library/list", _) => (
+        (E::LibraryList, _) => (
             "A project's library assets (images, then videos, then texts), optionally of one type and tag; 400 for a missing project or a bad type or tag",
             vec![
                 user.clone(),
@@ -95,13 +97,13 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
             None,
             answer(200, "application/json", r("LibraryListing")),
         ),
-        ("/asset-library/upload", _) => (
+        (E::LibraryUpload, _) => (
             "Upload a library asset (multipart form; the file is sniffed against asset_type: 415 otherwise, 413 past SFD_MEDIA_LIMIT; 400 for a missing project or a bad type or tag)",
             Vec::new(),
             Some(json!({"required": true, "content": {"multipart/form-data": {"schema": r("LibraryUpload")}}})),
             answer(200, "application/json", r("LibraryUploaded")),
         ),
-        ("/asset-library/{assetId}", "GET") => (
+        (E::LibraryAsset, "GET") => (
             "A library asset's file, with its Content-Type",
             of_asset("the asset's type; 400 when missing"),
             None,
@@ -116,13 +118,13 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
             ),
         ),
-        ("/asset-library/{assetId}", _) => (
+        (E::LibraryAsset, _) => (
             "Delete a library asset (its file and record)",
             of_asset("the asset's type; 400 when missing"),
             None,
             answer(200, "application/json", r("LibraryDeleted")),
         ),
-        ("/asset-library/{assetId}/metadata", _) => (
+        (E::LibraryMetadata, _) => (
             "A library asset's record",
             of_asset("the asset's type; 400 when missing"),
             None,

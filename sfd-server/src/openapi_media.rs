@@ -4,6 +4,8 @@
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::router::Endpoint as E;
+
 const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,128}$";
 /// The types an upload may have, as the contract lists them.
 const UPLOAD_TYPES: [&str; 6] = [
@@ -83,79 +85,79 @@ fn path_params(template: &str) -> Vec<Value> {
 /// An operation's summary, request body, answers and error statuses.
 type Described = (&'static str, Option<Value>, Vec<(String, Value)>, &'static [u16]);
 
-/// The operation at `template` and `m`, when it is a media route.
-pub fn operation(template: &str, m: &Method) -> Option<Value> {
+/// The operation of `endpoint` (at `template`) for `m`, when it is a media route.
+pub fn operation(endpoint: E, template: &str, m: &Method) -> Option<Value> {
     const START: &[u16] = &[400, 401, 404, 413, 415, 422, 429, 503];
     let job = || ok(202, r("JobResponse"));
     let json_body = |schema: Value| json!({"required": false, "content": {"application/json": {"schema": schema}}});
-    let (summary, body, success, errors): Described = match (template, m.as_str()) {
-        ("/dramas/{id}/render", _) => (
+    let (summary, body, success, errors): Described = match (endpoint, m.as_str()) {
+        (E::Render, _) => (
             "Render every selected asset that is missing or stale, in depends_on order (202 with a render_drama job); with dryRun, answer the plan and its cost (200) without calling or writing anything. While a render of the drama is pending or running (on any replica) a new one answers 409 naming that job",
             Some(json_body(r("RenderRequest"))),
             vec![ok(200, r("RenderPlan")), job()],
             &[400, 401, 404, 409, 413, 415, 422, 429, 503],
         ),
-        (t, _) if t.ends_with("/assets/{aid}/render") => (
+        (E::AssetRender, _) => (
             "Render this asset (and first what it needs that was never rendered); the job type follows the asset's kind",
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
         ),
-        (t, _) if t.ends_with("/assets/{aid}/content") => (
+        (E::AssetContent, _) => (
             "Store your own file as the asset's content (streamed; 413 past SFD_MEDIA_LIMIT, 415 for other types)",
             Some(json!({"required": true, "content": binary()})),
             vec![ok(200, r("Asset"))],
             &[400, 401, 404, 413, 415, 422, 429, 503],
         ),
-        ("/dramas/{id}/generate", _) => (
+        (E::DramaGenerate, _) => (
             "The old server's name for rendering the whole drama",
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
         ),
-        ("/dramas/{id}/episodes/{eid}/generate", _) => (
+        (E::EpisodeGenerate, _) => (
             "The old server's name for rendering one episode",
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
         ),
-        ("/dramas/{id}/characters/{cid}/generate", _) => (
+        (E::CharacterGenerate, _) => (
             "Render the character's portrait ({cid}-portrait, added when missing)",
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
         ),
-        ("/dramas/{id}/characters/{cid}/audition", "GET") => (
+        (E::Audition, "GET") => (
             "The character's audition clip, once rendered (404 until then)",
             None,
             vec![ok(200, r("Asset"))],
             &[400, 401, 404, 429, 503],
         ),
-        ("/dramas/{id}/characters/{cid}/audition", _) => (
+        (E::Audition, _) => (
             "Render a short audition clip of the character from its portrait",
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
         ),
-        ("/dramas/{id}/cover_photo", "GET") => (
+        (E::Cover, "GET") => (
             "The drama's cover URL, once rendered (404 until then)",
             None,
             vec![ok(200, r("CoverPhoto"))],
             &[400, 401, 404, 429, 503],
         ),
-        ("/dramas/{id}/cover_photo", _) => (
+        (E::Cover, _) => (
             "Render the drama's cover from its main characters' portraits",
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
         ),
-        ("/dramas/{id}/episodes/{eid}/assemble", _) => (
+        (E::Assemble, _) => (
             "Stitch the episode's scenes into one 9:16 MP4 (H.264, AAC) with speech and subtitles (202 with an assemble_episode job); a scene without a clip shows its image; 422 without scenes, 503 without ffmpeg",
             Some(json_body(r("AssembleRequest"))),
             vec![job()],
             START,
         ),
-        ("/dramas/{id}/export", _) => (
+        (E::Export, _) => (
             "The drama as a Fountain screenplay, an episode's SRT (episode=…), a CSV shot list, or a ZIP of the JSON and every rendered file; or one episode's timeline for an editor: OpenTimelineIO (otio), Final Cut Pro XML 1.10 (fcpxml), a CMX 3600 EDL of the picture (edl) or a CapCut/Jianying draft folder as a ZIP with its media (capcut); a timeline references its media by URL, or with bundle=zip comes as a ZIP holding them under relative paths; 409 when scenes lack rendered clips, naming them (streamed)",
             None,
             vec![(
@@ -168,7 +170,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
             )],
             &[400, 401, 404, 409, 422, 429, 503],
         ),
-        ("/media/{key}", _) => (
+        (E::Media, _) => (
             "A stored media file (no key needed): ETag, If-None-Match → 304, Range → 206, cached as immutable",
             None,
             vec![
@@ -184,7 +186,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
         _ => return None,
     };
     let mut params = path_params(template);
-    if template == "/dramas/{id}/export" {
+    if endpoint == E::Export {
         let formats: Vec<&str> = sfd_core::ExportFormat::ALL.iter().map(|f| f.name()).collect();
         params.push(
             json!({"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": formats}}),
@@ -192,7 +194,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
         params.push(json!({"name": "episode", "in": "query", "schema": {"type": "string", "pattern": ID_PATTERN}, "description": "the episode of an SRT or a timeline (otio, fcpxml, edl, capcut); may be left out when the drama has one"}));
         params.push(json!({"name": "bundle", "in": "query", "schema": {"type": "string", "enum": ["zip"]}, "description": "a timeline as a ZIP with its media under relative paths, instead of by URL"}));
     }
-    if template == "/media/{key}" {
+    if endpoint == E::Media {
         params.push(json!({"name": "Range", "in": "header", "schema": {"type": "string"}, "description": "bytes=start-end, one range"}));
         params.push(json!({"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}));
     }
@@ -208,7 +210,7 @@ pub fn operation(template: &str, m: &Method) -> Option<Value> {
     if let Some(b) = body {
         op["requestBody"] = b;
     }
-    if template == "/media/{key}" {
+    if endpoint == E::Media {
         op["security"] = json!([]);
     }
     Some(op)

@@ -1,9 +1,10 @@
 //! Every route, declared once in [`routes!`]'s table below: the table
 //! yields the [`Route`] enum, the path matching, the dispatch to handlers
-//! and (through [`ROUTES`]) the paths and methods of `openapi.json`. A new
-//! route is one line of the table plus its handler (and, in `openapi.rs`,
-//! `openapi_media.rs`, `openapi_doors.rs` or `openapi_library.rs`, the
-//! words that describe it).
+//! and (through [`ROUTES`]) the paths and methods of `openapi.json`, each
+//! with its row as an [`Endpoint`]. A new route is one line of the table
+//! plus its handler (and, in `openapi.rs`, `openapi_media.rs`,
+//! `openapi_doors.rs` or `openapi_library.rs`, the words that describe it,
+//! kept under its `Endpoint`).
 
 use std::sync::LazyLock;
 
@@ -96,11 +97,27 @@ macro_rules! routes {
             $( $(#[$ldoc])* $lvariant( $($ty),* ), )*
         }
 
+        /// A row of the table without its ids: what `openapi.json`'s words
+        /// for a route are kept under.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Endpoint {
+            $( $(#[$doc])* $variant, )*
+            $( $(#[$ldoc])* $lvariant, )*
+        }
+
         /// The routes that are not the levels' collections, members, renders
         /// and uploads (those come from [`Level`]s, see [`ROUTES`]).
-        const FIXED: &[(&str, &[Method])] = &[ $( ($template, &[$(Method::$method),+]), )* ];
+        const FIXED: &[(&str, &[Method], Endpoint)] = &[ $( ($template, &[$(Method::$method),+], Endpoint::$variant), )* ];
 
         impl Route {
+            /// Its row of the table.
+            pub fn endpoint(&self) -> Endpoint {
+                match self {
+                    $( Route::$variant { .. } => Endpoint::$variant, )*
+                    $( Route::$lvariant { .. } => Endpoint::$lvariant, )*
+                }
+            }
+
             /// The fixed route at `template` with `ids` (the path's parameters in order).
             fn fixed(template: &str, ids: Vec<String>) -> Option<Route> {
                 #[allow(unused_mut, unused_variables)]
@@ -263,38 +280,54 @@ levels: [
 /// slashes, and `MediaKey::parse` checks it whole.
 const REST: &str = "{key}";
 
-/// Every route: its path template and the methods it answers. Each level
+/// Every route: its path template, the methods it answers and its row of
+/// the table. Each level
 /// adds its collection (GET, POST) and member (GET, PATCH, DELETE) under
 /// every parent, and each asset its `render` (POST) and `content` (PUT).
 /// `openapi.json` describes exactly these (a test keeps them in step). The
 /// studio page (`/`, `/studio/{file}`) is not here: it is a static page
 /// beside the API, not part of it (see `studio.rs`).
-pub static ROUTES: LazyLock<Vec<(&'static str, &'static [Method])>> = LazyLock::new(|| {
+pub static ROUTES: LazyLock<Vec<(&'static str, &'static [Method], Endpoint)>> = LazyLock::new(|| {
     const COLLECTION: &[Method] = &[Method::GET, Method::POST];
     const MEMBER: &[Method] = &[Method::GET, Method::PATCH, Method::DELETE];
     // Made once for the life of the process, like the fixed templates.
-    let leak = |t: String| -> &'static str { t.leak() };
     let mut all = FIXED.to_vec();
+    let mut add = |t: String, methods: &'static [Method]| {
+        // A level's template is matched as a request's path is, so its row
+        // is the one that answers it.
+        if let Some(endpoint) = level_endpoint(&t) {
+            all.push((&*t.leak(), methods, endpoint));
+        }
+    };
     for level in levels() {
         for parent in level.parents {
-            all.push((leak(level.collection_template(parent)), COLLECTION));
-            all.push((leak(level.item_template(parent)), MEMBER));
+            add(level.collection_template(parent), COLLECTION);
+            add(level.item_template(parent), MEMBER);
         }
     }
     for parent in Asset::INFO.parents {
         let item = Asset::INFO.item_template(parent);
-        all.push((leak(format!("{item}/render")), &[Method::POST]));
-        all.push((leak(format!("{item}/content")), &[Method::PUT]));
+        add(format!("{item}/render"), &[Method::POST]);
+        add(format!("{item}/content"), &[Method::PUT]);
     }
     all
 });
+
+/// The row of a level's template (`/dramas/{id}/…`).
+fn level_endpoint(template: &str) -> Option<Endpoint> {
+    let segs: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let ["dramas", d, tail @ ..] = segs.as_slice() else {
+        return None;
+    };
+    nested_route(d, tail).map(|(route, _)| route.endpoint())
+}
 
 /// The route table's entry for `template`: the template itself, static, and its methods.
 fn entry(template: &str) -> (&'static str, &'static [Method]) {
     ROUTES
         .iter()
-        .find(|(t, _)| *t == template)
-        .map(|(t, m)| (*t, *m))
+        .find(|(t, _, _)| *t == template)
+        .map(|(t, m, _)| (*t, *m))
         .unwrap_or(("unmatched", &[]))
 }
 
@@ -372,7 +405,7 @@ fn nested_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
 /// The fixed route `segs` match, with its template: a literal segment
 /// must be equal, a parameter takes the segment (or, for [`REST`], the rest).
 fn fixed_route(segs: &[&str]) -> Option<(Route, String)> {
-    FIXED.iter().find_map(|(template, _)| {
+    FIXED.iter().find_map(|(template, _, _)| {
         let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
         let mut ids = Vec::new();
         for (i, part) in parts.iter().enumerate() {
@@ -451,11 +484,12 @@ mod tests {
 
     #[test]
     fn every_template_resolves_to_its_methods() {
-        for (t, m) in ROUTES.iter() {
-            let (_, got) = resolve(&sample(t))
+        for (t, m, e) in ROUTES.iter() {
+            let (route, got) = resolve(&sample(t))
                 .unwrap()
                 .unwrap_or_else(|| panic!("{t} does not resolve"));
             assert_eq!(got, *m, "{t}");
+            assert_eq!(route.endpoint(), *e, "{t}");
         }
     }
 

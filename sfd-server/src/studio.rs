@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn no_page_path_is_an_api_route() {
-        for (template, _) in crate::router::ROUTES.iter() {
+        for (template, _, _) in crate::router::ROUTES.iter() {
             assert!(lookup(template).is_none(), "{template} is claimed by the studio");
         }
         assert_eq!(crate::router::resolve("/").unwrap(), None);
