@@ -108,9 +108,10 @@ pub use render::{
 pub use render::{SimulatedCall, SimulatedRenderer};
 #[cfg(feature = "storage")]
 pub use storage::{
-    ByteStream, Capabilities, Cursor, DEFAULT_CACHE_BYTES, DramaCache, GroupCommit, Key, KeyLocks, ListOptions, Listed,
-    MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, Migration, MigrationAction, ObjectStorage, Storage,
-    StorageBuilder, StorageExt, Stored, SummaryRepair, Version, Versioned, WriteMode, sha256_hex,
+    ByteStream, Capabilities, Cursor, DEFAULT_CACHE_BYTES, DramaCache, GroupCommit, Key, KeyLocks, LegacyJobs,
+    ListOptions, Listed, MediaInfo, MediaListed, MediaRead, MediaStore, MediaStoreExt, Migration, MigrationAction,
+    ObjectStorage, Storage, StorageBuilder, StorageExt, Stored, SummaryRepair, Version, Versioned, WriteMode,
+    sha256_hex,
 };
 #[cfg(feature = "jobs")]
 pub use studio::{CollectOptions, Export, Studio, StudioBuilder};

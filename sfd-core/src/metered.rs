@@ -79,13 +79,6 @@ impl Storage for MeteredStorage {
         r
     }
 
-    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
-        let started = Instant::now();
-        let r = self.inner.legacy_jobs(drama_id).await;
-        telemetry::storage_operation("legacy_jobs", telemetry::outcome(&r), started.elapsed());
-        r
-    }
-
     fn capabilities(&self) -> Capabilities<'_> {
         self.inner.capabilities()
     }
@@ -124,6 +117,7 @@ mod tests {
         assert_eq!(s.keeps_summaries(), inner.keeps_summaries());
         assert!(s.keeps_summaries());
         assert_eq!(s.media().is_some(), inner.media().is_some());
-        assert!(s.legacy_jobs("d1").await.unwrap().is_empty());
+        let old = s.capabilities().legacy_jobs.map(|l| l.legacy_jobs("d1"));
+        assert!(old.unwrap().await.unwrap().is_empty());
     }
 }

@@ -375,9 +375,11 @@ pub trait StorageExt: Storage {
             let key = Key::job(drama_id, job_id)?;
             let Some(stored) = self.get(&key).await? else {
                 // Perhaps a record of the old server's later versions (read-only).
-                return super::legacy_jobs::get(self, drama_id, job_id)
-                    .await?
-                    .ok_or_else(|| not_found(&key));
+                let old = match self.capabilities().legacy_jobs {
+                    Some(old) => old.legacy_job(drama_id, job_id).await?,
+                    None => None,
+                };
+                return old.ok_or_else(|| not_found(&key));
             };
             let value: Job = serde_json::from_slice(&stored.body).map_err(|e| corrupt(&key, e))?;
             Ok(Versioned {
@@ -409,7 +411,11 @@ pub trait StorageExt: Storage {
                 .try_collect()
                 .await?;
             // The old server's later versions kept records flat, read-only here.
-            for old in self.legacy_jobs(drama_id).await? {
+            let old = match self.capabilities().legacy_jobs {
+                Some(old) => old.legacy_jobs(drama_id).await?,
+                None => Vec::new(),
+            };
+            for old in old {
                 if !jobs.iter().any(|j| j.job_id == old.job_id) {
                     jobs.push(old);
                 }

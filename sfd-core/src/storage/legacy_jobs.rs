@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
@@ -21,7 +22,7 @@ use serde_json::Value;
 use super::key::{JOBS, Key, SUFFIX};
 use super::object::Read;
 use super::object::TOMBSTONE;
-use super::{Listed, ObjectStorage, Storage, Versioned};
+use super::{LegacyJobs, Listed, ObjectStorage, Storage, Versioned};
 use crate::model::{Job, JobStatus, JobType, Object};
 use crate::{Error, Result};
 
@@ -153,25 +154,28 @@ pub(super) fn parse(body: &[u8]) -> std::result::Result<Job, String> {
     Ok(job)
 }
 
-/// Job `job_id` of drama `drama_id` from the old layout, if it is there
-/// and belongs to that drama.
-pub(super) async fn get<S: Storage + ?Sized>(
-    storage: &S,
-    drama_id: &str,
-    job_id: &str,
-) -> Result<Option<Versioned<Job>>> {
-    let key = job_key(job_id)?;
-    let Some(stored) = storage.get(&key).await? else {
-        return Ok(None);
-    };
-    let value = parse(&stored.body).map_err(|reason| Error::Corrupt {
-        key: key.path().to_string(),
-        reason,
-    })?;
-    Ok((value.drama_id == drama_id).then_some(Versioned {
-        value,
-        version: stored.version,
-    }))
+#[async_trait]
+impl LegacyJobs for ObjectStorage {
+    /// Job `job_id` of drama `drama_id` from the old layout, if it is there
+    /// and belongs to that drama.
+    async fn legacy_job(&self, drama_id: &str, job_id: &str) -> Result<Option<Versioned<Job>>> {
+        let key = job_key(job_id)?;
+        let Some(stored) = self.get(&key).await? else {
+            return Ok(None);
+        };
+        let value = parse(&stored.body).map_err(|reason| Error::Corrupt {
+            key: key.path().to_string(),
+            reason,
+        })?;
+        Ok((value.drama_id == drama_id).then_some(Versioned {
+            value,
+            version: stored.version,
+        }))
+    }
+
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<Job>> {
+        self.flat_jobs_of(drama_id).await
+    }
 }
 
 /// A record as last read: when it was written and how long it was (to

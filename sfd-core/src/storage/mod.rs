@@ -175,6 +175,21 @@ pub struct Capabilities<'a> {
     /// The media files (rendered and uploaded images, videos and audio)
     /// kept in the same store.
     pub media: Option<&'a dyn MediaStore>,
+    /// The job records the old server's later versions kept flat, read
+    /// through beside the current ones.
+    pub legacy_jobs: Option<&'a dyn LegacyJobs>,
+}
+
+/// The job records of the old server's later versions, at
+/// `jobs/{jobId}.json` (snake_case), read-only: [`StorageExt::get_job`]
+/// and [`StorageExt::list_jobs`] read through to them.
+#[async_trait]
+pub trait LegacyJobs: Send + Sync {
+    /// Job `job_id` of drama `drama_id`, when the old layout holds it.
+    async fn legacy_job(&self, drama_id: &str, job_id: &str) -> Result<Option<Versioned<crate::model::Job>>>;
+
+    /// Every job of drama `drama_id` that the old layout holds.
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>>;
 }
 
 impl fmt::Debug for Capabilities<'_> {
@@ -185,6 +200,7 @@ impl fmt::Debug for Capabilities<'_> {
             .field("drama_cache", &self.drama_cache.is_some())
             .field("keeps_summaries", &self.keeps_summaries)
             .field("media", &self.media.is_some())
+            .field("legacy_jobs", &self.legacy_jobs.is_some())
             .finish()
     }
 }
@@ -210,14 +226,6 @@ pub trait Storage: fmt::Debug + Send + Sync {
     /// A drama the old server's later versions stored at
     /// `dramas/{id}/drama.json` is listed once, as `dramas/{id}.json`.
     async fn list(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<Listed>>;
-
-    /// The job records of drama `drama_id` that the old server's later
-    /// versions stored at `jobs/{jobId}.json`, read-only; none when the
-    /// backend cannot hold them.
-    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
-        let _ = drama_id;
-        Ok(Vec::new())
-    }
 
     /// What the backend offers beyond its objects (none by default). A
     /// wrapper forwards them all at once, so it cannot drop one.

@@ -527,10 +527,6 @@ impl Storage for ObjectStorage {
         Ok(out)
     }
 
-    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<crate::model::Job>> {
-        self.flat_jobs_of(drama_id).await
-    }
-
     fn capabilities(&self) -> super::Capabilities<'_> {
         super::Capabilities {
             edit_locks: Some(&self.edit_locks),
@@ -538,6 +534,7 @@ impl Storage for ObjectStorage {
             drama_cache: self.cache.as_ref(),
             keeps_summaries: self.summaries,
             media: Some(self),
+            legacy_jobs: Some(self),
         }
     }
 

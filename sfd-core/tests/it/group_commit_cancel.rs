@@ -22,6 +22,8 @@ struct Stalling {
     release: Notify,
 }
 
+// Every method is forwarded, as a wrapper must (see `MeteredStorage`).
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Storage for Stalling {
     async fn get(&self, key: &Key) -> Result<Option<Stored>> {

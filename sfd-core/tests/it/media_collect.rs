@@ -66,6 +66,8 @@ impl MediaStore for Pausing {
     }
 }
 
+// Every method is forwarded, as a wrapper must (see `MeteredStorage`).
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Storage for Pausing {
     async fn get(&self, key: &Key) -> Result<Option<Stored>> {

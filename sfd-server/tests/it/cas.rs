@@ -26,6 +26,8 @@ struct Side {
     conflicts: Arc<AtomicUsize>,
 }
 
+// Every method is forwarded, as a wrapper must (see `MeteredStorage`).
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Storage for Side {
     async fn get(&self, key: &Key) -> sfd_core::Result<Option<Stored>> {
