@@ -16,11 +16,17 @@ use super::events::{EventHub, JobEventKind};
 use super::work::{self, Outcome, made_by, usage_json};
 use super::{RunnerConfig, queue};
 use crate::llm::Llm;
+use crate::llm::slot::{WaitingLlm, WorkSlot, working};
 use crate::model::id::new_job_id;
 use crate::model::{Job, JobStatus, Object, Progress, now_ms};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt, Version, WriteMode};
 use crate::{Error, Result, telemetry};
+
+/// Jobs a runner holds at once per slot: a job waiting on a provider
+/// gives its slot back (the provider's own limit bounds it), so the slots
+/// bound working jobs and this bounds the claimed ones.
+const HELD_PER_SLOT: usize = 16;
 
 /// How a running job stopped without a result.
 enum Stop {
@@ -156,7 +162,7 @@ impl JobRunner {
         let concurrency = config.concurrency.max(1);
         let inner = Arc::new(Inner {
             storage,
-            llm,
+            llm: llm.map(WaitingLlm::wrap),
             render,
             owner: owner_name(config.identity.as_deref()),
             config,
@@ -167,6 +173,8 @@ impl JobRunner {
             unmovable: Mutex::default(),
         });
         let main = tokio::spawn(Inner::run(Arc::clone(&inner), Arc::new(Semaphore::new(concurrency))));
+        // `concurrency` bounds jobs working; jobs waiting on providers hold
+        // no slot (see `llm/slot.rs`), up to HELD_PER_SLOT× as many held.
         JobRunner { inner, main }
     }
 
@@ -277,7 +285,11 @@ impl JobRunner {
 
 impl Inner {
     async fn run(inner: Arc<Inner>, slots: Arc<Semaphore>) {
+        let held = Arc::new(Semaphore::new(inner.config.concurrency.max(1) * HELD_PER_SLOT));
         loop {
+            let Ok(hold) = Arc::clone(&held).acquire_owned().await else {
+                return;
+            };
             let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
                 return;
             };
@@ -305,7 +317,8 @@ impl Inner {
                     abort: None,
                 },
             );
-            let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, permit));
+            let slot = WorkSlot::new(Arc::clone(&slots), permit);
+            let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, (slot, hold)));
             if let Some(r) = lock(&inner.running).get_mut(&job_id) {
                 r.abort = Some(task.abort_handle());
             }
@@ -354,7 +367,13 @@ impl Inner {
         }
     }
 
-    async fn work(self: Arc<Self>, job: Job, version: Version, cancel: Arc<Notify>, _permit: OwnedSemaphorePermit) {
+    async fn work(
+        self: Arc<Self>,
+        job: Job,
+        version: Version,
+        cancel: Arc<Notify>,
+        (work_slot, _hold): (Arc<WorkSlot>, OwnedSemaphorePermit),
+    ) {
         self.events.publish(JobEventKind::Status, &job);
         let slot = Arc::new(tokio::sync::Mutex::new(Slot {
             job: job.clone(),
@@ -404,13 +423,16 @@ impl Inner {
         let outcome = {
             let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
                 notices,
-                work::execute(
-                    &self.storage,
-                    self.llm.as_deref(),
-                    &self.config.generate,
-                    &self.render,
-                    &job,
-                    &progress_fn,
+                working(
+                    work_slot,
+                    work::execute(
+                        &self.storage,
+                        self.llm.as_deref(),
+                        &self.config.generate,
+                        &self.render,
+                        &job,
+                        &progress_fn,
+                    ),
                 ),
             ))
             .catch_unwind();

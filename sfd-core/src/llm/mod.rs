@@ -6,10 +6,12 @@ pub(crate) mod http;
 pub(crate) mod notice;
 mod openai;
 mod ordered;
+pub(crate) mod pace;
 mod provider;
 mod retry;
 #[cfg(feature = "simulator")]
 mod simulated;
+pub(crate) mod slot;
 mod strict;
 
 use std::fmt;
