@@ -8,6 +8,8 @@ mod fault_tests;
 mod queue;
 mod runner;
 mod subscribe;
+#[cfg(test)]
+mod timeout_tests;
 mod work;
 
 use std::time::Duration;

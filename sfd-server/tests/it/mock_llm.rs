@@ -121,3 +121,27 @@ pub async fn start(calls: Arc<StageCalls>, latency: Duration, hang_after: Option
         .await;
     server
 }
+
+/// A mock LLM server answering at once, except calls whose text holds
+/// `marker`: those are never answered (a provider stuck on them), and each
+/// one's arrival is counted in `stuck` and told through `arrived`.
+pub async fn start_stalling(marker: &'static str, stuck: Arc<AtomicUsize>, arrived: Arc<Notify>) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(move |r: &Request| {
+            let req = chat_request(&r.body_json::<Value>().unwrap_or_default());
+            let stalled = req.messages.iter().any(|m| m.content.contains(marker));
+            let reply = ResponseTemplate::new(200).set_body_json(answer(req));
+            if stalled {
+                stuck.fetch_add(1, Ordering::SeqCst);
+                arrived.notify_one();
+                reply.set_delay(Duration::from_secs(3600))
+            } else {
+                reply
+            }
+        })
+        .mount(&server)
+        .await;
+    server
+}
