@@ -287,19 +287,17 @@ impl Inner {
     async fn run(inner: Arc<Inner>, slots: Arc<Semaphore>) {
         let held = Arc::new(Semaphore::new(inner.config.concurrency.max(1) * HELD_PER_SLOT));
         loop {
-            let Ok(hold) = Arc::clone(&held).acquire_owned().await else {
+            let Ok(first) = Arc::clone(&held).acquire_owned().await else {
                 return;
             };
-            let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
-                return;
-            };
+            // As many jobs as may be held, claimed in one scan of the queue.
             let claimed = loop {
                 if inner.stopping.load(Ordering::SeqCst) {
                     return;
                 }
-                match inner.claim_next().await {
-                    Ok(Some(c)) => break c,
-                    Ok(None) => {}
+                match inner.claim_up_to(1 + held.available_permits()).await {
+                    Ok(c) if !c.is_empty() => break c,
+                    Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
                 }
                 tokio::select! {
@@ -307,20 +305,30 @@ impl Inner {
                     _ = tokio::time::sleep(inner.config.poll_interval) => {}
                 }
             };
-            let (job, version) = claimed;
-            let cancel = Arc::new(Notify::new());
-            let job_id = job.job_id.clone();
-            lock(&inner.running).insert(
-                job_id.clone(),
-                Running {
-                    cancel: Arc::clone(&cancel),
-                    abort: None,
-                },
-            );
-            let slot = WorkSlot::new(Arc::clone(&slots), permit);
-            let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, (slot, hold)));
-            if let Some(r) = lock(&inner.running).get_mut(&job_id) {
-                r.abort = Some(task.abort_handle());
+            let mut first = Some(first);
+            for (job, version) in claimed {
+                let hold = match first.take() {
+                    Some(h) => h,
+                    // Only this loop takes places: the ones counted are there.
+                    None => match Arc::clone(&held).acquire_owned().await {
+                        Ok(h) => h,
+                        Err(_) => return,
+                    },
+                };
+                let cancel = Arc::new(Notify::new());
+                let job_id = job.job_id.clone();
+                lock(&inner.running).insert(
+                    job_id.clone(),
+                    Running {
+                        cancel: Arc::clone(&cancel),
+                        abort: None,
+                    },
+                );
+                let places = (Arc::clone(&slots), hold);
+                let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, places));
+                if let Some(r) = lock(&inner.running).get_mut(&job_id) {
+                    r.abort = Some(task.abort_handle());
+                }
             }
         }
     }
@@ -372,7 +380,7 @@ impl Inner {
         job: Job,
         version: Version,
         cancel: Arc<Notify>,
-        (work_slot, _hold): (Arc<WorkSlot>, OwnedSemaphorePermit),
+        (slots, _hold): (Arc<Semaphore>, OwnedSemaphorePermit),
     ) {
         self.events.publish(JobEventKind::Status, &job);
         let slot = Arc::new(tokio::sync::Mutex::new(Slot {
@@ -421,23 +429,28 @@ impl Inner {
         };
         let timeout = self.config.job_timeout;
         let outcome = {
-            let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
-                notices,
-                working(
-                    work_slot,
-                    work::execute(
-                        &self.storage,
-                        self.llm.as_deref(),
-                        &self.config.generate,
-                        &self.render,
-                        &job,
-                        &progress_fn,
+            let run = async {
+                // The job waits its turn to work; its timeout starts then.
+                let slot = WorkSlot::take(slots).await;
+                let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
+                    notices,
+                    working(
+                        slot,
+                        work::execute(
+                            &self.storage,
+                            self.llm.as_deref(),
+                            &self.config.generate,
+                            &self.render,
+                            &job,
+                            &progress_fn,
+                        ),
                     ),
-                ),
-            ))
-            .catch_unwind();
+                ))
+                .catch_unwind();
+                tokio::time::timeout(timeout, work).await
+            };
             tokio::select! {
-                r = tokio::time::timeout(timeout, work) => match r {
+                r = run => match r {
                     Ok(Ok(Ok(o))) => Ok(o),
                     Ok(Ok(Err(Error::Cancelled(_)))) => Err(Stop::Cancelled),
                     Ok(Ok(Err(e))) => Err(Stop::Failed(e)),

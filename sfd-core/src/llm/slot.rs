@@ -34,14 +34,13 @@ tokio::task_local! {
 }
 
 impl WorkSlot {
-    /// A job holding `permit`, one of `slots`.
-    pub(crate) fn new(slots: Arc<Semaphore>, permit: OwnedSemaphorePermit) -> Arc<Self> {
+    /// A job's slot, once one of `slots` is free (at once when they were
+    /// closed: the runner is stopping and the job finishes).
+    pub(crate) async fn take(slots: Arc<Semaphore>) -> Arc<Self> {
+        let permit = Arc::clone(&slots).acquire_owned().await.ok();
         Arc::new(WorkSlot {
             slots,
-            state: Mutex::new(State {
-                permit: Some(permit),
-                waits: 0,
-            }),
+            state: Mutex::new(State { permit, waits: 0 }),
         })
     }
 
@@ -150,8 +149,7 @@ mod tests {
     #[tokio::test]
     async fn a_waiting_job_gives_its_slot_back_and_takes_one_before_working_on() {
         let slots = Arc::new(Semaphore::new(1));
-        let permit = Arc::clone(&slots).acquire_owned().await.unwrap();
-        let slot = WorkSlot::new(Arc::clone(&slots), permit);
+        let slot = WorkSlot::take(Arc::clone(&slots)).await;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let job = working(Arc::clone(&slot), async {
             // Two branches wait together; the slot comes back once, after both.
