@@ -601,8 +601,10 @@ impl Inner {
         match written {
             Ok(None) => {
                 record_end(&slot.job);
-                queue::remove(&*self.storage, &slot.job).await;
+                // The record says how it ended: told at once; the queue
+                // entry goes after (a scan drops an ended job's entry too).
                 self.events.publish(JobEventKind::Status, &slot.job);
+                queue::remove(&*self.storage, &slot.job).await;
             }
             Ok(Some(other)) => {
                 // Cancelled (or taken over) while finishing: leave nothing behind.
