@@ -21,41 +21,17 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sfd_client::{Client, GenerationRequest, JobStatus};
-use sfd_core::{ChatRequest, JsonSchema, Llm, Message, SimulatedLlm};
+use sfd_core::{Llm, SimulatedLlm, chat_completion_with, chat_request_of};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// What the simulator answers to a chat-completions body.
 fn answer(body: &Value) -> Value {
-    let messages = body["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            let content = m["content"].as_str().unwrap_or_default();
-            match m["role"].as_str() {
-                Some("system") => Message::system(content),
-                Some("assistant") => Message::assistant(content),
-                _ => Message::user(content),
-            }
-        })
-        .collect();
-    let schema = &body["response_format"]["json_schema"];
-    let req = ChatRequest {
-        messages,
-        schema: schema["name"].as_str().map(|name| JsonSchema {
-            name: name.to_string(),
-            schema: schema["schema"].clone(),
-        }),
-        max_completion_tokens: 16_000,
-        model: None,
-    };
-    let sim = futures::executor::block_on(SimulatedLlm::instant().chat(req)).expect("the simulator answers");
-    json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0,
-        "message": {"role": "assistant", "content": sim.content, "refusal": null}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}})
+    let sim = futures::executor::block_on(SimulatedLlm::instant().chat(chat_request_of(body)))
+        .expect("the simulator answers");
+    chat_completion_with(&sim.content)
 }
 
 fn arg(name: &str) -> Option<String> {

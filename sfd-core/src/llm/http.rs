@@ -189,20 +189,7 @@ pub(crate) async fn send_through<F>(
 where
     F: Fn() -> Result<reqwest::RequestBuilder, Failure>,
 {
-    super::slot::waiting(exchange(policy, key, what, gate, cap, build)).await
-}
-
-async fn exchange<F>(
-    policy: &RetryPolicy,
-    key: Option<&str>,
-    what: &str,
-    gate: Option<&Gate>,
-    cap: usize,
-    build: F,
-) -> Result<Reply, Failure>
-where
-    F: Fn() -> Result<reqwest::RequestBuilder, Failure>,
-{
+    super::slot::waiting(async move {
     let (mut attempts, mut slow) = (0, 0);
     // The provider's shared pause: every job's calls wait it out, and a
     // 429 here holds it for all of them (see `pace.rs`).
@@ -290,6 +277,8 @@ where
         // Otherwise the next attempt waits out the shared pause, which
         // another job may have lengthened meanwhile.
     }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -373,62 +373,6 @@ mod tests {
     use crate::model::{AssetKind, MediaType, MediaUsage};
     use crate::render::AspectRatio;
 
-    /// Answers polls from a script; counts creates.
-    #[derive(Debug)]
-    struct Script(Mutex<Vec<Result<TaskState>>>, Mutex<usize>);
-
-    #[async_trait]
-    impl TaskApi for Script {
-        fn provider(&self) -> &str {
-            "script"
-        }
-        fn model(&self) -> &str {
-            "m"
-        }
-        async fn create(&self, _: &MediaRequest, _: &str) -> Result<String> {
-            *self.1.lock().unwrap() += 1;
-            Ok("t1".into())
-        }
-        async fn poll(&self, _: &str) -> Result<TaskState> {
-            let mut s = self.0.lock().unwrap();
-            if s.len() > 1 {
-                s.remove(0)
-            } else {
-                Ok(TaskState::Succeeded(json!({})))
-            }
-        }
-        async fn fetch(&self, _: &str, _: &Value) -> Result<Media> {
-            Ok(Media {
-                bytes: Bytes::from_static(b"x"),
-                media_type: MediaType::Mp4,
-                usage: MediaUsage::default(),
-                provider: "script".into(),
-                model: "m".into(),
-            })
-        }
-    }
-
-    #[tokio::test]
-    async fn a_429_while_polling_slows_the_provider_and_the_task_runs_on() {
-        let limited = render_error("script", LlmErrorKind::RateLimited, Some(429), "slow down", 3);
-        let api = Arc::new(Script(
-            Mutex::new(vec![Err(limited), Ok(TaskState::Running), Ok(TaskState::Running)]),
-            Mutex::new(0),
-        ));
-        let pause = Duration::from_millis(30);
-        let driver = TaskRenderer::new(Arc::clone(&api) as Arc<dyn TaskApi>, 2).with_polling(VideoPolling {
-            first: Duration::from_millis(1),
-            max_interval: pause,
-            timeout: Duration::from_secs(10),
-        });
-        let request = MediaRequest::new(AssetKind::Video, "x", AspectRatio::PORTRAIT);
-        let started = Instant::now();
-        driver.run(request, None).await.unwrap();
-        assert_eq!(*api.1.lock().unwrap(), 1, "the task was created again");
-        // The next poll waited out the provider-wide pause (a lower bound only).
-        assert!(started.elapsed() >= pause);
-    }
-
     /// Two jobs' tasks on one provider, named by their prompts; every call
     /// is logged with the (paused) clock. Job `a`'s first poll is answered
     /// 429 with `Retry-After: 30`, held on the provider's pace as the HTTP
