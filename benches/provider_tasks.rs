@@ -7,7 +7,9 @@
 //! - polls per task (first poll after T/10, backing off ×1.5, never past a
 //!   tenth of the time waited);
 //! - the most tasks in flight (must stay 8: the provider's limit);
-//! - peak RSS for N = 100 and N = 400 waiting clips (flat in N).
+//! - peak RSS for N = 100 and N = 400 clips, and for one 400-clip drama
+//!   with 100 against 400 clips waiting at once (`SFD_RENDER_CONCURRENCY`):
+//!   the same document, so the difference is what a waiting task costs.
 //!
 //! ```text
 //! cargo bench -p sfd-benches --bench provider_tasks
@@ -109,7 +111,9 @@ struct Run {
     peak_rss_kib: u64,
 }
 
-async fn run(clips: usize, task: Duration) -> Run {
+/// Renders a drama of `clips` clips, `waiting` of them at once in the job
+/// (each waiting for a place under the provider's limit, or polling).
+async fn run(clips: usize, waiting: usize, task: Duration) -> Run {
     let api = Arc::new(Scripted {
         task,
         started: Mutex::default(),
@@ -126,7 +130,7 @@ async fn run(clips: usize, task: Duration) -> Run {
         Arc::new(TaskRenderer::new(Arc::clone(&api) as Arc<dyn TaskApi>, LIMIT).with_polling(polling));
     let config = RenderConfig::new()
         .with_renderer(AssetKind::Video, video)
-        .with_concurrency(AssetKind::Video, clips);
+        .with_concurrency(AssetKind::Video, waiting);
     let storage = Arc::new(StorageBuilder::memory().build().expect("memory"));
     let id = format!("drama_bench{clips}");
     storage.create_drama(&drama(&id, clips)).await.expect("drama");
@@ -161,17 +165,18 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let sizes: &[(usize, Duration)] = if bench {
-        &[(100, Duration::from_millis(200)), (400, Duration::from_millis(200))]
+    let t = Duration::from_millis(200);
+    let sizes: &[(usize, usize, Duration)] = if bench {
+        &[(100, 100, t), (400, 400, t), (400, 100, t), (400, 400, t)]
     } else {
-        &[(16, Duration::from_millis(20))]
+        &[(16, 16, Duration::from_millis(20))]
     };
-    for &(clips, task) in sizes {
-        let r = rt.block_on(run(clips, task));
+    for &(clips, waiting, task) in sizes {
+        let r = rt.block_on(run(clips, waiting, task));
         let ideal = task.mul_f64(clips as f64 / LIMIT as f64);
         let attainable = task * clips.div_ceil(LIMIT) as u32;
         println!(
-            "provider_tasks/{clips} clips × {} ms, limit {LIMIT}: wall {:.3} s; ideal {:.3} s (ratio {:.3}); \
+            "provider_tasks/{clips} clips ({waiting} waiting at once) × {} ms, limit {LIMIT}: wall {:.3} s; ideal {:.3} s (ratio {:.3}); \
              attainable {:.3} s (ratio {:.3}); {:.1} polls/task; peak in flight {}; peak RSS {} KiB",
             task.as_millis(),
             r.wall.as_secs_f64(),

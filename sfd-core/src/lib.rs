@@ -87,12 +87,12 @@ pub use generate::{
 pub use jobs::{JobEvent, JobEventKind, JobRunner, RunnerConfig};
 #[cfg(feature = "storage")]
 pub use library::{LibraryExt, LibraryProject, LibraryUpload};
-#[cfg(feature = "simulator")]
-pub use llm::SimulatedLlm;
 #[cfg(feature = "llm")]
 pub use llm::{
     ChatRequest, ChatResponse, FinishReason, JsonSchema, Llm, Message, OpenAiConfig, OpenAiLlm, Role, Usage,
 };
+#[cfg(feature = "simulator")]
+pub use llm::{SimulatedLlm, chat_completion_with, chat_request_of};
 #[cfg(feature = "storage")]
 pub use metered::MeteredStorage;
 #[cfg(feature = "render")]

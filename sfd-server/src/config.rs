@@ -92,7 +92,8 @@ pub struct Config {
     /// Requests per second allowed to each client (API key, or address when auth is off); 0 is unlimited.
     #[arg(long, env = "SFD_RATE_LIMIT", value_name = "PER_SECOND", default_value_t = 0.0)]
     pub rate_limit: f64,
-    /// Jobs run at once by this process.
+    /// Jobs working at once in this process; a job only waiting on a
+    /// provider (an LLM answer, a video task) holds no slot meanwhile.
     #[arg(long, env = "SFD_JOB_CONCURRENCY", value_name = "N", default_value_t = 16)]
     pub job_concurrency: usize,
     /// How long a job's claim holds without renewal (e.g. 30s); another

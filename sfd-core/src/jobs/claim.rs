@@ -1,7 +1,5 @@
 //! Taking jobs from the durable queue, and handing them back on a graceful stop.
 
-use futures::StreamExt;
-
 use super::events::JobEventKind;
 use super::queue;
 use super::runner::{Inner, Slot};
@@ -11,23 +9,24 @@ use crate::{Error, Result};
 
 /// Queue entries listed at once; the whole queue is paged through.
 const PAGE: usize = 256;
-/// Job records read at once while looking for work.
+/// Job records read (and claimed) at once while looking for work.
 const READS: usize = 16;
 
 impl Inner {
-    /// Finds the oldest job this runner may take, and takes it with a
-    /// conditional write. Pages through the whole queue, reading job records
-    /// a few at a time in parallel (in queue order).
-    pub(super) async fn claim_next(&self) -> Result<Option<(Job, Version)>> {
+    /// Takes up to `max` (at least one) of the oldest jobs this runner may
+    /// take, each with a conditional write. Pages through the whole queue,
+    /// reading and claiming a few jobs at a time in parallel (in queue order).
+    pub(super) async fn claim_up_to(&self, max: usize) -> Result<Vec<(Job, Version)>> {
         let now = now_ms();
         let mut after: Option<String> = None;
+        let mut claimed = Vec::new();
         // Entries seen; a scan that claims nothing has counted the whole queue.
         let mut depth = 0;
         loop {
             let page = self.storage.list(queue::PREFIX, after.as_deref(), PAGE).await?;
             let Some(last) = page.last() else {
                 crate::telemetry::queue_depth(depth);
-                return Ok(None);
+                return Ok(claimed);
             };
             after = Some(last.path.clone());
             let more = page.len() == PAGE;
@@ -36,16 +35,38 @@ impl Inner {
             for entry in page {
                 candidates.extend(self.candidate(entry).await);
             }
-            let reads = futures::stream::iter(candidates).map(|c| self.read(c)).buffered(READS);
-            let mut reads = std::pin::pin!(reads);
-            while let Some((entry, read)) = reads.next().await {
-                if let Some(claimed) = self.look(&entry, read, now).await? {
-                    return Ok(Some(claimed));
+            let mut candidates = candidates.into_iter().peekable();
+            while candidates.peek().is_some() {
+                // Never more looks at once than jobs still wanted: none is
+                // claimed beyond `max`.
+                let want = max.max(1) - claimed.len();
+                let chunk: Vec<_> = candidates.by_ref().take(want.min(READS)).collect();
+                let looks = chunk.into_iter().map(|c| async {
+                    let (entry, read) = self.read(c).await;
+                    self.look(&entry, read, now).await
+                });
+                let mut failed = None;
+                for look in futures::future::join_all(looks).await {
+                    match look {
+                        Ok(Some(c)) => claimed.push(c),
+                        Ok(None) => {}
+                        Err(e) => failed = Some(e),
+                    }
+                }
+                match failed {
+                    // What was claimed is this runner's now: it runs.
+                    Some(e) if claimed.is_empty() => return Err(e),
+                    Some(e) => {
+                        tracing::warn!(error = %e, "could not look at a queued job");
+                        return Ok(claimed);
+                    }
+                    None if claimed.len() >= max.max(1) => return Ok(claimed),
+                    None => {}
                 }
             }
             if !more {
                 crate::telemetry::queue_depth(depth);
-                return Ok(None);
+                return Ok(claimed);
             }
         }
     }

@@ -8,6 +8,8 @@ mod fault_tests;
 mod queue;
 mod runner;
 mod subscribe;
+#[cfg(test)]
+mod timeout_tests;
 mod work;
 
 use std::time::Duration;
@@ -20,11 +22,14 @@ use crate::generate::GenerateOptions;
 /// How a [`JobRunner`] behaves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunnerConfig {
-    /// Jobs run at once by this runner.
+    /// Jobs working at once in this runner (`SFD_JOB_CONCURRENCY`). A job
+    /// only waiting on a provider (an LLM answer, a video task) gives its
+    /// slot back meanwhile; each provider's own limit bounds those.
     pub concurrency: usize,
     /// How long a claim holds without renewal; renewed every third of it.
     pub lease: Duration,
-    /// The longest a job may run.
+    /// The longest a job may run, from when this runner starts it (time in
+    /// the queue does not count; waits on providers do).
     pub job_timeout: Duration,
     /// Starts allowed per job before an interrupted job is failed.
     pub max_attempts: u32,

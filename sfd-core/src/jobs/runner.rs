@@ -16,11 +16,17 @@ use super::events::{EventHub, JobEventKind};
 use super::work::{self, Outcome, made_by, usage_json};
 use super::{RunnerConfig, queue};
 use crate::llm::Llm;
+use crate::llm::slot::{WaitingLlm, WorkSlot, working};
 use crate::model::id::new_job_id;
 use crate::model::{Job, JobStatus, Object, Progress, now_ms};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt, Version, WriteMode};
 use crate::{Error, Result, telemetry};
+
+/// Jobs a runner holds at once per slot: a job waiting on a provider
+/// gives its slot back (the provider's own limit bounds it), so the slots
+/// bound working jobs and this bounds the claimed ones.
+const HELD_PER_SLOT: usize = 16;
 
 /// How a running job stopped without a result.
 enum Stop {
@@ -156,7 +162,7 @@ impl JobRunner {
         let concurrency = config.concurrency.max(1);
         let inner = Arc::new(Inner {
             storage,
-            llm,
+            llm: llm.map(WaitingLlm::wrap),
             render,
             owner: owner_name(config.identity.as_deref()),
             config,
@@ -167,6 +173,8 @@ impl JobRunner {
             unmovable: Mutex::default(),
         });
         let main = tokio::spawn(Inner::run(Arc::clone(&inner), Arc::new(Semaphore::new(concurrency))));
+        // `concurrency` bounds jobs working; jobs waiting on providers hold
+        // no slot (see `llm/slot.rs`), up to HELD_PER_SLOT× as many held.
         JobRunner { inner, main }
     }
 
@@ -277,17 +285,19 @@ impl JobRunner {
 
 impl Inner {
     async fn run(inner: Arc<Inner>, slots: Arc<Semaphore>) {
+        let held = Arc::new(Semaphore::new(inner.config.concurrency.max(1) * HELD_PER_SLOT));
         loop {
-            let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+            let Ok(first) = Arc::clone(&held).acquire_owned().await else {
                 return;
             };
+            // As many jobs as may be held, claimed in one scan of the queue.
             let claimed = loop {
                 if inner.stopping.load(Ordering::SeqCst) {
                     return;
                 }
-                match inner.claim_next().await {
-                    Ok(Some(c)) => break c,
-                    Ok(None) => {}
+                match inner.claim_up_to(1 + held.available_permits()).await {
+                    Ok(c) if !c.is_empty() => break c,
+                    Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not look for jobs"),
                 }
                 tokio::select! {
@@ -295,19 +305,30 @@ impl Inner {
                     _ = tokio::time::sleep(inner.config.poll_interval) => {}
                 }
             };
-            let (job, version) = claimed;
-            let cancel = Arc::new(Notify::new());
-            let job_id = job.job_id.clone();
-            lock(&inner.running).insert(
-                job_id.clone(),
-                Running {
-                    cancel: Arc::clone(&cancel),
-                    abort: None,
-                },
-            );
-            let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, permit));
-            if let Some(r) = lock(&inner.running).get_mut(&job_id) {
-                r.abort = Some(task.abort_handle());
+            let mut first = Some(first);
+            for (job, version) in claimed {
+                let hold = match first.take() {
+                    Some(h) => h,
+                    // Only this loop takes places: the ones counted are there.
+                    None => match Arc::clone(&held).acquire_owned().await {
+                        Ok(h) => h,
+                        Err(_) => return,
+                    },
+                };
+                let cancel = Arc::new(Notify::new());
+                let job_id = job.job_id.clone();
+                lock(&inner.running).insert(
+                    job_id.clone(),
+                    Running {
+                        cancel: Arc::clone(&cancel),
+                        abort: None,
+                    },
+                );
+                let places = (Arc::clone(&slots), hold);
+                let task = tokio::spawn(Inner::work(Arc::clone(&inner), job, version, cancel, places));
+                if let Some(r) = lock(&inner.running).get_mut(&job_id) {
+                    r.abort = Some(task.abort_handle());
+                }
             }
         }
     }
@@ -354,7 +375,13 @@ impl Inner {
         }
     }
 
-    async fn work(self: Arc<Self>, job: Job, version: Version, cancel: Arc<Notify>, _permit: OwnedSemaphorePermit) {
+    async fn work(
+        self: Arc<Self>,
+        job: Job,
+        version: Version,
+        cancel: Arc<Notify>,
+        (slots, _hold): (Arc<Semaphore>, OwnedSemaphorePermit),
+    ) {
         self.events.publish(JobEventKind::Status, &job);
         let slot = Arc::new(tokio::sync::Mutex::new(Slot {
             job: job.clone(),
@@ -402,20 +429,28 @@ impl Inner {
         };
         let timeout = self.config.job_timeout;
         let outcome = {
-            let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
-                notices,
-                work::execute(
-                    &self.storage,
-                    self.llm.as_deref(),
-                    &self.config.generate,
-                    &self.render,
-                    &job,
-                    &progress_fn,
-                ),
-            ))
-            .catch_unwind();
+            let run = async {
+                // The job waits its turn to work; its timeout starts then.
+                let slot = WorkSlot::take(slots).await;
+                let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
+                    notices,
+                    working(
+                        slot,
+                        work::execute(
+                            &self.storage,
+                            self.llm.as_deref(),
+                            &self.config.generate,
+                            &self.render,
+                            &job,
+                            &progress_fn,
+                        ),
+                    ),
+                ))
+                .catch_unwind();
+                tokio::time::timeout(timeout, work).await
+            };
             tokio::select! {
-                r = tokio::time::timeout(timeout, work) => match r {
+                r = run => match r {
                     Ok(Ok(Ok(o))) => Ok(o),
                     Ok(Ok(Err(Error::Cancelled(_)))) => Err(Stop::Cancelled),
                     Ok(Ok(Err(e))) => Err(Stop::Failed(e)),
@@ -566,8 +601,10 @@ impl Inner {
         match written {
             Ok(None) => {
                 record_end(&slot.job);
-                queue::remove(&*self.storage, &slot.job).await;
+                // The record says how it ended: told at once; the queue
+                // entry goes after (a scan drops an ended job's entry too).
                 self.events.publish(JobEventKind::Status, &slot.job);
+                queue::remove(&*self.storage, &slot.job).await;
             }
             Ok(Some(other)) => {
                 // Cancelled (or taken over) while finishing: leave nothing behind.

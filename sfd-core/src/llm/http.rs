@@ -175,6 +175,9 @@ where
 /// [`send_capped`], each request first waiting for a place at `gate` and reading at
 /// most `cap` bytes of any answer. Waits and retries are told as
 /// [notices](super::notice) to the work this runs in.
+///
+/// The whole exchange is a wait on the provider: a job holds no slot
+/// through it (see [`super::slot`]).
 pub(crate) async fn send_through<F>(
     policy: &RetryPolicy,
     key: Option<&str>,
@@ -186,9 +189,16 @@ pub(crate) async fn send_through<F>(
 where
     F: Fn() -> Result<reqwest::RequestBuilder, Failure>,
 {
+    super::slot::waiting(async move {
     let (mut attempts, mut slow) = (0, 0);
+    // The provider's shared pause: every job's calls wait it out, and a
+    // 429 here holds it for all of them (see `pace.rs`).
+    let pace = super::pace::current();
     loop {
         attempts += 1;
+        if let Some(p) = &pace {
+            p.ready().await;
+        }
         let place = match gate {
             Some(g) => g.enter(what).await,
             None => None,
@@ -228,6 +238,12 @@ where
         if kind == LlmErrorKind::Timeout {
             slow += 1;
         }
+        let delay = policy.delay(attempts - 1, retry_after);
+        let asked = kind == LlmErrorKind::RateLimited || retry_after.is_some();
+        if let Some(p) = pace.as_ref().filter(|_| asked) {
+            // Even a call not sent again slows every job using the provider.
+            p.hold(delay);
+        }
         let retryable = match kind {
             LlmErrorKind::RateLimited | LlmErrorKind::Server | LlmErrorKind::Connection => true,
             LlmErrorKind::Timeout => slow <= policy.slow_retries,
@@ -241,7 +257,6 @@ where
                 attempts,
             });
         }
-        let delay = policy.delay(attempts - 1, retry_after);
         tracing::warn!(provider = what, attempt = attempts, %kind, ?status, delay_ms = delay.as_millis() as u64, "request failed; retrying");
         let wait = if delay.as_secs() >= 1 {
             format!(" in {} s", delay.as_secs())
@@ -256,8 +271,14 @@ where
             ),
             true,
         );
-        tokio::time::sleep(delay).await;
+        if pace.is_none() || !asked {
+            tokio::time::sleep(delay).await;
+        }
+        // Otherwise the next attempt waits out the shared pause, which
+        // another job may have lengthened meanwhile.
     }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@ pub(crate) mod http;
 pub(crate) mod notice;
 mod openai;
 mod ordered;
+pub(crate) mod pace;
 mod provider;
 mod retry;
 #[cfg(feature = "simulator")]
 mod simulated;
+pub(crate) mod slot;
 mod strict;
 
 use std::fmt;
@@ -26,7 +28,7 @@ pub use openai::{DEFAULT_API_BASE, DEFAULT_MODEL, OpenAiConfig, OpenAiLlm};
 pub use provider::ProviderConfig;
 pub use retry::RetryPolicy;
 #[cfg(feature = "simulator")]
-pub use simulated::SimulatedLlm;
+pub use simulated::{SimulatedLlm, chat_completion_with, chat_request_of};
 pub use strict::strict_problems;
 
 pub(crate) use ordered::to_ordered_json;

@@ -188,6 +188,9 @@ pub struct OpenAiLlm {
     config: OpenAiConfig,
     /// The calls in flight, shared by the clones of this client.
     gate: Option<Arc<Gate>>,
+    /// A pause the server asked for (`Retry-After`, 429), shared by the
+    /// clones of this client: every job's calls wait it out.
+    pace: Arc<super::pace::Pace>,
     /// [`OpenAiConfig::provider`].
     provider: String,
 }
@@ -206,6 +209,7 @@ impl OpenAiLlm {
             http,
             config,
             gate,
+            pace: Arc::default(),
             provider,
         })
     }
@@ -296,15 +300,14 @@ impl Llm for OpenAiLlm {
         let body = bytes::Bytes::from(super::ordered::to_ordered_json(&self.request_body(&req)));
         let key = self.config.endpoint.api_key();
         let gate = self.gate.as_deref();
-        let reply = http::send_through(self.config.endpoint.retry(), key, "LLM", gate, http::MAX_BODY, || {
+        let send = http::send_through(self.config.endpoint.retry(), key, "LLM", gate, http::MAX_BODY, || {
             Ok(self
                 .http
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone()))
-        })
-        .await
-        .map_err(|f| {
+        });
+        let reply = super::pace::paced(&self.pace, send).await.map_err(|f| {
             let message = match f.kind {
                 LlmErrorKind::Timeout => format!(
                     "no answer within {} s ({TIMEOUT_SETTING}): the model had not finished. Raise \

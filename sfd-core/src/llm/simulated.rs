@@ -188,6 +188,42 @@ impl Llm for SimulatedLlm {
     }
 }
 
+/// The request a chat-completions body makes, as mock OpenAI-compatible
+/// servers (tests, load runs) read it
+/// (<https://platform.openai.com/docs/api-reference/chat/create>).
+pub fn chat_request_of(body: &Value) -> ChatRequest {
+    let messages = body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let content = m["content"].as_str().unwrap_or_default();
+            match m["role"].as_str() {
+                Some("system") => super::Message::system(content),
+                Some("assistant") => super::Message::assistant(content),
+                _ => super::Message::user(content),
+            }
+        })
+        .collect();
+    let schema = &body["response_format"]["json_schema"];
+    ChatRequest {
+        messages,
+        schema: schema["name"].as_str().map(|name| super::JsonSchema {
+            name: name.to_string(),
+            schema: schema["schema"].clone(),
+        }),
+        max_completion_tokens: 16_000,
+        model: None,
+    }
+}
+
+/// A chat-completions answer holding `content`, as a mock server sends it.
+pub fn chat_completion_with(content: &str) -> Value {
+    serde_json::json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0,
+        "message": {"role": "assistant", "content": content, "refusal": null}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,14 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::time::Instant;
+
+use crate::llm::pace::{Pace, paced};
+use crate::llm::slot::waiting;
 
 /// How many tasks a provider runs at once, and the pause it asked for.
 #[derive(Debug)]
 pub struct ProviderLimit {
     tasks: Arc<Semaphore>,
     size: usize,
-    paused_until: std::sync::Mutex<Option<Instant>>,
+    pace: Arc<Pace>,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
 }
@@ -40,7 +42,7 @@ impl ProviderLimit {
         ProviderLimit {
             tasks: Arc::new(Semaphore::new(size)),
             size,
-            paused_until: std::sync::Mutex::new(None),
+            pace: Arc::default(),
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
         }
@@ -52,10 +54,10 @@ impl ProviderLimit {
     }
 
     /// Waits for a free place, held from the create call until the file is
-    /// downloaded (or the task ends otherwise).
+    /// downloaded (or the task ends otherwise). The job waiting holds no
+    /// job slot meanwhile: this limit is what bounds it.
     pub async fn task(&self) -> crate::Result<TaskPermit<'_>> {
-        let permit = Arc::clone(&self.tasks)
-            .acquire_owned()
+        let permit = waiting(Arc::clone(&self.tasks).acquire_owned())
             .await
             .map_err(|_| crate::Error::Cancelled("the provider limit was closed".into()))?;
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -73,21 +75,28 @@ impl ProviderLimit {
 
     /// Every job using this provider waits `pause` before its next call.
     pub fn slow_down(&self, pause: Duration) {
-        let until = Instant::now() + pause;
-        let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if p.is_none_or(|t| t < until) {
-            *p = Some(until);
-        }
+        self.pace.hold(pause);
+    }
+
+    /// Whether a pause the provider asked for is on.
+    pub fn paused(&self) -> bool {
+        self.pace.paused_until().is_some()
     }
 
     /// Waits out a pause the provider asked for, if any.
     pub async fn ready(&self) {
-        let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(t) = until
-            && t > Instant::now()
-        {
-            tokio::time::sleep_until(t).await;
-        }
+        waiting(self.pace.ready()).await;
+    }
+
+    /// Runs `call` (a call to the provider) under this provider's pace: it
+    /// waits out a pause any job was asked for, and a 429 or `Retry-After`
+    /// it gets (on any retry) pauses every job using the provider.
+    pub(crate) async fn paced<F: std::future::Future>(&self, call: F) -> F::Output {
+        waiting(paced(&self.pace, async {
+            self.pace.ready().await;
+            call.await
+        }))
+        .await
     }
 }
 
@@ -108,10 +117,11 @@ mod tests {
         let _c = limit.task().await.unwrap();
         drop(b);
         assert_eq!(limit.peak(), 2);
-        // A pause holds the next call at least that long (a lower bound only).
-        limit.slow_down(Duration::from_millis(20));
-        let start = Instant::now();
+        // A pause holds the next call that long (the clock is paused).
+        tokio::time::pause();
+        limit.slow_down(Duration::from_secs(20));
+        let start = tokio::time::Instant::now();
         limit.ready().await;
-        assert!(start.elapsed() >= Duration::from_millis(20));
+        assert!(start.elapsed() >= Duration::from_secs(20));
     }
 }

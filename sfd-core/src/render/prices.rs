@@ -73,6 +73,29 @@ impl Default for PriceTable {
             ("dall-e-2", image(0.02)),
             ("gemini-2.5-flash-image", image(0.039)),
             ("gemini-2.5-flash-image-preview", image(0.039)),
+            // Veo through the Gemini API, per second of video (with audio):
+            // https://ai.google.dev/gemini-api/docs/pricing (Standard $0.40/s,
+            // Fast $0.15/s at 720p/1080p; as quoted in
+            // https://www.aifreeapi.com/es/posts/veo-3-1-api-rate-limit).
+            ("veo-3.1-generate-preview", second(0.40)),
+            ("veo-3.1-generate-001", second(0.40)),
+            ("veo-3.1-fast-generate-preview", second(0.15)),
+            ("veo-3.1-fast-generate-001", second(0.15)),
+            ("veo-3.0-generate-001", second(0.40)),
+            ("veo-3.0-fast-generate-001", second(0.15)),
+            // fal bills video per second, per model (its model pages, e.g.
+            // https://fal.ai/models/pixverse/v6/text-to-video: $0.045/s at
+            // 720p without audio; Kling on fal from its pages as listed in
+            // https://forgedemy.org/skills/fal-ai-video-toolkit-1773866843385/view?file=references%2Ffal-models.md;
+            // Kling 4.0 at 720p from https://fal.ai/learn/tools/kling-api).
+            // Other fal models: add them with SFD_PRICES.
+            ("pixverse/v6/text-to-video", second(0.045)),
+            ("pixverse/v6/image-to-video", second(0.045)),
+            ("fal-ai/kling-video/v2.5-turbo/pro/image-to-video", second(0.07)),
+            ("fal-ai/kling-video/o3/standard/image-to-video", second(0.084)),
+            ("fal-ai/kling-video/v3/pro/image-to-video", second(0.112)),
+            ("kling/v4/image-to-video", second(0.157)),
+            ("kling/v4/text-to-video", second(0.157)),
             ("sora-2", second(0.10)),
             ("sora-2-pro", second(0.30)),
             ("gpt-4o-mini-tts", chars(15.0)),

@@ -10,6 +10,7 @@ use super::fetch::FetchRules;
 use super::{Media, render_error};
 use crate::llm::ProviderConfig;
 use crate::llm::http::{self, Failure, Reply, scrub};
+use crate::llm::pace::paced;
 use crate::model::{MediaType, MediaUsage};
 use crate::{Error, LlmErrorKind, Result};
 
@@ -20,6 +21,9 @@ pub(crate) struct Http {
     rules: FetchRules,
     pub(crate) config: ProviderConfig,
     pub(crate) name: &'static str,
+    /// A pause the provider asked for, shared by every job using it (a
+    /// task provider's `ProviderLimit` scopes its own around its calls).
+    pace: std::sync::Arc<crate::llm::pace::Pace>,
 }
 
 impl Http {
@@ -40,6 +44,7 @@ impl Http {
             rules,
             config,
             name,
+            pace: Default::default(),
         })
     }
 
@@ -140,7 +145,8 @@ impl Http {
     {
         let none = crate::llm::RetryPolicy::none();
         let policy = if retry { self.config.retry() } else { &none };
-        http::send_capped(policy, None, self.name, self.config.max_body(), || build(&self.client))
+        let send = http::send_capped(policy, None, self.name, self.config.max_body(), || build(&self.client));
+        paced(&self.pace, send)
             .await
             .map_err(|f| render_error(self.name, f.kind, f.status, scrub(&f.message, self.key()), f.attempts))
     }
@@ -154,11 +160,12 @@ impl Http {
     where
         F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, Failure>,
     {
-        http::send_capped(self.config.retry(), key, self.name, self.config.max_body(), || {
+        let send = http::send_capped(self.config.retry(), key, self.name, self.config.max_body(), || {
             build(&self.client)
-        })
-        .await
-        .map_err(|f| render_error(self.name, f.kind, f.status, f.message, f.attempts))
+        });
+        paced(&self.pace, send)
+            .await
+            .map_err(|f| render_error(self.name, f.kind, f.status, f.message, f.attempts))
     }
 }
 

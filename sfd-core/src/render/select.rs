@@ -296,4 +296,30 @@ mod tests {
             assert!(e.contains(needle), "{e}");
         }
     }
+
+    #[test]
+    fn the_plan_costs_veo_and_fal_clips() {
+        use crate::model::{Asset, Drama, Episode, Scene};
+        let mut d = Drama::new("d", "t", "x", "p");
+        let mut sc = Scene::new("s1", "x");
+        sc.assets.push(Asset::new("s1-vid", AssetKind::Video, "a corgi runs"));
+        let mut ep = Episode::new("ep1", "t", "x");
+        ep.scenes.push(sc);
+        d.episodes.push(ep);
+        for pairs in [
+            &[("GEMINI_API_KEY", "g")][..],
+            &[
+                ("FAL_KEY", "f"),
+                ("SFD_VIDEO_MODEL", "fal-ai/kling-video/v2.5-turbo/pro/image-to-video"),
+            ][..],
+        ] {
+            let c = RenderConfig::from_env_vars(env(pairs)).unwrap();
+            let plan = super::super::plan_render(&d, &Default::default(), &c).unwrap();
+            let node = &plan.nodes[0];
+            let seconds = node.sent.as_ref().and_then(|s| s.duration_seconds).unwrap();
+            assert!(seconds > 0, "{node:?}");
+            assert!(node.estimated_cost_usd > 0.0, "{pairs:?}: {node:?}");
+            assert_eq!(plan.estimated_cost_usd, node.estimated_cost_usd);
+        }
+    }
 }

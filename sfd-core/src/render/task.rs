@@ -18,7 +18,8 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
+
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -164,17 +165,19 @@ impl TaskRenderer {
     }
 
     /// Runs one call, waiting out any pause the provider asked for, and
-    /// slowing every job down when it answers 429.
+    /// slowing every job down when it answers 429: by its `Retry-After`
+    /// (held by the HTTP layer under the limit's pace), else by the
+    /// longest poll interval.
     async fn call<T, F>(&self, f: F) -> Result<T>
     where
         F: AsyncFnOnce() -> Result<T>,
     {
-        self.limit.ready().await;
-        let out = f().await;
+        let out = self.limit.paced(f()).await;
         if let Err(Error::Render {
             kind: LlmErrorKind::RateLimited,
             ..
         }) = &out
+            && !self.limit.paused()
         {
             self.limit.slow_down(self.polling.max_interval);
         }
@@ -290,7 +293,7 @@ impl TaskRenderer {
                     ),
                 ));
             }
-            tokio::time::sleep(wait).await;
+            crate::llm::slot::waiting(tokio::time::sleep(wait)).await;
             // Back off ×1.5, but never past a tenth of the time waited so
             // far: a task is noticed done within ~10 % of its length.
             let tenth = started.elapsed() / 10;
@@ -370,31 +373,65 @@ mod tests {
     use crate::model::{AssetKind, MediaType, MediaUsage};
     use crate::render::AspectRatio;
 
-    /// Answers polls from a script; counts creates.
-    #[derive(Debug)]
-    struct Script(Mutex<Vec<Result<TaskState>>>, Mutex<usize>);
+    /// Two jobs' tasks on one provider, named by their prompts; every call
+    /// is logged with the (paused) clock. Job `a`'s first poll is answered
+    /// 429 with `Retry-After: 30`, held on the provider's pace as the HTTP
+    /// layer holds it (`llm/http.rs`).
+    #[derive(Debug, Default)]
+    struct TwoJobs {
+        calls: Mutex<Vec<(String, Instant)>>,
+        limited: tokio::sync::Notify,
+        /// Polls each task answers `running` before it succeeds.
+        running: usize,
+    }
+
+    impl TwoJobs {
+        fn log(&self, call: String) -> usize {
+            let mut calls = self.calls.lock().unwrap();
+            calls.push((call.clone(), Instant::now()));
+            calls.iter().filter(|(c, _)| *c == call).count()
+        }
+        fn at(&self, call: &str) -> Vec<Instant> {
+            let calls = self.calls.lock().unwrap();
+            calls.iter().filter(|(c, _)| c == call).map(|(_, t)| *t).collect()
+        }
+    }
 
     #[async_trait]
-    impl TaskApi for Script {
+    impl TaskApi for TwoJobs {
         fn provider(&self) -> &str {
             "script"
         }
         fn model(&self) -> &str {
             "m"
         }
-        async fn create(&self, _: &MediaRequest, _: &str) -> Result<String> {
-            *self.1.lock().unwrap() += 1;
-            Ok("t1".into())
+        async fn create(&self, request: &MediaRequest, _: &str) -> Result<String> {
+            self.log(format!("create {}", request.prompt));
+            Ok(request.prompt.clone())
         }
-        async fn poll(&self, _: &str) -> Result<TaskState> {
-            let mut s = self.0.lock().unwrap();
-            if s.len() > 1 {
-                s.remove(0)
-            } else {
-                Ok(TaskState::Succeeded(json!({})))
+        async fn poll(&self, id: &str) -> Result<TaskState> {
+            let n = self.log(format!("poll {id}"));
+            if id == "a" && n == 1 {
+                crate::llm::pace::current()
+                    .expect("calls run under the provider's pace")
+                    .hold(Duration::from_secs(30));
+                self.limited.notify_one();
+                return Err(render_error(
+                    "script",
+                    LlmErrorKind::RateLimited,
+                    Some(429),
+                    "slow down",
+                    1,
+                ));
             }
+            Ok(if n <= self.running {
+                TaskState::Running
+            } else {
+                TaskState::Succeeded(json!({}))
+            })
         }
-        async fn fetch(&self, _: &str, _: &Value) -> Result<Media> {
+        async fn fetch(&self, id: &str, _: &Value) -> Result<Media> {
+            self.log(format!("fetch {id}"));
             Ok(Media {
                 bytes: Bytes::from_static(b"x"),
                 media_type: MediaType::Mp4,
@@ -405,24 +442,57 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_429_while_polling_slows_the_provider_and_the_task_runs_on() {
-        let limited = render_error("script", LlmErrorKind::RateLimited, Some(429), "slow down", 3);
-        let api = Arc::new(Script(
-            Mutex::new(vec![Err(limited), Ok(TaskState::Running), Ok(TaskState::Running)]),
-            Mutex::new(0),
-        ));
-        let pause = Duration::from_millis(30);
-        let driver = TaskRenderer::new(Arc::clone(&api) as Arc<dyn TaskApi>, 2).with_polling(VideoPolling {
-            first: Duration::from_millis(1),
-            max_interval: pause,
-            timeout: Duration::from_secs(10),
+    fn two_jobs(api: &Arc<TwoJobs>) -> TaskRenderer {
+        TaskRenderer::new(Arc::clone(api) as Arc<dyn TaskApi>, 2).with_polling(VideoPolling {
+            first: Duration::from_secs(1),
+            max_interval: Duration::from_secs(8),
+            timeout: Duration::from_secs(3600),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_one_job_got_holds_the_next_call_of_every_job_on_the_provider() {
+        let api = Arc::new(TwoJobs {
+            running: 1,
+            ..Default::default()
         });
-        let request = MediaRequest::new(AssetKind::Video, "x", AspectRatio::PORTRAIT);
-        let started = Instant::now();
-        driver.run(request, None).await.unwrap();
-        assert_eq!(*api.1.lock().unwrap(), 1, "the task was created again");
-        // The next poll waited out the provider-wide pause (a lower bound only).
-        assert!(started.elapsed() >= pause);
+        let driver = two_jobs(&api);
+        let video = |p: &str| MediaRequest::new(AssetKind::Video, p, AspectRatio::PORTRAIT);
+        let a = tokio::spawn({
+            let driver = driver.clone();
+            async move { driver.run(video("a"), None).await }
+        });
+        // Job b starts once job a was told to slow down.
+        api.limited.notified().await;
+        driver.run(video("b"), None).await.unwrap();
+        a.await.unwrap().unwrap();
+        let limited = api.at("poll a")[0];
+        let b_created = api.at("create b")[0];
+        assert!(
+            b_created >= limited + Duration::from_secs(30),
+            "job b called the provider {:?} after job a's 429 with Retry-After: 30",
+            b_created - limited
+        );
+        // Job a's own next poll waited it out too, and the task ran on (created once).
+        assert!(api.at("poll a")[1] >= limited + Duration::from_secs(30));
+        assert_eq!((api.at("create a").len(), api.at("fetch a").len()), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_back_off_up_to_the_longest_interval() {
+        let api = Arc::new(TwoJobs {
+            running: 40,
+            ..Default::default()
+        });
+        let request = MediaRequest::new(AssetKind::Video, "b", AspectRatio::PORTRAIT);
+        two_jobs(&api).run(request, None).await.unwrap();
+        let polls = api.at("poll b");
+        let gaps: Vec<Duration> = polls.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(
+            gaps.windows(2).all(|g| g[1] >= g[0]),
+            "the waits never shrink: {gaps:?}"
+        );
+        assert_eq!(gaps[0], Duration::from_secs(1));
+        assert_eq!(*gaps.last().unwrap(), Duration::from_secs(8), "{gaps:?}");
     }
 }

@@ -25,6 +25,7 @@ mod preconditions;
 mod replica;
 mod replicas;
 mod routes;
+mod slots;
 mod storm;
 mod studio;
 mod summaries;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sfd_core::{ChatRequest, JsonSchema, Llm, Message, SimulatedLlm};
+use sfd_core::{ChatRequest, Llm, SimulatedLlm};
 use tokio::sync::Notify;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -57,29 +57,7 @@ fn tag_in(text: &str) -> Option<String> {
 
 /// The request a chat-completions body makes.
 fn chat_request(body: &Value) -> ChatRequest {
-    let messages = body["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            let content = m["content"].as_str().unwrap_or_default();
-            match m["role"].as_str() {
-                Some("system") => Message::system(content),
-                Some("assistant") => Message::assistant(content),
-                _ => Message::user(content),
-            }
-        })
-        .collect();
-    let schema = &body["response_format"]["json_schema"];
-    ChatRequest {
-        messages,
-        schema: schema["name"].as_str().map(|name| JsonSchema {
-            name: name.to_string(),
-            schema: schema["schema"].clone(),
-        }),
-        max_completion_tokens: 16_000,
-        model: None,
-    }
+    sfd_core::chat_request_of(body)
 }
 
 /// What the simulator answers, with the job's tag put into an outline's title.
@@ -91,9 +69,7 @@ fn answer(req: ChatRequest) -> Value {
     if outline && let Some(tag) = tag_in(&text) {
         content["title"] = json!(format!("{tag} {}", content["title"].as_str().unwrap_or_default()));
     }
-    json!({"id": "c1", "object": "chat.completion", "choices": [{"index": 0,
-        "message": {"role": "assistant", "content": content.to_string(), "refusal": null}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}})
+    sfd_core::chat_completion_with(&content.to_string())
 }
 
 /// A mock LLM server answering after `latency`. Once it has answered
@@ -115,6 +91,30 @@ pub async fn start(calls: Arc<StageCalls>, latency: Duration, hang_after: Option
                     reply.set_delay(Duration::from_secs(3600))
                 }
                 _ => reply.set_delay(latency),
+            }
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A mock LLM server answering at once, except calls whose text holds
+/// `marker`: those are never answered (a provider stuck on them), and each
+/// one's arrival is counted in `stuck` and told through `arrived`.
+pub async fn start_stalling(marker: &'static str, stuck: Arc<AtomicUsize>, arrived: Arc<Notify>) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(move |r: &Request| {
+            let req = chat_request(&r.body_json::<Value>().unwrap_or_default());
+            let stalled = req.messages.iter().any(|m| m.content.contains(marker));
+            let reply = ResponseTemplate::new(200).set_body_json(answer(req));
+            if stalled {
+                stuck.fetch_add(1, Ordering::SeqCst);
+                arrived.notify_one();
+                reply.set_delay(Duration::from_secs(3600))
+            } else {
+                reply
             }
         })
         .mount(&server)
