@@ -131,11 +131,17 @@ def test_cut_and_exports(api, tmp_path):
     script = api.export(drama["id"], "fountain").decode()
     play = fountain.parse(io.StringIO(script))
     assert play.title_page["Title"] == [drama["title"]]
+    assert len(play.title_page["Draft date"][0]) == len("2026-12-07")
     kinds = [type(p).__name__ for p in play.paragraphs]
-    assert kinds.count("Slug") == len(ep["scenes"]) and "Dialog" in kinds
+    assert kinds.count("Slug") == len(ep["scenes"])
+    lines = [a for s in ep["scenes"] for a in s["assets"] if a["kind"] == "audio"]
+    assert kinds.count("Dialog") == len(lines) > 0
+    slugs = [str(p.line) for p in play.paragraphs if type(p).__name__ == "Slug"]
+    assert all(s.startswith(("INT. ", "EXT. ", "INT./EXT. ")) for s in slugs), slugs
 
     rows = list(csv.reader(io.StringIO(api.export(drama["id"], "csv").decode(), newline="")))
-    assert rows[0] == ["episode", "scene", "asset", "kind", "prompt", "duration", "url"]
+    assert rows[0] == ["episode", "scene", "asset", "kind", "prompt", "duration", "url",
+                       "heading", "framing", "camera", "speaker", "delivery"]
     assert len(rows) > len(ep["scenes"])
 
     srt = api.export(drama["id"], "srt", episode_id=ep["id"]).decode()

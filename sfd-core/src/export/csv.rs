@@ -1,10 +1,15 @@
-//! The shot list as CSV (RFC 4180): one row per asset of every scene.
+//! The shot list as CSV (RFC 4180): one row per asset of every scene, with
+//! the scene's heading, a shot's framing and camera move, and a line's
+//! speaker and delivery.
 
 use super::timeline;
-use crate::model::Drama;
+use crate::model::{Asset, AssetKind, Drama, Scene};
 
 /// The header row.
-pub const SHOT_LIST_HEADER: [&str; 7] = ["episode", "scene", "asset", "kind", "prompt", "duration", "url"];
+pub const SHOT_LIST_HEADER: [&str; 12] = [
+    "episode", "scene", "asset", "kind", "prompt", "duration", "url", "heading", "framing", "camera", "speaker",
+    "delivery",
+];
 
 /// One cell. A cell a spreadsheet would read as a formula (starting with
 /// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
@@ -34,6 +39,7 @@ pub fn shot_list(drama: &Drama, default_seconds: u32) -> String {
     for episode in &drama.episodes {
         for shot in timeline(drama, episode, default_seconds) {
             let duration = format!("{}", shot.duration);
+            let heading = shot.scene.heading().map(ToString::to_string).unwrap_or_default();
             for asset in &shot.scene.assets {
                 let seconds = asset.duration.map_or_else(|| duration.clone(), |d| d.to_string());
                 out.push_str(&row(&[
@@ -44,11 +50,28 @@ pub fn shot_list(drama: &Drama, default_seconds: u32) -> String {
                     &asset.prompt,
                     &seconds,
                     asset.url.as_deref().unwrap_or(""),
+                    &heading,
+                    asset.framing.as_deref().unwrap_or(""),
+                    asset.camera.as_deref().unwrap_or(""),
+                    &speaker(drama, shot.scene, asset),
+                    asset.delivery.as_deref().unwrap_or(""),
                 ]));
             }
         }
     }
     out
+}
+
+/// Who speaks an audio line: the character's name, or `narrator`; empty for other assets.
+fn speaker(drama: &Drama, scene: &Scene, asset: &Asset) -> String {
+    if asset.kind != AssetKind::Audio {
+        return String::new();
+    }
+    let line = scene.lines().into_iter().find(|l| l.audio.id == asset.id);
+    match line.and_then(|l| l.speaker) {
+        Some(id) => drama.character(id).map_or(id, |c| c.name.as_str()).to_string(),
+        None => "narrator".into(),
+    }
 }
 
 #[cfg(test)]

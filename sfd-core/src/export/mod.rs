@@ -17,7 +17,7 @@ pub use capcut::{CapcutDraft, capcut};
 pub use csv::{SHOT_LIST_HEADER, shot_list};
 pub use edl::edl;
 pub use fcpxml::{FCPXML_VERSION, fcpxml};
-pub use fountain::fountain;
+pub use fountain::{draft_date, fountain};
 #[cfg(feature = "jobs")]
 pub(crate) use handoff::{absolute, bundled, pick_episode};
 pub use otio::otio;

@@ -8,7 +8,7 @@ use futures::StreamExt;
 
 use super::Studio;
 use crate::Result;
-use crate::export::{ZipEntry, fountain, pick_episode, shot_list, timeline, to_srt, zip_stream};
+use crate::export::{ZipEntry, draft_date, fountain, pick_episode, shot_list, to_srt, zip_stream};
 use crate::model::{Drama, ExportFormat, ExportOptions, MediaKey};
 use crate::storage::{ByteStream, StorageExt};
 
@@ -71,15 +71,20 @@ impl Studio {
         let seconds = self.render_config().video_duration();
         let filename = |stem: &str| format!("{stem}.{}", format.extension());
         let (name, body) = match format {
-            ExportFormat::Fountain => (filename(&drama.id), once(fountain(&drama, seconds))),
+            ExportFormat::Fountain => {
+                let script = fountain(&drama, &draft_date(crate::model::now_ms()));
+                (filename(&drama.id), once(script))
+            }
             ExportFormat::Csv => (
                 filename(&format!("{}-shots", drama.id)),
                 once(shot_list(&drama, seconds)),
             ),
             ExportFormat::Srt => {
                 let episode = pick_episode(&drama, episode, "an SRT")?;
-                let shots = timeline(&drama, episode, seconds);
-                let text = to_srt(&crate::export::cues(&shots, |_| None));
+                // The cues of the timeline the cut and the editors' hand-offs are made from.
+                let size = self.render_config().aspect_ratio().fit(crate::timeline::SHORT_SIDE);
+                let timeline = crate::timeline::Timeline::of_episode(&drama, episode, seconds, size, |_| None);
+                let text = to_srt(&timeline.cues());
                 (filename(&format!("{}-{}", drama.id, episode.id)), once(text))
             }
             ExportFormat::Zip => {

@@ -62,7 +62,7 @@ fn csv_cells_read_by_python_never_start_a_formula() {
 
 #[test]
 fn fountain_escapes_markup_mid_line() {
-    let script = fountain(&hostile_drama(), 5);
+    let script = fountain(&hostile_drama(), "2026-12-07");
     for live in [" /* hidden", "[[secret", " *bold*", " _under_", "*Pilot*", " /* x"] {
         assert!(!script.contains(live), "{live:?} is live markup in:\n{script}");
     }

@@ -5,6 +5,7 @@ mod assemble_input;
 mod backends;
 mod conformance;
 mod export_injection;
+mod export_screenplay;
 mod fixtures;
 mod generation;
 mod generation_counts;

@@ -255,12 +255,16 @@ async fn exports_parse_round_trip_and_list_every_file() {
     let rows: Vec<Vec<String>> = serde_json::from_str(&rows).unwrap();
     assert_eq!(
         rows[0],
-        ["episode", "scene", "asset", "kind", "prompt", "duration", "url"]
+        [
+            "episode", "scene", "asset", "kind", "prompt", "duration", "url", "heading", "framing", "camera",
+            "speaker", "delivery"
+        ]
     );
     assert_eq!(rows.len(), 1 + 9);
     let line = rows.iter().find(|r| r[2] == "ep1-sc1-aud").unwrap();
     assert_eq!(line[4], "Line 1, \"quoted\", spoken.");
     assert_eq!(line[5], "2");
+    assert_eq!(line[10], "Ava");
 
     let srt = String::from_utf8(get(ExportFormat::Srt).await).unwrap();
     let times = cue_times(&srt);

@@ -437,11 +437,12 @@ async fn a_cancelled_render_keeps_what_finished_and_stops_the_calls_in_flight() 
 async fn a_restart_in_the_middle_of_a_render_resumes_and_renders_each_asset_once() {
     let dir = tempfile::tempdir().unwrap();
     let storage = || -> Arc<dyn sfd_core::Storage> { Arc::new(StorageBuilder::local(dir.path()).build().unwrap()) };
-    // The first server renders everything but videos, which it holds.
+    // The first server renders everything but videos, which it holds (all
+    // at once: a scene has several shots).
     let first = Held::new(|r| r.kind == AssetKind::Video);
     let s = TestServer::with(Options {
         storage: Some(storage()),
-        render: render_with(first.clone()),
+        render: render_with(first.clone()).with_concurrency(AssetKind::Video, 64),
         ..Default::default()
     })
     .await;
