@@ -35,6 +35,8 @@ mod media;
 mod migrate;
 mod object;
 #[cfg(test)]
+mod object_tests;
+#[cfg(test)]
 pub(crate) mod scripted_store;
 mod summary;
 
