@@ -10,8 +10,36 @@ use object_store::memory::InMemory;
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, RetryConfig};
 
+use object_store::ObjectStore;
+
+use super::folder_index::FolderIndex;
+use super::key::{DRAMAS, SUMMARIES};
+use super::legacy::{LEGACY_DOCUMENT, OldLayout};
+use super::local::FileLocks;
 use super::{DEFAULT_CACHE_BYTES, DramaCache, ObjectStorage};
 use crate::{Error, Result};
+
+impl ObjectStorage {
+    /// Wraps a store that implements `PutMode::Create` and `PutMode::Update`
+    /// natively (as S3, R2, GCS, Azure and `InMemory` do).
+    ///
+    /// `sorted_listing` says whether the store lists keys in ascending order
+    /// (S3 and `InMemory` do); when false, listings are sorted here.
+    pub fn new(store: Arc<dyn ObjectStore>, sorted_listing: bool, label: impl Into<String>) -> Self {
+        let old = Box::new(OldLayout::default());
+        ObjectStorage::over(store, None, None, sorted_listing, label.into(), Some(old))
+    }
+
+    /// Wraps a `LocalFileSystem` rooted at `root`, adding the file locks
+    /// that make its conditional writes safe across processes.
+    pub(crate) fn local(store: Arc<dyn ObjectStore>, root: PathBuf, fsync: bool) -> Self {
+        let label = format!("local folder {}", root.display());
+        let index = FolderIndex::new(root.clone(), &[DRAMAS, SUMMARIES]).with_nested_document(DRAMAS, LEGACY_DOCUMENT);
+        let locks = FileLocks::new(root, fsync);
+        let old = Box::new(OldLayout::default());
+        ObjectStorage::over(store, Some(locks), Some(index), false, label, Some(old))
+    }
+}
 
 /// The default local folder.
 pub const DEFAULT_LOCAL_DIR: &str = "./data";

@@ -29,7 +29,7 @@ use crate::{Error, Result};
 
 /// Batches the concurrent edits of each drama (see the module docs).
 ///
-/// Held by a [`Storage`] and offered through [`Storage::group_commit`];
+/// Held by a [`Storage`] and offered through [`Capabilities::group_commit`](super::Capabilities::group_commit);
 /// [`crate::StorageExt::modify_drama`] uses it whenever it is offered.
 #[derive(Debug, Default)]
 pub struct GroupCommit {

@@ -18,14 +18,17 @@
 //! - the index is not a drama: reads and listings pass over it (sfd lists
 //!   without an index, see `list_dramas`).
 
+use async_trait::async_trait;
 use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutMode};
 
 use super::key::{DRAMAS, Key, SUFFIX};
-use super::object::Read;
-use super::{ObjectStorage, Stored, Version, WriteMode};
+use super::legacy_jobs::FlatJobListing;
+use super::object::{Read, ReadThrough};
+use super::{ObjectStorage, Stored, Version, Versioned, WriteMode};
 use crate::error::EntityKind;
+use crate::model::Job;
 use crate::{Error, Result};
 
 /// The file name of a drama inside its folder in the old layout.
@@ -80,10 +83,51 @@ pub(super) fn is_index(key: &Key, body: &[u8]) -> bool {
     }
 }
 
+/// The old server's later layout, read through beneath the current one:
+/// its dramas here, its flat job records in `legacy_jobs`.
+#[derive(Debug, Default)]
+pub(super) struct OldLayout {
+    flat_jobs: FlatJobListing,
+}
+
+#[async_trait]
+impl ReadThrough for OldLayout {
+    fn passes_over(&self, key: &Key, body: &[u8]) -> bool {
+        is_index(key, body)
+    }
+
+    async fn get(&self, s: &ObjectStorage, key: &Key) -> Result<Option<Stored>> {
+        s.legacy_get(key).await
+    }
+
+    async fn put(&self, s: &ObjectStorage, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+        match drama_key(key) {
+            Some(old) => s.put_over_legacy(key, &old, body, mode).await,
+            None => s.write(key, body, mode).await,
+        }
+    }
+
+    async fn remove(&self, s: &ObjectStorage, key: &Key) -> Result<bool> {
+        s.remove_legacy(key).await
+    }
+
+    fn listed_path(&self, prefix: &str, raw: &str) -> Option<String> {
+        listed_path(prefix, raw)
+    }
+
+    async fn job(&self, s: &ObjectStorage, drama_id: &str, job_id: &str) -> Result<Option<Versioned<Job>>> {
+        s.flat_job(drama_id, job_id).await
+    }
+
+    async fn jobs(&self, s: &ObjectStorage, drama_id: &str) -> Result<Vec<Job>> {
+        s.flat_jobs_of(&self.flat_jobs, drama_id).await
+    }
+}
+
 impl ObjectStorage {
     /// A drama read from the old layout, when `key` is a drama key and
     /// nothing was found under it.
-    pub(super) async fn legacy_get(&self, key: &Key) -> Result<Option<Stored>> {
+    async fn legacy_get(&self, key: &Key) -> Result<Option<Stored>> {
         let Some(old) = drama_key(key) else {
             return Ok(None);
         };
@@ -99,7 +143,7 @@ impl ObjectStorage {
     }
 
     /// A write of drama `key` in a bucket that may hold it at `old`.
-    pub(super) async fn put_over_legacy(&self, key: &Key, old: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
+    async fn put_over_legacy(&self, key: &Key, old: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
         match mode {
             WriteMode::Create => {
                 if self.shadows(key, old).await? {
@@ -173,7 +217,7 @@ impl ObjectStorage {
     }
 
     /// Removes the old-layout copy of drama `key`; whether there was one.
-    pub(super) async fn remove_legacy(&self, key: &Key) -> Result<bool> {
+    async fn remove_legacy(&self, key: &Key) -> Result<bool> {
         match drama_key(key) {
             Some(old) => self.remove(&old).await,
             None => Ok(false),

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
@@ -22,7 +21,7 @@ use serde_json::Value;
 use super::key::{JOBS, Key, SUFFIX};
 use super::object::Read;
 use super::object::TOMBSTONE;
-use super::{LegacyJobs, Listed, ObjectStorage, Storage, Versioned};
+use super::{Listed, ObjectStorage, Storage, Versioned};
 use crate::model::{Job, JobStatus, JobType, Object};
 use crate::{Error, Result};
 
@@ -154,11 +153,10 @@ pub(super) fn parse(body: &[u8]) -> std::result::Result<Job, String> {
     Ok(job)
 }
 
-#[async_trait]
-impl LegacyJobs for ObjectStorage {
+impl ObjectStorage {
     /// Job `job_id` of drama `drama_id` from the old layout, if it is there
     /// and belongs to that drama.
-    async fn legacy_job(&self, drama_id: &str, job_id: &str) -> Result<Option<Versioned<Job>>> {
+    pub(super) async fn flat_job(&self, drama_id: &str, job_id: &str) -> Result<Option<Versioned<Job>>> {
         let key = job_key(job_id)?;
         let Some(stored) = self.get(&key).await? else {
             return Ok(None);
@@ -172,10 +170,6 @@ impl LegacyJobs for ObjectStorage {
             version: stored.version,
         }))
     }
-
-    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<Job>> {
-        self.flat_jobs_of(drama_id).await
-    }
 }
 
 /// A record as last read: when it was written and how long it was (to
@@ -188,16 +182,16 @@ impl ObjectStorage {
     /// changed, so a job listing costs no request per old record. A record
     /// that cannot be read is left out (and logged); reading it alone
     /// reports it.
-    pub(super) async fn flat_jobs_of(&self, drama_id: &str) -> Result<Vec<Job>> {
+    pub(super) async fn flat_jobs_of(&self, listing: &FlatJobListing, drama_id: &str) -> Result<Vec<Job>> {
         let cached = {
-            let last = self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let last = listing.0.lock().unwrap_or_else(PoisonError::into_inner);
             last.as_ref()
                 .filter(|(at, _)| at.elapsed() < RELIST)
                 .map(|(_, seen)| Arc::clone(seen))
         };
         let seen = match cached {
             Some(seen) => seen,
-            None => self.relist_flat_jobs().await?,
+            None => self.relist_flat_jobs(listing).await?,
         };
         Ok(seen
             .values()
@@ -206,9 +200,9 @@ impl ObjectStorage {
     }
 
     /// Lists the old layout's job records again, reading only new or changed ones.
-    async fn relist_flat_jobs(&self) -> Result<Arc<Records>> {
+    async fn relist_flat_jobs(&self, listing: &FlatJobListing) -> Result<Arc<Records>> {
         let before = {
-            let last = self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let last = listing.0.lock().unwrap_or_else(PoisonError::into_inner);
             last.as_ref().map(|(_, seen)| Arc::clone(seen)).unwrap_or_default()
         };
         let listed = self.list_folder(JOBS, None, usize::MAX).await?;
@@ -242,7 +236,7 @@ impl ObjectStorage {
             .try_collect()
             .await?;
         let seen = Arc::new(seen);
-        *self.flat_jobs.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), Arc::clone(&seen)));
+        *listing.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), Arc::clone(&seen)));
         Ok(seen)
     }
 

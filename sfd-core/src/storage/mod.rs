@@ -15,7 +15,10 @@
 //!
 //! Buckets of the old server's later versions (dramas at
 //! `dramas/{id}/drama.json`, job records at `jobs/{jobId}.json`) open
-//! unchanged; see `legacy`, `legacy_jobs` and [`ObjectStorage::migrate`].
+//! unchanged: `legacy` and `legacy_jobs` are a layer read through beneath
+//! the current layout, which `object` reaches only through its
+//! `ReadThrough` trait and `builder` plugs in; see also
+//! [`ObjectStorage::migrate`].
 
 mod builder;
 mod cache;
@@ -31,6 +34,8 @@ mod local;
 mod media;
 mod migrate;
 mod object;
+#[cfg(test)]
+mod object_tests;
 #[cfg(test)]
 pub(crate) mod scripted_store;
 mod summary;

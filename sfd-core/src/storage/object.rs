@@ -12,10 +12,9 @@ use object_store::{GetOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions,
 use super::cache::{self, DramaCache, Fetched};
 use super::commit::GroupCommit;
 use super::folder_index::FolderIndex;
-use super::key::{DRAMAS, SUMMARIES};
 use super::local::{FileLocks, KeyLocks, Outcome};
-use super::{Key, Listed, Storage, Stored, Version, WriteMode};
-use super::{legacy, legacy_jobs};
+use super::{Key, LegacyJobs, Listed, Storage, Stored, Version, Versioned, WriteMode};
+use crate::model::Job;
 use crate::{Error, Result};
 
 /// What a delete on a native store leaves in place of a drama or job record.
@@ -47,8 +46,40 @@ pub struct ObjectStorage {
     group_commit: Option<GroupCommit>,
     cache: Option<DramaCache>,
     summaries: bool,
-    pub(super) flat_jobs: legacy_jobs::FlatJobListing,
+    old: Option<Box<dyn ReadThrough>>,
     label: String,
+}
+
+/// Another layout of the same objects, read through beneath the current
+/// one: the old server's (`legacy`), plugged in where a store is opened
+/// (`builder`), so this file never names it. Where the current key holds
+/// nothing it is asked; a write of a key it holds moves the object to the
+/// current key; a delete removes both.
+#[async_trait]
+pub(super) trait ReadThrough: Send + Sync {
+    /// Whether `body`, found under `key`, is no document of that key but
+    /// an object of this layout (the key then reads through).
+    fn passes_over(&self, key: &Key, body: &[u8]) -> bool;
+
+    /// The object for `key` in this layout, when the current key held nothing.
+    async fn get(&self, s: &ObjectStorage, key: &Key) -> Result<Option<Stored>>;
+
+    /// A write of `key` under the condition of `mode`, moving it out of
+    /// this layout when it is there, atomically as [`Storage::put`] is.
+    async fn put(&self, s: &ObjectStorage, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version>;
+
+    /// Removes this layout's copy of `key`; whether there was one.
+    async fn remove(&self, s: &ObjectStorage, key: &Key) -> Result<bool>;
+
+    /// The path a listing of `prefix` shows for `raw`, an object of this
+    /// layout; `None` when it is none.
+    fn listed_path(&self, prefix: &str, raw: &str) -> Option<String>;
+
+    /// Job `job_id` of drama `drama_id`, when this layout holds it.
+    async fn job(&self, s: &ObjectStorage, drama_id: &str, job_id: &str) -> Result<Option<Versioned<Job>>>;
+
+    /// Every job of drama `drama_id` that this layout holds.
+    async fn jobs(&self, s: &ObjectStorage, drama_id: &str) -> Result<Vec<Job>>;
 }
 
 impl fmt::Debug for ObjectStorage {
@@ -58,43 +89,26 @@ impl fmt::Debug for ObjectStorage {
 }
 
 impl ObjectStorage {
-    /// Wraps a store that implements `PutMode::Create` and `PutMode::Update`
-    /// natively (as S3, R2, GCS, Azure and `InMemory` do).
-    ///
-    /// `sorted_listing` says whether the store lists keys in ascending order
-    /// (S3 and `InMemory` do); when false, listings are sorted here.
-    pub fn new(store: Arc<dyn ObjectStore>, sorted_listing: bool, label: impl Into<String>) -> Self {
+    /// An [`ObjectStorage`] over `store`, reading through to `old` beneath
+    /// the current layout; the constructors are in `builder`.
+    pub(super) fn over(
+        store: Arc<dyn ObjectStore>,
+        file_locks: Option<FileLocks>,
+        folder_index: Option<FolderIndex>,
+        sorted_listing: bool,
+        label: String,
+        old: Option<Box<dyn ReadThrough>>,
+    ) -> Self {
         ObjectStorage {
             store,
-            file_locks: None,
-            folder_index: None,
+            file_locks,
+            folder_index,
             sorted_listing,
             edit_locks: KeyLocks::default(),
             group_commit: Some(GroupCommit::default()),
             cache: None,
             summaries: true,
-            flat_jobs: Default::default(),
-            label: label.into(),
-        }
-    }
-
-    /// Wraps a `LocalFileSystem` rooted at `root`, adding the file locks
-    /// that make its conditional writes safe across processes.
-    pub(crate) fn local(store: Arc<dyn ObjectStore>, root: std::path::PathBuf, fsync: bool) -> Self {
-        let label = format!("local folder {}", root.display());
-        ObjectStorage {
-            store,
-            folder_index: Some(
-                FolderIndex::new(root.clone(), &[DRAMAS, SUMMARIES])
-                    .with_nested_document(DRAMAS, legacy::LEGACY_DOCUMENT),
-            ),
-            file_locks: Some(FileLocks::new(root, fsync)),
-            sorted_listing: false,
-            edit_locks: KeyLocks::default(),
-            group_commit: Some(GroupCommit::default()),
-            cache: None,
-            summaries: true,
-            flat_jobs: Default::default(),
+            old,
             label,
         }
     }
@@ -320,12 +334,17 @@ impl ObjectStorage {
     async fn fetch(&self, key: &Key, known: Option<Version>) -> Result<Fetched> {
         Ok(match self.read_changed(key, known).await? {
             None => Fetched::Unchanged,
-            Some(Read::Found(s)) if !legacy::is_index(key, &s.body) => Fetched::Found(s),
+            Some(Read::Found(s)) if !self.old.as_ref().is_some_and(|o| o.passes_over(key, &s.body)) => {
+                Fetched::Found(s)
+            }
             Some(Read::Deleted) => Fetched::Missing,
-            // Nothing here (or the old server's index): a drama may still
-            // be stored in the old server's later layout.
-            Some(_) => match self.legacy_get(key).await? {
-                Some(s) => Fetched::Found(s),
+            // Nothing here (or an object of the old layout): the document
+            // may still be stored in the old layout.
+            Some(_) => match &self.old {
+                Some(old) => match old.get(self, key).await? {
+                    Some(s) => Fetched::Found(s),
+                    None => Fetched::Missing,
+                },
                 None => Fetched::Missing,
             },
         })
@@ -349,11 +368,19 @@ impl ObjectStorage {
         }
     }
 
-    /// A write past the cache; a drama in the old layout moves to its own key.
+    /// A write past the cache; a document in the old layout moves to its own key.
     async fn put_uncached(&self, key: &Key, body: Bytes, mode: WriteMode) -> Result<Version> {
-        match legacy::drama_key(key) {
-            Some(old) => self.put_over_legacy(key, &old, body, mode).await,
+        match &self.old {
+            Some(old) => old.put(self, key, body, mode).await,
             None => self.write(key, body, mode).await,
+        }
+    }
+
+    /// Removes the old layout's copy of `key`; whether there was one.
+    async fn remove_old(&self, key: &Key) -> Result<bool> {
+        match &self.old {
+            Some(old) => old.remove(self, key).await,
+            None => Ok(false),
         }
     }
 
@@ -366,7 +393,7 @@ impl ObjectStorage {
                 (None, _) => Ok(false),
                 (Some(actual), Some(exp)) if &actual != exp => Err(Self::mismatch(key, exp, Some(actual))),
                 // Under the key's lock, which a move from the old layout holds too.
-                _ => Ok(self.remove_legacy(key).await? | self.remove(key).await?),
+                _ => Ok(self.remove_old(key).await? | self.remove(key).await?),
             };
         }
         // A queue entry is never written again once removed: no tombstone needed.
@@ -391,7 +418,7 @@ impl ObjectStorage {
             match tomb {
                 Ok(_) => {
                     // A copy left in the old layout is hidden by the tombstone; remove it too.
-                    if let Err(e) = self.remove_legacy(key).await {
+                    if let Err(e) = self.remove_old(key).await {
                         tracing::warn!(key = key.path(), error = %e, "the old layout's copy stays, hidden");
                     }
                     return Ok(true);
@@ -490,7 +517,7 @@ impl Storage for ObjectStorage {
             let path = if direct {
                 Some(raw)
             } else {
-                legacy::listed_path(prefix, &raw)
+                self.old.as_ref().and_then(|o| o.listed_path(prefix, &raw))
             };
             futures::future::ready(Ok(path.filter(|_| meta.size != TOMBSTONE.len() as u64).map(|path| {
                 Listed {
@@ -534,7 +561,7 @@ impl Storage for ObjectStorage {
             drama_cache: self.cache.as_ref(),
             keeps_summaries: self.summaries,
             media: Some(self),
-            legacy_jobs: Some(self),
+            legacy_jobs: self.old.as_ref().map(|_| self as &dyn LegacyJobs),
         }
     }
 
@@ -543,78 +570,19 @@ impl Storage for ObjectStorage {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::Ordering;
-
-    use futures::FutureExt;
-
-    use super::super::scripted_store::ScriptedStore;
-    use super::*;
-    use crate::model::{Drama, DramaPatch};
-    use crate::{EditExt, StorageExt};
-
-    fn pair() -> (Arc<ScriptedStore>, ObjectStorage, ObjectStorage) {
-        let store = Arc::new(ScriptedStore::default());
-        let scripted = ObjectStorage::new(Arc::clone(&store) as Arc<dyn ObjectStore>, true, "scripted");
-        let plain = ObjectStorage::new(Arc::clone(&store.inner) as Arc<dyn ObjectStore>, true, "memory");
-        (store, scripted, plain)
+#[async_trait]
+impl LegacyJobs for ObjectStorage {
+    async fn legacy_job(&self, drama_id: &str, job_id: &str) -> Result<Option<Versioned<Job>>> {
+        match &self.old {
+            Some(old) => old.job(self, drama_id, job_id).await,
+            None => Ok(None),
+        }
     }
 
-    #[tokio::test]
-    async fn a_create_landing_right_after_a_tombstone_survives_the_delete() {
-        let (store, deleter, creator) = pair();
-        deleter.create_drama(&Drama::new("x", "old", "d", "p")).await.unwrap();
-        let creator = Arc::new(creator);
-        let c = Arc::clone(&creator);
-        *store.after_tombstone.lock().unwrap() = Some(Box::new(move || {
-            async move {
-                c.create_drama(&Drama::new("x", "new", "d", "p")).await.unwrap();
-            }
-            .boxed()
-        }));
-        deleter.delete_drama("x", None).await.unwrap();
-        assert_eq!(creator.get_drama("x").await.unwrap().value.title, "new");
-        assert_eq!(deleter.list("dramas/", None, 10).await.unwrap().len(), 1);
-    }
-
-    #[tokio::test]
-    async fn a_conflict_during_an_update_is_retried_not_reported_as_exists() {
-        let (store, s, _) = pair();
-        s.create_drama(&Drama::new("x", "old", "d", "p")).await.unwrap();
-        store.update_conflicts.store(3, Ordering::SeqCst);
-        let patch = DramaPatch {
-            title: Some("new".into()),
-            ..Default::default()
-        };
-        let v = s.update_drama("x", patch, None).await.unwrap();
-        assert_eq!(v.value.title, "new");
-        assert_eq!(store.update_conflicts.load(Ordering::SeqCst), 0);
-        // With an expected version, the conflict is a version mismatch (412), never "exists" (409).
-        store.update_conflicts.store(1, Ordering::SeqCst);
-        let stale = s.replace_drama(&Drama::new("x", "t", "d", "p"), &v.version).await;
-        assert!(matches!(stale, Err(Error::VersionMismatch { .. })), "{stale:?}");
-    }
-
-    #[tokio::test]
-    async fn a_cached_drama_replaced_by_a_tombstone_reads_as_nothing() {
-        let s = ObjectStorage::new(Arc::new(object_store::memory::InMemory::new()), true, "memory")
-            .with_cache(Some(DramaCache::new(1 << 20, None)));
-        let v = s.create_drama(&Drama::new("x", "t", "d", "p")).await.unwrap();
-        let key = Key::drama("x").unwrap();
-        s.get(&key).await.unwrap().unwrap();
-        s.put(&key, Bytes::from_static(TOMBSTONE), WriteMode::Update(v))
-            .await
-            .unwrap();
-        assert!(s.get(&key).await.unwrap().is_none());
-        assert!(s.get_drama("x").await.unwrap_err().is_not_found());
-    }
-
-    #[test]
-    fn every_document_is_longer_than_a_tombstone() {
-        let smallest = Drama::new("x", "", "", "").to_vec();
-        assert!(smallest.len() > TOMBSTONE.len());
-        let job = serde_json::to_vec(&crate::model::Job::new("j", crate::model::JobType::CriticDrama, "d", 0));
-        assert!(job.unwrap().len() > TOMBSTONE.len());
+    async fn legacy_jobs(&self, drama_id: &str) -> Result<Vec<Job>> {
+        match &self.old {
+            Some(old) => old.jobs(self, drama_id).await,
+            None => Ok(Vec::new()),
+        }
     }
 }
