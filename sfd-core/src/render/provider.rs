@@ -73,6 +73,7 @@ impl Http {
             usage,
             provider: self.name.to_string(),
             model: self.config.model().to_string(),
+            speech: None,
         }
     }
 

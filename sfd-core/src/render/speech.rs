@@ -110,7 +110,13 @@ impl Renderer for OpenAiSpeech {
             characters: request.prompt.chars().count() as u64,
             ..Default::default()
         };
-        Ok(self.http.made(reply.body, media_type, usage))
+        let mut made = self.http.made(reply.body, media_type, usage);
+        // The API gives no timestamps: only the length, when the file tells it.
+        made.speech = (seconds > 0.0).then(|| super::SpeechTiming {
+            duration: seconds,
+            words: Vec::new(),
+        });
+        Ok(made)
     }
 
     fn provider(&self) -> &str {

@@ -401,6 +401,7 @@ mod tests {
                 usage: MediaUsage::default(),
                 provider: "script".into(),
                 model: "m".into(),
+                speech: None,
             })
         }
     }
