@@ -223,6 +223,10 @@ pub struct JobInput {
     /// How to assemble it (assembly jobs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assemble: Option<super::AssembleRequest>,
+    /// The media key of the user's reference image for the main character
+    /// (generation from a multipart `POST /dramas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_image: Option<String>,
 }
 
 /// Milliseconds since the Unix epoch, now.
