@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 
 use super::super::provider::{Http, decode_base64, media_type_of};
 use super::super::timing::{SpeechTiming, alignment};
-use super::super::{Media, MediaRequest, ProviderConfig, Renderer, voice, wrong_kind};
+use super::super::{Media, MediaRequest, ProviderConfig, Renderer, voice};
 use super::call;
-use crate::model::{AssetKind, MediaUsage};
+use crate::model::MediaUsage;
 use crate::{LlmErrorKind, Result};
 
 /// ElevenLabs' API base.
@@ -73,14 +73,7 @@ impl ElevenLabs {
 #[async_trait]
 impl Renderer for ElevenLabs {
     async fn render(&self, request: MediaRequest) -> Result<Media> {
-        if request.kind != AssetKind::Audio {
-            return Err(wrong_kind(self.http.name, AssetKind::Audio, request.kind));
-        }
-        if request.prompt.trim().is_empty() {
-            return Err(self
-                .http
-                .error(LlmErrorKind::BadRequest, "there is no text to speak", 0));
-        }
+        self.http.check_speech(&request)?;
         let voice_id = Self::voice_id(&request);
         if voice_id.is_empty()
             || !voice_id

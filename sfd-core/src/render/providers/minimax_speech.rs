@@ -21,10 +21,10 @@ use serde_json::{Value, json};
 
 use super::super::provider::{Http, media_type_of};
 use super::super::timing::{SpeechTiming, SpokenWord};
-use super::super::{Media, MediaRequest, ProviderConfig, Renderer, voice, wrong_kind};
+use super::super::{Media, MediaRequest, ProviderConfig, Renderer, voice};
 use super::bearer;
 use super::minimax::envelope;
-use crate::model::{AssetKind, MediaUsage};
+use crate::model::MediaUsage;
 use crate::{LlmErrorKind, Result};
 
 /// The model used when none is configured.
@@ -111,14 +111,7 @@ fn from_hex(text: &str) -> Option<Vec<u8>> {
 #[async_trait]
 impl Renderer for MiniMaxSpeech {
     async fn render(&self, request: MediaRequest) -> Result<Media> {
-        if request.kind != AssetKind::Audio {
-            return Err(wrong_kind(self.http.name, AssetKind::Audio, request.kind));
-        }
-        if request.prompt.trim().is_empty() {
-            return Err(self
-                .http
-                .error(LlmErrorKind::BadRequest, "there is no text to speak", 0));
-        }
+        self.http.check_speech(&request)?;
         let url = self.http.url("v1/t2a_v2");
         let body = self.request_body(&request);
         let reply = self
