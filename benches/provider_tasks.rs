@@ -82,6 +82,7 @@ impl TaskApi for Scripted {
             },
             provider: "scripted".into(),
             model: "scripted-20s".into(),
+            speech: None,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use futures::Stream;
 use reqwest::Method;
-use sfd_core::{Asset, AssetOwner, AssetRenderRequest, JobResponse, RenderPlan, RenderRequest};
+use sfd_core::{Asset, AssetOwner, AssetRenderRequest, GenerationRequest, JobResponse, RenderPlan, RenderRequest};
 use tokio::io::AsyncWrite;
 
 use crate::api::{enc, member_path};
@@ -15,6 +15,40 @@ fn asset_path(drama_id: &str, owner: &AssetOwner, asset_id: &str, verb: &str) ->
 }
 
 impl Client {
+    /// Queues the generation of `req` with `image` (PNG, JPEG or WebP) as the
+    /// main character's own reference: `POST /dramas` as a multipart form
+    /// with `premise`, `id`, … and `reference_image`; every shot of that
+    /// character is then drawn from it.
+    pub async fn generate_drama_with_reference(
+        &self,
+        req: &GenerationRequest,
+        image: impl Into<reqwest::Body>,
+    ) -> Result<JobResponse> {
+        let mut form = reqwest::multipart::Form::new().text("premise", req.premise.clone());
+        let texts = [
+            ("id", req.id.clone()),
+            ("model", req.model.clone()),
+            ("episodes", req.episodes.map(|n| n.to_string())),
+            ("scenes_per_episode", req.scenes_per_episode.map(|n| n.to_string())),
+        ];
+        for (name, value) in texts {
+            if let Some(v) = value {
+                form = form.text(name, v);
+            }
+        }
+        let part = reqwest::multipart::Part::stream(image).file_name("reference");
+        let resp = self
+            .request(Method::POST, "/dramas")
+            .multipart(form.part("reference_image", part))
+            .send()
+            .await
+            .map_err(Error::from_send)?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        Ok(decode(resp).await?.value)
+    }
+
     /// Queues a `render_drama` job for what `request` selects (everything
     /// missing or stale for [`RenderRequest::all`]), in `depends_on` order.
     ///

@@ -104,6 +104,8 @@ pub use render::{
     RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, Replicate, Seedance, SpeechFormat,
     TaskApi, TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render, provider_var,
 };
+#[cfg(feature = "render")]
+pub use render::{ElevenLabs, GeminiImages, MiniMaxSpeech, SPEECH_METADATA, Seedream, SpeechTiming, SpokenWord};
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};
 #[cfg(feature = "storage")]

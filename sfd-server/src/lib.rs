@@ -21,6 +21,7 @@ mod access_log;
 mod config;
 mod doors;
 mod dramas;
+mod dramas_form;
 mod error;
 mod export;
 pub mod graphql;

@@ -152,7 +152,7 @@ pub async fn metadata(state: &AppState, query: Option<&str>, id: &str) -> Answer
     Ok(h::json(StatusCode::OK, &rec))
 }
 
-fn multipart_error(e: multer::Error, limit: u64) -> HttpError {
+pub(crate) fn multipart_error(e: multer::Error, limit: u64) -> HttpError {
     match e {
         multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
             sfd_core::Error::MediaTooLarge { limit }.into()

@@ -217,7 +217,7 @@ fn describe(endpoint: E, template: &str, m: &Method) -> (String, Option<Value>, 
             READ,
         ),
         (E::Dramas, _) => (
-            "Generate a drama from a premise (202 with a job) or store a given drama (201)".into(),
+            "Generate a drama from a premise (202 with a job; as a multipart form, with a reference_image for the main character) or store a given drama (201)".into(),
             Some(json!({"oneOf": [r("GenerateRequest"), r("ImportRequest")]})),
             (201, r("Drama")),
             START,
@@ -387,6 +387,10 @@ fn build() -> Value {
             if let Some(b) = body {
                 let required = !matches!(endpoint, E::Critic | E::Critique);
                 op["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": b}}});
+                if matches!(endpoint, E::Dramas) {
+                    // The old server's form: a premise and the main character's own reference image.
+                    op["requestBody"]["content"]["multipart/form-data"] = json!({"schema": generate_form()});
+                }
             }
             if matches!(endpoint, E::Health | E::OpenApi | E::Docs) {
                 op["security"] = json!([]);
@@ -426,6 +430,15 @@ pub fn docs_page() -> Response<Body> {
     hs.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP));
     hs.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     r
+}
+
+/// `POST /dramas` as a multipart form (the old server's later form).
+fn generate_form() -> Value {
+    json!({"type": "object", "required": ["premise"], "properties": {
+        "premise": {"type": "string"}, "id": {"type": "string"}, "model": {"type": "string"},
+        "episodes": {"type": "integer"}, "scenes_per_episode": {"type": "integer"},
+        "reference_image": {"type": "string", "format": "binary",
+            "description": "PNG, JPEG or WebP: the main character's portrait, drawn into every shot of that character (415 for other files, 413 past SFD_MEDIA_LIMIT)"}}})
 }
 
 #[cfg(test)]

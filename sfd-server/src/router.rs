@@ -182,7 +182,19 @@ fixed: [
     /// `/metrics`: Prometheus text format.
     Metrics "/metrics" { GET => crate::metrics::answer() }
     /// `/dramas`
-    Dramas "/dramas" { GET => dramas::list(c.state, c.query()).await, POST => dramas::create(c.state, c.json).await }
+    /// A POST reads its own body: JSON, or a multipart form with a `reference_image`.
+    Dramas "/dramas" stream {
+        GET => dramas::list(c.state, c.query()).await,
+        POST => {
+            let body = c.stream()?;
+            if crate::dramas_form::is_form(c.headers()) {
+                crate::dramas_form::create(c.state, c.headers(), body).await
+            } else {
+                let json = h::read_json(c.headers(), body, c.state.inner.body_limit).await?;
+                dramas::create(c.state, json).await
+            }
+        }
+    }
     /// `/dramas/{id}`
     Drama(id) "/dramas/{id}" {
         GET => dramas::get(c.state, c.headers(), &id).await,

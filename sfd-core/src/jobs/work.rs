@@ -150,6 +150,9 @@ async fn generate(tools: &Tools<'_>, job: &Job, input: GenerateInput, progress: 
     };
     let mut drama = g.drama;
     tag(&mut drama, job, input.model.as_deref().unwrap_or(llm.model()));
+    if let Some(key) = &input.reference_image {
+        crate::studio::reference::apply(&**tools.storage, &mut drama, key, tools.render).await?;
+    }
     Ok(Outcome::Drama {
         drama: Box::new(drama),
         usage: g.usage,

@@ -60,6 +60,9 @@ pub struct GenerateInput {
     /// `hierarchical` (default: outline, then episodes in parallel) or
     /// `one_shot` (a single call; for small models and comparisons).
     pub mode: Option<String>,
+    /// The media key of the user's reference image for the main character
+    /// (generation from a multipart `POST /dramas`).
+    pub reference_image: Option<String>,
 }
 
 impl JobInput {
@@ -112,6 +115,8 @@ struct Fields {
     episode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     assemble: Option<AssembleRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference_image: Option<String>,
 }
 
 impl From<Fields> for JobInput {
@@ -139,6 +144,7 @@ impl From<Fields> for JobInput {
                 episodes: f.episodes,
                 scenes_per_episode: f.scenes_per_episode,
                 mode: f.mode,
+                reference_image: f.reference_image,
             }),
             None => JobInput::Critique {
                 source_drama_id: f.source_drama_id,
@@ -157,6 +163,7 @@ impl From<JobInput> for Fields {
                 episodes: g.episodes,
                 scenes_per_episode: g.scenes_per_episode,
                 mode: g.mode,
+                reference_image: g.reference_image,
                 ..Fields::default()
             },
             JobInput::Improve {

@@ -182,6 +182,26 @@ impl ModelCapabilities {
                 max_references: Some(16),
                 ..ModelCapabilities::any(name)
             }
+        } else if (m.contains("gemini") && m.contains("image")) || m.contains("nano-banana") {
+            // <https://ai.google.dev/gemini-api/docs/image-generation>: 2.5 Flash
+            // Image works best with up to 3 inputs, the 3.x image models take 14.
+            const GEMINI: &[(u32, u32)] = &[
+                (1, 1),
+                (2, 3),
+                (3, 2),
+                (3, 4),
+                (4, 3),
+                (4, 5),
+                (5, 4),
+                (9, 16),
+                (16, 9),
+                (21, 9),
+            ];
+            ModelCapabilities {
+                aspect_ratios: ratios(GEMINI),
+                max_references: Some(if m.contains("2.5") { 3 } else { 14 }),
+                ..ModelCapabilities::any(name)
+            }
         } else if m.contains("seedream") {
             ModelCapabilities {
                 max_references: Some(14),

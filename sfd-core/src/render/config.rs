@@ -182,19 +182,19 @@ pub const RENDER_SETTINGS: &[RenderSetting] = &[
         "SFD_IMAGE_PROVIDER",
         "image-provider",
         "NAME",
-        "The image provider: fal, replicate, comfyui, openai or simulated (default: whichever key is set)",
+        "The image provider: gemini, seedream, openai, fal, replicate, comfyui or simulated (default: whichever key is set)",
     ),
     setting(
         "SFD_SPEECH_PROVIDER",
         "speech-provider",
         "NAME",
-        "The speech provider: fal, replicate, comfyui, openai or simulated (default: whichever key is set)",
+        "The speech provider: elevenlabs, minimax, openai or simulated (default: whichever key is set)",
     ),
     setting(
         "ARK_API_KEY",
         "ark-api-key",
         "KEY",
-        "Seedance (Volcengine Ark / BytePlus ModelArk) key; model from SFD_VIDEO_MODEL",
+        "Seedance video and Seedream image (Volcengine Ark / BytePlus ModelArk) key; models from SFD_VIDEO_MODEL / SFD_IMAGE_MODEL",
     ),
     setting(
         "ARK_API_BASE",
@@ -206,7 +206,7 @@ pub const RENDER_SETTINGS: &[RenderSetting] = &[
         "GEMINI_API_KEY",
         "gemini-api-key",
         "KEY",
-        "Veo (Gemini API) key; model from SFD_VIDEO_MODEL",
+        "Veo video and Gemini image (Gemini API) key; models from SFD_VIDEO_MODEL / SFD_IMAGE_MODEL",
     ),
     setting(
         "GEMINI_API_BASE",
@@ -234,7 +234,12 @@ pub const RENDER_SETTINGS: &[RenderSetting] = &[
         "URL",
         "DashScope base (default https://dashscope-intl.aliyuncs.com)",
     ),
-    setting("MINIMAX_API_KEY", "minimax-api-key", "KEY", "MiniMax Hailuo key"),
+    setting(
+        "MINIMAX_API_KEY",
+        "minimax-api-key",
+        "KEY",
+        "MiniMax key: Hailuo video and t2a_v2 speech",
+    ),
     setting(
         "MINIMAX_API_BASE",
         "minimax-api-base",
@@ -276,6 +281,18 @@ pub const RENDER_SETTINGS: &[RenderSetting] = &[
         "comfyui-workflow",
         "FILE",
         "ComfyUI workflow (API-format JSON) with {{prompt}}, {{image}}, {{width}}, {{height}}, {{seconds}}, {{seed}}",
+    ),
+    setting(
+        "ELEVENLABS_API_KEY",
+        "elevenlabs-api-key",
+        "KEY",
+        "ElevenLabs speech key (word timestamps); model from SFD_SPEECH_MODEL",
+    ),
+    setting(
+        "ELEVENLABS_API_BASE",
+        "elevenlabs-api-base",
+        "URL",
+        "ElevenLabs base (default https://api.elevenlabs.io)",
     ),
     setting(
         "SFD_PROVIDER_CONCURRENCY",
@@ -685,6 +702,18 @@ mod tests {
                 }
             });
         }
+        // And each speech provider.
+        let _ = RenderConfig::from_env_vars(|k| {
+            asked.lock().unwrap().insert(k.to_string());
+            match k {
+                "SFD_SPEECH_PROVIDER" => Some("elevenlabs".to_string()),
+                "SFD_VIDEO_PROVIDER" | "SFD_IMAGE_PROVIDER" => None,
+                _ => RENDER_SETTINGS
+                    .iter()
+                    .find(|s| s.env == k)
+                    .map(|s| value(s).to_string()),
+            }
+        });
         let mut listed: std::collections::BTreeSet<String> =
             RENDER_SETTINGS.iter().map(|s| s.env.to_string()).collect();
         listed.extend(["OPENAI_API_KEY".to_string(), "OPENAI_API_BASE".to_string()]);

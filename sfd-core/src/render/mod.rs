@@ -62,6 +62,7 @@ mod select;
 mod simulated;
 mod speech;
 mod task;
+mod timing;
 #[cfg(feature = "jobs")]
 mod turns;
 mod videos;
@@ -90,11 +91,16 @@ pub use providers::{
     DEFAULT_VEO_MODEL, DEFAULT_WAN_MODEL, FAL_QUEUE_BASE, Fal, GEMINI_API_BASE, KLING_API_BASE, Kling,
     MINIMAX_API_BASE, MiniMax, REPLICATE_API_BASE, Replicate, Seedance, Veo, Wan,
 };
+pub use providers::{
+    DEFAULT_ELEVENLABS_MODEL, DEFAULT_GEMINI_IMAGE_MODEL, DEFAULT_MINIMAX_SPEECH_MODEL, DEFAULT_SEEDREAM_MODEL,
+    ELEVENLABS_API_BASE, ElevenLabs, GeminiImages, MiniMaxSpeech, Seedream,
+};
 pub use select::{PROVIDERS, provider_var};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
 pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
 pub use task::{Lookup, TaskApi, TaskRenderer, TaskState};
+pub use timing::{SPEECH_METADATA, SpeechTiming, SpokenWord};
 pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
 pub use voice::{NARRATOR, VOICES, voice_for};
 
@@ -176,6 +182,9 @@ pub struct Media {
     pub provider: String,
     /// The model that made it.
     pub model: String,
+    /// Speech: its length and, where the provider gives them, word times
+    /// (saved as the line's `metadata.speech`).
+    pub speech: Option<SpeechTiming>,
 }
 
 impl fmt::Debug for Media {
@@ -186,6 +195,7 @@ impl fmt::Debug for Media {
             .field("usage", &self.usage)
             .field("provider", &self.provider)
             .field("model", &self.model)
+            .field("speech", &self.speech.as_ref().map(|s| s.duration))
             .finish()
     }
 }

@@ -70,6 +70,18 @@ impl Http {
         self.exchange(self.key(), build).await
     }
 
+    /// [`super::wrong_kind`] unless `request` asks for speech of some text.
+    pub(crate) fn check_speech(&self, request: &super::MediaRequest) -> Result<()> {
+        use crate::model::AssetKind;
+        if request.kind != AssetKind::Audio {
+            return Err(super::wrong_kind(self.name, AssetKind::Audio, request.kind));
+        }
+        if request.prompt.trim().is_empty() {
+            return Err(self.error(LlmErrorKind::BadRequest, "there is no text to speak", 0));
+        }
+        Ok(())
+    }
+
     /// A file this provider made with `usage`.
     pub(crate) fn made(&self, bytes: Bytes, media_type: MediaType, usage: MediaUsage) -> Media {
         Media {
@@ -78,6 +90,7 @@ impl Http {
             usage,
             provider: self.name.to_string(),
             model: self.config.model().to_string(),
+            speech: None,
         }
     }
 

@@ -210,6 +210,7 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         ));
     }
     let bytes = made.bytes.clone();
+    let speech = made.speech.clone();
     let info = media
         .store_media(&ctx.drama_id, &node.id, made.media_type, made.bytes)
         .await?;
@@ -237,6 +238,7 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             node: node.clone(),
             url: url.clone(),
             record,
+            speech,
         })
         .await?;
     if renderer.tasks().is_some() {

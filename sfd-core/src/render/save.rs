@@ -20,6 +20,8 @@ pub(crate) struct Finished {
     pub node: Node,
     pub url: String,
     pub record: RenderRecord,
+    /// A line's timing (`metadata.speech`).
+    pub speech: Option<super::SpeechTiming>,
 }
 
 /// What became of a finished node.
@@ -69,6 +71,15 @@ fn apply(d: &mut Drama, f: &Finished) -> Result<Saved> {
     }
     asset.url = Some(f.url.clone());
     f.record.store(asset);
+    let mut deps = Vec::new();
+    if node.kind == AssetKind::Audio {
+        super::SpeechTiming::store(f.speech.as_ref(), asset);
+        deps = asset.depends_on.clone();
+    }
+    // A line's speaker is the first character it depends on.
+    if let (Some(c), Some(v)) = (deps.iter().find(|c| d.character(c).is_some()), &node.voice) {
+        keep_voice(d.character_mut(c)?, &v.name);
+    }
     match &node.owner {
         AssetOwner::Character(c) if node.id == portrait_id(c) => {
             d.character_mut(c)?.url = Some(f.url.clone());
@@ -85,6 +96,19 @@ fn apply(d: &mut Drama, f: &Finished) -> Result<Saved> {
         _ => {}
     }
     Ok(Saved::Written)
+}
+
+/// Keeps the voice a character's line was spoken in as its `metadata.voice`
+/// (the same one for every line and every later render), unless it has one.
+fn keep_voice(c: &mut crate::model::Character, voice: &str) {
+    let m = c.metadata.get_or_insert_with(Default::default);
+    let set = m
+        .get("voice")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| !v.trim().is_empty());
+    if !set {
+        m.insert("voice".into(), voice.into());
+    }
 }
 
 async fn run(storage: Arc<dyn Storage>, drama_id: String, mut rx: mpsc::UnboundedReceiver<Request>) {

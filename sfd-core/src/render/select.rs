@@ -28,6 +28,22 @@ pub const PROVIDERS: &[(&str, &str)] = &[
         "SFD_{KIND}_API_BASE, SFD_{KIND}_API_KEY or OPENAI_API_KEY, SFD_{KIND}_MODEL",
     ),
     ("simulated", "none (files made locally; demos and tests)"),
+    (
+        "gemini",
+        "images: GEMINI_API_KEY, GEMINI_API_BASE, SFD_IMAGE_MODEL (default gemini-2.5-flash-image)",
+    ),
+    (
+        "seedream",
+        "images: ARK_API_KEY, ARK_API_BASE, SFD_IMAGE_MODEL (default doubao-seedream-4-0-250828)",
+    ),
+    (
+        "elevenlabs",
+        "speech: ELEVENLABS_API_KEY, ELEVENLABS_API_BASE, SFD_SPEECH_MODEL (default eleven_multilingual_v2)",
+    ),
+    (
+        "minimax",
+        "video: MINIMAX_API_KEY, MINIMAX_API_BASE, SFD_VIDEO_MODEL; speech (t2a_v2): SFD_SPEECH_MODEL (default speech-02-hd)",
+    ),
 ];
 
 /// The variable that names the provider of `kind`.
@@ -75,8 +91,8 @@ pub(crate) fn apply(mut config: RenderConfig, get: &dyn Fn(&str) -> Option<Strin
         let named = get(var).map(|n| n.to_ascii_lowercase());
         let chosen = match named.as_deref() {
             Some(name) => Some(name.to_string()),
-            // A key set for a task provider renders the kinds nothing else does.
-            None if config.renderer(kind).is_none() && kind == AssetKind::Video => KEYED
+            // A key set for a provider renders the kinds nothing else does.
+            None if config.renderer(kind).is_none() => keyed(kind)
                 .iter()
                 .find(|(_, key)| get(key).is_some())
                 .map(|(name, _)| name.to_string()),
@@ -94,12 +110,16 @@ pub(crate) fn apply(mut config: RenderConfig, get: &dyn Fn(&str) -> Option<Strin
                 None
             }
             ("simulated", _) => Some(simulated(var)?),
-            (name, kind) => match task_api(name, kind, var, get, &allow)? {
-                Some(api) => Some(task(api)),
-                None if PROVIDERS.iter().any(|(n, _)| *n == name) => {
+            (name, kind) => match (
+                direct(name, kind, var, get, &allow)?,
+                task_api(name, kind, var, get, &allow)?,
+            ) {
+                (Some(r), _) => Some(r),
+                (None, Some(api)) => Some(task(api)),
+                (None, None) if PROVIDERS.iter().any(|(n, _)| *n == name) => {
                     return Err(Error::Config(format!("{var}: {name} does not make {kind} files")));
                 }
-                None => {
+                (None, None) => {
                     let names: Vec<&str> = PROVIDERS.iter().map(|(n, _)| *n).collect();
                     return Err(Error::Config(format!(
                         "{var}: '{name}' is not a provider; use one of {}",
@@ -125,6 +145,70 @@ const KEYED: &[(&str, &str)] = &[
     ("fal", "FAL_KEY"),
     ("replicate", "REPLICATE_API_TOKEN"),
 ];
+
+/// The providers a key alone selects for `kind`, in this order.
+fn keyed(kind: AssetKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        AssetKind::Video => KEYED,
+        AssetKind::Image => &[("gemini", "GEMINI_API_KEY"), ("seedream", "ARK_API_KEY")],
+        AssetKind::Audio => &[("elevenlabs", "ELEVENLABS_API_KEY"), ("minimax", "MINIMAX_API_KEY")],
+    }
+}
+
+/// The provider `name` for `kind` that answers in one call (no task);
+/// `None` when it is not one.
+fn direct(
+    name: &str,
+    kind: AssetKind,
+    var: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    allow: &[String],
+) -> Result<Option<Arc<dyn Renderer>>> {
+    use super::providers::{
+        DEFAULT_ELEVENLABS_MODEL, DEFAULT_GEMINI_IMAGE_MODEL, DEFAULT_MINIMAX_SPEECH_MODEL, DEFAULT_SEEDREAM_MODEL,
+        ELEVENLABS_API_BASE, ElevenLabs, GeminiImages, MiniMaxSpeech, Seedream,
+    };
+    let (base_var, default_base, key_var, default_model) = match (name, kind) {
+        ("gemini", AssetKind::Image) => (
+            "GEMINI_API_BASE",
+            GEMINI_API_BASE,
+            "GEMINI_API_KEY",
+            DEFAULT_GEMINI_IMAGE_MODEL,
+        ),
+        ("seedream", AssetKind::Image) => ("ARK_API_BASE", ARK_API_BASE, "ARK_API_KEY", DEFAULT_SEEDREAM_MODEL),
+        ("elevenlabs", AssetKind::Audio) => (
+            "ELEVENLABS_API_BASE",
+            ELEVENLABS_API_BASE,
+            "ELEVENLABS_API_KEY",
+            DEFAULT_ELEVENLABS_MODEL,
+        ),
+        ("minimax", AssetKind::Audio) => (
+            "MINIMAX_API_BASE",
+            MINIMAX_API_BASE,
+            "MINIMAX_API_KEY",
+            DEFAULT_MINIMAX_SPEECH_MODEL,
+        ),
+        _ => return Ok(None),
+    };
+    let key = get(key_var).ok_or_else(|| Error::Config(format!("{var}={name} needs {key_var}")))?;
+    let base = get(base_var).unwrap_or_else(|| default_base.to_string());
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(Error::Config(format!(
+            "{base_var} must be an http(s) URL, got '{base}'"
+        )));
+    }
+    let model = get(&format!("SFD_{}_MODEL", kind_word(kind))).unwrap_or_else(|| default_model.to_string());
+    let config = ProviderConfig::new(base, Some(key), model)
+        .with_timeout(Duration::from_secs(120))
+        .with_fetch_allow(allow.to_vec());
+    let renderer: Arc<dyn Renderer> = match name {
+        "gemini" => Arc::new(GeminiImages::new(config)?),
+        "seedream" => Arc::new(Seedream::new(config)?),
+        "elevenlabs" => Arc::new(ElevenLabs::new(config)?),
+        _ => Arc::new(MiniMaxSpeech::new(config)?),
+    };
+    Ok(Some(renderer))
+}
 
 /// The task API `name` for `kind`; `None` when it has none for that kind.
 fn task_api(
@@ -268,6 +352,42 @@ mod tests {
             assert_eq!((v.provider(), v.model()), (provider, model));
             assert!(!format!("{c:?} {v:?}").contains("secret"), "{v:?}");
         }
+        // Image and speech providers: named, or chosen by their key.
+        for (pairs, kind, provider) in [
+            (
+                &[("SFD_IMAGE_PROVIDER", "gemini"), ("GEMINI_API_KEY", "g-secret")][..],
+                AssetKind::Image,
+                "gemini",
+            ),
+            (&[("ARK_API_KEY", "a-secret")][..], AssetKind::Image, "seedream"),
+            (
+                &[("ELEVENLABS_API_KEY", "e-secret")][..],
+                AssetKind::Audio,
+                "elevenlabs",
+            ),
+            (
+                &[("SFD_SPEECH_PROVIDER", "minimax"), ("MINIMAX_API_KEY", "m-secret")][..],
+                AssetKind::Audio,
+                "minimax",
+            ),
+            (
+                &[
+                    ("SFD_IMAGE_PROVIDER", "fal"),
+                    ("FAL_KEY", "f-secret"),
+                    ("SFD_IMAGE_MODEL", "fal-ai/nano-banana/edit"),
+                    ("SFD_VIDEO_MODEL", "fal-ai/veo3"),
+                ][..],
+                AssetKind::Image,
+                "fal",
+            ),
+        ] {
+            let c = RenderConfig::from_env_vars(env(pairs)).unwrap();
+            let r = c.renderer(kind).unwrap();
+            assert_eq!(r.provider(), provider);
+            assert!(!format!("{c:?} {r:?}").contains("secret"), "{r:?}");
+        }
+        let e = RenderConfig::from_env_vars(env(&[("SFD_SPEECH_PROVIDER", "elevenlabs")])).unwrap_err();
+        assert!(e.to_string().contains("ELEVENLABS_API_KEY"), "{e}");
         let c = RenderConfig::from_env_vars(env(&[("SFD_IMAGE_PROVIDER", "simulated")])).unwrap();
         assert_eq!(c.renderer(AssetKind::Image).unwrap().provider(), "simulated");
         for (pairs, needle) in [

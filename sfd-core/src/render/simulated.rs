@@ -9,7 +9,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use super::prices::speech_seconds;
-use super::{AspectRatio, Media, MediaRequest, Renderer, files, render_error};
+use super::{AspectRatio, Media, MediaRequest, Renderer, SpeechTiming, files, render_error};
 use crate::model::{AssetKind, MediaType, MediaUsage};
 use crate::storage::sha256_hex;
 use crate::{LlmErrorKind, Result};
@@ -288,9 +288,12 @@ impl Renderer for SimulatedRenderer {
                 duration: request.duration,
                 voice: request.voice.as_ref().map(|v| v.name.clone()),
             });
+        // Speech comes with word times, as from a provider that gives them.
+        let speech = (request.kind == AssetKind::Audio).then(|| SpeechTiming::spread(&request.prompt, usage.seconds));
         Ok(Media {
             bytes: Bytes::from(bytes),
             media_type,
+            speech,
             usage: MediaUsage { calls: 1, ..usage },
             provider: PROVIDER.to_string(),
             model: "simulated".to_string(),

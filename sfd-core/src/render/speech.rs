@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 
 use super::ProviderConfig;
 use super::provider::{Http, media_type_of};
-use super::{Media, MediaRequest, Renderer, wrong_kind};
-use crate::model::{AssetKind, MediaType, MediaUsage};
-use crate::{LlmErrorKind, Result};
+use super::{Media, MediaRequest, Renderer};
+use crate::Result;
+use crate::model::{MediaType, MediaUsage};
 
 /// The model used when none is configured.
 pub const DEFAULT_SPEECH_MODEL: &str = "gpt-4o-mini-tts";
@@ -88,14 +88,7 @@ pub(crate) fn wav_seconds(bytes: &[u8]) -> Option<f64> {
 #[async_trait]
 impl Renderer for OpenAiSpeech {
     async fn render(&self, request: MediaRequest) -> Result<Media> {
-        if request.kind != AssetKind::Audio {
-            return Err(wrong_kind(self.http.name, AssetKind::Audio, request.kind));
-        }
-        if request.prompt.trim().is_empty() {
-            return Err(self
-                .http
-                .error(LlmErrorKind::BadRequest, "there is no text to speak", 0));
-        }
+        self.http.check_speech(&request)?;
         let url = self.http.url("audio/speech");
         let body = self.request_body(&request);
         let reply = self.http.send(|c| Ok(c.post(&url).json(&body))).await?;
@@ -110,7 +103,13 @@ impl Renderer for OpenAiSpeech {
             characters: request.prompt.chars().count() as u64,
             ..Default::default()
         };
-        Ok(self.http.made(reply.body, media_type, usage))
+        let mut made = self.http.made(reply.body, media_type, usage);
+        // The API gives no timestamps: only the length, when the file tells it.
+        made.speech = (seconds > 0.0).then(|| super::SpeechTiming {
+            duration: seconds,
+            words: Vec::new(),
+        });
+        Ok(made)
     }
 
     fn provider(&self) -> &str {

@@ -438,6 +438,7 @@ mod tests {
                 usage: MediaUsage::default(),
                 provider: "script".into(),
                 model: "m".into(),
+                speech: None,
             })
         }
     }

@@ -52,6 +52,17 @@ pub fn voice_for(character: &Character) -> Voice {
     Voice { name, instructions }
 }
 
+/// The voice id a provider is sent for `voice`: a provider's own id (set
+/// in the character's `metadata.voice`) as it is, one of [`VOICES`] (the
+/// stable pick) as the provider's counterpart in `table`
+/// (`(openai_voice, provider_voice)` pairs, one per entry of [`VOICES`]).
+pub(crate) fn provider_voice<'a>(voice: &'a Voice, table: &'a [(&'a str, &'a str)]) -> &'a str {
+    table
+        .iter()
+        .find(|(ours, _)| *ours == voice.name)
+        .map_or(voice.name.as_str(), |(_, theirs)| theirs)
+}
+
 /// The narrator's voice.
 pub(crate) fn narrator() -> Voice {
     Voice {

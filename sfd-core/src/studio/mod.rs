@@ -7,6 +7,7 @@ mod assemble;
 mod exclusive;
 mod export;
 mod handoff;
+pub(crate) mod reference;
 mod render;
 
 use std::sync::Arc;
@@ -137,6 +138,12 @@ impl Studio {
     /// A request out of range (episodes, scenes per episode, id, an empty
     /// premise) is [`Error::Invalid`] here, before any job starts.
     pub async fn start_generation(&self, req: GenerationRequest) -> Result<Job> {
+        let job = self.generation_job(req).await?;
+        self.runner.submit(job).await
+    }
+
+    /// The job of a generation request, checked but not queued.
+    async fn generation_job(&self, req: GenerationRequest) -> Result<Job> {
         let problems = req.problems();
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
@@ -150,9 +157,9 @@ impl Studio {
             model: req.model,
             episodes: req.episodes,
             scenes_per_episode: req.scenes_per_episode,
-            mode: None,
+            ..Default::default()
         }));
-        self.runner.submit(job).await
+        Ok(job)
     }
 
     /// Queues the improvement of drama `id` into a new drama (default id

@@ -222,26 +222,9 @@ impl Studio {
         let media = media_of(&**self.storage())?;
         let info = media.upload_media(drama_id, asset_id, media_type, body, limit).await?;
         let config = self.render_config();
-        let url = info.key.url(config.public_url());
         self.storage()
             .modify_drama(drama_id, None, |d| {
-                let (prompt_hash, inputs_hash) = hashes_now(d, asset_id, config).unwrap_or_default();
-                let asset = d.asset_mut(owner, asset_id)?;
-                asset.url = Some(url.clone());
-                RenderRecord {
-                    provider: "upload".into(),
-                    model: String::new(),
-                    prompt_hash,
-                    inputs_hash,
-                    bytes: info.size,
-                    content_type: media_type.mime().into(),
-                    rendered_at: now_ms(),
-                    usage: Default::default(),
-                    cost_usd: 0.0,
-                    key: Some(info.key.path().to_string()),
-                    job_id: None,
-                }
-                .store(asset);
+                let asset = set_uploaded(d, owner, asset_id, &info, config)?;
                 Ok(asset.clone())
             })
             .await
@@ -322,4 +305,41 @@ impl Studio {
         out.files.sort();
         Ok(out)
     }
+}
+
+/// Makes `info` (a user's own file) the content of `asset_id`: its `url` and
+/// `metadata.render` (provider `upload`, the hashes it has now, so it is not
+/// stale); for a portrait, the character's `url` too, so it is the
+/// character's reference and everything drawn from the old one is stale.
+pub(super) fn set_uploaded<'d>(
+    d: &'d mut Drama,
+    owner: &AssetOwner,
+    asset_id: &str,
+    info: &crate::storage::MediaInfo,
+    config: &RenderConfig,
+) -> Result<&'d mut crate::model::Asset> {
+    let url = info.key.url(config.public_url());
+    if let AssetOwner::Character(c) = owner
+        && asset_id == crate::model::portrait_id(c)
+    {
+        d.character_mut(c)?.url = Some(url.clone());
+    }
+    let (prompt_hash, inputs_hash) = hashes_now(d, asset_id, config).unwrap_or_default();
+    let asset = d.asset_mut(owner, asset_id)?;
+    asset.url = Some(url);
+    RenderRecord {
+        provider: "upload".into(),
+        model: String::new(),
+        prompt_hash,
+        inputs_hash,
+        bytes: info.size,
+        content_type: info.content_type().into(),
+        rendered_at: now_ms(),
+        usage: Default::default(),
+        cost_usd: 0.0,
+        key: Some(info.key.path().to_string()),
+        job_id: None,
+    }
+    .store(asset);
+    Ok(asset)
 }

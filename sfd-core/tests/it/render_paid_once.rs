@@ -91,6 +91,7 @@ impl TaskApi for Script {
             },
             provider: "script".into(),
             model: "script-1".into(),
+            speech: None,
         })
     }
 }

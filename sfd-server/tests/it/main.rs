@@ -22,6 +22,7 @@ mod old_viewer;
 mod openapi_pin;
 mod paid_once;
 mod preconditions;
+mod reference;
 mod replica;
 mod replicas;
 mod routes;

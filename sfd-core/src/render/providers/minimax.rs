@@ -55,22 +55,27 @@ impl MiniMax {
         body
     }
 
-    /// The JSON of an answer whose `base_resp.status_code` is 0.
     fn answer(&self, body: &[u8]) -> Result<Value> {
-        let v = json(&self.http, body)?;
-        match v["base_resp"]["status_code"].as_i64() {
-            Some(0) | None => Ok(v),
-            Some(code) => {
-                let kind = match code {
-                    1004 | 2049 => LlmErrorKind::Auth,
-                    1002 | 1039 => LlmErrorKind::RateLimited,
-                    1008 => LlmErrorKind::Quota,
-                    1026 | 1027 => LlmErrorKind::Refusal,
-                    _ => LlmErrorKind::BadRequest,
-                };
-                let msg = v["base_resp"]["status_msg"].as_str().unwrap_or_default();
-                Err(self.http.error(kind, format!("status {code}: {msg}"), 1))
-            }
+        envelope(&self.http, body)
+    }
+}
+
+/// The JSON of a MiniMax answer whose `base_resp.status_code` is 0 (every
+/// MiniMax API wraps its answers so).
+pub(super) fn envelope(http: &Http, body: &[u8]) -> Result<Value> {
+    let v = json(http, body)?;
+    match v["base_resp"]["status_code"].as_i64() {
+        Some(0) | None => Ok(v),
+        Some(code) => {
+            let kind = match code {
+                1004 | 2049 => LlmErrorKind::Auth,
+                1002 | 1039 => LlmErrorKind::RateLimited,
+                1008 => LlmErrorKind::Quota,
+                1026 | 1027 => LlmErrorKind::Refusal,
+                _ => LlmErrorKind::BadRequest,
+            };
+            let msg = v["base_resp"]["status_msg"].as_str().unwrap_or_default();
+            Err(http.error(kind, format!("status {code}: {msg}"), 1))
         }
     }
 }

@@ -1,16 +1,22 @@
-//! Video providers with an asynchronous task API, each a small module
-//! implementing [`super::TaskApi`] (driven by [`super::TaskRenderer`]:
-//! paid once, polled with back-off, one limit per provider).
+//! Native providers, each a small module: those with an asynchronous task
+//! API implement [`super::TaskApi`] (driven by [`super::TaskRenderer`]:
+//! paid once, polled with back-off, one limit per provider); those that
+//! answer in one call (Gemini and Seedream images, ElevenLabs and MiniMax
+//! speech) implement [`super::Renderer`] and have no task to resume.
 //!
 //! What they share lives here: reading JSON answers, the failure of a
 //! task, and downloading a result at once with a size cap.
 
 mod comfyui;
+mod elevenlabs;
 mod fal;
+mod gemini;
 mod kling;
 mod minimax;
+mod minimax_speech;
 mod replicate;
 mod seedance;
+mod seedream;
 mod veo;
 mod wan;
 
@@ -23,11 +29,15 @@ use crate::model::MediaUsage;
 use crate::{Error, LlmErrorKind, Result};
 
 pub use comfyui::ComfyUi;
+pub use elevenlabs::{DEFAULT_ELEVENLABS_MODEL, ELEVENLABS_API_BASE, ElevenLabs};
 pub use fal::{FAL_QUEUE_BASE, Fal};
+pub use gemini::{DEFAULT_GEMINI_IMAGE_MODEL, GeminiImages};
 pub use kling::{DEFAULT_KLING_MODEL, KLING_API_BASE, Kling};
 pub use minimax::{DEFAULT_MINIMAX_MODEL, MINIMAX_API_BASE, MiniMax};
+pub use minimax_speech::{DEFAULT_MINIMAX_SPEECH_MODEL, MiniMaxSpeech};
 pub use replicate::{REPLICATE_API_BASE, Replicate};
 pub use seedance::{ARK_API_BASE, DEFAULT_SEEDANCE_MODEL, Seedance};
+pub use seedream::{DEFAULT_SEEDREAM_MODEL, Seedream};
 pub use veo::{DEFAULT_VEO_MODEL, GEMINI_API_BASE, Veo};
 pub use wan::{DASHSCOPE_API_BASE, DEFAULT_WAN_MODEL, Wan};
 

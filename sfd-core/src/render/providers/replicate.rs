@@ -5,7 +5,10 @@
 //! `POST {base}/v1/models/{owner}/{name}/predictions` (or `POST
 //! {base}/v1/predictions` with `version` for `owner/name:version`) with
 //! `Authorization: Bearer` and `{input: {prompt, image | start_image |
-//! first_frame_image (a data URI), duration, aspect_ratio}}`, answering
+//! first_frame_image (a data URI), duration, aspect_ratio}}` (an image
+//! model's references as a list in `image_input`, as
+//! <https://replicate.com/google/nano-banana> and
+//! <https://replicate.com/bytedance/seedream-4> take them), answering
 //! `{id, status}`; `GET {base}/v1/predictions/{id}` until `status` is
 //! `succeeded` (`output`: a URL or a list of URLs) or `failed` / `canceled` (`error`).
 
@@ -15,7 +18,7 @@ use serde_json::{Value, json};
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
 use super::{bearer, call, download, field, inline, task_failed, task_id};
-use crate::model::MediaUsage;
+use crate::model::{AssetKind, MediaUsage};
 use crate::{LlmErrorKind, Result};
 
 /// Replicate's API base.
@@ -53,8 +56,12 @@ impl Replicate {
         if let Some(d) = request.duration {
             input["duration"] = json!(d);
         }
-        if let Some(r) = request.references.first() {
-            input[self.image_field()] = json!(inline(r));
+        match (request.kind, request.references.as_slice()) {
+            (_, []) => {}
+            // Image models that take several references (nano-banana,
+            // seedream-4, …) read them as a list in `image_input`.
+            (AssetKind::Image, refs) => input["image_input"] = json!(refs.iter().map(inline).collect::<Vec<_>>()),
+            (_, [first, ..]) => input[self.image_field()] = json!(inline(first)),
         }
         let mut body = json!({"input": input});
         if let Some((_, version)) = self.http.config.model().split_once(':') {
