@@ -173,9 +173,10 @@ impl Timeline {
         episode: &Episode,
         default_seconds: u32,
         (width, height): (u32, u32),
-        spoken: impl Fn(usize) -> Option<f64>,
+        spoken: impl Fn(&str) -> Option<f64>,
     ) -> Timeline {
         let shots = shots_of(drama, episode, default_seconds);
+        let spoken = |i: usize| shots.get(i).and_then(|s| s.audio).and_then(|a| spoken(&a.id));
         let rate = RATE;
         let mut starts = Vec::with_capacity(shots.len());
         let mut picture = Vec::with_capacity(shots.len());
@@ -222,7 +223,7 @@ impl Timeline {
                 })
             })
             .collect();
-        let subtitles = cues(&shots, &spoken)
+        let subtitles = cues(&shots, spoken)
             .into_iter()
             .zip(shots.iter().enumerate().filter(|(_, s)| s.line().is_some()))
             .map(|(cue, (i, s))| Clip {
@@ -352,7 +353,9 @@ mod tests {
     #[test]
     fn shots_lie_end_to_end_and_lines_sit_at_their_scene() {
         let d = drama();
-        let t = Timeline::of_episode(&d, &d.episodes[0], 4, (720, 1280), |i| (i == 0).then_some(1.5));
+        let t = Timeline::of_episode(&d, &d.episodes[0], 4, (720, 1280), |id| {
+            (id == "ep1-sc1-aud").then_some(1.5)
+        });
         let picture = t.clips(TrackKind::Video);
         let spans: Vec<(i64, i64)> = picture.iter().map(|c| (c.record.start, c.record.duration)).collect();
         assert_eq!(spans, [(0, 60), (60, 90), (150, 120)]);

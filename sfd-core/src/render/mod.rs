@@ -95,6 +95,7 @@ pub use providers::{
 pub use select::{PROVIDERS, provider_var};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
+pub(crate) use speech::wav_seconds;
 pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
 pub use task::{Lookup, TaskApi, TaskRenderer, TaskState};
 pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
