@@ -68,6 +68,8 @@ mod studio;
 pub mod telemetry;
 #[cfg(feature = "render")]
 pub mod timeline;
+#[cfg(feature = "render")]
+pub mod timing;
 
 pub use error::{BoxError, EntityKind, Error, LlmErrorKind, Result};
 pub use model::*;

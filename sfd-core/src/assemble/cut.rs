@@ -218,7 +218,7 @@ pub(crate) async fn run(
         }
     }
     let cut = Timeline::of_episode(&drama, episode, config.video_duration(), size, |id| {
-        spoken.get(id).copied()
+        spoken.get(&id.id).copied()
     });
     let total = cut.seconds(cut.frames());
     // Progress: seconds of picture encoded, then seconds of the cut written.

@@ -23,5 +23,5 @@ pub use fountain::fountain;
 pub(crate) use handoff::{absolute, bundled, pick_episode};
 pub use otio::otio;
 pub use srt::{Cue, cues, to_srt};
-pub use timeline::{Shot, timeline};
+pub use timeline::{MAX_SCENE_SECONDS, Shot, timeline};
 pub use zip::{ZipEntry, zip_stream};

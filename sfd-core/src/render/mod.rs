@@ -86,6 +86,7 @@ pub use fetch::FetchRules;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
 pub use limits::{ProviderLimit, TaskPermit};
+pub(crate) use prices::speech_seconds;
 pub use prices::{Price, PriceTable};
 pub use providers::{
     ARK_API_BASE, ComfyUi, DASHSCOPE_API_BASE, DEFAULT_KLING_MODEL, DEFAULT_MINIMAX_MODEL, DEFAULT_SEEDANCE_MODEL,
