@@ -191,7 +191,8 @@ async fn assemble(tools: &Tools<'_>, job: &Job, input: JobInput, progress: Progr
 /// nodes fail the job, with the result still recorded.
 async fn render_assets(tools: &Tools<'_>, job: &Job, input: JobInput, progress: ProgressFn<'_>) -> Result<Outcome> {
     let request = input.render.unwrap_or_default();
-    let result = crate::render::run::run(
+    // Lines first, then clips as long as the speech.
+    let result = crate::render::timed::run(
         Arc::clone(tools.storage),
         Arc::clone(tools.render),
         &job.drama_id,

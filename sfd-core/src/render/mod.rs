@@ -65,6 +65,8 @@ mod simulated;
 mod speech;
 mod task;
 #[cfg(feature = "jobs")]
+pub(crate) mod timed;
+#[cfg(feature = "jobs")]
 mod turns;
 mod videos;
 mod voice;

@@ -46,7 +46,13 @@ pub(crate) fn drama(id: &str) -> Drama {
 }
 
 pub(crate) async fn rendered(s: &TestServer, id: &str) -> Drama {
-    s.client.import_drama(&drama(id)).await.unwrap();
+    rendered_drama(s, drama(id)).await
+}
+
+/// `d` imported and rendered whole.
+pub(crate) async fn rendered_drama(s: &TestServer, d: Drama) -> Drama {
+    let id = d.id.as_str();
+    s.client.import_drama(&d).await.unwrap();
     let job = s.client.render(id, &RenderRequest::all()).await.unwrap();
     let done = s.client.wait_for_job(id, &job.job_id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
