@@ -92,7 +92,7 @@ fn seconds(t: &str) -> f64 {
 }
 
 /// The (start, end) of every cue of an SRT text.
-fn cue_times(srt: &str) -> Vec<(f64, f64)> {
+pub(crate) fn cue_times(srt: &str) -> Vec<(f64, f64)> {
     srt.lines()
         .filter_map(|l| l.split_once(" --> "))
         .map(|(a, b)| (seconds(a), seconds(b)))

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use sfd_client::{AssembleRequest, Asset, AssetKind, AssetOwner, Character, Drama, Episode, Scene};
 
-use crate::assemble::{assemble, download, probe, rendered_drama};
+use crate::assemble::{assemble, cue_times, download, probe, rendered_drama};
 use crate::harness::{Options, TestServer};
 use crate::media::{Held, render_with};
 
@@ -120,13 +120,6 @@ fn voiced(cut: &Path) -> Vec<(f64, f64)> {
     out
 }
 
-/// Seconds of an SRT time.
-fn seconds(t: &str) -> f64 {
-    let (hms, ms) = t.trim().split_once(',').unwrap();
-    let p: Vec<f64> = hms.split(':').map(|x| x.parse().unwrap()).collect();
-    p[0] * 3600.0 + p[1] * 60.0 + p[2] + ms.parse::<f64>().unwrap() / 1000.0
-}
-
 #[tokio::test]
 async fn a_cut_lasts_its_speech_with_lines_at_their_times_and_music_ducked_under_them() {
     let s = TestServer::with(Options {
@@ -197,11 +190,7 @@ async fn a_cut_lasts_its_speech_with_lines_at_their_times_and_music_ducked_under
         .output()
         .unwrap();
     let srt = String::from_utf8_lossy(&out.stdout).into_owned();
-    let cues: Vec<(f64, f64)> = srt
-        .lines()
-        .filter_map(|l| l.split_once(" --> "))
-        .map(|(a, b)| (seconds(a), seconds(b)))
-        .collect();
+    let cues = cue_times(&srt);
     assert_eq!(cues.len(), 4, "{srt}");
     let texts = ["Ready?", "countdown", "tower", "Then we fly."];
     let mut at = 0;
