@@ -1,16 +1,15 @@
-//! Episode assembly benchmark (issue 16).
+//! Episode assembly benchmark (issues 16 and 25).
 //!
-//! One episode of 5 scenes, each a 10 s simulated clip (720 × 1280 H.264)
-//! with a spoken line, rendered once into a local folder. Then, in the same
-//! run:
+//! One episode of 5 scenes, each of 3 shots and two spoken lines, rendered
+//! once into a local folder (lines first, shots as long as the speech, each
+//! clip brought to the cut's format when rendered). Then, in the same run:
 //!
 //! - assembly: `Studio::start_assembly` to the end of its job (subtitle
-//!   track, speech laid over each clip, one 9:16 H.264/AAC MP4, stored);
-//! - baseline: `ffmpeg -f concat -c copy` of the same five clips, the
-//!   cheapest possible join (no re-encode, no audio, no subtitles);
-//! - baseline: the same concat re-encoded to the cut's format (720 × 1280,
-//!   30 fps, libx264 veryfast CRF 23, AAC), the codec work assembly cannot
-//!   avoid.
+//!   track, lines at their times, picture stream-copied, one 9:16
+//!   H.264/AAC MP4, stored);
+//! - baseline: `ffmpeg -f concat -c copy` of the same 15 clips, the
+//!   cheapest possible join (no re-encode, no audio mix, no subtitles);
+//! - baseline: the same concat re-encoded to the cut's format.
 //!
 //! ```text
 //! cargo bench -p sfd-benches --bench assemble
@@ -31,7 +30,9 @@ use sfd_core::{
     Scene, StorageBuilder, StorageExt, Studio,
 };
 
-fn drama(scenes: usize, seconds: u32) -> Drama {
+/// `scenes` scenes of 3 shots each (their lengths set by the render from
+/// the speech) and two lines of about `words` words.
+fn drama(scenes: usize, words: usize) -> Drama {
     let mut d = Drama::new("bench_cut", "Rocket Corgi", "A dog, a rocket.", "corgi tycoon");
     d.characters
         .push(Character::new("char-ava", "Ava", "Ava, in a red jacket"));
@@ -39,13 +40,27 @@ fn drama(scenes: usize, seconds: u32) -> Drama {
     for n in 1..=scenes {
         let sid = format!("ep1-sc{n}");
         let mut sc = Scene::new(&sid, format!("Scene {n}: the launch pad."));
-        let img = Asset::new(format!("{sid}-img"), AssetKind::Image, format!("keyframe {n}"));
-        let mut vid = Asset::new(format!("{sid}-vid"), AssetKind::Video, format!("clip {n}"));
-        vid.depends_on = vec![img.id.clone()];
-        vid.duration = Some(i64::from(seconds));
-        let mut aud = Asset::new(format!("{sid}-aud"), AssetKind::Audio, format!("Line {n}, spoken."));
-        aud.depends_on = vec!["char-ava".into()];
-        sc.assets = vec![img, vid, aud];
+        for shot in 1..=3 {
+            let img = Asset::new(
+                format!("{sid}-sh{shot}-img"),
+                AssetKind::Image,
+                format!("keyframe {n}.{shot}"),
+            );
+            let mut vid = Asset::new(
+                format!("{sid}-sh{shot}-vid"),
+                AssetKind::Video,
+                format!("clip {n}.{shot}"),
+            );
+            vid.depends_on = vec![img.id.clone()];
+            sc.assets.push(img);
+            sc.assets.push(vid);
+        }
+        for line in 1..=2 {
+            let text: Vec<String> = (0..words).map(|w| format!("word{n}{line}{w}")).collect();
+            let mut aud = Asset::new(format!("{sid}-ln{line}"), AssetKind::Audio, text.join(" "));
+            aud.depends_on = vec!["char-ava".into()];
+            sc.assets.push(aud);
+        }
         ep.scenes.push(sc);
     }
     d.episodes.push(ep);
@@ -81,21 +96,22 @@ fn timed(runs: usize, mut f: impl FnMut()) -> Duration {
 async fn save_clips(studio: &Studio, d: &Drama, dir: &Path) -> String {
     let mut list = String::new();
     for (i, sc) in d.episodes[0].scenes.iter().enumerate() {
-        let clip = sc.assets.iter().find(|a| a.kind == AssetKind::Video).expect("a clip");
-        let url = clip.url.as_deref().expect("rendered clip");
-        let key = url.trim_start_matches("/media/");
-        let read = studio.read_media(key, None).await.expect("clip");
-        let bytes: Vec<u8> = read.body.map_ok(|b| b.to_vec()).try_concat().await.expect("clip bytes");
-        let path = dir.join(format!("clip{i}.mp4"));
-        std::fs::write(&path, bytes).expect("write clip");
-        list.push_str(&format!("file '{}'\n", path.display()));
+        for (j, shot) in sc.shots().iter().enumerate() {
+            let url = shot.video.url.as_deref().expect("rendered clip");
+            let key = url.trim_start_matches("/media/");
+            let read = studio.read_media(key, None).await.expect("clip");
+            let bytes: Vec<u8> = read.body.map_ok(|b| b.to_vec()).try_concat().await.expect("clip bytes");
+            let path = dir.join(format!("clip{i}-{j}.mp4"));
+            std::fs::write(&path, bytes).expect("write clip");
+            list.push_str(&format!("file '{}'\n", path.display()));
+        }
     }
     list
 }
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let (scenes, seconds, runs) = if full { (5, 10, 5) } else { (2, 1, 1) };
+    let (scenes, words, runs) = if full { (5, 10, 5) } else { (2, 2, 1) };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("store");
@@ -107,10 +123,10 @@ fn main() {
                 .expect("storage"),
         );
         let studio = Studio::builder(storage.clone())
-            .with_render(RenderConfig::simulated().with_video_duration(seconds))
+            .with_render(RenderConfig::simulated())
             .with_runner_config(RunnerConfig::default())
             .start();
-        let d = drama(scenes, seconds);
+        let d = drama(scenes, words);
         storage.create_drama(&d).await.expect("create");
         let job = studio.start_render(&d.id, RenderRequest::all()).await.expect("render");
         let done = studio.jobs().wait(&d.id, &job.job_id).await.expect("wait");
@@ -120,7 +136,7 @@ fn main() {
         std::fs::write(&list, save_clips(&studio, &d, dir.path()).await).expect("list");
         let probe = Command::new("ffprobe")
             .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
-            .arg(dir.path().join("clip0.mp4"))
+            .arg(dir.path().join("clip0-0.mp4"))
             .output()
             .expect("ffprobe runs");
         println!("each clip: {} s", String::from_utf8_lossy(&probe.stdout).trim());
@@ -151,7 +167,13 @@ fn main() {
             all.push(out);
             ffmpeg(&all)
         });
-        println!("episode of {scenes} scenes × {seconds} s, median of {runs} runs");
+        let cut = d.episodes[0]
+            .scenes
+            .iter()
+            .flat_map(|s| s.shots())
+            .filter_map(|s| s.duration())
+            .sum::<i64>();
+        println!("episode of {scenes} scenes × 3 shots, {cut} s, median of {runs} runs");
         println!("assembly (job, speech, subtitle track, stored):  {assembly:?}");
         println!(
             "baseline: ffmpeg concat, stream copy:            {copy:?}  (assembly = {:.1}×)",

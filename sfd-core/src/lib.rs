@@ -67,6 +67,8 @@ mod studio;
 pub mod telemetry;
 #[cfg(feature = "render")]
 pub mod timeline;
+#[cfg(feature = "render")]
+pub mod timing;
 
 /// The crate's one error type, beside the model whose kinds it names.
 pub(crate) use model::error;

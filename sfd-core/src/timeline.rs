@@ -13,6 +13,7 @@ mod cues;
 mod shots;
 
 pub use cues::{Cue, cues};
+use shots::MAX_SCENE_SECONDS;
 pub use shots::{Shot, timeline as shots_of};
 
 /// Frames per second of every cut and timeline.
@@ -168,79 +169,178 @@ fn media(asset: Option<&Asset>) -> Option<ClipMedia> {
     })
 }
 
+/// The longest a subtitle cue built from word timestamps runs, in characters.
+const CUE_CHARS: usize = 42;
+
+/// The subtitle cues of one line spoken from `at` for `seconds` (seconds
+/// from the cut's start): one cue, or with word timestamps one cue per
+/// group of words that fits on a line, each shown while its words are spoken.
+fn line_cues(text: &str, words: &[(String, f64, f64)], at: f64, seconds: f64) -> Vec<(f64, f64, String)> {
+    if words.is_empty() {
+        return vec![(at, at + seconds, text.to_string())];
+    }
+    let mut cues: Vec<(f64, f64, String)> = Vec::new();
+    for (word, start, end) in words {
+        let (start, end) = (at + start.min(seconds), at + end.min(seconds));
+        match cues.last_mut() {
+            Some(cue) if cue.2.chars().count() + 1 + word.chars().count() <= CUE_CHARS => {
+                cue.2.push(' ');
+                cue.2.push_str(word);
+                cue.1 = end;
+            }
+            _ => cues.push((start, end, word.clone())),
+        }
+    }
+    cues
+}
+
 impl Timeline {
-    /// The timeline of `episode` at [`RATE`], `size` pixels: a scene lasts
-    /// as its clip asks (see [`shots_of`]); a line is heard
-    /// and shown for `spoken(i)` seconds of scene `i` when known (the
-    /// speech's real length), else for its whole scene.
+    /// The timeline of `episode` at [`RATE`], `size` pixels. Each scene's
+    /// shots lie end to end, each as long as its video's `duration` (else
+    /// `default_seconds`; a scene with no shot shows its image, or black,
+    /// for as long as its lines need); its lines are placed one after the
+    /// other with the pauses of [`crate::timing`], each as long as
+    /// `spoken(line)` says (the speech's real length), else as recorded
+    /// when it was rendered, and cut at its scene's end; subtitles follow
+    /// the lines (by word groups where the speech has word timestamps); the
+    /// episode's music runs under the whole cut.
     pub fn of_episode(
         drama: &Drama,
         episode: &Episode,
         default_seconds: u32,
         (width, height): (u32, u32),
-        spoken: impl Fn(usize) -> Option<f64>,
+        spoken: impl Fn(&Asset) -> Option<f64>,
     ) -> Timeline {
-        let shots = shots_of(drama, episode, default_seconds);
         let rate = RATE;
-        let mut starts = Vec::with_capacity(shots.len());
-        let mut picture = Vec::with_capacity(shots.len());
-        let mut at = 0;
-        for shot in &shots {
-            let duration = frames(shot.duration, rate).max(1);
-            let record = Span { start: at, duration };
-            starts.push(record);
-            at += duration;
-            let clip = media(shot.video);
-            let still = media(shot.image);
-            picture.push(Clip {
-                scene_id: shot.scene.id.clone(),
-                record,
-                source_in: 0,
-                source: match (&clip, &still) {
-                    (Some(c), _) => ClipSource::Media(c.clone()),
-                    (None, Some(s)) => ClipSource::Media(s.clone()),
-                    (None, None) => ClipSource::Blank,
-                },
-                still,
-            });
-        }
-        // A line plays from its scene's start, cut at the scene's end.
-        let heard = |i: usize| {
-            let scene = starts[i];
-            let length = spoken(i).filter(|l| *l > 0.0).map(|l| frames(l, rate));
-            Span {
-                start: scene.start,
-                duration: length.map_or(scene.duration, |l| l.clamp(1, scene.duration)),
-            }
+        let default = frames(f64::from(default_seconds.max(1)), rate);
+        let seconds_of = |d: Option<i64>| {
+            d.filter(|d| *d > 0)
+                .map(|d| frames((d as f64).min(MAX_SCENE_SECONDS), rate))
         };
-        let dialogue = shots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let m = media(s.audio)?;
-                Some(Clip {
-                    scene_id: s.scene.id.clone(),
-                    record: heard(i),
-                    source_in: 0,
-                    source: ClipSource::Media(m),
-                    still: None,
+        let (mut picture, mut dialogue, mut subtitles) = (Vec::new(), Vec::new(), Vec::new());
+        let mut at = 0;
+        for scene in &episode.scenes {
+            let lines = scene.lines();
+            let lengths: Vec<f64> = lines
+                .iter()
+                .map(|l| {
+                    spoken(l.audio)
+                        .or_else(|| crate::timing::recorded_length(l.audio))
+                        .filter(|s| s.is_finite() && *s > 0.0)
+                        .unwrap_or_else(|| crate::render::speech_seconds(l.text()))
+                        .min(MAX_SCENE_SECONDS)
                 })
-            })
-            .collect();
-        let subtitles = cues(&shots, &spoken)
-            .into_iter()
-            .zip(shots.iter().enumerate().filter(|(_, s)| s.line().is_some()))
-            .map(|(cue, (i, s))| Clip {
-                scene_id: s.scene.id.clone(),
-                record: heard(i),
+                .collect();
+            let scene_start = at;
+            let shots = scene.shots();
+            if shots.is_empty() {
+                // An old or unfinished scene: its image, or black, as long as
+                // any asset asks, or its lines need.
+                let asked = seconds_of(scene.assets.iter().find_map(|a| a.duration));
+                let needed = crate::timing::spoken_length(&lengths).map(|s| frames(s.ceil(), rate));
+                let duration = asked.or(needed).unwrap_or(default).max(1);
+                let still = media(scene.assets.iter().find(|a| a.kind == AssetKind::Image));
+                picture.push(Clip {
+                    scene_id: scene.id.clone(),
+                    record: Span { start: at, duration },
+                    source_in: 0,
+                    source: still.clone().map_or(ClipSource::Blank, ClipSource::Media),
+                    still,
+                });
+                at += duration;
+            }
+            for shot in &shots {
+                let duration = seconds_of(shot.duration()).unwrap_or(default).max(1);
+                let clip = media(Some(shot.video));
+                let still = media(shot.keyframe);
+                picture.push(Clip {
+                    scene_id: scene.id.clone(),
+                    record: Span { start: at, duration },
+                    source_in: 0,
+                    source: match (&clip, &still) {
+                        (Some(c), _) => ClipSource::Media(c.clone()),
+                        (None, Some(s)) => ClipSource::Media(s.clone()),
+                        (None, None) => ClipSource::Blank,
+                    },
+                    still,
+                });
+                at += duration;
+            }
+            let scene_end = at;
+            for ((line, length), start) in lines.iter().zip(&lengths).zip(crate::timing::line_starts(&lengths)) {
+                let from = scene_start + frames(start, rate);
+                let duration = frames(*length, rate).max(1).min(scene_end - from);
+                if duration <= 0 {
+                    continue;
+                }
+                let record = Span { start: from, duration };
+                if let Some(m) = media(Some(line.audio)) {
+                    dialogue.push(Clip {
+                        scene_id: scene.id.clone(),
+                        record,
+                        source_in: 0,
+                        source: ClipSource::Media(m),
+                        still: None,
+                    });
+                }
+                let text = line.text();
+                if text.is_empty() {
+                    continue;
+                }
+                let speaker = line.speaker.and_then(|id| drama.character(id)).map(|c| c.name.trim());
+                let text = match speaker {
+                    Some(name) if !name.is_empty() => format!("{name}: {text}"),
+                    _ => text.to_string(),
+                };
+                // Blank lines would end the cue early in every player.
+                let text = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let words = crate::timing::words(line.audio);
+                let (line_at, line_seconds) = (from as f64 / f64::from(rate), duration as f64 / f64::from(rate));
+                let words = if words.is_empty() || speaker.is_none() {
+                    words
+                } else {
+                    // The speaker's name goes with the first word.
+                    let mut w = words;
+                    w[0].0 = format!("{}: {}", speaker.unwrap_or_default(), w[0].0);
+                    w
+                };
+                for (start, end, text) in line_cues(&text, &words, line_at, line_seconds) {
+                    let (s, e) = (frames(start, rate).max(from), frames(end, rate).min(record.end()));
+                    if e > s {
+                        subtitles.push(Clip {
+                            scene_id: scene.id.clone(),
+                            record: Span {
+                                start: s,
+                                duration: e - s,
+                            },
+                            source_in: 0,
+                            source: ClipSource::Text(text),
+                            still: None,
+                        });
+                    }
+                }
+            }
+        }
+        let music = episode
+            .music()
+            .and_then(|m| media(Some(m)))
+            .filter(|_| at > 0)
+            .map(|m| Clip {
+                scene_id: String::new(),
+                record: Span { start: 0, duration: at },
                 source_in: 0,
-                source: ClipSource::Text(cue.text),
+                source: ClipSource::Media(m),
                 still: None,
-            })
-            .collect();
+            });
         let tracks = [
             (TrackKind::Video, picture),
             (TrackKind::Dialogue, dialogue),
+            (TrackKind::Music, music.into_iter().collect()),
             (TrackKind::Subtitles, subtitles),
         ]
         .into_iter()
@@ -356,23 +456,54 @@ mod tests {
 
     #[test]
     fn shots_lie_end_to_end_and_lines_sit_at_their_scene() {
-        let d = drama();
-        let t = Timeline::of_episode(&d, &d.episodes[0], 4, (720, 1280), |i| (i == 0).then_some(1.5));
+        let mut d = drama();
+        let mut music = Asset::new("ep1-music", AssetKind::Audio, "tense strings");
+        music.url = Some(format!("/media/media/drama_tl/ep1-music-{:032}.wav", 9));
+        d.episodes[0].assets.push(music);
+        let t = Timeline::of_episode(&d, &d.episodes[0], 4, (720, 1280), |a| {
+            (a.id == "ep1-sc1-aud").then_some(1.5)
+        });
         let picture = t.clips(TrackKind::Video);
         let spans: Vec<(i64, i64)> = picture.iter().map(|c| (c.record.start, c.record.duration)).collect();
         assert_eq!(spans, [(0, 60), (60, 90), (150, 120)]);
         assert_eq!(t.frames(), 270);
         assert_eq!(picture[2].media().map(|m| m.kind), Some(AssetKind::Image));
+        // Each line after its scene's lead-in (0.4 s), as long as it is spoken
+        // (the second as its text is estimated: not measured, not recorded).
         let lines: Vec<(i64, i64)> = t
             .clips(TrackKind::Dialogue)
             .iter()
             .map(|c| (c.record.start, c.record.duration))
             .collect();
-        assert_eq!(lines, [(0, 45), (60, 90)]);
-        assert_eq!(t.cues().len(), 3);
-        assert_eq!(t.cues()[0].end, 1.5);
+        assert_eq!(lines, [(12, 45), (72, 30)]);
+        let cues = t.cues();
+        assert_eq!(cues.len(), 3);
+        assert_eq!((cues[0].start, cues[0].end), (0.4, 1.9));
+        assert_eq!(cues[2].text, "Line 3");
         assert!(matches!(t.check_rendered(), Err(Error::NotRendered { scenes, .. }) if scenes == ["ep1-sc3"]));
-        // Two clips and a still on the picture track, two lines.
-        assert_eq!(t.media().len(), 5);
+        // The music runs under the whole cut.
+        let bed: Vec<(i64, i64)> = t
+            .clips(TrackKind::Music)
+            .iter()
+            .map(|c| (c.record.start, c.record.duration))
+            .collect();
+        assert_eq!(bed, [(0, 270)]);
+        // Two clips and a still on the picture track, two lines, the music.
+        assert_eq!(t.media().len(), 6);
+    }
+
+    #[test]
+    fn word_timestamps_make_cues_of_word_groups() {
+        let words: Vec<(String, f64, f64)> = (0..12)
+            .map(|i| (format!("word{i}"), i as f64 * 0.5, i as f64 * 0.5 + 0.4))
+            .collect();
+        let cues = line_cues("ignored", &words, 10.0, 5.5);
+        assert!(cues.len() > 1, "{cues:?}");
+        assert_eq!(cues[0].0, 10.0);
+        assert!(cues.iter().all(|c| c.2.chars().count() <= CUE_CHARS && c.0 < c.1));
+        let all: Vec<&str> = cues.iter().flat_map(|c| c.2.split(' ')).collect();
+        assert_eq!(all.len(), 12);
+        assert_eq!(cues.last().map(|c| c.1), Some(15.5));
+        assert_eq!(line_cues("Hi", &[], 1.0, 2.0), [(1.0, 3.0, "Hi".to_string())]);
     }
 }

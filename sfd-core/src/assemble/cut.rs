@@ -3,6 +3,7 @@
 //! with its dialogue laid over, then one MP4 with the subtitle track, stored
 //! as media and recorded on the episode.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,15 +11,18 @@ use std::sync::Arc;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
+use super::format::CutFormat;
+use super::picture::{ShotFiles, Shown, concat_list};
+use super::sound::file_of;
 use crate::export::{Cue, to_srt};
 use crate::ffmpeg::Ffmpeg;
 use crate::model::{
-    ASSEMBLED_BY, AssembleRequest, AssembledEpisode, Asset, AssetKind, AudioMode, MediaKey, MediaType, Progress,
-    ProgressFn, RenderRecord, SubtitleMode, now_ms,
+    ASSEMBLED_BY, AssembleRequest, AssembledEpisode, Asset, AssetKind, MediaKey, MediaType, Progress, ProgressFn,
+    RenderRecord, SubtitleMode, now_ms,
 };
 use crate::render::RenderConfig;
 use crate::storage::{MediaStore, Storage, StorageExt};
-use crate::timeline::{Clip, ClipMedia, RATE as FPS, SHORT_SIDE, Timeline, TrackKind};
+use crate::timeline::{Timeline, TrackKind};
 use crate::{EntityKind, Error, Result};
 
 /// The id of an episode's cut asset.
@@ -27,7 +31,23 @@ pub fn cut_id(episode_id: &str) -> String {
 }
 
 /// A folder removed when dropped.
-struct Workdir(PathBuf);
+pub(crate) struct Workdir(pub PathBuf);
+
+impl Workdir {
+    /// A new, empty work folder in the system's temporary folder.
+    pub(crate) fn new() -> Result<Self> {
+        let dir = Workdir(std::env::temp_dir().join(format!(
+            "{WORKDIR_PREFIX}{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        )));
+        std::fs::create_dir_all(&dir.0).map_err(|e| Error::Tool {
+            tool: "assemble".into(),
+            message: format!("cannot make a work folder: {e}"),
+        })?;
+        Ok(dir)
+    }
+}
 
 /// The start of every work folder's name; the rest is `{pid}-{uuid}`.
 const WORKDIR_PREFIX: &str = "sfd-cut-";
@@ -98,95 +118,6 @@ async fn fetch(media: &dyn MediaStore, url: Option<&str>, kind: AssetKind, path:
     Ok(true)
 }
 
-/// The inputs of one segment, as found in storage.
-struct Inputs {
-    clip: Option<PathBuf>,
-    still: Option<PathBuf>,
-    speech: Option<PathBuf>,
-    clip_sound: bool,
-}
-
-/// The ffmpeg arguments that make one segment of `seconds` at `w`×`h`.
-fn segment_args(inputs: &Inputs, seconds: f64, (w, h): (u32, u32), audio: AudioMode, out: &Path) -> Vec<OsString> {
-    let d = format!("{seconds:.3}");
-    let mut args: Vec<OsString> = Vec::new();
-    match (&inputs.clip, &inputs.still) {
-        (Some(clip), _) => {
-            args.extend(os(&["-i"]));
-            args.push(clip.into());
-        }
-        (None, Some(still)) => {
-            args.extend(os(&["-loop", "1", "-framerate", &FPS.to_string(), "-t", &d, "-i"]));
-            args.push(still.into());
-        }
-        (None, None) => args.extend(os(&[
-            "-f",
-            "lavfi",
-            "-t",
-            &d,
-            "-i",
-            &format!("color=c=black:s={w}x{h}:r={FPS}"),
-        ])),
-    }
-    let speech_at = inputs.speech.as_ref().map(|p| {
-        args.extend(os(&["-i"]));
-        args.push(p.into());
-        1
-    });
-    let silence_at = 1 + usize::from(speech_at.is_some());
-    args.extend(os(&["-f", "lavfi", "-t", &d, "-i", "anullsrc=r=48000:cl=stereo"]));
-    let norm = format!("aresample=48000,aformat=channel_layouts=stereo,apad,atrim=0:{d},asetpts=PTS-STARTPTS");
-    let video = format!(
-        "[0:v]scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,\
-         fps={FPS},format=yuv420p,tpad=stop_mode=clone:stop_duration={d},trim=0:{d},setpts=PTS-STARTPTS[v]"
-    );
-    let clip_sound = inputs.clip.is_some() && inputs.clip_sound;
-    let sound = match (audio, speech_at, clip_sound) {
-        (AudioMode::Speech | AudioMode::Mix, Some(s), false) | (AudioMode::Speech, Some(s), true) => {
-            format!("[{s}:a]{norm}[a]")
-        }
-        (AudioMode::Video | AudioMode::Mix, None, true) | (AudioMode::Video, Some(_), true) => {
-            format!("[0:a]{norm}[a]")
-        }
-        // The clip's sound ducks under the speech whenever the speech is loud.
-        (AudioMode::Mix, Some(s), true) => format!(
-            "[{s}:a]{norm},asplit[sp][key];[0:a]{norm}[bg];\
-             [bg][key]sidechaincompress=threshold=0.03:ratio=8:attack=20:release=300[duck];\
-             [duck][sp]amix=inputs=2:duration=first:normalize=0[a]"
-        ),
-        _ => format!("[{silence_at}:a]{norm}[a]"),
-    };
-    args.extend(os(&["-filter_complex", &format!("{video};{sound}")]));
-    args.extend(os(&[
-        "-map",
-        "[v]",
-        "-map",
-        "[a]",
-        "-t",
-        &d,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "23",
-        "-r",
-        &FPS.to_string(),
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
-    ]));
-    args.push(out.into());
-    args
-}
-
 /// Escapes a path for a filter argument (`subtitles=…`).
 fn filter_path(path: &Path) -> String {
     path.display()
@@ -213,70 +144,32 @@ pub(crate) async fn check(storage: &dyn Storage, ffmpeg: &Ffmpeg, drama_id: &str
     ffmpeg.check().await
 }
 
-/// What a segment shows.
-enum Shown {
-    Clip,
-    Still,
-    Blank,
+/// Every media file `plan` plays, fetched into `dir` (a few at a time):
+/// its URL and where it now is. A URL naming no file here is left out.
+async fn fetch_all(media: &dyn MediaStore, plan: &Timeline, dir: &Path) -> Result<HashMap<String, PathBuf>> {
+    let jobs: Vec<_> = plan
+        .media()
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| async move {
+            let path = dir.join(format!("in-{i:03}"));
+            let found = fetch(media, Some(&m.url), m.kind, &path).await?;
+            Ok::<_, Error>(found.then(|| (m.url.clone(), path)))
+        })
+        .collect();
+    let found: Vec<Option<(String, PathBuf)>> = futures::stream::iter(jobs).buffered(4).try_collect().await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
-/// One encoded segment.
-struct Segment {
-    out: PathBuf,
-    shown: Shown,
-    /// Seconds of speech laid over it.
-    spoken: Option<f64>,
-}
-
-/// One shot of the picture track, with the line heard over it.
-struct Shot<'a> {
-    picture: &'a Clip,
-    speech: Option<&'a ClipMedia>,
-    seconds: f64,
-}
-
-/// Fetches the inputs of shot `i` into `dir` and encodes its segment.
-#[allow(clippy::too_many_arguments)]
-async fn segment(
-    media: &dyn MediaStore,
-    ffmpeg: &Ffmpeg,
-    dir: &Path,
-    i: usize,
-    shot: &Shot<'_>,
-    size: (u32, u32),
-    audio: AudioMode,
-    progress: &(dyn Fn(f64) + Send + Sync),
-) -> Result<Segment> {
-    let at = |what: &str| dir.join(format!("{i:03}-{what}"));
-    let (clip, still, speech) = (at("clip.mp4"), at("still"), at("speech"));
-    fn url(m: Option<&ClipMedia>, kind: AssetKind) -> Option<&str> {
-        m.filter(|m| m.kind == kind).map(|m| m.url.as_str())
+/// Seconds of the sound file at `path`: a WAV's from its header, any other
+/// from ffprobe.
+async fn sound_seconds(ffmpeg: &Ffmpeg, path: &Path) -> Result<Option<f64>> {
+    if let Ok(bytes) = tokio::fs::read(path).await
+        && let Some(s) = crate::render::wav_seconds(&bytes)
+    {
+        return Ok(Some(s));
     }
-    let picture = shot.picture.media();
-    let has_clip = fetch(media, url(picture, AssetKind::Video), AssetKind::Video, &clip).await?;
-    let still_url = url(picture, AssetKind::Image).or(url(shot.picture.still.as_ref(), AssetKind::Image));
-    let has_still = !has_clip && fetch(media, still_url, AssetKind::Image, &still).await?;
-    let has_speech = audio != AudioMode::Video
-        && fetch(media, url(shot.speech, AssetKind::Audio), AssetKind::Audio, &speech).await?;
-    let spoken = match has_speech {
-        true => ffmpeg.duration(&speech).await?,
-        false => None,
-    };
-    let inputs = Inputs {
-        clip_sound: has_clip && ffmpeg.has_audio(&clip).await?,
-        clip: has_clip.then_some(clip),
-        still: has_still.then_some(still),
-        speech: has_speech.then_some(speech),
-    };
-    let out = at("segment.mp4");
-    let args = segment_args(&inputs, shot.seconds, size, audio, &out);
-    ffmpeg.run(&args, progress).await?;
-    let shown = match (has_clip, has_still) {
-        (true, _) => Shown::Clip,
-        (false, true) => Shown::Still,
-        (false, false) => Shown::Blank,
-    };
-    Ok(Segment { out, shown, spoken })
+    ffmpeg.duration(path).await
 }
 
 /// Runs the assembly of `episode_id` and records the cut.
@@ -298,42 +191,37 @@ pub(crate) async fn run(
         kind: EntityKind::Episode,
         id: episode_id.to_string(),
     })?;
-    let size = config.aspect_ratio().fit(SHORT_SIDE);
+    let format = CutFormat::of(config.aspect_ratio());
+    let size = (format.width, format.height);
     let plan = Timeline::of_episode(&drama, episode, config.video_duration(), size, |_| None);
-    let dialogue = plan.clips(TrackKind::Dialogue);
-    let shots: Vec<Shot<'_>> = plan
-        .clips(TrackKind::Video)
-        .iter()
-        .map(|picture| Shot {
-            picture,
-            speech: dialogue
-                .iter()
-                .find(|d| d.scene_id == picture.scene_id)
-                .and_then(Clip::media),
-            seconds: plan.seconds(picture.record.duration),
-        })
-        .collect();
-    let total = plan.seconds(plan.frames());
     let max = config.max_cut_seconds();
-    if total > f64::from(max) {
+    let planned = plan.seconds(plan.frames());
+    if planned > f64::from(max) {
         return Err(Error::invalid(
             "episode",
             format!(
                 "episode '{episode_id}' lasts {:.0} s, over the {max} s an assembly may cut (SFD_MAX_CUT_SECONDS)",
-                total.ceil()
+                planned.ceil()
             ),
         ));
     }
-    let dir = Workdir(std::env::temp_dir().join(format!(
-        "{WORKDIR_PREFIX}{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    )));
-    std::fs::create_dir_all(&dir.0).map_err(|e| Error::Tool {
-        tool: "assemble".into(),
-        message: format!("cannot make a work folder: {e}"),
-    })?;
-    // Progress: seconds encoded, counted twice (segments, then the whole cut).
+    let dir = Workdir::new()?;
+    let files = fetch_all(media, &plan, &dir.0).await?;
+    // Each line as long as its speech turned out.
+    let mut spoken: HashMap<String, f64> = HashMap::new();
+    for clip in plan.clips(TrackKind::Dialogue) {
+        if let Some(path) = file_of(&files, clip.media(), AssetKind::Audio)
+            && let Some(s) = sound_seconds(&ffmpeg, path).await?
+            && let Some(m) = clip.media()
+        {
+            spoken.insert(m.asset_id.clone(), s);
+        }
+    }
+    let cut = Timeline::of_episode(&drama, episode, config.video_duration(), size, |id| {
+        spoken.get(&id.id).copied()
+    });
+    let total = cut.seconds(cut.frames());
+    // Progress: seconds of picture encoded, then seconds of the cut written.
     let report = |seconds: f64| {
         progress(Progress::new(
             "assemble",
@@ -341,49 +229,58 @@ pub(crate) async fn run(
             (total * 20.0).round() as u32,
         ))
     };
-    // Segments encode side by side (x264 alone keeps about one core busy
-    // on short clips); each reports its own seconds, summed for the job.
-    let parallel = std::thread::available_parallelism().map_or(1, usize::from).min(4);
-    let done = std::sync::Mutex::new(vec![0.0f64; shots.len()]);
-    let (done, report_ref, ffmpeg_ref, dir_path) = (&done, &report, &ffmpeg, dir.0.as_path());
+    let pictures = cut.clips(TrackKind::Video);
+    let done = std::sync::Mutex::new(vec![0.0f64; pictures.len()]);
     let on = |i: usize, limit: f64, s: f64| {
         let sum = {
             let mut d = done.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             d[i] = s.min(limit);
             d.iter().sum::<f64>()
         };
-        report_ref(sum);
+        report(sum);
     };
-    let on = &on;
-    let jobs: Vec<_> = shots
+    let (on, ffmpeg_ref, dir_path, files_ref, cut_ref) = (&on, &ffmpeg, dir.0.as_path(), &files, &cut);
+    let jobs: Vec<_> = pictures
         .iter()
         .enumerate()
-        .map(|(i, shot)| {
-            let progress = move |s: f64| on(i, shot.seconds, s);
-            async move { segment(media, ffmpeg_ref, dir_path, i, shot, size, request.audio, &progress).await }
+        .map(|(i, picture)| async move {
+            let m = picture.media();
+            let shot = ShotFiles {
+                clip: file_of(files_ref, m, AssetKind::Video),
+                still: file_of(files_ref, m, AssetKind::Image).or(file_of(
+                    files_ref,
+                    picture.still.as_ref(),
+                    AssetKind::Image,
+                )),
+                from: cut_ref.seconds(picture.source_in),
+                frames: picture.record.duration,
+            };
+            let limit = cut_ref.seconds(picture.record.duration);
+            let made = super::picture::shot(ffmpeg_ref, format, dir_path, i, &shot, &move |s| on(i, limit, s)).await?;
+            on(i, limit, limit);
+            Ok::<_, Error>(made)
         })
         .collect();
-    let segments: Vec<Segment> = futures::stream::iter(jobs).buffered(parallel).try_collect().await?;
-    let mut list = String::new();
+    // Shots to encode go side by side (x264 keeps about one core busy on
+    // short clips); clips already in the cut's format cost nothing here.
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from).min(4);
+    let made: Vec<(PathBuf, Shown)> = futures::stream::iter(jobs).buffered(parallel).try_collect().await?;
     let (mut stills, mut blank) = (Vec::new(), Vec::new());
-    let spoken: Vec<Option<f64>> = segments.iter().map(|s| s.spoken).collect();
-    for (seg, shot) in segments.iter().zip(&shots) {
-        match seg.shown {
-            Shown::Clip => {}
-            Shown::Still => stills.push(shot.picture.scene_id.clone()),
-            Shown::Blank => blank.push(shot.picture.scene_id.clone()),
+    for ((_, shown), picture) in made.iter().zip(pictures) {
+        match shown {
+            Shown::Still => stills.push(picture.scene_id.clone()),
+            Shown::Blank => blank.push(picture.scene_id.clone()),
+            Shown::Copied | Shown::Clip => {}
         }
-        list.push_str(&format!(
-            "file '{}'\n",
-            seg.out.display().to_string().replace('\'', "'\\''")
-        ));
     }
-    let list_path = dir.0.join("segments.txt");
+    let listed: Vec<(PathBuf, i64)> = made
+        .iter()
+        .zip(pictures)
+        .map(|((path, _), p)| (path.clone(), p.record.duration))
+        .collect();
+    let sound = super::sound::of_timeline(&cut, request.audio, &files, &ffmpeg).await?;
+    let list_path = dir.0.join("pictures.txt");
     let subs_path = dir.0.join("subtitles.srt");
-    // The same timeline, with each line as long as its speech turned out.
-    let cut = Timeline::of_episode(&drama, episode, config.video_duration(), size, |i| {
-        spoken.get(i).copied().flatten()
-    });
     let cues: Vec<Cue> = cut.cues();
     let write = |p: &Path, text: &str| {
         std::fs::write(p, text).map_err(|e| Error::Tool {
@@ -391,36 +288,63 @@ pub(crate) async fn run(
             message: format!("cannot write {}: {e}", p.display()),
         })
     };
-    write(&list_path, &list)?;
+    write(&list_path, &concat_list(&listed))?;
     write(&subs_path, &to_srt(&cues))?;
     let out = dir.0.join("cut.mp4");
     let mut args = os(&["-f", "concat", "-safe", "0", "-i"]);
     args.push(list_path.clone().into());
+    let (sound_args, mut graph) = super::sound::mix(&sound, 1, "a");
+    let subtitle_input = 1 + sound.lines.len() + sound.clips.len() + sound.music.len();
+    args.extend(sound_args);
     let with_track = request.subtitles == SubtitleMode::Track && !cues.is_empty();
+    let burn = request.subtitles == SubtitleMode::Burn && !cues.is_empty();
     if with_track {
         args.extend(os(&["-i"]));
         args.push(subs_path.clone().into());
     }
-    args.extend(os(&["-map", "0:v", "-map", "0:a"]));
+    if burn {
+        graph.push_str(&format!(";[0:v]subtitles={}[v]", filter_path(&subs_path)));
+    }
+    args.extend(os(&[
+        "-filter_complex",
+        &graph,
+        "-map",
+        if burn { "[v]" } else { "0:v" },
+        "-map",
+        "[a]",
+    ]));
     if with_track {
         args.extend(os(&[
             "-map",
-            "1:s",
+            &format!("{subtitle_input}:s"),
             "-c:s",
             "mov_text",
             "-metadata:s:s:0",
             "language=eng",
         ]));
     }
-    if request.subtitles == SubtitleMode::Burn && !cues.is_empty() {
-        args.extend(os(&["-vf", &format!("subtitles={}", filter_path(&subs_path))]));
-        args.extend(os(&[
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-        ]));
+    if burn {
+        args.extend(CutFormat::encoder_args());
     } else {
+        // Every shot is in the cut's format: its frames are copied.
         args.extend(os(&["-c:v", "copy"]));
     }
-    args.extend(os(&["-c:a", "copy", "-movflags", "+faststart"]));
+    args.extend(os(&[
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-t",
+        &format!("{total:.6}"),
+        "-map_metadata",
+        "-1",
+        "-movflags",
+        "+faststart",
+    ]));
     args.push(out.clone().into());
     ffmpeg.run(&args, &|s| report(total + s.min(total))).await?;
 

@@ -3,6 +3,12 @@
 
 #[cfg(feature = "jobs")]
 pub(crate) mod cut;
+#[cfg(feature = "jobs")]
+pub(crate) mod format;
+#[cfg(feature = "jobs")]
+mod picture;
+#[cfg(feature = "jobs")]
+mod sound;
 
 #[cfg(feature = "jobs")]
 pub use cut::cut_id;

@@ -230,7 +230,8 @@ async fn render_assets(
     request: &RenderRequest,
     progress: ProgressFn<'_>,
 ) -> Result<Outcome> {
-    let result = crate::render::run::run(
+    // Lines first, then clips as long as the speech.
+    let result = crate::render::timed::run(
         Arc::clone(tools.storage),
         Arc::clone(tools.render),
         &job.drama_id,

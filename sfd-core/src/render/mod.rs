@@ -62,6 +62,8 @@ mod select;
 mod simulated;
 mod speech;
 mod task;
+#[cfg(feature = "jobs")]
+pub(crate) mod timed;
 mod timing;
 #[cfg(feature = "jobs")]
 mod turns;
@@ -85,6 +87,7 @@ pub use fetch::FetchRules;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
 pub use limits::{ProviderLimit, TaskPermit};
+pub(crate) use prices::speech_seconds;
 pub use prices::{Price, PriceTable};
 pub use providers::{
     ARK_API_BASE, ComfyUi, DASHSCOPE_API_BASE, DEFAULT_KLING_MODEL, DEFAULT_MINIMAX_MODEL, DEFAULT_SEEDANCE_MODEL,
@@ -98,6 +101,7 @@ pub use providers::{
 pub use select::{PROVIDERS, provider_var};
 #[cfg(feature = "simulator")]
 pub use simulated::{SimulatedCall, SimulatedRenderer};
+pub(crate) use speech::wav_seconds;
 pub use speech::{DEFAULT_SPEECH_MODEL, OpenAiSpeech, SpeechFormat};
 pub use task::{Lookup, TaskApi, TaskRenderer, TaskState};
 pub use timing::{SPEECH_METADATA, SpeechTiming, SpokenWord};

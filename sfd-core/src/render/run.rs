@@ -179,6 +179,7 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
     // The plan fitted the same request: snapped duration, capped references.
     let request = super::capabilities::fit_request(&renderer.capabilities(), request)
         .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
+    let (asked, aspect_ratio) = (request.duration, request.aspect_ratio);
     let started = std::time::Instant::now();
     // A provider task is saved before it is polled, and resumed, never paid twice.
     let ledger = super::ledger::TaskLedger::new(Arc::clone(&ctx.storage), &ctx.drama_id, &node.id, &ctx.job_id)?;
@@ -209,6 +210,8 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             1,
         ));
     }
+    // Each clip is brought to the cut's format once, so assemblies copy it.
+    let made = crate::assemble::format::normalised(ctx.config.ffmpeg(), aspect_ratio, asked, made).await;
     let bytes = made.bytes.clone();
     let speech = made.speech.clone();
     let info = media

@@ -46,7 +46,13 @@ pub(crate) fn drama(id: &str) -> Drama {
 }
 
 pub(crate) async fn rendered(s: &TestServer, id: &str) -> Drama {
-    s.client.import_drama(&drama(id)).await.unwrap();
+    rendered_drama(s, drama(id)).await
+}
+
+/// `d` imported and rendered whole.
+pub(crate) async fn rendered_drama(s: &TestServer, d: Drama) -> Drama {
+    let id = d.id.as_str();
+    s.client.import_drama(&d).await.unwrap();
     let job = s.client.render(id, &RenderRequest::all()).await.unwrap();
     let done = s.client.wait_for_job(id, &job.job_id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
@@ -86,7 +92,7 @@ fn seconds(t: &str) -> f64 {
 }
 
 /// The (start, end) of every cue of an SRT text.
-fn cue_times(srt: &str) -> Vec<(f64, f64)> {
+pub(crate) fn cue_times(srt: &str) -> Vec<(f64, f64)> {
     srt.lines()
         .filter_map(|l| l.split_once(" --> "))
         .map(|(a, b)| (seconds(a), seconds(b)))

@@ -89,9 +89,14 @@ async fn a_bundle_holds_every_file_it_names_and_nothing_rendered_is_409() {
             &zip,
         );
         let names: Vec<&str> = names.lines().collect();
-        // Three clips and three lines, under media/ beside the document.
+        // Three clips, three lines and the episode's music, under media/
+        // beside the document.
         let media = names.iter().filter(|n| n.starts_with("drama_bun1-ep1/media/")).count();
-        assert_eq!(media, 6, "{format}: {names:?}");
+        assert_eq!(media, 7, "{format}: {names:?}");
+        assert!(
+            names.iter().any(|n| n.starts_with("drama_bun1-ep1/media/ep1-music-")),
+            "{format}: {names:?}"
+        );
         let document = match format {
             ExportFormat::Capcut => "drama_bun1-ep1/draft_content.json".to_string(),
             f => format!("drama_bun1-ep1/drama_bun1-ep1.{}", f.extension()),

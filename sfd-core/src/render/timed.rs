@@ -1,0 +1,107 @@
+//! A render timed by its speech: everything but the clips first (so the
+//! lines exist), then each scene's shots get their lengths from its lines
+//! ([`crate::timing::retimed`], one CAS edit), then the clips at those
+//! lengths. A shot whose lines changed after it was rendered gets a new
+//! length, which makes it stale (its prompt hash covers its length).
+
+use std::sync::Arc;
+
+use crate::model::{AssetKind, ProgressFn, RenderRequest, RenderResult};
+use crate::render::RenderConfig;
+use crate::storage::{Storage, StorageExt};
+use crate::timing::{recorded_length, retimed};
+use crate::{Error, Result};
+
+/// Writes the lengths of the shots of every scene whose lines are all
+/// rendered; the number of shots changed.
+pub(crate) async fn retime(storage: &dyn Storage, drama_id: &str, config: &RenderConfig) -> Result<usize> {
+    let Ok(renderer) = config.require(AssetKind::Video) else {
+        return Ok(0);
+    };
+    let durations = renderer.capabilities().durations;
+    let changed = storage
+        .modify_drama(drama_id, None, |d| {
+            let mut changed = 0;
+            for episode in &mut d.episodes {
+                for scene in &mut episode.scenes {
+                    let Some(lengths) = retimed(scene, recorded_length, &durations) else {
+                        continue;
+                    };
+                    let ids: Vec<String> = scene.shots().iter().map(|s| s.video.id.clone()).collect();
+                    for (id, seconds) in ids.iter().zip(lengths) {
+                        if let Some(a) = scene.assets.iter_mut().find(|a| &a.id == id)
+                            && a.duration != Some(seconds)
+                        {
+                            a.duration = Some(seconds);
+                            changed += 1;
+                        }
+                    }
+                }
+            }
+            Ok::<_, Error>(changed)
+        })
+        .await?;
+    Ok(changed.value)
+}
+
+/// Runs `request` on `drama_id` timed by its speech (see the module).
+pub(crate) async fn run(
+    storage: Arc<dyn Storage>,
+    config: Arc<RenderConfig>,
+    drama_id: &str,
+    request: &RenderRequest,
+    job_id: &str,
+    progress: ProgressFn<'_>,
+) -> Result<RenderResult> {
+    let kinds = request
+        .kinds
+        .clone()
+        .unwrap_or_else(|| vec![AssetKind::Image, AssetKind::Video, AssetKind::Audio]);
+    let others: Vec<AssetKind> = kinds.iter().copied().filter(|k| *k != AssetKind::Video).collect();
+    if request.dry_run || others.len() == kinds.len() || others.is_empty() {
+        if !request.dry_run && others.is_empty() {
+            retime(&*storage, drama_id, &config).await?;
+        }
+        return super::run::run(storage, config, drama_id, request, job_id, progress).await;
+    }
+    let first = RenderRequest {
+        kinds: Some(others),
+        ..request.clone()
+    };
+    let a = super::run::run(
+        Arc::clone(&storage),
+        Arc::clone(&config),
+        drama_id,
+        &first,
+        job_id,
+        progress,
+    )
+    .await?;
+    retime(&*storage, drama_id, &config).await?;
+    let second = RenderRequest {
+        kinds: Some(vec![AssetKind::Video]),
+        ..request.clone()
+    };
+    let b = super::run::run(storage, config, drama_id, &second, job_id, progress).await?;
+    Ok(merge(a, b))
+}
+
+/// The two passes as one result.
+fn merge(a: RenderResult, b: RenderResult) -> RenderResult {
+    let mut out = a;
+    out.rendered.extend(b.rendered);
+    out.failed.extend(b.failed);
+    out.skipped.extend(b.skipped);
+    let done: std::collections::HashSet<String> = out
+        .rendered
+        .iter()
+        .map(|r| r.asset_id.clone())
+        .chain(out.failed.iter().map(|f| f.asset_id.clone()))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    out.skipped
+        .retain(|s| !done.contains(&s.asset_id) && seen.insert(s.asset_id.clone()));
+    out.usage += b.usage;
+    out.cost_usd += b.cost_usd;
+    out
+}

@@ -1,0 +1,209 @@
+//! Timing from the speech: a scene lasts as long as its lines plus short
+//! pauses (a lead-in, gaps between lines and a tail, together at most
+//! [`MAX_PAUSES`] seconds unless the video provider's clip lengths force
+//! more), its shots split that length, each snapped to a length the
+//! provider accepts, and each line starts at a known time in its scene.
+//! The render writes the shots' lengths once the lines exist; the
+//! timeline places the lines with the same rule.
+
+use crate::model::{Asset, Scene};
+use crate::render::Durations;
+
+/// The most the pauses of a scene take together, when the provider's
+/// clip lengths allow it.
+pub const MAX_PAUSES: f64 = 2.0;
+/// The pause before the first line.
+const LEAD_IN: f64 = 0.4;
+/// The pause between two lines.
+const GAP: f64 = 0.4;
+/// The least pause after the last line.
+const TAIL: f64 = 0.3;
+/// The pauses are kept under this before lengths are rounded up to whole
+/// seconds, which adds less than one more.
+const PAUSES_BEFORE_ROUNDING: f64 = MAX_PAUSES - 1.0;
+
+/// The lead-in and the gap between lines for `lines` lines, scaled down
+/// when they would take more than their share.
+fn pauses(lines: usize) -> (f64, f64) {
+    if lines == 0 {
+        return (0.0, 0.0);
+    }
+    let want = LEAD_IN + GAP * (lines - 1) as f64 + TAIL;
+    let scale = (PAUSES_BEFORE_ROUNDING / want).min(1.0);
+    (LEAD_IN * scale, GAP * scale)
+}
+
+/// Where each of the lines of `lengths` seconds starts in its scene.
+pub fn line_starts(lengths: &[f64]) -> Vec<f64> {
+    let (lead, gap) = pauses(lengths.len());
+    let mut at = lead;
+    lengths
+        .iter()
+        .map(|l| {
+            let start = at;
+            at += l.max(0.0) + gap;
+            start
+        })
+        .collect()
+}
+
+/// The seconds a scene needs for lines of `lengths` seconds: the speech
+/// and its pauses. None without lines.
+pub fn spoken_length(lengths: &[f64]) -> Option<f64> {
+    if lengths.is_empty() {
+        return None;
+    }
+    let (lead, gap) = pauses(lengths.len());
+    let tail = TAIL * (lead / LEAD_IN);
+    Some(lead + lengths.iter().map(|l| l.max(0.0)).sum::<f64>() + gap * (lengths.len() - 1) as f64 + tail)
+}
+
+/// The smallest length `durations` accepts that is at least `asked`, or
+/// the longest it accepts.
+fn snap_up(durations: &Durations, asked: u32) -> u32 {
+    match durations {
+        Durations::Any => asked.max(1),
+        Durations::Range { min, max } => asked.clamp(*min, *max),
+        Durations::Set(set) => set
+            .iter()
+            .copied()
+            .find(|s| *s >= asked)
+            .or_else(|| set.last().copied())
+            .unwrap_or(asked),
+    }
+}
+
+/// The whole-second lengths of `shots` shots that together last at least
+/// `seconds` (a scene's [`spoken_length`]), as evenly split as whole
+/// seconds allow, each one a length `durations` accepts.
+pub fn shot_lengths(seconds: f64, shots: usize, durations: &Durations) -> Vec<u32> {
+    if shots == 0 {
+        return Vec::new();
+    }
+    let total = (seconds.max(1.0) - 1e-6).ceil() as u32;
+    let n = shots as u32;
+    let (base, extra) = (total / n, total % n);
+    (0..n)
+        .map(|i| snap_up(durations, (base + u32::from(i < extra)).max(1)))
+        .collect()
+}
+
+/// The recorded length of a rendered line, in seconds: its speech
+/// provider's `metadata.speech.duration`, else its render record's seconds.
+pub fn recorded_length(line: &Asset) -> Option<f64> {
+    let from_speech = line
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("speech"))
+        .and_then(|s| s.get("duration"))
+        .and_then(|d| d.as_f64());
+    let recorded = || {
+        let record = crate::model::RenderRecord::of(line)?;
+        // Only a record of the file the line plays now.
+        let current = line.url.as_deref().is_some_and(|u| {
+            record
+                .key
+                .as_deref()
+                .is_some_and(|k| u.ends_with(k.trim_start_matches("media/")))
+        });
+        (current && record.usage.seconds > 0.0).then_some(record.usage.seconds)
+    };
+    from_speech.filter(|d| d.is_finite() && *d > 0.0).or_else(recorded)
+}
+
+/// Word timestamps of a rendered line (`metadata.speech.words`: `text`,
+/// `start`, `end` in seconds from the line's start), when its provider gave them.
+pub fn words(line: &Asset) -> Vec<(String, f64, f64)> {
+    let Some(list) = line
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("speech"))
+        .and_then(|s| s.get("words"))
+        .and_then(|w| w.as_array())
+    else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|w| {
+            let text = w.get("text")?.as_str()?.trim().to_string();
+            let (start, end) = (w.get("start")?.as_f64()?, w.get("end")?.as_f64()?);
+            (!text.is_empty() && start.is_finite() && end >= start).then_some((text, start, end))
+        })
+        .collect()
+}
+
+/// The new lengths of `scene`'s shots from its lines' lengths (`length`
+/// of each line asset; none when a line has none yet), or None when the
+/// scene has no lines, a line is not rendered, or nothing changes.
+pub fn retimed(scene: &Scene, length: impl Fn(&Asset) -> Option<f64>, durations: &Durations) -> Option<Vec<i64>> {
+    let lines = scene.lines();
+    let shots = scene.shots();
+    if lines.is_empty() || shots.is_empty() {
+        return None;
+    }
+    let lengths: Vec<f64> = lines.iter().map(|l| length(l.audio)).collect::<Option<_>>()?;
+    let new: Vec<i64> = shot_lengths(spoken_length(&lengths)?, shots.len(), durations)
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    let old: Vec<Option<i64>> = shots.iter().map(|s| s.duration()).collect();
+    (old.iter().zip(&new).any(|(o, n)| *o != Some(*n))).then_some(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scene_lasts_its_speech_and_at_most_two_seconds_of_pauses() {
+        for lengths in [vec![1.3], vec![2.0, 3.1, 0.7], vec![0.5; 9], vec![7.9, 4.2]] {
+            let speech: f64 = lengths.iter().sum();
+            let need = spoken_length(&lengths).unwrap();
+            assert!(
+                need > speech && need - speech <= PAUSES_BEFORE_ROUNDING + 1e-9,
+                "{lengths:?}"
+            );
+            // (More shots than whole seconds force more: each lasts at least one.)
+            for shots in (1..=4).filter(|n| *n as f64 <= need.ceil()) {
+                let cut: u32 = shot_lengths(need, shots, &Durations::Any).iter().sum();
+                let cut = f64::from(cut);
+                assert!(cut >= need && cut - speech <= MAX_PAUSES, "{lengths:?} {shots}");
+            }
+            // Lines never overlap and end before the scene does.
+            let starts = line_starts(&lengths);
+            for (i, s) in starts.iter().enumerate() {
+                let end = s + lengths[i];
+                assert!(end <= need);
+                if let Some(next) = starts.get(i + 1) {
+                    assert!(end < *next);
+                }
+            }
+        }
+        assert_eq!(spoken_length(&[]), None);
+    }
+
+    #[test]
+    fn shot_lengths_are_split_evenly_and_snapped_up() {
+        assert_eq!(shot_lengths(7.2, 3, &Durations::Any), [3, 3, 2]);
+        assert_eq!(shot_lengths(6.0, 3, &Durations::Any), [2, 2, 2]);
+        assert_eq!(shot_lengths(7.2, 3, &Durations::Set(vec![5, 10])), [5, 5, 5]);
+        assert_eq!(shot_lengths(30.0, 2, &Durations::Range { min: 4, max: 10 }), [10, 10]);
+        assert_eq!(shot_lengths(2.5, 3, &Durations::Range { min: 4, max: 10 }), [4, 4, 4]);
+        assert!(shot_lengths(3.0, 0, &Durations::Any).is_empty());
+    }
+
+    #[test]
+    fn recorded_lengths_and_words_come_from_the_speech_metadata() {
+        let mut a = Asset::new("l", crate::model::AssetKind::Audio, "Hi there");
+        assert_eq!(recorded_length(&a), None);
+        a.metadata = serde_json::from_value(serde_json::json!({"speech": {"duration": 1.25, "words": [
+            {"text": "Hi", "start": 0.1, "end": 0.4}, {"text": "there", "start": 0.5, "end": 1.1}, {"text": "", "start": 1.0, "end": 1.0}
+        ]}}))
+        .ok();
+        assert_eq!(recorded_length(&a), Some(1.25));
+        assert_eq!(
+            words(&a),
+            [("Hi".to_string(), 0.1, 0.4), ("there".to_string(), 0.5, 1.1)]
+        );
+    }
+}
