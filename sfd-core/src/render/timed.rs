@@ -1,7 +1,7 @@
-//! A render timed by its speech: everything but the clips first (so the
-//! lines exist), then each scene's shots get their lengths from its lines
-//! ([`crate::timing::retimed`], one CAS edit), then the clips at those
-//! lengths. A shot whose lines changed after it was rendered gets a new
+//! A render timed by its speech: the speech first (so the lines exist),
+//! then each scene's shots get their lengths from its lines
+//! ([`crate::timing::retimed`], one CAS edit), then the pictures, the
+//! clips at those lengths. A shot whose lines changed after it was rendered gets a new
 //! length, which makes it stale (its prompt hash covers its length).
 
 use std::sync::Arc;
@@ -57,15 +57,18 @@ pub(crate) async fn run(
         .kinds
         .clone()
         .unwrap_or_else(|| vec![AssetKind::Image, AssetKind::Video, AssetKind::Audio]);
-    let others: Vec<AssetKind> = kinds.iter().copied().filter(|k| *k != AssetKind::Video).collect();
-    if request.dry_run || others.len() == kinds.len() || others.is_empty() {
-        if !request.dry_run && others.is_empty() {
+    let (has_video, has_audio) = (kinds.contains(&AssetKind::Video), kinds.contains(&AssetKind::Audio));
+    if request.dry_run || !has_video || !has_audio {
+        if !request.dry_run && has_video {
             retime(&*storage, drama_id, &config).await?;
         }
         return super::run::run(storage, config, drama_id, request, job_id, progress).await;
     }
+    // Speech needs no picture (a line's speaker is its voice, not an
+    // input), so the lines go first and the pictures keep their own
+    // pipeline: images and clips still overlap in the second pass.
     let first = RenderRequest {
-        kinds: Some(others),
+        kinds: Some(vec![AssetKind::Audio]),
         ..request.clone()
     };
     let a = super::run::run(
@@ -79,7 +82,7 @@ pub(crate) async fn run(
     .await?;
     retime(&*storage, drama_id, &config).await?;
     let second = RenderRequest {
-        kinds: Some(vec![AssetKind::Video]),
+        kinds: Some(kinds.into_iter().filter(|k| *k != AssetKind::Audio).collect()),
         ..request.clone()
     };
     let b = super::run::run(storage, config, drama_id, &second, job_id, progress).await?;
