@@ -41,6 +41,8 @@ mod capabilities;
 mod chat_images;
 mod config;
 #[cfg(feature = "jobs")]
+mod dag;
+#[cfg(feature = "jobs")]
 pub(crate) mod exclusive;
 mod fetch;
 #[cfg(feature = "simulator")]

@@ -3,13 +3,14 @@
 //! first, then `url` and `metadata.render` in a CAS edit, see `save.rs`),
 //! so a crash, restart or cancel loses only the nodes in flight.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
+use super::dag::Dag;
 use super::graph::{Graph, Node, Planned, file_id, inputs_hash, library_inputs, plan_graph};
 use super::prices::round_usd;
 use super::save::{REPLACED, Saved, Saver};
@@ -281,6 +282,15 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
     flight.held.release_unshared();
 }
 
+/// Queues `ids` (ready nodes) for a call of their kind.
+fn queue<'a>(flight: &mut Flight<'a>, graph: &Graph, ids: Vec<&'a str>) {
+    for id in ids {
+        if let Some(n) = graph.get(id) {
+            flight.ready.push(n.kind, id);
+        }
+    }
+}
+
 /// The progress of one kind.
 #[derive(Default, Clone, Copy)]
 struct Count {
@@ -307,7 +317,6 @@ pub(crate) async fn run(
         drama_id: drama_id.to_string(),
         ..Default::default()
     };
-    let to_run: HashSet<&str> = plan.to_render().map(|n| n.asset_id.as_str()).collect();
     for n in plan.nodes.iter().filter(|n| !n.action.renders()) {
         result.skipped.push(SkippedAsset {
             asset_id: n.asset_id.clone(),
@@ -320,25 +329,17 @@ pub(crate) async fn run(
         .iter()
         .filter_map(|n| Some((n.id.clone(), n.url.clone()?)))
         .collect();
-    let mut waiting: HashMap<&str, usize> = HashMap::new();
-    let mut dependants: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut counts = [Count::default(); 3];
-    for id in &to_run {
+    let mut to_run = Vec::new();
+    for n in plan.to_render() {
         let node = graph
-            .get(id)
-            .ok_or_else(|| Error::invalid("assets", format!("'{id}' vanished")))?;
+            .get(&n.asset_id)
+            .ok_or_else(|| Error::invalid("assets", format!("'{}' vanished", n.asset_id)))?;
         counts[node.kind.index()].total += 1;
-        let pending: Vec<&str> = node
-            .edges
-            .iter()
-            .map(String::as_str)
-            .filter(|e| to_run.contains(e))
-            .collect();
-        for e in &pending {
-            dependants.entry(e).or_default().push(id);
-        }
-        waiting.insert(id, pending.len());
+        to_run.push((node.id.as_str(), node.edges.iter().map(String::as_str)));
     }
+    // Pre-sorted by level, so the first nodes queue first.
+    let mut dag = Dag::new(to_run);
     let ctx = Arc::new(Ctx {
         library: LibraryProject::of_drama(&drama)?,
         saver: Saver::start(Arc::clone(&storage), drama_id),
@@ -356,13 +357,7 @@ pub(crate) async fn run(
         held: Held::new(HELD_BYTES),
         ready: Ready::new(|k| config.concurrency(k)),
     };
-    // Pre-sorted by level, so the first nodes queue first.
-    for n in plan
-        .to_render()
-        .filter(|n| waiting.get(n.asset_id.as_str()) == Some(&0))
-    {
-        flight.ready.push(n.kind, &n.asset_id);
-    }
+    queue(&mut flight, &graph, dag.ready());
     start_ready(&mut flight, &graph, &files, &ctx);
     while let Some(joined) = flight.set.join_next_with_id().await {
         let (task_id, outcome) = match joined {
@@ -389,10 +384,7 @@ pub(crate) async fn run(
                         reason: REPLACED.to_string(),
                     });
                 } else {
-                    let takers = dependants
-                        .get(id)
-                        .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
-                    flight.held.keep(id, done.bytes, takers);
+                    flight.held.keep(id, done.bytes, dag.takers(id));
                     tracing::debug!(asset = id, key = %done.key, "rendered");
                     result.rendered.push(RenderedAsset {
                         asset_id: id.to_string(),
@@ -401,15 +393,7 @@ pub(crate) async fn run(
                         cost_usd: done.cost_usd,
                     });
                 }
-                for d in dependants.get(id).cloned().unwrap_or_default() {
-                    let w = waiting.entry(d).or_default();
-                    *w = w.saturating_sub(1);
-                    if *w == 0
-                        && let Some(n) = graph.get(d)
-                    {
-                        flight.ready.push(n.kind, d);
-                    }
-                }
+                queue(&mut flight, &graph, dag.finish(id));
             }
             Err(e) => {
                 tracing::warn!(asset = id, error = %e, "render of an asset failed");
@@ -418,21 +402,15 @@ pub(crate) async fn run(
                     error: e.to_string(),
                 });
                 // Everything that needs it, directly or not, is skipped.
-                let mut stack = dependants.get(id).cloned().unwrap_or_default();
-                let mut seen = HashSet::new();
-                while let Some(d) = stack.pop() {
-                    if seen.insert(d) {
-                        waiting.remove(d);
-                        if let Some(n) = graph.get(d) {
-                            counts[n.kind.index()].total = counts[n.kind.index()].total.saturating_sub(1);
-                            n.edges.iter().for_each(|e| drop(flight.held.take(e)));
-                        }
-                        result.skipped.push(SkippedAsset {
-                            asset_id: d.to_string(),
-                            reason: format!("its input {id} failed"),
-                        });
-                        stack.extend(dependants.get(d).cloned().unwrap_or_default());
+                for d in dag.fail(id) {
+                    if let Some(n) = graph.get(d) {
+                        counts[n.kind.index()].total = counts[n.kind.index()].total.saturating_sub(1);
+                        n.edges.iter().for_each(|e| drop(flight.held.take(e)));
                     }
+                    result.skipped.push(SkippedAsset {
+                        asset_id: d.to_string(),
+                        reason: format!("its input {id} failed"),
+                    });
                 }
             }
         }
