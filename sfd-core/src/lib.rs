@@ -96,6 +96,8 @@ pub use llm::{
 pub use metered::MeteredStorage;
 #[cfg(feature = "render")]
 pub use render::FetchRules;
+#[cfg(feature = "simulator")]
+pub use render::SimulatedJudge;
 #[cfg(feature = "render")]
 pub use render::{
     AspectRatio, ChatImages, ComfyUi, Durations, Fal, Kling, Lookup, Media, MediaRequest, MiniMax, ModelCapabilities,
@@ -103,6 +105,8 @@ pub use render::{
     RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, Replicate, Seedance, SpeechFormat,
     TaskApi, TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render, provider_var,
 };
+#[cfg(feature = "render")]
+pub use render::{BestOf, ChatJudge, DEFAULT_JUDGE_MODEL, Judge, MAX_CANDIDATES, Verdict};
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};
 #[cfg(feature = "storage")]

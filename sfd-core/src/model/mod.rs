@@ -2,6 +2,7 @@
 
 mod api;
 mod assemble;
+mod candidates;
 mod character;
 mod document;
 mod generation;
@@ -24,6 +25,7 @@ pub use api::{
 pub use assemble::{
     ASSEMBLED_BY, AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, ExportOptions, SubtitleMode,
 };
+pub use candidates::{Candidate, Candidates, ChooseCandidate, PlanCandidates};
 pub use character::Character;
 pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};

@@ -19,6 +19,7 @@ mod media_collect;
 mod openai;
 mod processes;
 mod races;
+mod render_candidates;
 mod render_capabilities;
 mod render_e2e;
 mod render_fetch;
