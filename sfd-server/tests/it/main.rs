@@ -5,6 +5,7 @@
 mod assemble;
 mod bad_input;
 mod binary;
+mod candidates;
 mod cas;
 mod deploy;
 mod events;
