@@ -24,6 +24,28 @@ fn nullable(t: &str) -> Value {
     json!({"type": [t, "null"]})
 }
 
+const SCENE_DOC: &str = "A scene and its assets. Its shots are its video assets in order, each depending on its \
+keyframe image (which depends on the characters in the shot); its dialogue lines are its audio assets in order, \
+the prompt the spoken text, the first `depends_on` entry the speaking character (none: a narrator). An \
+episode's audio asset is its music, the prompt its mood.";
+
+/// `scene` with an example of a scene with a heading, two shots and a line.
+fn screenplay_example(mut scene: Value) -> Value {
+    scene["examples"] = json!([{
+        "id": "ep1-sc1", "heading": {"setting": "interior", "location": "lighthouse", "time": "night"},
+        "description": "Mara climbs to the lamp room and finds the keeper gone.",
+        "image_url": null, "video_url": null, "metadata": null,
+        "assets": [
+            {"id": "ep1-sc1-sh1-img", "kind": "image", "depends_on": ["char-mara"], "prompt": "Mara on the stairs, lamp light", "duration": null, "url": null, "metadata": null},
+            {"id": "ep1-sc1-sh1-vid", "kind": "video", "depends_on": ["ep1-sc1-sh1-img"], "prompt": "Mara climbs, breathing hard", "duration": 4, "framing": "wide", "camera": "tilt up", "url": null, "metadata": null},
+            {"id": "ep1-sc1-sh2-img", "kind": "image", "depends_on": ["char-mara"], "prompt": "Close on Mara's face", "duration": null, "url": null, "metadata": null},
+            {"id": "ep1-sc1-sh2-vid", "kind": "video", "depends_on": ["ep1-sc1-sh2-img"], "prompt": "She sees the empty chair", "duration": 4, "framing": "close-up", "camera": "static", "url": null, "metadata": null},
+            {"id": "ep1-sc1-ln1", "kind": "audio", "depends_on": ["char-mara"], "prompt": "Where did you go?", "delivery": "whispering", "duration": null, "url": null, "metadata": null}
+        ]
+    }]);
+    scene
+}
+
 fn schemas() -> Value {
     let id = json!({"type": "string", "pattern": ID_PATTERN});
     let meta = json!({"type": ["object", "null"]});
@@ -31,10 +53,14 @@ fn schemas() -> Value {
         "id": id, "kind": {"type": "string", "enum": ["image", "video", "audio"]},
         "depends_on": {"type": "array", "items": {"type": "string"}},
         "prompt": {"type": "string"}, "duration": nullable("integer"), "url": nullable("string"), "metadata": meta,
+        "framing": {"type": "string", "description": "a shot's framing (close-up, medium, wide…); scene videos; absent when unset"},
+        "camera": {"type": "string", "description": "a shot's camera move (static, dolly in…); scene videos; absent when unset"},
+        "delivery": {"type": "string", "description": "how a line is spoken (whispering…); scene audio; absent when unset"},
     });
     let scene_props = json!({
         "id": id, "description": {"type": "string"}, "image_url": nullable("string"),
         "video_url": nullable("string"), "assets": {"type": "array", "items": r("Asset")}, "metadata": meta,
+        "heading": r("Heading"),
     });
     let episode_props = json!({
         "id": id, "title": {"type": "string"}, "description": {"type": "string"}, "premise": nullable("string"),
@@ -61,7 +87,11 @@ fn schemas() -> Value {
     json!({
         "Asset": entity(&asset_props, &["id", "kind", "prompt"], "An image, video or audio prompt, plus its URL once rendered. Unknown fields are kept."),
         "NewAsset": new_entity(&asset_props, &["kind", "prompt"], "An asset to create."),
-        "Scene": entity(&scene_props, &["id", "description"], "A scene and its assets."),
+        "Scene": screenplay_example(entity(&scene_props, &["id", "description"], SCENE_DOC)),
+        "Heading": {"type": "object", "additionalProperties": true, "required": ["setting", "location", "time"],
+            "description": "A scene heading; written as a slugline such as `INT. LIGHTHOUSE - NIGHT`.",
+            "properties": {"setting": {"type": "string", "enum": ["interior", "exterior", "both"]},
+                "location": s("string"), "time": {"type": "string", "description": "time of day"}}},
         "NewScene": new_entity(&scene_props, &["description"], "A scene to create."),
         "Episode": entity(&episode_props, &["id", "title", "description"], "An episode and its scenes."),
         "NewEpisode": new_entity(&episode_props, &["title", "description"], "An episode to create."),
@@ -96,10 +126,12 @@ fn schemas() -> Value {
             "title": s("string"), "description": s("string"), "premise": nullable("string"),
             "url": nullable("string"), "metadata": meta}},
         "ScenePatch": {"type": "object", "additionalProperties": false, "properties": {
+            "heading": {"anyOf": [r("Heading"), s("null")]},
             "description": s("string"), "image_url": nullable("string"), "video_url": nullable("string"), "metadata": meta}},
         "AssetPatch": {"type": "object", "additionalProperties": false, "properties": {
             "prompt": s("string"), "url": nullable("string"), "duration": nullable("integer"),
-            "depends_on": {"type": "array", "items": s("string")}, "metadata": meta}},
+            "depends_on": {"type": "array", "items": s("string")}, "metadata": meta,
+            "framing": nullable("string"), "camera": nullable("string"), "delivery": nullable("string")}},
         "Progress": {"type": "object", "required": ["stage", "done", "total"], "properties": {
             "stage": s("string"), "done": s("integer"), "total": s("integer"),
             "retries": s("integer"), "note": s("string")}},

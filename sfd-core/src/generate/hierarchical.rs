@@ -7,11 +7,12 @@ use serde_json::json;
 
 use super::ask::{Ask, ask};
 use super::mend::{Place, mend};
-use super::schemas::{self, EpisodeDraft, MoreEpisodes, Outline, OutlineCharacter, SceneDraft};
+use super::scene::{build_scenes, scene_problems};
+use super::schemas::{self, EpisodeDraft, MoreEpisodes, Outline, OutlineCharacter};
 use super::{GenerateOptions, Generated, MAX_EPISODES, MAX_SCENES, ProgressFn, prompts};
 use crate::llm::{Llm, Usage};
 use crate::model::id::{new_drama_id, slugify, unique_id};
-use crate::model::{Asset, AssetKind, Character, Drama, Episode, Progress, Scene, validate};
+use crate::model::{Asset, AssetKind, Character, Drama, Episode, Progress, music_id, validate};
 use crate::{Error, Result};
 
 const NUMBER_WORDS: [&str; 20] = [
@@ -97,75 +98,29 @@ pub(crate) fn build_characters(cast: &[OutlineCharacter]) -> Vec<Character> {
     out
 }
 
-/// What is wrong with drafted scenes, one by one (their count is mended
-/// afterwards, never repaired).
-pub(crate) fn scene_problems(scenes: &[SceneDraft], cast: &[String], durations: &[u32]) -> Vec<String> {
-    let mut p = Vec::new();
-    for (i, s) in scenes.iter().enumerate() {
-        let n = i + 1;
-        for (what, text) in [
-            ("description", &s.description),
-            ("image_prompt", &s.image_prompt),
-            ("video_prompt", &s.video_prompt),
-        ] {
-            if text.trim().is_empty() {
-                p.push(format!("scene {n}: {what} is empty"));
-            }
-        }
-        if s.characters.len() > 3 {
-            p.push(format!("scene {n}: at most 3 characters, not {}", s.characters.len()));
-        }
-        for c in s.characters.iter().chain(&s.speaker) {
-            if !cast.contains(c) {
-                p.push(format!("scene {n}: '{c}' is not a character id; use one of {cast:?}"));
-            }
-        }
-        if let Some(who) = &s.speaker
-            && s.line.as_deref().is_none_or(|l| l.trim().is_empty())
-        {
-            p.push(format!(
-                "scene {n}: speaker '{who}' has no line; write the line they speak, or set speaker to null"
-            ));
-        }
-        if !durations.iter().any(|d| i64::from(*d) == s.duration) {
-            p.push(format!(
-                "scene {n}: duration must be one of {durations:?}, not {}",
-                s.duration
-            ));
-        }
+/// Episode `episode_id` from its outline entry and its draft: the scenes
+/// ([`build_scenes`]) and, when the draft names a mood, its music
+/// (`{eid}-music`).
+pub(crate) fn build_episode(episode_id: &str, title: String, synopsis: String, draft: EpisodeDraft) -> Episode {
+    let mut ep = Episode::new(episode_id, title, synopsis);
+    ep.scenes = build_scenes(episode_id, draft.scenes);
+    set_music(&mut ep, draft.music);
+    ep
+}
+
+/// Gives `episode` music of `mood`: its music asset's prompt becomes the
+/// mood (the id stays), or a new `{eid}-music` is added.
+pub(crate) fn set_music(episode: &mut Episode, mood: Option<String>) {
+    let Some(mood) = mood.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()) else {
+        return;
+    };
+    match episode.assets.iter_mut().find(|a| a.kind == AssetKind::Audio) {
+        Some(music) if music.prompt != mood => music.prompt = mood,
+        Some(_) => {}
+        None => episode
+            .assets
+            .push(Asset::new(music_id(&episode.id), AssetKind::Audio, mood)),
     }
-    p
-}
-
-/// The scenes of episode `episode_id` with ids and assets: an image that
-/// depends on the scene's characters, and a video that depends on the image.
-pub(crate) fn build_scenes(episode_id: &str, drafts: Vec<SceneDraft>) -> Vec<Scene> {
-    drafts
-        .into_iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let sid = format!("{episode_id}-sc{}", i + 1);
-            let mut img = Asset::new(format!("{sid}-img"), AssetKind::Image, d.image_prompt);
-            let mut cast = d.characters;
-            cast.dedup();
-            img.depends_on = cast;
-            let mut vid = Asset::new(format!("{sid}-vid"), AssetKind::Video, d.video_prompt);
-            vid.depends_on = vec![img.id.clone()];
-            vid.duration = Some(d.duration);
-            let mut scene = Scene::new(&sid, d.description);
-            scene.assets = vec![img, vid];
-            scene.assets.extend(voice_over(&sid, d.speaker, d.line));
-            scene
-        })
-        .collect()
-}
-
-/// A scene's spoken line as an audio asset that depends on its speaker (none for narration).
-fn voice_over(scene_id: &str, speaker: Option<String>, line: Option<String>) -> Option<Asset> {
-    let line = line.filter(|l| !l.trim().is_empty())?;
-    let mut aud = Asset::new(format!("{scene_id}-aud"), AssetKind::Audio, line);
-    aud.depends_on = speaker.into_iter().collect();
-    Some(aud)
 }
 
 /// The outline and character bible as the episode calls see it.
@@ -208,123 +163,30 @@ pub async fn generate_drama(
     if premise.trim().is_empty() {
         return Err(Error::invalid("premise", "the premise must not be empty"));
     }
-    let episodes = opts
-        .episodes
-        .or_else(|| count_in_premise(premise, "episode"))
-        .map(|n| n.min(MAX_EPISODES));
-    let scenes = opts
-        .scenes_per_episode
-        .or_else(|| count_in_premise(premise, "scene"))
-        .map(|n| n.min(MAX_SCENES));
-    let model = opts.model.as_deref();
+    let count = |asked: Option<u32>, unit: &str, max: u32| {
+        asked.or_else(|| count_in_premise(premise, unit)).map(|n| n.min(max))
+    };
+    let episodes = count(opts.episodes, "episode", MAX_EPISODES);
+    let scenes = count(opts.scenes_per_episode, "scene", MAX_SCENES);
     progress(Progress::new("outline", 0, 1));
-
-    let (outline, mut usage) = ask(
-        llm,
-        Ask {
-            stage: "outline",
-            episode: None,
-            prompt: prompts::outline(premise, episodes),
-            schema: schemas::outline(episodes),
-            budget: opts.outline_tokens,
-            model,
-        },
-        outline_problems,
-    )
-    .await?;
-    let mut outline = outline;
-    let head = json!({"title": outline.title, "description": outline.description, "characters": outline.characters});
-    let head = head.to_string();
-    usage += mend(
-        &mut outline.episodes,
-        schemas::episode_bounds(episodes),
-        Place {
-            what: "episodes",
-            stage: "outline",
-            episode: None,
-        },
-        |so_far, have, missing| {
-            let prompt = prompts::more_episodes(premise, &format!("{head}\n{so_far}"), have, missing);
-            async move {
-                let a = Ask {
-                    stage: "outline",
-                    episode: None,
-                    prompt,
-                    schema: schemas::more_episodes(missing as u32),
-                    budget: opts.outline_tokens,
-                    model,
-                };
-                let (more, u) = ask(llm, a, |_: &MoreEpisodes| Vec::new()).await?;
-                Ok((more.episodes, u))
-            }
-        },
-    )
-    .await?;
+    let (outline, mut usage) = write_outline(llm, premise, episodes, opts).await?;
     let cast = build_characters(&outline.characters);
-    let cast_ids: Vec<String> = cast.iter().map(|c| c.id.clone()).collect();
     let listing: Vec<(String, String)> = outline
         .episodes
         .iter()
         .map(|e| (e.title.clone(), e.synopsis.clone()))
         .collect();
-    let bible = bible_json(&outline.title, &outline.description, &cast, &listing);
     progress(Progress::new("outline", 1, 1));
-    let durations = &opts.video_durations;
-    let (bible, cast_ids) = (&bible, &cast_ids);
-    let drafts: Vec<(usize, EpisodeDraft, Usage)> = each_episode(
-        (0..outline.episodes.len()).collect(),
-        opts.max_parallel,
-        progress,
-        |i| async move {
-            let ep_id = format!("ep{}", i + 1);
-            let check = |d: &EpisodeDraft| scene_problems(&d.scenes, cast_ids, durations);
-            let (mut draft, mut u) = ask_episode(|| {
-                ask(
-                    llm,
-                    Ask {
-                        stage: "episode",
-                        episode: Some(&ep_id),
-                        prompt: prompts::episode(bible, i + 1, scenes, durations),
-                        schema: schemas::episode(cast_ids, scenes, durations),
-                        budget: opts.episode_tokens,
-                        model,
-                    },
-                    check,
-                )
-            })
-            .await?;
-            let at = Place {
-                what: "scenes",
-                stage: "episode",
-                episode: Some(&ep_id),
-            };
-            u += mend(
-                &mut draft.scenes,
-                schemas::scene_bounds(scenes),
-                at,
-                |so_far, have, missing| {
-                    let a = Ask {
-                        stage: "episode",
-                        episode: Some(&ep_id),
-                        prompt: prompts::more_scenes(bible, i + 1, &so_far, have, missing, durations),
-                        schema: schemas::more_scenes(cast_ids, missing as u32, durations),
-                        budget: opts.episode_tokens,
-                        model,
-                    };
-                    async move {
-                        let (more, u) = ask(llm, a, check).await?;
-                        Ok((more.scenes, u))
-                    }
-                },
-            )
-            .await?;
-            Ok((i, draft, u))
-        },
-    )
-    .await?;
-
-    let mut ordered = drafts;
-    ordered.sort_by_key(|(i, _, _)| *i);
+    let writer = EpisodeWriter {
+        llm,
+        bible: bible_json(&outline.title, &outline.description, &cast, &listing),
+        cast_ids: cast.iter().map(|c| c.id.clone()).collect(),
+        scenes,
+        opts,
+    };
+    let numbers = (0..outline.episodes.len()).collect();
+    let mut drafts = each_episode(numbers, opts.max_parallel, progress, |i| writer.write(i)).await?;
+    drafts.sort_by_key(|(i, _, _)| *i);
     let id = opts.id.clone().unwrap_or_else(new_drama_id);
     let mut drama = Drama::new(id, outline.title, outline.description, premise);
     if let Some(look) = outline.look.filter(|l| !l.trim().is_empty()) {
@@ -334,15 +196,120 @@ pub async fn generate_drama(
             .insert("look".into(), json!(look));
     }
     drama.characters = cast;
-    for ((i, draft, u), outlined) in ordered.into_iter().zip(outline.episodes) {
+    for ((i, draft, u), outlined) in drafts.into_iter().zip(outline.episodes) {
         usage += u;
         let ep_id = format!("ep{}", i + 1);
-        let mut ep = Episode::new(&ep_id, outlined.title, outlined.synopsis);
-        ep.scenes = build_scenes(&ep_id, draft.scenes);
-        drama.episodes.push(ep);
+        drama
+            .episodes
+            .push(build_episode(&ep_id, outlined.title, outlined.synopsis, draft));
     }
     super::make_renderable(&mut drama, &opts.aspect_ratio);
     finish(drama, usage)
+}
+
+/// Stage 1: the outline, its episode count mended.
+async fn write_outline(
+    llm: &dyn Llm,
+    premise: &str,
+    episodes: Option<u32>,
+    opts: &GenerateOptions,
+) -> Result<(Outline, Usage)> {
+    let model = opts.model.as_deref();
+    let outline_ask = |prompt, schema| Ask {
+        stage: "outline",
+        episode: None,
+        prompt,
+        schema,
+        budget: opts.outline_tokens,
+        model,
+    };
+    let first = outline_ask(prompts::outline(premise, episodes), schemas::outline(episodes));
+    let (mut outline, mut usage) = ask(llm, first, outline_problems).await?;
+    let head = json!({"title": outline.title, "description": outline.description, "characters": outline.characters});
+    let head = head.to_string();
+    let place = Place {
+        what: "episodes",
+        stage: "outline",
+        episode: None,
+    };
+    usage += mend(
+        &mut outline.episodes,
+        schemas::episode_bounds(episodes),
+        place,
+        |so_far, have, missing| {
+            let prompt = prompts::more_episodes(premise, &format!("{head}\n{so_far}"), have, missing);
+            let a = outline_ask(prompt, schemas::more_episodes(missing as u32));
+            async move {
+                let (more, u) = ask(llm, a, |_: &MoreEpisodes| Vec::new()).await?;
+                Ok((more.episodes, u))
+            }
+        },
+    )
+    .await?;
+    Ok((outline, usage))
+}
+
+/// Stage 2: what every episode call shares.
+struct EpisodeWriter<'a> {
+    llm: &'a dyn Llm,
+    bible: String,
+    cast_ids: Vec<String>,
+    scenes: Option<u32>,
+    opts: &'a GenerateOptions,
+}
+
+impl EpisodeWriter<'_> {
+    fn call<'s>(&'s self, ep_id: &'s str, prompt: String, schema: crate::llm::JsonSchema) -> Ask<'s> {
+        Ask {
+            stage: "episode",
+            episode: Some(ep_id),
+            prompt,
+            schema,
+            budget: self.opts.episode_tokens,
+            model: self.opts.model.as_deref(),
+        }
+    }
+
+    /// Episode `i` (from 0): its scenes, checked, repaired and their count mended.
+    async fn write(&self, i: usize) -> Result<(usize, EpisodeDraft, Usage)> {
+        let ep_id = format!("ep{}", i + 1);
+        let (llm, bible, cast_ids, scenes) = (self.llm, self.bible.as_str(), &self.cast_ids, self.scenes);
+        let durations = &self.opts.video_durations;
+        let check = |d: &EpisodeDraft| scene_problems(&d.scenes, cast_ids, durations);
+        let (mut draft, mut u) = ask_episode(|| {
+            let prompt = prompts::episode(bible, i + 1, scenes, durations);
+            ask(
+                llm,
+                self.call(&ep_id, prompt, schemas::episode(cast_ids, scenes, durations)),
+                check,
+            )
+        })
+        .await?;
+        let at = Place {
+            what: "scenes",
+            stage: "episode",
+            episode: Some(&ep_id),
+        };
+        u += mend(
+            &mut draft.scenes,
+            schemas::scene_bounds(scenes),
+            at,
+            |so_far, have, missing| {
+                let prompt = prompts::more_scenes(bible, i + 1, &so_far, have, missing, durations);
+                let a = self.call(
+                    &ep_id,
+                    prompt,
+                    schemas::more_scenes(cast_ids, missing as u32, durations),
+                );
+                async move {
+                    let (more, u) = ask(llm, a, check).await?;
+                    Ok((more.scenes, u))
+                }
+            },
+        )
+        .await?;
+        Ok((i, draft, u))
+    }
 }
 
 /// Runs `work` on every item, at most `parallel` at once, reporting
@@ -485,56 +452,5 @@ mod tests {
         let cast = build_characters(&[c("Corgi Musk"), c("Ava Byte"), c("Corgi Junior"), c("¿?")]);
         let ids: Vec<_> = cast.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["char-corgi", "char-ava", "char-corgi-2", "char-character"]);
-    }
-
-    #[test]
-    fn scenes_get_assets_with_valid_references() {
-        let d = SceneDraft {
-            description: "d".into(),
-            characters: vec!["char-a".into()],
-            image_prompt: "i".into(),
-            video_prompt: "v".into(),
-            duration: 15,
-            speaker: Some("char-a".into()),
-            line: Some("Fetch the stars.".into()),
-        };
-        let silent = SceneDraft {
-            line: None,
-            ..d.clone()
-        };
-        let scenes = build_scenes("ep2", vec![silent, d]);
-        assert_eq!(scenes[0].assets.len(), 2);
-        assert_eq!(scenes[1].assets[2].id, "ep2-sc2-aud");
-        assert_eq!(scenes[1].assets[2].depends_on, ["char-a"]);
-        assert_eq!(scenes[1].id, "ep2-sc2");
-        assert_eq!(scenes[1].assets[0].depends_on, ["char-a"]);
-        assert_eq!(scenes[1].assets[1].depends_on, ["ep2-sc2-img"]);
-        assert_eq!(scenes[1].assets[1].duration, Some(15));
-    }
-
-    #[test]
-    fn scene_problems_cover_text_refs_and_durations() {
-        let d = SceneDraft {
-            description: " ".into(),
-            characters: vec!["char-x".into(); 4],
-            image_prompt: "i".into(),
-            video_prompt: "v".into(),
-            duration: 12,
-            speaker: None,
-            line: None,
-        };
-        let speechless = SceneDraft {
-            speaker: Some("char-a".into()),
-            ..d.clone()
-        };
-        let p = scene_problems(&[d, speechless], &["char-a".into()], &[10, 15]);
-        assert!(
-            p.iter().any(|x| x.contains("scene 2: speaker 'char-a' has no line")),
-            "{p:?}"
-        );
-        assert!(p.iter().any(|x| x.contains("description is empty")));
-        assert!(p.iter().any(|x| x.contains("at most 3")));
-        assert!(p.iter().any(|x| x.contains("'char-x' is not a character id")));
-        assert!(p.iter().any(|x| x.contains("duration must be one of")));
     }
 }

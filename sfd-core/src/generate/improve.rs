@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use super::ask::{Ask, ask};
-use super::hierarchical::{bible_json, build_scenes, count_in_premise, each_episode, finish, scene_problems};
-use super::schemas::{self, ImprovePlan, RewrittenEpisode};
+use super::hierarchical::{bible_json, count_in_premise, each_episode, finish, set_music};
+use super::scene::{build_scenes, keep_untouched, scene_problems};
+use super::schemas::{self, EpisodeChange, ImprovePlan, RewrittenEpisode};
 use super::{MAX_SCENES, ProgressFn, prompts};
 use crate::llm::{Llm, Usage};
 use crate::model::{Drama, Progress, now_ms};
@@ -61,7 +62,8 @@ pub struct Improved {
 }
 
 /// Improves `drama` from `feedback`: plans which episodes change, rewrites
-/// only those (in parallel), and records the change in the new drama's
+/// only those (in parallel), keeps the ids of the shots and lines a rewrite
+/// left as they were, and records the change in the new drama's
 /// `metadata.improvement`.
 pub async fn improve_drama(
     llm: &dyn Llm,
@@ -77,110 +79,25 @@ pub async fn improve_drama(
     if let Some(msg) = crate::model::id::id_problem(&new_id) {
         return Err(Error::invalid("newDramaId", msg));
     }
-    let model = opts.model.as_deref();
-    let episode_ids: Vec<String> = drama.episodes.iter().map(|e| e.id.clone()).collect();
     progress(Progress::new("plan", 0, 1));
-    let drama_json = serde_json::to_string(drama).unwrap_or_default();
-    let (plan, mut usage) = ask(
-        llm,
-        Ask {
-            stage: "improve_plan",
-            episode: None,
-            prompt: prompts::improve_plan(&drama_json, feedback),
-            schema: schemas::improve_plan(&episode_ids),
-            budget: opts.tokens,
-            model,
-        },
-        |p: &ImprovePlan| {
-            p.episodes
-                .iter()
-                .filter(|c| !episode_ids.contains(&c.episode_id))
-                .map(|c| format!("'{}' is not an episode id; use one of {episode_ids:?}", c.episode_id))
-                .collect()
-        },
-    )
-    .await?;
+    let (plan, mut usage) = plan_changes(llm, drama, feedback, opts).await?;
     let mut changes = plan.episodes.clone();
     changes.dedup_by(|a, b| a.episode_id == b.episode_id);
     progress(Progress::new("plan", 1, 1));
-
-    let cast_ids: Vec<String> = drama.characters.iter().map(|c| c.id.clone()).collect();
-    let listing: Vec<(String, String)> = drama
-        .episodes
-        .iter()
-        .map(|e| (e.title.clone(), e.description.clone()))
-        .collect();
-    let bible = bible_json(&drama.title, &drama.description, &drama.characters, &listing);
-    let durations = &opts.video_durations;
-    let (bible, cast_ids) = (&bible, &cast_ids);
-    let rewritten: Vec<(String, RewrittenEpisode, Usage)> =
-        each_episode(changes, opts.max_parallel, progress, |change| async move {
-            let episode = drama.episode(&change.episode_id);
-            let current = episode.map(|e| json!(e).to_string()).unwrap_or_default();
-            let scenes = rewrite_bounds(feedback, episode.map_or(0, |e| e.scenes.len()));
-            let (mut ep, u) = ask(
-                llm,
-                Ask {
-                    stage: "improve_episode",
-                    episode: Some(&change.episode_id),
-                    prompt: prompts::improve_episode(
-                        bible,
-                        &current,
-                        feedback,
-                        &change.instructions,
-                        scenes,
-                        durations,
-                    ),
-                    schema: schemas::rewritten_episode(cast_ids, scenes, durations),
-                    budget: opts.tokens,
-                    model,
-                },
-                |r: &RewrittenEpisode| {
-                    let mut p = scene_problems(&r.scenes, cast_ids, durations);
-                    if r.scenes.is_empty() {
-                        p.push("an episode needs at least one scene".into());
-                    }
-                    p
-                },
-            )
-            .await?;
-            // A server that ignores the schema's maxItems still gets no more.
-            ep.scenes.truncate(scenes.1 as usize);
-            Ok((change.episode_id, ep, u))
-        })
-        .await?;
+    let rewriter = Rewriter::new(llm, drama, feedback, opts);
+    let rewritten = each_episode(changes, opts.max_parallel, progress, |c| rewriter.rewrite(c)).await?;
 
     let mut new = drama.clone();
     new.id = new_id;
-    let mut changed_head = false;
-    if let Some(t) = plan.title.filter(|t| !t.trim().is_empty() && *t != drama.title) {
-        new.title = t;
-        changed_head = true;
-    }
-    if let Some(d) = plan
-        .description
-        .filter(|d| !d.trim().is_empty() && *d != drama.description)
-    {
-        new.description = d;
-        changed_head = true;
-    }
+    let changed_head = apply_head(&mut new, plan.title, plan.description);
     let mut changed_episodes = Vec::new();
     for (ep_id, r, u) in rewritten {
         usage += u;
-        if let Ok(ep) = new.episode_mut(&ep_id) {
-            ep.title = r.title;
-            ep.description = r.synopsis;
-            // Episode-level assets are kept; the scenes are replaced.
-            ep.scenes = build_scenes(&ep_id, r.scenes);
+        if apply_rewrite(&mut new, &ep_id, r) {
             changed_episodes.push(ep_id);
         }
     }
-    // Rewritten scenes may drop assets other parts referred to.
-    let live: Vec<String> = new.inner_ids().map(str::to_string).collect();
-    for a in new.assets_mut() {
-        a.depends_on
-            .retain(|d| live.contains(d) || crate::model::library_ref(d).is_some());
-    }
+    let episode_ids: Vec<&str> = drama.episodes.iter().map(|e| e.id.as_str()).collect();
     changed_episodes.sort_by_key(|id| episode_ids.iter().position(|e| e == id));
     let mut meta = new.metadata.take().unwrap_or_default();
     meta.insert(
@@ -197,6 +114,130 @@ pub async fn improve_drama(
         summary: plan.summary,
         usage: generated.usage,
     })
+}
+
+/// Sets a new title and logline when given, non-empty and different;
+/// answers whether either changed.
+fn apply_head(drama: &mut Drama, title: Option<String>, description: Option<String>) -> bool {
+    let mut changed = false;
+    for (slot, value) in [(&mut drama.title, title), (&mut drama.description, description)] {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty() && v != slot) {
+            *slot = v;
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Step 1: which episodes change, and how (ids checked against the drama's).
+async fn plan_changes(
+    llm: &dyn Llm,
+    drama: &Drama,
+    feedback: &str,
+    opts: &ImproveOptions,
+) -> Result<(ImprovePlan, Usage)> {
+    let episode_ids: Vec<String> = drama.episodes.iter().map(|e| e.id.clone()).collect();
+    let drama_json = serde_json::to_string(drama).unwrap_or_default();
+    let call = Ask {
+        stage: "improve_plan",
+        episode: None,
+        prompt: prompts::improve_plan(&drama_json, feedback),
+        schema: schemas::improve_plan(&episode_ids),
+        budget: opts.tokens,
+        model: opts.model.as_deref(),
+    };
+    ask(llm, call, |p: &ImprovePlan| {
+        p.episodes
+            .iter()
+            .filter(|c| !episode_ids.contains(&c.episode_id))
+            .map(|c| format!("'{}' is not an episode id; use one of {episode_ids:?}", c.episode_id))
+            .collect()
+    })
+    .await
+}
+
+/// Step 2: what every episode rewrite shares.
+struct Rewriter<'a> {
+    llm: &'a dyn Llm,
+    drama: &'a Drama,
+    feedback: &'a str,
+    opts: &'a ImproveOptions,
+    bible: String,
+    cast_ids: Vec<String>,
+}
+
+impl<'a> Rewriter<'a> {
+    fn new(llm: &'a dyn Llm, drama: &'a Drama, feedback: &'a str, opts: &'a ImproveOptions) -> Self {
+        let listing: Vec<(String, String)> = drama
+            .episodes
+            .iter()
+            .map(|e| (e.title.clone(), e.description.clone()))
+            .collect();
+        Rewriter {
+            llm,
+            drama,
+            feedback,
+            opts,
+            bible: bible_json(&drama.title, &drama.description, &drama.characters, &listing),
+            cast_ids: drama.characters.iter().map(|c| c.id.clone()).collect(),
+        }
+    }
+
+    /// One episode, rewritten whole.
+    async fn rewrite(&self, change: EpisodeChange) -> Result<(String, RewrittenEpisode, Usage)> {
+        let (cast_ids, durations) = (&self.cast_ids, &self.opts.video_durations);
+        let episode = self.drama.episode(&change.episode_id);
+        let current = episode.map(|e| json!(e).to_string()).unwrap_or_default();
+        let scenes = rewrite_bounds(self.feedback, episode.map_or(0, |e| e.scenes.len()));
+        let prompt = prompts::improve_episode(
+            &self.bible,
+            &current,
+            self.feedback,
+            &change.instructions,
+            scenes,
+            durations,
+        );
+        let call = Ask {
+            stage: "improve_episode",
+            episode: Some(&change.episode_id),
+            prompt,
+            schema: schemas::rewritten_episode(cast_ids, scenes, durations),
+            budget: self.opts.tokens,
+            model: self.opts.model.as_deref(),
+        };
+        let (mut ep, u) = ask(self.llm, call, |r: &RewrittenEpisode| {
+            let mut p = scene_problems(&r.scenes, cast_ids, durations);
+            if r.scenes.is_empty() {
+                p.push("an episode needs at least one scene".into());
+            }
+            p
+        })
+        .await?;
+        // A server that ignores the schema's maxItems still gets no more.
+        ep.scenes.truncate(scenes.1 as usize);
+        Ok((change.episode_id, ep, u))
+    }
+}
+
+/// Puts a rewritten episode into `drama`, keeping what it left untouched
+/// and its episode-level assets; answers whether the episode exists.
+fn apply_rewrite(drama: &mut Drama, ep_id: &str, r: RewrittenEpisode) -> bool {
+    let Ok(ep) = drama.episode_mut(ep_id) else {
+        return false;
+    };
+    ep.title = r.title;
+    ep.description = r.synopsis;
+    let mut scenes = build_scenes(ep_id, r.scenes);
+    keep_untouched(ep, &mut scenes);
+    ep.scenes = scenes;
+    set_music(ep, r.music);
+    // Rewritten scenes may drop assets other parts referred to.
+    let live: Vec<String> = drama.inner_ids().map(str::to_string).collect();
+    for a in drama.assets_mut() {
+        a.depends_on
+            .retain(|d| live.contains(d) || crate::model::library_ref(d).is_some());
+    }
+    true
 }
 
 /// How many scenes a rewritten episode may have: no more than it has now

@@ -8,6 +8,7 @@ mod improve;
 mod mend;
 mod one_shot;
 mod prompts;
+mod scene;
 pub mod schemas;
 
 pub use crate::model::{

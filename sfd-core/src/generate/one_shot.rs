@@ -4,8 +4,9 @@
 use serde::Deserialize;
 
 use super::ask::{Ask, ask};
-use super::hierarchical::{build_characters, build_scenes, cast_problems, count_in_premise, finish};
-use super::schemas::{self, OutlineCharacter, SceneDraft};
+use super::hierarchical::{build_characters, cast_problems, count_in_premise, finish};
+use super::scene::{SceneDraft, ShotDraft, build_scenes};
+use super::schemas::{self, OutlineCharacter};
 use super::{GenerateOptions, Generated, prompts};
 use crate::Result;
 use crate::llm::Llm;
@@ -24,7 +25,17 @@ struct Whole {
 struct WholeEpisode {
     title: String,
     synopsis: String,
-    scenes: Vec<SceneDraft>,
+    scenes: Vec<FlatScene>,
+}
+
+/// A scene in the old one-call shape: one shot, no lines.
+#[derive(Deserialize)]
+struct FlatScene {
+    description: String,
+    characters: Vec<String>,
+    image_prompt: String,
+    video_prompt: String,
+    duration: i64,
 }
 
 /// Generates a drama in a single call (names in place of ids, then mapped).
@@ -81,9 +92,16 @@ pub async fn generate_one_shot(llm: &dyn Llm, premise: &str, opts: &GenerateOpti
         let drafts = e
             .scenes
             .into_iter()
-            .map(|mut s| {
-                s.characters = s.characters.iter().filter_map(|n| id_of(n)).collect();
-                s
+            .map(|s| {
+                let shot = ShotDraft {
+                    framing: String::new(),
+                    camera: String::new(),
+                    characters: s.characters.iter().filter_map(|n| id_of(n)).collect(),
+                    image_prompt: s.image_prompt,
+                    video_prompt: s.video_prompt,
+                    duration: s.duration,
+                };
+                SceneDraft::single_shot(s.description, shot)
             })
             .collect();
         let mut ep = Episode::new(&ep_id, e.title, e.synopsis);

@@ -1,12 +1,14 @@
 //! Every prompt sfd sends, in one place.
 //!
 //! Written for short-form vertical drama: a hook in the first seconds, a
-//! cliffhanger per episode, 9:16 framing, and shots of 10–15 seconds.
+//! cliffhanger per episode, 9:16 framing, scenes cut into a few shots, and
+//! dialogue carried by short spoken lines.
 
 /// The system prompt shared by every generation call.
 pub const SYSTEM: &str = "You are the head writer of a short-form vertical drama studio (the 1-3 minute episodes \
 of ReelShort, DramaBox and TikTok series). You write for a phone held upright: every shot is framed 9:16, \
-close-ups and strong silhouettes read best, and each shot lasts 10 to 15 seconds. Every episode opens with a \
+close-ups and strong silhouettes read best, and each scene cuts between a few shots while its characters \
+speak short lines. Every episode opens with a \
 hook in its first three seconds and ends on a cliffhanger that makes the viewer swipe to the next one. Keep \
 characters consistent across episodes: the same names, looks, voices and motives. Answer only with JSON that \
 follows the given schema.";
@@ -44,16 +46,17 @@ and the episode list, each with a title and a synopsis that ends on its cliffhan
     )
 }
 
-/// What every scene must give, for stage 2 and its top-ups.
+/// What every scene must give, for stage 2, its top-ups and rewrites.
 fn scene_rules(durations: &[u32]) -> String {
     let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
     format!(
-        "For each scene give: what happens (action and key lines of dialogue); the ids of the characters on \
-screen (at most 3, only ids from the character bible); an image prompt for one 9:16 keyframe that describes \
-each character's look as in the bible; a video prompt for the shot that moves from that keyframe (camera, \
-action, dialogue, sound); the shot's duration in seconds, one of {}; and the one line to voice over the \
-shot (a key line of dialogue, or narration; null for a silent shot) with the id of the character who speaks it \
-(null for narration).",
+        "For each scene give: its heading (interior, exterior or both; the location; the time of day); what \
+happens (the action); its dialogue in order, each line with the id of the character who speaks it (null for a \
+narrator), how it is said (a few words, or null) and the spoken words, short enough to say in a few seconds; \
+and its 2 to 4 shots in order, cutting as the lines go: each with its framing, its camera move, the ids of the \
+characters in it (at most 3, only ids from the character bible), an image prompt for its 9:16 keyframe that \
+describes each character's look as in the bible, a video prompt for the shot that moves from that keyframe \
+(action and sound), and its duration in seconds, one of {}.",
         durations.join(" or ")
     )
 }
@@ -67,7 +70,7 @@ pub fn episode(outline_json: &str, number: usize, scenes: Option<u32>, durations
     format!(
         "The drama so far (outline and character bible, with character ids):\n{outline_json}\n\n\
 Write episode {number} as {count}. {} The first scene hooks within three seconds; the last scene ends on the \
-episode's cliffhanger.",
+episode's cliffhanger. Give the mood of the episode's music score in one line.",
         scene_rules(durations)
     )
 }
@@ -147,7 +150,6 @@ pub fn improve_episode(
     (min, max): (u32, u32),
     durations: &[u32],
 ) -> String {
-    let durations: Vec<String> = durations.iter().map(u32::to_string).collect();
     let scenes = if min == max {
         format!("exactly {}", count(max as usize, "scene"))
     } else {
@@ -156,10 +158,11 @@ pub fn improve_episode(
     format!(
         "The drama (outline and character bible, with character ids):\n{outline_json}\n\nThe current episode:\n\
 {episode_json}\n\nProducer feedback:\n{feedback}\n\nRewrite this episode following these instructions:\n\
-{instructions}\n\nKeep what works; give the full episode in {scenes}: title, synopsis and every scene (action, on-screen \
-character ids, at most 3, from the bible; 9:16 keyframe image prompt; video prompt; duration {} seconds). Keep \
-the hook in the first three seconds and the cliffhanger at the end.",
-        durations.join(" or ")
+{instructions}\n\nKeep what works; give the full episode in {scenes}: title, synopsis, every scene and the mood \
+of its music. {} Copy every shot and line that needs no change exactly as it is (the same prompts, characters, \
+duration, framing and camera; the same words, speaker and delivery), so its rendered picture or voice is kept. \
+Keep the hook in the first three seconds and the cliffhanger at the end.",
+        scene_rules(durations)
     )
 }
 

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::scene::scene;
+pub use super::scene::{LineDraft, SceneDraft, ShotDraft};
 use crate::llm::JsonSchema;
 
 /// An object whose properties are `fields`, in this order: `(name, meaning, schema)`.
@@ -13,7 +15,7 @@ use crate::llm::JsonSchema;
 /// keeps it (every property is required in strict mode), and the LLM client
 /// sends `properties` in that order. The meaning goes into the property's
 /// `description` and into the prompt's field list ([`field_guide`]).
-fn object(fields: Vec<(&str, &str, Value)>) -> Value {
+pub(crate) fn object(fields: Vec<(&str, &str, Value)>) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::with_capacity(fields.len());
     for (name, meaning, mut schema) in fields {
@@ -26,7 +28,7 @@ fn object(fields: Vec<(&str, &str, Value)>) -> Value {
     json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
-fn array(items: Value, min: Option<u32>, max: Option<u32>) -> Value {
+pub(crate) fn array(items: Value, min: Option<u32>, max: Option<u32>) -> Value {
     let mut a = json!({"type": "array", "items": items});
     if let Some(min) = min {
         a["minItems"] = json!(min);
@@ -37,11 +39,11 @@ fn array(items: Value, min: Option<u32>, max: Option<u32>) -> Value {
     a
 }
 
-fn string() -> Value {
+pub(crate) fn string() -> Value {
     json!({"type": "string"})
 }
 
-fn nullable_string() -> Value {
+pub(crate) fn nullable_string() -> Value {
     json!({"type": ["string", "null"]})
 }
 
@@ -148,32 +150,14 @@ pub struct Outline {
     pub episodes: Vec<OutlineEpisode>,
 }
 
-/// A scene as stage 2 writes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SceneDraft {
-    /// Action and dialogue.
-    pub description: String,
-    /// Ids of the characters on screen.
-    pub characters: Vec<String>,
-    /// 9:16 keyframe prompt.
-    pub image_prompt: String,
-    /// Video prompt.
-    pub video_prompt: String,
-    /// Seconds.
-    pub duration: i64,
-    /// The id of the character who speaks `line`; null for narration.
-    #[serde(default)]
-    pub speaker: Option<String>,
-    /// The one line of dialogue or narration to voice; null for a silent shot.
-    #[serde(default)]
-    pub line: Option<String>,
-}
-
 /// Stage 2's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpisodeDraft {
     /// The scenes in order.
     pub scenes: Vec<SceneDraft>,
+    /// The mood of the episode's music.
+    #[serde(default)]
+    pub music: Option<String>,
 }
 
 /// A rewritten episode (improvement).
@@ -185,55 +169,18 @@ pub struct RewrittenEpisode {
     pub synopsis: String,
     /// The scenes in order.
     pub scenes: Vec<SceneDraft>,
+    /// The mood of the episode's music.
+    #[serde(default)]
+    pub music: Option<String>,
 }
 
 const SCENE_ACTION: &str = "what happens in the shot: action and key lines of dialogue";
 const IMAGE_PROMPT: &str =
     "the prompt of one 9:16 keyframe image, describing each character's look as in the character bible";
 const VIDEO_PROMPT: &str = "the prompt of the shot that moves from that keyframe: camera, action, dialogue and sound";
+const MUSIC: &str = "the mood of the episode's music score in one line (instruments, tempo, feeling)";
 const DURATION: &str = "the shot's length in seconds, one of the allowed values";
 const SYNOPSIS: &str = "what happens in the episode, ending on its cliffhanger";
-
-fn characters_on_screen(character_ids: &[String]) -> Value {
-    if character_ids.is_empty() {
-        return array(string(), None, Some(0));
-    }
-    array(json!({"type": "string", "enum": character_ids}), None, Some(3))
-}
-
-/// The speaking character: a cast id, or null for narration.
-fn speaker(character_ids: &[String]) -> Value {
-    if character_ids.is_empty() {
-        return json!({"type": "null"});
-    }
-    let mut ids: Vec<Value> = character_ids.iter().map(|c| json!(c)).collect();
-    ids.push(Value::Null);
-    json!({"type": ["string", "null"], "enum": ids})
-}
-
-fn scene(character_ids: &[String], durations: &[u32]) -> Value {
-    object(vec![
-        ("description", SCENE_ACTION, string()),
-        (
-            "characters",
-            "the ids of the characters on screen (at most 3, only ids from the character bible)",
-            characters_on_screen(character_ids),
-        ),
-        (
-            "speaker",
-            "the id of the character who speaks `line`; null for narration or a silent shot",
-            speaker(character_ids),
-        ),
-        (
-            "line",
-            "the one line of dialogue or narration voiced over the shot; null for a silent shot",
-            nullable_string(),
-        ),
-        ("image_prompt", IMAGE_PROMPT, string()),
-        ("video_prompt", VIDEO_PROMPT, string()),
-        ("duration", DURATION, json!({"type": "integer", "enum": durations})),
-    ])
-}
 
 /// A member of the cast as the outline (or a one-shot answer) writes it.
 fn cast_member() -> Value {
@@ -319,13 +266,19 @@ pub fn more_episodes(missing: u32) -> JsonSchema {
 }
 
 fn scenes_schema(name: &str, character_ids: &[String], min: u32, max: u32, durations: &[u32]) -> JsonSchema {
+    let scenes = (
+        "scenes",
+        "the scenes, in order",
+        array(scene(character_ids, durations), Some(min), Some(max)),
+    );
+    let fields = if name == "more_scenes" {
+        vec![scenes]
+    } else {
+        vec![scenes, ("music", MUSIC, string())]
+    };
     JsonSchema {
         name: name.into(),
-        schema: object(vec![(
-            "scenes",
-            "the scenes, in order",
-            array(scene(character_ids, durations), Some(min), Some(max)),
-        )]),
+        schema: object(fields),
     }
 }
 
@@ -353,6 +306,7 @@ pub fn rewritten_episode(character_ids: &[String], (min, max): (u32, u32), durat
                 "every scene of the episode, in order",
                 array(scene(character_ids, durations), Some(min), Some(max)),
             ),
+            ("music", MUSIC, string()),
         ]),
     }
 }
@@ -520,10 +474,16 @@ mod tests {
             g.find(&format!("\"{k}\" ("))
                 .unwrap_or_else(|| panic!("{k} missing: {g}"))
         };
-        assert!(at("scenes") < at("description") && at("speaker") < at("line") && at("line") < at("duration"));
+        assert!(at("scenes") < at("heading") && at("heading") < at("lines") && at("lines") < at("shots"));
+        assert!(at("speaker") < at("delivery") && at("delivery") < at("text") && at("shots") < at("duration"));
+        assert!(at("shots") < at("music"), "{g}");
         assert!(g.contains("- \"scenes\" (a list of objects, each with these fields): the scenes, in order"));
-        assert!(g.contains("  - \"duration\" (one of 10, 15)"), "{g}");
-        assert!(g.contains("  - \"line\" (text or null)"), "{g}");
+        assert!(g.contains("    - \"duration\" (one of 10, 15)"), "{g}");
+        assert!(g.contains("    - \"delivery\" (text or null)"), "{g}");
+        assert!(
+            g.contains("    - \"setting\" (one of \"interior\", \"exterior\", \"both\")"),
+            "{g}"
+        );
         let c = field_guide(&critique().schema);
         assert!(
             c.contains("  - \"hook\" (an integer): the hook of the first seconds"),
@@ -551,10 +511,18 @@ mod tests {
         let ids = vec!["char-a".to_string()];
         let s = episode(&ids, Some(2), &[10, 15]).schema;
         let scene = &s["properties"]["scenes"]["items"]["properties"];
-        assert_eq!(scene["characters"]["items"]["enum"], json!(["char-a"]));
-        assert_eq!(scene["characters"]["maxItems"], json!(3));
-        assert_eq!(scene["duration"]["enum"], json!([10, 15]));
-        assert_eq!(scene["speaker"]["enum"], json!(["char-a", null]));
+        let shot = &scene["shots"]["items"]["properties"];
+        assert_eq!(shot["characters"]["items"]["enum"], json!(["char-a"]));
+        assert_eq!(shot["characters"]["maxItems"], json!(3));
+        assert_eq!(shot["duration"]["enum"], json!([10, 15]));
+        assert_eq!(
+            (scene["shots"]["minItems"].clone(), scene["shots"]["maxItems"].clone()),
+            (json!(2), json!(4))
+        );
+        assert_eq!(
+            scene["lines"]["items"]["properties"]["speaker"]["enum"],
+            json!(["char-a", null])
+        );
         assert_eq!(s["properties"]["scenes"]["minItems"], json!(2));
     }
 }

@@ -82,7 +82,9 @@ impl SimulatedLlm {
 
     fn text(&self, field: &str) -> String {
         let n = match field {
-            "title" | "name" | "gender" => 3,
+            "title" | "name" | "gender" | "location" | "delivery" => 3,
+            "time" => 1,
+            "text" | "music" => 10,
             "description" | "synopsis" | "image_prompt" | "video_prompt" | "prompt" | "summary" | "feedback"
             | "instructions" => 45,
             "voice_description" => 10,

@@ -59,6 +59,15 @@ pub struct Asset {
     /// Length in seconds (videos).
     #[serde(default)]
     pub duration: Option<i64>,
+    /// A shot's framing (`close-up`, `medium`, `wide`…); videos only, absent when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framing: Option<String>,
+    /// A shot's camera move (`static`, `dolly in`, `pan left`…); videos only, absent when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+    /// How a dialogue line is spoken (`whispering`, `angry`…); audio lines only, absent when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
     /// Where the rendered asset lives.
     #[serde(default)]
     pub url: Option<String>,
@@ -79,6 +88,9 @@ impl Asset {
             depends_on: Vec::new(),
             prompt: prompt.into(),
             duration: None,
+            framing: None,
+            camera: None,
+            delivery: None,
             url: None,
             metadata: None,
             extra: Object::new(),
@@ -86,11 +98,16 @@ impl Asset {
     }
 }
 
-/// One shot of an episode, with its assets.
+/// One scene of an episode, with its assets: its shots (video assets, each
+/// with its keyframe image) and its dialogue lines (audio assets); see
+/// [`Scene::shots`] and [`Scene::lines`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scene {
     /// Slug, unique within the drama (e.g. `ep1-sc2`).
     pub id: String,
+    /// Where and when it plays (`INT. LIGHTHOUSE - NIGHT`); absent when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<super::Heading>,
     /// What happens in the scene.
     pub description: String,
     /// Rendered keyframe.
@@ -115,6 +132,7 @@ impl Scene {
     pub fn new(id: impl Into<String>, description: impl Into<String>) -> Self {
         Scene {
             id: id.into(),
+            heading: None,
             description: description.into(),
             image_url: None,
             video_url: None,

@@ -16,6 +16,7 @@ mod media;
 mod patch;
 mod render;
 mod renderable;
+mod screenplay;
 mod validate;
 
 pub use api::{
@@ -50,4 +51,5 @@ pub use renderable::{
     AUDITION_SECONDS, COVER_ID, audition_asset, audition_id, cover_prompt, look_of, make_renderable, portrait_id,
     portrait_prompt,
 };
+pub use screenplay::{Heading, Line, Setting, Shot, keyframe_id, line_id, music_id, shot_ids};
 pub use validate::{Problem, Problems, validate};

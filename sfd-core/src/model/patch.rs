@@ -170,6 +170,9 @@ impl Patch for EpisodePatch {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenePatch {
+    /// New heading; `Some(None)` clears it.
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub heading: Option<Option<super::Heading>>,
     /// New description.
     #[serde(default, deserialize_with = "required", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -189,6 +192,7 @@ impl Patch for ScenePatch {
     const REQUIRED: &'static [&'static str] = &["description"];
 
     fn apply(self, s: &mut Scene) {
+        set(&mut s.heading, self.heading);
         set(&mut s.description, self.description);
         set(&mut s.image_url, self.image_url);
         set(&mut s.video_url, self.video_url);
@@ -212,6 +216,15 @@ pub struct AssetPatch {
     /// New dependencies.
     #[serde(default, deserialize_with = "required", skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Vec<String>>,
+    /// New framing of a shot; `Some(None)` clears it.
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub framing: Option<Option<String>>,
+    /// New camera move of a shot; `Some(None)` clears it.
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub camera: Option<Option<String>>,
+    /// New delivery note of a line; `Some(None)` clears it.
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Option<String>>,
     /// New metadata; `Some(None)` clears it.
     #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Option<Object>>,
@@ -226,6 +239,9 @@ impl Patch for AssetPatch {
         set(&mut a.url, self.url);
         set(&mut a.duration, self.duration);
         set(&mut a.depends_on, self.depends_on);
+        set(&mut a.framing, self.framing);
+        set(&mut a.camera, self.camera);
+        set(&mut a.delivery, self.delivery);
         set(&mut a.metadata, self.metadata);
     }
 }
@@ -256,6 +272,18 @@ mod tests {
         assert_eq!(s.image_url, None);
         assert_eq!(s.video_url.as_deref(), Some("v"));
         assert_eq!(s.description, "new");
+        ScenePatch::from_value(json!({"heading": {"setting": "interior", "location": "lab", "time": "night"}}))
+            .unwrap()
+            .apply(&mut s);
+        assert_eq!(
+            s.heading().map(ToString::to_string).as_deref(),
+            Some("INT. LAB - NIGHT")
+        );
+        let mut a = Asset::new("a", crate::model::AssetKind::Audio, "Hi.");
+        AssetPatch::from_value(json!({"delivery": "whispering"}))
+            .unwrap()
+            .apply(&mut a);
+        assert_eq!(a.delivery.as_deref(), Some("whispering"));
     }
 
     #[test]

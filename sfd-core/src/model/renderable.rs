@@ -6,7 +6,8 @@
 
 use serde_json::Value;
 
-use crate::model::{Asset, AssetKind, Character, Drama};
+use crate::model::id::unique_id;
+use crate::model::{Asset, AssetKind, Character, Drama, Episode, keyframe_id, music_id};
 
 /// The id of the drama's cover asset.
 pub const COVER_ID: &str = "cover";
@@ -134,7 +135,14 @@ fn mentioned(characters: &[Character], text: &str) -> Vec<String> {
 /// - a `cover` image at drama level, depending on the main characters;
 /// - in a document with no `depends_on` at all (written before sfd
 ///   rendered), scene images get the characters they name (at most 3) and
-///   scene videos get their scene's image.
+///   scene videos get their scene's image;
+/// - every shot (a scene video) its keyframe: a video that depends on no
+///   image gets the scene image no other shot uses, or a new keyframe image
+///   ([`keyframe_id`]) drawn from its prompt, depending on the characters
+///   the shot names (else those its scene names);
+/// - every episode with dialogue its music (`{eid}-music`, the prompt a
+///   mood); an episode without lines gets none, so a drama that was only
+///   pictures does not start needing a speech provider.
 ///
 /// `aspect_ratio` (such as `9:16`) goes into the prompts it writes.
 pub fn make_renderable(drama: &mut Drama, aspect_ratio: &str) -> Vec<String> {
@@ -189,7 +197,85 @@ pub fn make_renderable(drama: &mut Drama, aspect_ratio: &str) -> Vec<String> {
             }
         }
     }
+    complete_shots(drama, look.as_deref(), aspect_ratio, &mut changed);
+    for e in &mut drama.episodes {
+        let speaks = e.scenes.iter().any(|s| !s.lines().is_empty());
+        if speaks && e.music().is_none() {
+            let id = music_id(&e.id);
+            e.assets.push(Asset::new(&id, AssetKind::Audio, music_prompt(e)));
+            changed.push(id);
+        }
+    }
     changed
+}
+
+/// The prompt of an episode's music when nobody wrote one: its mood from the synopsis.
+pub fn music_prompt(episode: &Episode) -> String {
+    format!(
+        "Instrumental score under the dialogue of \"{}\", no vocals, following its mood: {}",
+        episode.title,
+        episode.description.trim()
+    )
+}
+
+/// The prompt of a keyframe made for a shot that had none.
+fn keyframe_prompt(video: &Asset, scene: &str, look: Option<&str>, aspect_ratio: &str) -> String {
+    let framing = video
+        .framing
+        .as_deref()
+        .map(|f| format!("{f} shot. "))
+        .unwrap_or_default();
+    format!(
+        "The first frame of this shot, as a still: {framing}{} Scene: {} {}",
+        video.prompt.trim(),
+        scene.trim(),
+        style(look, aspect_ratio)
+    )
+}
+
+/// Gives every scene video a keyframe image to depend on (see [`make_renderable`]).
+fn complete_shots(drama: &mut Drama, look: Option<&str>, aspect_ratio: &str, changed: &mut Vec<String>) {
+    let cast = drama.characters.clone();
+    let mut ids: Vec<String> = drama.inner_ids().map(str::to_string).collect();
+    for scene in drama.episodes.iter_mut().flat_map(|e| e.scenes.iter_mut()) {
+        let mut missing: Vec<(String, Option<String>)> = Vec::new();
+        for shot in scene.shots() {
+            let linked = shot.keyframe.is_some_and(|k| shot.video.depends_on.contains(&k.id));
+            if !linked {
+                missing.push((shot.video.id.clone(), shot.keyframe.map(|k| k.id.clone())));
+            }
+        }
+        for (video_id, free) in missing {
+            let Some(at) = scene.assets.iter().position(|a| a.id == video_id) else {
+                continue;
+            };
+            let image_id = match free {
+                Some(id) => id,
+                None => {
+                    let video = &scene.assets[at];
+                    let id = unique_id(&keyframe_id(&video.id), |x| ids.iter().any(|i| i == x));
+                    let mut image = Asset::new(
+                        &id,
+                        AssetKind::Image,
+                        keyframe_prompt(video, &scene.description, look, aspect_ratio),
+                    );
+                    let mut people = mentioned(&cast, &video.prompt);
+                    if people.is_empty() {
+                        people = mentioned(&cast, &scene.description);
+                    }
+                    image.depends_on = people;
+                    scene.assets.insert(at, image);
+                    ids.push(id.clone());
+                    changed.push(id.clone());
+                    id
+                }
+            };
+            if let Some(video) = scene.assets.iter_mut().find(|a| a.id == video_id) {
+                video.depends_on.insert(0, image_id);
+                changed.push(video_id);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -239,7 +325,32 @@ mod tests {
         let scene = &d.episodes[0].scenes[0];
         assert_eq!(scene.assets[0].depends_on, ["char-corgi", "char-ava"]);
         assert_eq!(scene.assets[1].depends_on, ["ep1-sc1-img"]);
+        assert!(d.episodes[0].music().is_none(), "no lines, no music");
         // A second pass changes nothing.
+        assert!(make_renderable(&mut d, "9:16").is_empty());
+        d.episodes[0].scenes[0]
+            .assets
+            .push(Asset::new("ep1-sc1-aud", AssetKind::Audio, "To the stars!"));
+        assert_eq!(make_renderable(&mut d, "9:16"), ["ep1-music"]);
+        assert!(d.episodes[0].music().is_some_and(|m| m.prompt.contains("no vocals")));
+    }
+
+    #[test]
+    fn shots_without_keyframes_gain_one() {
+        let mut d = old_drama();
+        make_renderable(&mut d, "9:16");
+        let scene = &mut d.episodes[0].scenes[0];
+        let mut second = Asset::new("ep1-sc1-sh2-vid", AssetKind::Video, "Close on Ava's grin.");
+        second.framing = Some("close-up".into());
+        scene.assets.push(second);
+        let changed = make_renderable(&mut d, "9:16");
+        assert_eq!(changed, ["ep1-sc1-sh2-img", "ep1-sc1-sh2-vid"]);
+        assert!(validate(&d).is_empty(), "{}", validate(&d));
+        let shots = d.episodes[0].scenes[0].shots();
+        assert_eq!(shots.len(), 2);
+        let keyframe = shots[1].keyframe.map(|k| (k.id.as_str(), k.prompt.as_str()));
+        assert!(keyframe.is_some_and(|(id, p)| id == "ep1-sc1-sh2-img" && p.contains("close-up shot.")));
+        assert_eq!(shots[1].characters(), ["char-ava"]);
         assert!(make_renderable(&mut d, "9:16").is_empty());
     }
 

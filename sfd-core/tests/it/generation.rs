@@ -26,11 +26,33 @@ async fn premise_count_is_honoured_and_ids_are_assigned() {
     assert_eq!(d.episodes[1].id, "ep2");
     let sc = &d.episodes[1].scenes[0];
     assert_eq!(sc.id, "ep2-sc1");
-    assert_eq!(sc.assets[0].id, "ep2-sc1-img");
+    assert_eq!(sc.assets[0].id, "ep2-sc1-sh1-img");
     assert!(sc.assets[0].depends_on.len() <= 3);
     assert!(sc.assets[0].depends_on.iter().all(|c| d.character(c).is_some()));
-    assert_eq!(sc.assets[1].depends_on, ["ep2-sc1-img"]);
+    assert_eq!(sc.assets[1].depends_on, ["ep2-sc1-sh1-img"]);
     assert!([Some(10), Some(15)].contains(&sc.assets[1].duration));
+    // Every scene reads as a screenplay: a heading, 2 to 4 shots, its lines; every episode has music.
+    for e in &d.episodes {
+        assert!(e.music().is_some_and(|m| !m.prompt.is_empty()), "{} has no music", e.id);
+        for s in &e.scenes {
+            assert!(
+                s.heading().is_some_and(|h| !h.location.is_empty()),
+                "{} has no heading",
+                s.id
+            );
+            let shots = s.shots();
+            assert!((2..=4).contains(&shots.len()), "{}: {} shots", s.id, shots.len());
+            for shot in &shots {
+                assert!(shot.keyframe.is_some() && shot.framing().is_some() && shot.camera().is_some());
+                assert!(shot.characters().iter().all(|c| d.character(c).is_some()));
+            }
+            let lines = s.lines();
+            assert!(!lines.is_empty(), "{} has no lines", s.id);
+            for l in &lines {
+                assert!(!l.text().is_empty() && l.speaker.is_none_or(|c| d.character(c).is_some()));
+            }
+        }
+    }
     assert!(d.characters.iter().all(|c| c.id.starts_with("char-")));
     // 1 outline + 5 episodes, usage summed over all of them.
     assert_eq!(g.usage.calls, 6);
@@ -76,7 +98,7 @@ async fn an_invalid_reference_is_caught_and_names_the_episode() {
             return None;
         }
         let mut v = futures::executor::block_on(simulated_answer(req));
-        v["scenes"][0]["characters"] = json!(["char-ghost"]);
+        v["scenes"][0]["shots"][0]["characters"] = json!(["char-ghost"]);
         Some(Ok(v.to_string()))
     });
     let opts = GenerateOptions {

@@ -196,6 +196,15 @@ async fn every_schema_is_sent_in_the_order_the_model_writes() {
     let g = generate_drama(&llm, "a corgi in space", &opts, &no_progress)
         .await
         .unwrap();
+    for e in &g.drama.episodes {
+        assert!(e.music().is_some(), "{} has no music", e.id);
+        for s in &e.scenes {
+            assert!(
+                s.heading().is_some() && s.shots().len() >= 2 && !s.lines().is_empty(),
+                "{s:?}"
+            );
+        }
+    }
     improve_drama(
         &llm,
         &g.drama,
@@ -211,15 +220,19 @@ async fn every_schema_is_sent_in_the_order_the_model_writes() {
     let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let cast = v(&["name", "description", "gender", "main", "voice_description"]);
     let listed = v(&["title", "synopsis"]);
-    let scene = v(&[
-        "description",
-        "characters",
-        "speaker",
-        "line",
-        "image_prompt",
-        "video_prompt",
-        "duration",
-    ]);
+    let scene = vec![
+        v(&["heading", "description", "lines", "shots"]),
+        v(&["setting", "location", "time"]),
+        v(&["speaker", "delivery", "text"]),
+        v(&[
+            "framing",
+            "camera",
+            "characters",
+            "image_prompt",
+            "video_prompt",
+            "duration",
+        ]),
+    ];
     let old_scene = v(&["description", "characters", "image_prompt", "video_prompt", "duration"]);
     let expected: HashMap<&str, Vec<Vec<String>>> = HashMap::from([
         (
@@ -230,7 +243,10 @@ async fn every_schema_is_sent_in_the_order_the_model_writes() {
                 listed.clone(),
             ],
         ),
-        ("episode_scenes", vec![v(&["scenes"]), scene.clone()]),
+        (
+            "episode_scenes",
+            [vec![v(&["scenes", "music"])], scene.clone()].concat(),
+        ),
         (
             "improve_plan",
             vec![
@@ -238,7 +254,10 @@ async fn every_schema_is_sent_in_the_order_the_model_writes() {
                 v(&["episode_id", "instructions"]),
             ],
         ),
-        ("rewritten_episode", vec![v(&["title", "synopsis", "scenes"]), scene]),
+        (
+            "rewritten_episode",
+            [vec![v(&["title", "synopsis", "scenes", "music"])], scene].concat(),
+        ),
         (
             "drama_critique",
             vec![

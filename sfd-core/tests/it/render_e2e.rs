@@ -77,6 +77,9 @@ async fn a_generated_drama_renders_to_decodable_files_with_its_references(s: Tes
         assert_eq!(c.url, c.assets[0].url, "the character's url is its portrait");
     }
     assets.extend(drama.assets.iter().map(|a| (AssetOwner::Drama, a.clone())));
+    for e in &drama.episodes {
+        assets.extend(e.assets.iter().map(|a| (AssetOwner::Episode(e.id.clone()), a.clone())));
+    }
     for s in drama.episodes.iter().flat_map(|e| &e.scenes) {
         assets.extend(s.assets.iter().map(|a| (AssetOwner::scene("ep1", &s.id), a.clone())));
         assert_eq!(s.image_url, s.assets[0].url);

@@ -235,15 +235,17 @@ async fn generated_dramas_carry_portraits_a_cover_voices_and_the_look() {
     };
     assert_eq!(cover.depends_on, expected);
     for s in d.episodes.iter().flat_map(|e| &e.scenes) {
-        let img = &s.assets[0];
-        assert!(img.kind == AssetKind::Image && img.depends_on.len() <= 3);
-        assert_eq!(s.assets[1].depends_on, std::slice::from_ref(&img.id));
-        if let Some(aud) = s.assets.iter().find(|a| a.kind == AssetKind::Audio) {
-            assert!(aud.depends_on.iter().all(|c| d.character(c).is_some()));
+        for shot in s.shots() {
+            let img = shot.keyframe.expect("keyframe");
+            assert!(img.kind == AssetKind::Image && img.depends_on.len() <= 3);
+            assert_eq!(shot.video.depends_on, std::slice::from_ref(&img.id));
+        }
+        for line in s.lines() {
+            assert!(line.audio.depends_on.iter().all(|c| d.character(c).is_some()));
         }
     }
     assert!(
-        d.episodes.iter().flat_map(|e| &e.scenes).any(|s| s.assets.len() == 3),
+        d.episodes.iter().flat_map(|e| &e.scenes).all(|s| !s.lines().is_empty()),
         "no voiced lines"
     );
     // It plans without a fix-up.
