@@ -17,6 +17,7 @@ mod patch;
 mod render;
 mod renderable;
 mod screenplay;
+mod sheet;
 mod validate;
 
 pub use api::{
@@ -52,4 +53,5 @@ pub use renderable::{
     portrait_prompt,
 };
 pub use screenplay::{Heading, Line, Setting, Shot, keyframe_id, line_id, music_id, shot_ids};
+pub use sheet::{SHEET_METADATA, SheetEntry, sheet_of, sheet_prompt, variant_asked};
 pub use validate::{Problem, Problems, validate};

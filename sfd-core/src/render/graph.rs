@@ -197,6 +197,7 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
                 ));
             }
         }
+        let edges = super::references::choose(drama, owner, a, edges, &|id| asset_ids.contains(id));
         let voice = (a.kind == AssetKind::Audio).then(|| speaker.map(voice::voice_for).unwrap_or_else(voice::narrator));
         let (duration, aspect_ratio) = (duration_of(a, config), aspect_of(a, config));
         nodes.push(Node {

@@ -59,6 +59,7 @@ mod limits;
 mod prices;
 mod provider;
 mod providers;
+mod references;
 #[cfg(feature = "jobs")]
 pub(crate) mod run;
 #[cfg(feature = "jobs")]

@@ -29,6 +29,7 @@ mod render_plan;
 mod render_providers;
 mod render_races;
 mod render_references;
+mod render_shot_references;
 mod render_support;
 mod render_task_providers;
 mod render_task_providers2;
