@@ -185,3 +185,93 @@ async fn candidates_without_a_judge_or_out_of_range_are_refused() {
     let e = studio.start_render(&id, images(9)).await.unwrap_err().to_string();
     assert!(e.contains("candidates") && e.contains("1 to 8"), "{e}");
 }
+
+/// A judge at a mocked OpenAI-compatible chat endpoint answering `content`.
+async fn chat_judge(content: &str) -> (wiremock::MockServer, Arc<sfd_core::ChatJudge>) {
+    use wiremock::matchers::{method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 20},
+        })))
+        .mount(&server)
+        .await;
+    let config = sfd_core::ProviderConfig::new(format!("{}/v1", server.uri()), Some("sk-judge".into()), "gpt-4o-mini");
+    (server, Arc::new(sfd_core::ChatJudge::new(config).unwrap()))
+}
+
+#[tokio::test]
+async fn a_chat_judge_gets_the_candidate_and_each_reference_as_images_and_is_asked_for_json() {
+    let (server, judge) = chat_judge(r#"{"score": 0.75, "reason": "same collie"}"#).await;
+    let storage: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+    let id = create(&*storage, sample("drama_chatjudge", 2, 1, 1, 4, false)).await;
+    let studio = studio_with(
+        Arc::clone(&storage),
+        judged(BestOf {
+            judge: Some(judge),
+            ..best_of(0.5)
+        }),
+    );
+    let request = RenderRequest {
+        kinds: Some(vec![AssetKind::Image]),
+        episodes: Some(vec!["ep1".into()]),
+        candidates: Some(2),
+        ..Default::default()
+    };
+    let result = rendered(&studio, &id, request).await;
+    assert!(result.warnings.is_empty());
+    let sent = server.received_requests().await.unwrap();
+    // The scene image depends on two portraits: candidate + 2 references.
+    let scene_call = sent
+        .iter()
+        .map(|r| r.body_json::<serde_json::Value>().unwrap())
+        .find(|b| {
+            b["messages"][0]["content"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("keyframe of ep1-sc1")
+        })
+        .expect("the scene image was judged");
+    assert_eq!(sent[0].headers.get("authorization").unwrap(), "Bearer sk-judge");
+    let parts = scene_call["messages"][0]["content"].as_array().unwrap();
+    let images: Vec<&str> = parts.iter().filter_map(|p| p["image_url"]["url"].as_str()).collect();
+    assert_eq!(images.len(), 3, "{parts:?}");
+    assert!(images.iter().all(|u| u.starts_with("data:image/png;base64,")));
+    assert_eq!(scene_call["response_format"]["type"], "json_schema");
+    assert_eq!(scene_call["response_format"]["json_schema"]["strict"], true);
+    let drama = storage.get_drama(&id).await.unwrap().value;
+    let list = Candidates::of(&drama.episodes[0].scenes[0].assets[0]).unwrap();
+    assert!(
+        list.candidates
+            .iter()
+            .all(|c| c.score == 0.75 && c.reason == "same collie")
+    );
+    assert_eq!(list.judge_usage.input_tokens, 1800);
+}
+
+#[tokio::test]
+async fn a_malformed_judge_answer_fails_the_node_clearly() {
+    let (_server, judge) = chat_judge("The first one looks great, 9/10!").await;
+    let storage: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+    let id = create(&*storage, sample("drama_badjudge", 1, 1, 1, 4, false)).await;
+    let studio = studio_with(
+        Arc::clone(&storage),
+        judged(BestOf {
+            judge: Some(judge),
+            ..best_of(0.5)
+        }),
+    );
+    let job = studio.start_render(&id, images(2)).await.unwrap();
+    let done = studio.jobs().wait(&id, &job.job_id).await.unwrap();
+    assert_eq!(done.status, JobStatus::Failed);
+    let error = done.error.unwrap();
+    assert!(
+        error.contains("char-0-portrait") && error.contains("not the JSON asked for"),
+        "{error}"
+    );
+    // The server-side studio keeps working: a render without candidates completes.
+    let result = rendered(&studio, &id, images(1)).await;
+    assert!(!result.rendered.is_empty());
+}
