@@ -36,8 +36,9 @@ pub use error::{Error, Result};
 pub use library::Library;
 pub use sfd_core::{
     AssembleRequest, AssembledEpisode, Asset, AssetKind, AssetOwner, AssetPatch, AssetRenderRequest, AudioMode,
-    Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage, DramaPatch, DramaSummary, Episode, EpisodePatch,
-    ErrorBody, ExportFormat, ExportOptions, GenerationRequest, Health, ImproveDramaResponse, Job, JobResponse,
-    JobStatus, JobType, Level, LibraryAsset, LibraryListing, LibraryTag, LibraryType, LibraryUploaded, PlanAction,
-    PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest, RenderResult, Scene, ScenePatch, SubtitleMode,
+    Candidate, Candidates, Character, CharacterPatch, CreateDramaRequest, Drama, DramaPage, DramaPatch, DramaSummary,
+    Episode, EpisodePatch, ErrorBody, ExportFormat, ExportOptions, GenerationRequest, Health, ImproveDramaResponse,
+    Job, JobResponse, JobStatus, JobType, Level, LibraryAsset, LibraryListing, LibraryTag, LibraryType,
+    LibraryUploaded, PlanAction, PlanCandidates, PlanNode, Progress, RenderPlan, RenderRecord, RenderRequest,
+    RenderResult, Scene, ScenePatch, SubtitleMode,
 };

@@ -3,7 +3,9 @@
 
 use futures::Stream;
 use reqwest::Method;
-use sfd_core::{Asset, AssetOwner, AssetRenderRequest, GenerationRequest, JobResponse, RenderPlan, RenderRequest};
+use sfd_core::{
+    Asset, AssetOwner, AssetRenderRequest, ChooseCandidate, GenerationRequest, JobResponse, RenderPlan, RenderRequest,
+};
 use tokio::io::AsyncWrite;
 
 use crate::api::{enc, member_path};
@@ -102,6 +104,28 @@ impl Client {
         let path = asset_path(drama_id, owner, asset_id, "render");
         let body = AssetRenderRequest { force };
         Ok(self.call(Method::POST, &path, Some(&body), None).await?.value)
+    }
+
+    /// Keeps another best-of-N candidate of an image (a `key` from its
+    /// `metadata.render.candidates`, see [`crate::Candidates::of`]); what
+    /// takes the image as an input becomes stale.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let owner = sfd_client::AssetOwner::scene("ep1", "ep1-sc1");
+    /// let asset = client.choose_candidate("my_drama", &owner, "ep1-sc1-img", "media/my_drama/ep1-sc1-img-ab12.png").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn choose_candidate(
+        &self,
+        drama_id: &str,
+        owner: &AssetOwner,
+        asset_id: &str,
+        key: &str,
+    ) -> Result<Versioned<Asset>> {
+        let path = asset_path(drama_id, owner, asset_id, "choose");
+        let body = ChooseCandidate { key: key.to_string() };
+        self.call(Method::POST, &path, Some(&body), None).await
     }
 
     /// Stores `body` (`content_type`: image/png, image/jpeg, image/webp,

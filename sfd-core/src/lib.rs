@@ -99,6 +99,8 @@ pub use llm::{SimulatedLlm, chat_completion_with, chat_request_of};
 pub use metered::MeteredStorage;
 #[cfg(feature = "render")]
 pub use render::FetchRules;
+#[cfg(feature = "simulator")]
+pub use render::SimulatedJudge;
 #[cfg(feature = "render")]
 pub use render::{
     AspectRatio, ChatImages, ComfyUi, Durations, Fal, Kling, Lookup, Media, MediaRequest, MiniMax, ModelCapabilities,
@@ -106,6 +108,7 @@ pub use render::{
     RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, Replicate, Seedance, SpeechFormat,
     TaskApi, TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render, provider_var,
 };
+pub use render::{BestOf, ChatJudge, DEFAULT_JUDGE_MODEL, Judge, MAX_CANDIDATES, Verdict};
 #[cfg(feature = "render")]
 pub use render::{ElevenLabs, GeminiImages, MiniMaxSpeech, SPEECH_METADATA, Seedream, SpeechTiming, SpokenWord};
 #[cfg(feature = "simulator")]

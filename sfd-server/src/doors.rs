@@ -34,6 +34,7 @@ impl RenderSelection {
             kinds: self.kinds.map(|ks| ks.into_iter().map(AssetKind::from).collect()),
             force: self.force,
             dry_run: false,
+            candidates: None,
         }
     }
 }

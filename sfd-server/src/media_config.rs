@@ -96,6 +96,15 @@ impl MediaConfig {
                     config = config.with_renderer(kind, r.clone());
                 }
             }
+            // Simulated images are judged by the simulated judge, unless one is named.
+            if config.best_of().judge.is_none() && !self.render.names_real(AssetKind::Image) {
+                config = config.with_judge(std::sync::Arc::new(sfd_core::SimulatedJudge));
+            }
+        }
+        if config.best_of().candidates > 1 && config.best_of().judge.is_none() {
+            return Err(Error::Config(
+                "SFD_RENDER_CANDIDATES above 1 needs a judge: set SFD_JUDGE_API_BASE and SFD_JUDGE_MODEL".into(),
+            ));
         }
         for kind in AssetKind::ALL {
             match config.renderer(kind) {

@@ -48,8 +48,10 @@ pub fn schemas() -> Value {
     json!({
         "RenderRequest": {"type": "object", "description": "What to render; an empty body renders everything missing or stale.",
             "properties": {"episodes": ids, "characters": ids, "assets": ids, "kinds": kinds,
-                "force": s("boolean"), "dryRun": s("boolean")}},
+                "force": s("boolean"), "dryRun": s("boolean"),
+                "candidates": {"type": "integer", "minimum": 1, "maximum": 8, "description": "candidates per image, the judge keeps the best (default SFD_RENDER_CANDIDATES, else 1)"}}},
         "AssetRenderRequest": {"type": "object", "properties": {"force": s("boolean")}},
+        "ChooseCandidate": {"type": "object", "required": ["key"], "properties": {"key": {"type": "string", "description": "a candidate's key (or url) from metadata.render.candidates"}}},
         "PlanNode": {"type": "object", "required": ["assetId", "owner", "kind", "dependsOn", "level", "action", "estimatedCostUsd"],
             "properties": {"assetId": s("string"), "owner": s("string"),
                 "kind": {"type": "string", "enum": ["image", "video", "audio"]}, "dependsOn": ids, "level": s("integer"),
@@ -57,7 +59,9 @@ pub fn schemas() -> Value {
                 "reason": {"type": ["string", "null"]}, "estimatedCostUsd": s("number"),
                 "sent": {"type": ["object", "null"], "description": "What the provider will be sent, fitted to what it accepts (a refused node is blocked, its reason naming the limit).",
                     "properties": {"durationSeconds": {"type": ["integer", "null"]}, "aspectRatio": s("string"),
-                        "references": ids, "notes": {"type": "array", "items": s("string"), "description": "e.g. 7 s snapped to 5 s"}}}}},
+                        "references": ids, "notes": {"type": "array", "items": s("string"), "description": "e.g. 7 s snapped to 5 s"}}},
+                "candidates": {"type": "object", "description": "best-of-N: candidates per round, the judge's model and its estimated cost (included in estimatedCostUsd)",
+                    "properties": {"count": s("integer"), "judge": s("string"), "judgeCostUsd": s("number")}}}},
         "RenderPlan": {"type": "object", "required": ["nodes", "levels", "estimatedCostUsd"], "properties": {
             "nodes": {"type": "array", "items": r("PlanNode")}, "levels": s("integer"), "estimatedCostUsd": s("number")}},
         "CoverPhoto": {"type": "object", "required": ["url"], "properties": {"url": s("string")}},
@@ -102,6 +106,12 @@ pub fn operation(endpoint: E, template: &str, m: &Method) -> Option<Value> {
             Some(json_body(r("AssetRenderRequest"))),
             vec![job()],
             START,
+        ),
+        (E::AssetChoose, _) => (
+            "Keep another best-of-N candidate (its key from metadata.render.candidates): the asset, its scene's image_url or character's url point at it, and what takes it as an input becomes stale; 422 when it is not a candidate",
+            Some(json!({"required": true, "content": {"application/json": {"schema": r("ChooseCandidate")}}})),
+            vec![ok(200, r("Asset"))],
+            &[400, 401, 404, 409, 413, 415, 422, 429, 503],
         ),
         (E::AssetContent, _) => (
             "Store your own file as the asset's content (streamed; 413 past SFD_MEDIA_LIMIT, 415 for other types)",

@@ -5,7 +5,8 @@
 use http::StatusCode;
 use serde_json::{Value, json};
 use sfd_core::{
-    AssetOwner, AssetRenderRequest, COVER_ID, EntityKind, Job, RenderRequest, StorageExt, audition_id, portrait_id,
+    AssetOwner, AssetRenderRequest, COVER_ID, ChooseCandidate, EntityKind, Job, RenderRequest, StorageExt, audition_id,
+    portrait_id,
 };
 
 use crate::access_log::with_started_job;
@@ -45,6 +46,17 @@ pub async fn drama(state: &AppState, id: &str, body: Option<Value>) -> Answer {
 pub async fn asset(state: &AppState, id: &str, owner: &AssetOwner, asset_id: &str, body: Option<Value>) -> Answer {
     let force = force(body)?;
     accepted(&state.studio().start_asset_render(id, owner, asset_id, force).await?)
+}
+
+/// `POST …/assets/{aid}/choose` at every owner level: keep candidate `{key}`.
+pub async fn choose(state: &AppState, id: &str, owner: &AssetOwner, asset_id: &str, body: Option<Value>) -> Answer {
+    let body = body.ok_or_else(|| HttpError::bad_request("the body must be {\"key\": a candidate's key}"))?;
+    let chosen: ChooseCandidate = h::parse(body, "candidate choice")?;
+    let asset = state
+        .studio()
+        .choose_candidate(id, owner, asset_id, &chosen.key)
+        .await?;
+    Ok(h::json(StatusCode::OK, &asset.value))
 }
 
 /// `POST /dramas/{id}/generate`: the old server's name for rendering the whole drama.

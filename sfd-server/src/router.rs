@@ -280,6 +280,8 @@ levels: [
     Assets(at: At<AssetOwner>) => nested::answer::<Asset>(c.state, c.method(), c.headers(), at, c.json).await;
     /// `…/assets/{aid}/render` at every owner level.
     AssetRender(d: String, o: AssetOwner, a: String) => render::asset(c.state, &d, &o, &a, c.json).await;
+    /// `…/assets/{aid}/choose` at every owner level: keep another candidate.
+    AssetChoose(d: String, o: AssetOwner, a: String) => render::choose(c.state, &d, &o, &a, c.json).await;
     /// `…/assets/{aid}/content` at every owner level.
     AssetContent(d: String, o: AssetOwner, a: String) stream => {
         let body = c.stream()?;
@@ -321,6 +323,7 @@ pub static ROUTES: LazyLock<Vec<(&'static str, &'static [Method], Endpoint)>> = 
         let item = Asset::INFO.item_template(parent);
         add(format!("{item}/render"), &[Method::POST]);
         add(format!("{item}/content"), &[Method::PUT]);
+        add(format!("{item}/choose"), &[Method::POST]);
     }
     all
 });
@@ -410,6 +413,7 @@ fn nested_route(d: &str, tail: &[&str]) -> Option<(Route, String)> {
     Some(match *verb {
         "render" => (Route::AssetRender(o(d), owner, o(a)), format!("{item}/render")),
         "content" => (Route::AssetContent(o(d), owner, o(a)), format!("{item}/content")),
+        "choose" => (Route::AssetChoose(o(d), owner, o(a)), format!("{item}/choose")),
         _ => return None,
     })
 }

@@ -2,6 +2,7 @@
 
 mod api;
 mod assemble;
+mod candidates;
 mod character;
 mod document;
 pub(crate) mod error;
@@ -18,6 +19,7 @@ mod patch;
 mod render;
 mod renderable;
 mod screenplay;
+mod sheet;
 mod validate;
 
 pub use api::{
@@ -27,6 +29,7 @@ pub use api::{
 pub use assemble::{
     ASSEMBLED_BY, AssembleRequest, AssembledEpisode, AudioMode, ExportFormat, ExportOptions, SubtitleMode,
 };
+pub use candidates::{Candidate, Candidates, ChooseCandidate, PlanCandidates};
 pub use character::Character;
 pub use document::{Asset, AssetKind, CREATED_AT, Drama, Episode, Object, Scene};
 pub use generation::{GenerationRequest, MAX_GENERATED_EPISODES, MAX_GENERATED_SCENES, count_problems};
@@ -53,4 +56,5 @@ pub use renderable::{
     portrait_prompt,
 };
 pub use screenplay::{Heading, Line, Setting, Shot, keyframe_id, line_id, music_id, shot_ids};
+pub use sheet::{SHEET_METADATA, SheetEntry, sheet_of, sheet_prompt, variant_asked};
 pub use validate::{Problem, Problems, validate};

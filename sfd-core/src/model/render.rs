@@ -37,6 +37,10 @@ pub struct RenderRequest {
     /// Only plan: call nothing, write nothing, answer the [`RenderPlan`].
     #[serde(default)]
     pub dry_run: bool,
+    /// Candidates per image, the judge keeps the best (default
+    /// `SFD_RENDER_CANDIDATES`, else 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<u32>,
 }
 
 impl RenderRequest {
@@ -125,6 +129,9 @@ pub struct PlanNode {
     /// What will be sent to the provider, when it renders.
     #[serde(default)]
     pub sent: Option<PlanSent>,
+    /// Best-of-N, when this image renders several candidates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<super::PlanCandidates>,
 }
 
 /// What a render would do, computed without calling or writing anything.
@@ -278,8 +285,24 @@ pub struct RenderResult {
     pub failed: Vec<FailedAsset>,
     /// Total spent.
     pub usage: MediaUsage,
-    /// Total cost.
+    /// Total cost (candidates and judge calls included).
     pub cost_usd: f64,
+    /// Candidate images made beyond one per rendered image (best-of-N).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra_candidates: u32,
+    /// What the judge's calls spent (best-of-N).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge_usage: Option<MediaUsage>,
+    /// What they cost (included in `costUsd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge_cost_usd: Option<f64>,
+    /// Images kept although no candidate reached the judge's threshold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SkippedAsset>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What [`crate::Studio::collect_media`] found (and, unless a dry run, deleted).

@@ -131,7 +131,9 @@ fn mentioned(characters: &[Character], text: &str) -> Vec<String> {
 
 /// Adds what rendering needs and `drama` lacks, and returns the ids of the
 /// assets it added or gave references to:
-/// - a `{cid}-portrait` image for every character;
+/// - a `{cid}-portrait` image for every character, and the casting sheet
+///   it asks for (see `sheet.rs`); portrait and sheet prompts sfd wrote are
+///   written again when the character's description or the look changed;
 /// - a `cover` image at drama level, depending on the main characters;
 /// - in a document with no `depends_on` at all (written before sfd
 ///   rendered), scene images get the characters they name (at most 3) and
@@ -159,6 +161,7 @@ pub fn make_renderable(drama: &mut Drama, aspect_ratio: &str) -> Vec<String> {
             changed.push(id);
         }
     }
+    super::sheet::complete_sheets(drama, aspect_ratio, &mut changed);
     if !taken(drama, COVER_ID) && !drama.characters.is_empty() {
         let mut leads: Vec<&Character> = drama.characters.iter().filter(|c| c.main).collect();
         if leads.is_empty() {

@@ -306,6 +306,37 @@ pub const RENDER_SETTINGS: &[RenderSetting] = &[
         "DURATION",
         "First wait between polls of a provider task, backing off x1.5 up to 8x or 15s (default 2s)",
     ),
+    setting(
+        "SFD_RENDER_CANDIDATES",
+        "render-candidates",
+        "N",
+        "Candidate images per image asset, the judge keeps the best (default 1, at most 8)",
+    ),
+    setting(
+        "SFD_JUDGE_API_BASE",
+        "judge-api-base",
+        "URL",
+        "Base URL of an OpenAI-compatible chat model with image input that judges candidates",
+    ),
+    setting("SFD_JUDGE_API_KEY", "judge-api-key", "KEY", "Key for the judge"),
+    setting(
+        "SFD_JUDGE_MODEL",
+        "judge-model",
+        "MODEL",
+        "The judge's model (default gpt-4o-mini)",
+    ),
+    setting(
+        "SFD_JUDGE_THRESHOLD",
+        "judge-threshold",
+        "SCORE",
+        "The score (0 to 1) the best candidate must reach, else the image is rendered again (default 0.5)",
+    ),
+    setting(
+        "SFD_JUDGE_RETRIES",
+        "judge-retries",
+        "N",
+        "Rounds of candidates again below the threshold, before the best is kept with a warning (default 1)",
+    ),
 ];
 
 /// Everything a render needs besides storage. [`RenderConfig::default`]
@@ -322,6 +353,7 @@ pub struct RenderConfig {
     ffmpeg: crate::Ffmpeg,
     fetch: super::FetchRules,
     max_cut_seconds: u32,
+    best_of: super::BestOf,
 }
 
 impl fmt::Debug for RenderConfig {
@@ -356,6 +388,7 @@ impl Default for RenderConfig {
             ffmpeg: crate::Ffmpeg::from_env(),
             fetch: super::FetchRules::default(),
             max_cut_seconds: 1800,
+            best_of: super::BestOf::default(),
         }
     }
 }
@@ -366,13 +399,21 @@ impl RenderConfig {
         Self::default()
     }
 
-    /// One simulated renderer for every kind (demos, tests, benchmarks).
+    /// One simulated renderer for every kind, and the simulated judge
+    /// (demos, tests, benchmarks).
     #[cfg(feature = "simulator")]
     pub fn simulated() -> Self {
         let sim: Arc<dyn Renderer> = Arc::new(super::SimulatedRenderer::new());
-        AssetKind::ALL
+        let c = AssetKind::ALL
             .iter()
-            .fold(Self::default(), |c, k| c.with_renderer(*k, Arc::clone(&sim)))
+            .fold(Self::default(), |c, k| c.with_renderer(*k, Arc::clone(&sim)));
+        c.with_judge(Arc::new(super::SimulatedJudge))
+    }
+
+    /// Judges best-of-N candidates with `judge`.
+    pub fn with_judge(mut self, judge: Arc<dyn super::Judge>) -> Self {
+        self.best_of.judge = Some(judge);
+        self
     }
 
     /// Renders `kind` with `renderer`.
@@ -474,6 +515,17 @@ impl RenderConfig {
     /// Which URLs outside the media store may be fetched.
     pub fn fetch_rules(&self) -> &super::FetchRules {
         &self.fetch
+    }
+
+    /// Best-of-N: candidates per image and their judge.
+    pub fn with_best_of(mut self, best_of: super::BestOf) -> Self {
+        self.best_of = best_of;
+        self
+    }
+
+    /// Best-of-N: candidates per image and their judge.
+    pub fn best_of(&self) -> &super::BestOf {
+        &self.best_of
     }
 
     /// The price table.
@@ -605,6 +657,7 @@ impl RenderConfig {
                 PriceTable::from_json(&text).map_err(|e| Error::Config(format!("SFD_PRICES ('{path}'): {e}")))?;
             c = c.with_prices(prices);
         }
+        c.best_of = super::BestOf::from_env(&get, &provider)?;
         super::select::apply(c, &get)
     }
 
@@ -660,6 +713,7 @@ mod tests {
             "NAME" => "openai",
             "N" => "4",
             "DURATION" => "2s",
+            "SCORE" => "0.5",
             _ => "x",
         };
         // Every setting given, then only an OpenAI key: between them, every

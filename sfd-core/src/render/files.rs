@@ -114,6 +114,21 @@ pub(crate) fn png(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 3]) 
     out
 }
 
+/// The main colour of a PNG [`png`] wrote (the pixel at (5, 0), where the
+/// simulated renderer paints its background); `None` for any other file.
+pub(crate) fn png_colour(bytes: &[u8]) -> Option<[u8; 3]> {
+    let width = u32::from_be_bytes(bytes.get(16..20)?.try_into().ok()?);
+    // Signature, IHDR, IDAT's length and type, zlib's header, the first
+    // stored block's header (BTYPE 00), the first row's filter byte.
+    let stored = bytes.get(8 + 25 + 8 + 2)? & 0b110 == 0;
+    let ok = bytes.starts_with(b"\x89PNG") && bytes.get(37..41)? == b"IDAT" && bytes.get(24..26)? == [8, 2];
+    if !ok || !stored || width < 6 {
+        return None;
+    }
+    let at = 8 + 25 + 8 + 2 + 5 + 1 + 5 * 3;
+    bytes.get(at..at + 3)?.try_into().ok()
+}
+
 /// A mono 16-bit PCM WAV of `seconds` at `rate` Hz: a soft tone of `freq` Hz.
 pub(crate) fn wav(seconds: f64, rate: u32, freq: f64) -> Vec<u8> {
     let samples = (seconds * f64::from(rate)).round() as u32;

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::{AspectRatio, RenderConfig, Voice, voice};
 use crate::model::{
-    Asset, AssetKind, AssetOwner, Drama, MediaKey, PlanAction, PlanNode, Problem, Problems, RenderPlan, RenderRecord,
-    RenderRequest,
+    Asset, AssetKind, AssetOwner, Drama, MediaKey, PlanAction, PlanCandidates, PlanNode, Problem, Problems, RenderPlan,
+    RenderRecord, RenderRequest,
 };
 use crate::model::{make_renderable, portrait_id};
 use crate::{Error, Result};
@@ -197,6 +197,7 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
                 ));
             }
         }
+        let edges = super::references::choose(drama, owner, a, edges, &|id| asset_ids.contains(id));
         let voice = (a.kind == AssetKind::Audio).then(|| speaker.map(voice::voice_for).unwrap_or_else(voice::narrator));
         let (duration, aspect_ratio) = (duration_of(a, config), aspect_of(a, config));
         nodes.push(Node {
@@ -372,6 +373,7 @@ pub(crate) fn plan_graph(
 ) -> Result<Planned> {
     let graph = build(drama, config)?;
     let selected = select(drama, &graph, request)?;
+    let candidates = config.best_of().candidates_for(request.candidates)?;
     // What the selection needs that was never rendered comes along.
     let mut wanted: HashMap<String, Option<String>> = selected.iter().map(|id| (id.clone(), None)).collect();
     for n in graph.nodes.iter().rev() {
@@ -446,6 +448,19 @@ pub(crate) fn plan_graph(
                 .estimate(r.model(), n.kind, s.duration_seconds, &n.prompt),
             _ => 0.0,
         };
+        // Best-of-N: images render several candidates, and a judge scores each.
+        let best_of = match (&sent, &config.best_of().judge) {
+            (Some(_), Some(judge)) if n.kind == AssetKind::Image && candidates > 1 => Some(PlanCandidates {
+                count: candidates,
+                judge: judge.model().to_string(),
+                judge_cost_usd: config.best_of().estimate(config.prices(), candidates),
+            }),
+            _ => None,
+        };
+        let estimated_cost_usd = match &best_of {
+            Some(b) => super::prices::round_usd(estimated_cost_usd * f64::from(b.count) + b.judge_cost_usd),
+            None => estimated_cost_usd,
+        };
         nodes.push(PlanNode {
             asset_id: n.id.clone(),
             owner: n.owner.to_path(),
@@ -461,6 +476,7 @@ pub(crate) fn plan_graph(
             reason: Some(reason),
             estimated_cost_usd,
             sent,
+            candidates: best_of,
         });
     }
     let plan = RenderPlan {

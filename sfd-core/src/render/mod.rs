@@ -37,24 +37,31 @@
 //! ```
 
 mod aspect;
+mod best_of;
+#[cfg(feature = "jobs")]
+mod candidates;
 mod capabilities;
 mod chat_images;
 mod config;
+#[cfg(feature = "jobs")]
+mod dag;
 mod fetch;
 #[cfg(feature = "simulator")]
 mod files;
 mod frame;
 pub(crate) mod graph;
 mod images;
+mod judge;
 mod ledger;
 mod limits;
 mod prices;
 mod provider;
 mod providers;
+mod references;
 #[cfg(feature = "jobs")]
 pub(crate) mod run;
 #[cfg(feature = "jobs")]
-mod save;
+pub(crate) mod save;
 #[cfg(feature = "jobs")]
 mod schedule;
 mod select;
@@ -80,12 +87,16 @@ use crate::model::{AssetKind, MediaType, MediaUsage};
 
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
+pub use best_of::{BestOf, MAX_CANDIDATES};
 pub use capabilities::{Durations, ModelCapabilities, fit};
 pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
 pub use config::{RENDER_SETTINGS, RenderConfig, RenderSetting};
 pub use fetch::FetchRules;
 pub use graph::{inputs_hash, plan_render, prompt_hash};
 pub use images::{DEFAULT_IMAGE_MODEL, OpenAiImages};
+#[cfg(feature = "simulator")]
+pub use judge::SimulatedJudge;
+pub use judge::{ChatJudge, DEFAULT_JUDGE_MODEL, Judge, Verdict};
 pub use limits::{ProviderLimit, TaskPermit};
 pub(crate) use prices::speech_seconds;
 pub use prices::{Price, PriceTable};
@@ -156,6 +167,9 @@ pub struct MediaRequest {
     pub duration: Option<u32>,
     /// The voice (speech).
     pub voice: Option<Voice>,
+    /// Which candidate of a best-of-N render this call makes (0 for the
+    /// first); providers that take a seed may use it to vary the result.
+    pub candidate: u32,
 }
 
 impl MediaRequest {
@@ -169,6 +183,7 @@ impl MediaRequest {
             aspect_ratio,
             duration: None,
             voice: None,
+            candidate: 0,
         }
     }
 }

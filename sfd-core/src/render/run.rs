@@ -3,22 +3,23 @@
 //! first, then `url` and `metadata.render` in a CAS edit, see `save.rs`),
 //! so a crash, restart or cancel loses only the nodes in flight.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 
+use super::dag::Dag;
 use super::graph::{Graph, Node, Planned, file_id, inputs_hash, library_inputs, plan_graph};
 use super::prices::round_usd;
 use super::save::{REPLACED, Saved, Saver};
 use super::schedule::{HELD_BYTES, Held, Ready};
-use super::{MediaRequest, Reference, RenderConfig};
+use super::{Media, MediaRequest, Reference, RenderConfig, Renderer};
 use crate::library::{LibraryExt, LibraryProject};
 use crate::model::{
-    AssetKind, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, ProgressFn, RenderRecord, RenderRequest,
-    RenderResult, RenderedAsset, SkippedAsset, make_renderable, now_ms,
+    AssetKind, Candidates, Drama, FailedAsset, MediaKey, MediaUsage, PlanAction, Progress, ProgressFn, RenderRecord,
+    RenderRequest, RenderResult, RenderedAsset, SkippedAsset, make_renderable, now_ms,
 };
 use crate::storage::{MediaStore, MediaStoreExt, Storage, StorageExt};
 use crate::{Error, Result};
@@ -103,6 +104,8 @@ struct Ctx {
     saver: Saver,
     /// Where `library:{asset_id}` references are read.
     library: LibraryProject,
+    /// Candidates per node, from the plan (best-of-N images).
+    candidates: HashMap<String, u32>,
 }
 
 /// One input of a node: the dependency, its file's URL, key (in sfd's
@@ -120,6 +123,8 @@ struct Input {
 struct Task {
     node: Node,
     inputs: Vec<Input>,
+    /// Candidates to make (best-of-N for images; 1 otherwise).
+    candidates: u32,
 }
 
 /// A node that finished and was saved (or found replaced by an upload).
@@ -130,14 +135,16 @@ struct Done {
     bytes: Bytes,
     usage: MediaUsage,
     cost_usd: f64,
+    /// Best-of-N: every candidate, scored.
+    candidates: Option<Candidates>,
+    /// Candidates made beyond the kept one.
+    extra: u32,
 }
 
-/// Renders, stores and saves one node, holding one call of its kind.
-async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> Result<Done> {
+/// Reads the files `task` takes as references (shared bytes when this run
+/// made them, the media store, the fetch rules, the library).
+async fn references_of(ctx: &Ctx, task: &Task, media: &dyn MediaStore) -> Result<Vec<Reference>> {
     let node = &task.node;
-    let renderer = Arc::clone(ctx.config.require(node.kind)?);
-    let media = media_of(&*ctx.storage)?;
-    // Inputs are read when the node runs, and dropped when it ends.
     let mut references = Vec::new();
     for input in &task.inputs {
         let (media_type, bytes) = match (&input.key, &input.url, &input.bytes) {
@@ -167,27 +174,23 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             bytes,
         });
     }
-    let request = MediaRequest {
-        kind: node.kind,
-        label: node.id.clone(),
-        prompt: node.prompt.clone(),
-        references,
-        aspect_ratio: node.aspect_ratio,
-        duration: node.duration,
-        voice: node.voice.clone(),
-    };
-    // The plan fitted the same request: snapped duration, capped references.
-    let request = super::capabilities::fit_request(&renderer.capabilities(), request)
-        .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
-    let (asked, aspect_ratio) = (request.duration, request.aspect_ratio);
+    Ok(references)
+}
+
+/// One provider call for `kind`, metered; a file of another kind is an error.
+pub(super) async fn call(
+    config: &RenderConfig,
+    renderer: &Arc<dyn Renderer>,
+    request: MediaRequest,
+    ledger: Option<&super::ledger::TaskLedger>,
+) -> Result<Media> {
+    let (asked, seconds, aspect_ratio) = (request.kind, request.duration, request.aspect_ratio);
     let started = std::time::Instant::now();
-    // A provider task is saved before it is polled, and resumed, never paid twice.
-    let ledger = super::ledger::TaskLedger::new(Arc::clone(&ctx.storage), &ctx.drama_id, &node.id, &ctx.job_id)?;
     let made = match renderer.tasks() {
-        Some(tasks) => tasks.run(request, Some(&ledger)).await,
+        Some(tasks) => tasks.run(request, ledger).await,
         None => renderer.render(request).await,
     };
-    let kind = crate::telemetry::label(node.kind);
+    let kind = crate::telemetry::label(asked);
     let made = match made {
         Ok(m) => m,
         Err(e) => {
@@ -198,27 +201,66 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
     };
     let metered = crate::telemetry::RenderMade {
         bytes: made.bytes.len() as u64,
-        cost_usd: ctx.config.prices().cost(&made.model, &made.usage),
+        cost_usd: config.prices().cost(&made.model, &made.usage),
     };
     crate::telemetry::render_call(&made.provider, &made.model, &kind, "ok", started.elapsed(), metered);
-    if made.media_type.kind() != node.kind {
+    if made.media_type.kind() != asked {
         return Err(super::render_error(
             &made.provider,
             crate::LlmErrorKind::Decode,
             None,
-            format!("asked for {}, the provider sent {}", node.kind, made.media_type),
+            format!("asked for {asked}, the provider sent {}", made.media_type),
             1,
         ));
     }
     // Each clip is brought to the cut's format once, so assemblies copy it.
-    let made = crate::assemble::format::normalised(ctx.config.ffmpeg(), aspect_ratio, asked, made).await;
-    let bytes = made.bytes.clone();
+    Ok(crate::assemble::format::normalised(config.ffmpeg(), aspect_ratio, seconds, made).await)
+}
+
+/// Renders, stores and saves one node, holding one call of its kind.
+async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> Result<Done> {
+    let node = &task.node;
+    let renderer = Arc::clone(ctx.config.require(node.kind)?);
+    let media = media_of(&*ctx.storage)?;
+    // Inputs are read when the node runs, and dropped when it ends.
+    let references = references_of(&ctx, &task, media).await?;
+    let request = MediaRequest {
+        kind: node.kind,
+        label: node.id.clone(),
+        prompt: node.prompt.clone(),
+        references,
+        aspect_ratio: node.aspect_ratio,
+        duration: node.duration,
+        voice: node.voice.clone(),
+        candidate: 0,
+    };
+    // The plan fitted the same request: snapped duration, capped references.
+    let request = super::capabilities::fit_request(&renderer.capabilities(), request)
+        .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
+    // A provider task is saved before it is polled, and resumed, never paid twice.
+    let ledger = super::ledger::TaskLedger::new(Arc::clone(&ctx.storage), &ctx.drama_id, &node.id, &ctx.job_id)?;
+    let picked = if task.candidates > 1 {
+        let at = super::candidates::Target {
+            config: &ctx.config,
+            renderer: &renderer,
+            media,
+            drama_id: &ctx.drama_id,
+            asset_id: &node.id,
+        };
+        at.best_of(request, task.candidates).await?
+    } else {
+        let made = call(&ctx.config, &renderer, request, Some(&ledger)).await?;
+        let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
+        let info = media
+            .store_media(&ctx.drama_id, &node.id, made.media_type, made.bytes.clone())
+            .await?;
+        super::candidates::Picked::one(made, info, cost_usd)
+    };
+    let made = picked.made;
     let speech = made.speech.clone();
-    let info = media
-        .store_media(&ctx.drama_id, &node.id, made.media_type, made.bytes)
-        .await?;
+    let info = picked.info;
     let url = info.key.url(ctx.config.public_url());
-    let cost_usd = ctx.config.prices().cost(&made.model, &made.usage);
+    let cost_usd = round_usd(picked.cost_usd + picked.candidates.as_ref().map_or(0.0, |c| c.judge_cost_usd));
     let mut inputs: Vec<(String, Option<String>)> =
         task.inputs.iter().map(|i| (i.id.clone(), i.file.clone())).collect();
     inputs.extend(library_inputs(node));
@@ -230,7 +272,7 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         bytes: info.size,
         content_type: info.content_type().to_string(),
         rendered_at: now_ms(),
-        usage: made.usage,
+        usage: picked.usage,
         cost_usd,
         key: Some(info.key.path().to_string()),
         job_id: Some(ctx.job_id.clone()),
@@ -242,6 +284,7 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
             url: url.clone(),
             record,
             speech,
+            candidates: picked.candidates.clone(),
         })
         .await?;
     if renderer.tasks().is_some() {
@@ -255,9 +298,11 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         key: info.key,
         url,
         replaced,
-        bytes,
-        usage: made.usage,
+        bytes: made.bytes,
+        usage: picked.usage,
         cost_usd,
+        candidates: picked.candidates,
+        extra: picked.extra,
     })
 }
 
@@ -289,6 +334,7 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
                 }
             })
             .collect();
+        let candidates = ctx.candidates.get(id).copied().unwrap_or(1);
         if node.kind == AssetKind::Video {
             // A video provider may take only one image (the first frame):
             // the scene's own keyframe goes first, then portraits.
@@ -296,11 +342,28 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
         }
         let task_id = flight
             .set
-            .spawn(render_node(Arc::clone(ctx), Task { node, inputs }, call))
+            .spawn(render_node(
+                Arc::clone(ctx),
+                Task {
+                    node,
+                    inputs,
+                    candidates,
+                },
+                call,
+            ))
             .id();
         flight.running.insert(task_id, id);
     }
     flight.held.release_unshared();
+}
+
+/// Queues `ids` (ready nodes) for a call of their kind.
+fn queue<'a>(flight: &mut Flight<'a>, graph: &Graph, ids: Vec<&'a str>) {
+    for id in ids {
+        if let Some(n) = graph.get(id) {
+            flight.ready.push(n.kind, id);
+        }
+    }
 }
 
 /// The progress of one kind.
@@ -329,7 +392,6 @@ pub(crate) async fn run(
         drama_id: drama_id.to_string(),
         ..Default::default()
     };
-    let to_run: HashSet<&str> = plan.to_render().map(|n| n.asset_id.as_str()).collect();
     for n in plan.nodes.iter().filter(|n| !n.action.renders()) {
         result.skipped.push(SkippedAsset {
             asset_id: n.asset_id.clone(),
@@ -342,25 +404,17 @@ pub(crate) async fn run(
         .iter()
         .filter_map(|n| Some((n.id.clone(), n.url.clone()?)))
         .collect();
-    let mut waiting: HashMap<&str, usize> = HashMap::new();
-    let mut dependants: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut counts = [Count::default(); 3];
-    for id in &to_run {
+    let mut to_run = Vec::new();
+    for n in plan.to_render() {
         let node = graph
-            .get(id)
-            .ok_or_else(|| Error::invalid("assets", format!("'{id}' vanished")))?;
+            .get(&n.asset_id)
+            .ok_or_else(|| Error::invalid("assets", format!("'{}' vanished", n.asset_id)))?;
         counts[node.kind.index()].total += 1;
-        let pending: Vec<&str> = node
-            .edges
-            .iter()
-            .map(String::as_str)
-            .filter(|e| to_run.contains(e))
-            .collect();
-        for e in &pending {
-            dependants.entry(e).or_default().push(id);
-        }
-        waiting.insert(id, pending.len());
+        to_run.push((node.id.as_str(), node.edges.iter().map(String::as_str)));
     }
+    // Pre-sorted by level, so the first nodes queue first.
+    let mut dag = Dag::new(to_run);
     let ctx = Arc::new(Ctx {
         library: LibraryProject::of_drama(&drama)?,
         saver: Saver::start(Arc::clone(&storage), drama_id),
@@ -368,6 +422,10 @@ pub(crate) async fn run(
         drama_id: drama_id.to_string(),
         job_id: job_id.to_string(),
         config: Arc::clone(&config),
+        candidates: plan
+            .to_render()
+            .filter_map(|n| Some((n.asset_id.clone(), n.candidates.as_ref()?.count)))
+            .collect(),
     });
     if let Some(n) = plan.to_render().next() {
         progress(Progress::new(n.kind, 0, counts[n.kind.index()].total));
@@ -378,13 +436,7 @@ pub(crate) async fn run(
         held: Held::new(HELD_BYTES),
         ready: Ready::new(|k| config.concurrency(k)),
     };
-    // Pre-sorted by level, so the first nodes queue first.
-    for n in plan
-        .to_render()
-        .filter(|n| waiting.get(n.asset_id.as_str()) == Some(&0))
-    {
-        flight.ready.push(n.kind, &n.asset_id);
-    }
+    queue(&mut flight, &graph, dag.ready());
     start_ready(&mut flight, &graph, &files, &ctx);
     while let Some(joined) = flight.set.join_next_with_id().await {
         let (task_id, outcome) = match joined {
@@ -403,6 +455,17 @@ pub(crate) async fn run(
                 files.insert(id.to_string(), done.url.clone());
                 result.usage += done.usage;
                 result.cost_usd += done.cost_usd;
+                result.extra_candidates += done.extra;
+                if let Some(c) = &done.candidates {
+                    *result.judge_usage.get_or_insert_default() += c.judge_usage;
+                    *result.judge_cost_usd.get_or_insert_default() += c.judge_cost_usd;
+                    if let Some(w) = &c.warning {
+                        result.warnings.push(SkippedAsset {
+                            asset_id: id.to_string(),
+                            reason: w.clone(),
+                        });
+                    }
+                }
                 if done.replaced {
                     // Dependants read the uploaded file from the store.
                     tracing::info!(asset = id, "{REPLACED}");
@@ -411,10 +474,7 @@ pub(crate) async fn run(
                         reason: REPLACED.to_string(),
                     });
                 } else {
-                    let takers = dependants
-                        .get(id)
-                        .map_or(0, |ds| ds.iter().filter(|d| waiting.contains_key(*d)).count());
-                    flight.held.keep(id, done.bytes, takers);
+                    flight.held.keep(id, done.bytes, dag.takers(id));
                     tracing::debug!(asset = id, key = %done.key, "rendered");
                     result.rendered.push(RenderedAsset {
                         asset_id: id.to_string(),
@@ -423,15 +483,7 @@ pub(crate) async fn run(
                         cost_usd: done.cost_usd,
                     });
                 }
-                for d in dependants.get(id).cloned().unwrap_or_default() {
-                    let w = waiting.entry(d).or_default();
-                    *w = w.saturating_sub(1);
-                    if *w == 0
-                        && let Some(n) = graph.get(d)
-                    {
-                        flight.ready.push(n.kind, d);
-                    }
-                }
+                queue(&mut flight, &graph, dag.finish(id));
             }
             Err(e) => {
                 tracing::warn!(asset = id, error = %e, "render of an asset failed");
@@ -440,21 +492,15 @@ pub(crate) async fn run(
                     error: e.to_string(),
                 });
                 // Everything that needs it, directly or not, is skipped.
-                let mut stack = dependants.get(id).cloned().unwrap_or_default();
-                let mut seen = HashSet::new();
-                while let Some(d) = stack.pop() {
-                    if seen.insert(d) {
-                        waiting.remove(d);
-                        if let Some(n) = graph.get(d) {
-                            counts[n.kind.index()].total = counts[n.kind.index()].total.saturating_sub(1);
-                            n.edges.iter().for_each(|e| drop(flight.held.take(e)));
-                        }
-                        result.skipped.push(SkippedAsset {
-                            asset_id: d.to_string(),
-                            reason: format!("its input {id} failed"),
-                        });
-                        stack.extend(dependants.get(d).cloned().unwrap_or_default());
+                for d in dag.fail(id) {
+                    if let Some(n) = graph.get(d) {
+                        counts[n.kind.index()].total = counts[n.kind.index()].total.saturating_sub(1);
+                        n.edges.iter().for_each(|e| drop(flight.held.take(e)));
                     }
+                    result.skipped.push(SkippedAsset {
+                        asset_id: d.to_string(),
+                        reason: format!("its input {id} failed"),
+                    });
                 }
             }
         }
@@ -464,6 +510,7 @@ pub(crate) async fn run(
         start_ready(&mut flight, &graph, &files, &ctx);
     }
     result.cost_usd = round_usd(result.cost_usd);
+    result.judge_cost_usd = result.judge_cost_usd.map(round_usd);
     Ok(result)
 }
 

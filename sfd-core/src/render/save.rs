@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use super::graph::Node;
 use crate::error::EntityKind;
 use crate::model::portrait_id;
-use crate::model::{AssetKind, AssetOwner, Drama, RenderRecord};
+use crate::model::{AssetKind, AssetOwner, Candidates, Drama, RenderRecord};
 use crate::storage::{Storage, StorageExt};
 use crate::{Error, Result};
 
@@ -22,6 +22,8 @@ pub(crate) struct Finished {
     pub record: RenderRecord,
     /// A line's timing (`metadata.speech`).
     pub speech: Option<super::SpeechTiming>,
+    /// Best-of-N: every candidate, stored beside the record.
+    pub candidates: Option<Candidates>,
 }
 
 /// What became of a finished node.
@@ -76,26 +78,36 @@ fn apply(d: &mut Drama, f: &Finished) -> Result<Saved> {
         super::SpeechTiming::store(f.speech.as_ref(), asset);
         deps = asset.depends_on.clone();
     }
+    if let Some(c) = &f.candidates {
+        c.store(asset);
+    }
     // A line's speaker is the first character it depends on.
     if let (Some(c), Some(v)) = (deps.iter().find(|c| d.character(c).is_some()), &node.voice) {
         keep_voice(d.character_mut(c)?, &v.name);
     }
-    match &node.owner {
-        AssetOwner::Character(c) if node.id == portrait_id(c) => {
-            d.character_mut(c)?.url = Some(f.url.clone());
+    point_owner(d, &node.owner, &node.id, node.kind, &f.url)?;
+    Ok(Saved::Written)
+}
+
+/// Points the owner at a new file of asset `id`: the character's `url` for
+/// its portrait, the scene's `image_url` / `video_url` for its first image / video.
+pub(crate) fn point_owner(d: &mut Drama, owner: &AssetOwner, id: &str, kind: AssetKind, url: &str) -> Result<()> {
+    match owner {
+        AssetOwner::Character(c) if id == portrait_id(c) => {
+            d.character_mut(c)?.url = Some(url.to_string());
         }
         AssetOwner::Scene { episode, scene } => {
             let s = d.scene_mut(episode, scene)?;
-            let first = s.assets.iter().find(|a| a.kind == node.kind).map(|a| a.id == node.id);
-            match node.kind {
-                AssetKind::Image if first == Some(true) => s.image_url = Some(f.url.clone()),
-                AssetKind::Video if first == Some(true) => s.video_url = Some(f.url.clone()),
+            let first = s.assets.iter().find(|a| a.kind == kind).map(|a| a.id == id);
+            match kind {
+                AssetKind::Image if first == Some(true) => s.image_url = Some(url.to_string()),
+                AssetKind::Video if first == Some(true) => s.video_url = Some(url.to_string()),
                 _ => {}
             }
         }
         _ => {}
     }
-    Ok(Saved::Written)
+    Ok(())
 }
 
 /// Keeps the voice a character's line was spoken in as its `metadata.voice`

@@ -120,6 +120,10 @@ impl SimulatedRenderer {
             "\0{}\0{:?}\0{:?}",
             request.aspect_ratio, request.duration, request.voice
         ));
+        // Each candidate of a best-of-N render looks different.
+        if request.candidate > 0 {
+            h.update(format!("\0candidate {}", request.candidate));
+        }
         h.finalize().into()
     }
 

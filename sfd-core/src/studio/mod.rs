@@ -4,6 +4,8 @@
 //! `handoff.rs` (editors' timelines), its assembly in `assemble.rs`.
 
 mod assemble;
+#[cfg(feature = "jobs")]
+mod candidates;
 mod exclusive;
 mod export;
 mod handoff;

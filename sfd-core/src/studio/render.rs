@@ -69,6 +69,13 @@ fn referenced(drama: &Drama, into: &mut HashSet<String>) {
     for a in all {
         add(a.url.as_deref());
         add(RenderRecord::of(a).and_then(|r| r.key).as_deref());
+        // Every best-of-N candidate stays, so a user can pick another later.
+        for c in crate::model::Candidates::of(a)
+            .map(|c| c.candidates)
+            .unwrap_or_default()
+        {
+            add(Some(&c.key));
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod assemble;
 mod assemble_timed;
 mod bad_input;
 mod binary;
+mod candidates;
 mod cas;
 mod deploy;
 mod events;
