@@ -30,8 +30,8 @@ use serde_json::{Value, json};
 use sfd_benches::peak_rss_kib;
 use sfd_core::{
     Asset, AssetKind, Drama, Episode, JobStatus, Media, MediaRequest, MediaType, MediaUsage, RenderConfig,
-    RenderRequest, Renderer, RunnerConfig, Scene, StorageBuilder, StorageExt, Studio, TaskApi, TaskRenderer, TaskState,
-    VideoPolling,
+    RenderRequest, Renderer, RunnerConfig, Scene, SimulatedRenderer, StorageBuilder, StorageExt, Studio, TaskApi,
+    TaskRenderer, TaskState, VideoPolling,
 };
 
 const MP4: &[u8] = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41 scripted";
@@ -129,7 +129,9 @@ async fn run(clips: usize, waiting: usize, task: Duration) -> Run {
     };
     let video: Arc<dyn Renderer> =
         Arc::new(TaskRenderer::new(Arc::clone(&api) as Arc<dyn TaskApi>, LIMIT).with_polling(polling));
+    // Each shot gains a keyframe; the simulator draws it, the scripted provider makes the clip.
     let config = RenderConfig::new()
+        .with_renderer(AssetKind::Image, Arc::new(SimulatedRenderer::new()))
         .with_renderer(AssetKind::Video, video)
         .with_concurrency(AssetKind::Video, waiting);
     let storage = Arc::new(StorageBuilder::memory().build().expect("memory"));
