@@ -106,5 +106,18 @@ fn merge(a: RenderResult, b: RenderResult) -> RenderResult {
         .retain(|s| !done.contains(&s.asset_id) && seen.insert(s.asset_id.clone()));
     out.usage += b.usage;
     out.cost_usd += b.cost_usd;
+    out.extra_candidates += b.extra_candidates;
+    out.judge_usage = match (out.judge_usage, b.judge_usage) {
+        (Some(mut x), Some(y)) => {
+            x += y;
+            Some(x)
+        }
+        (x, y) => x.or(y),
+    };
+    out.judge_cost_usd = match (out.judge_cost_usd, b.judge_cost_usd) {
+        (Some(x), Some(y)) => Some(x + y),
+        (x, y) => x.or(y),
+    };
+    out.warnings.extend(b.warnings);
     out
 }
