@@ -173,10 +173,12 @@ fn media(asset: Option<&Asset>) -> Option<ClipMedia> {
 const CUE_CHARS: usize = 42;
 
 /// The subtitle cues of one line spoken from `at` for `seconds` (seconds
-/// from the cut's start): one cue, or with word timestamps one cue per
-/// group of words that fits on a line, each shown while its words are spoken.
+/// from the cut's start): one cue while the line fits the two rows of
+/// [`CUE_CHARS`] a subtitle holds; a longer line with word timestamps is
+/// one cue per group of words that fits a row, each shown while its words
+/// are spoken.
 fn line_cues(text: &str, words: &[(String, f64, f64)], at: f64, seconds: f64) -> Vec<(f64, f64, String)> {
-    if words.is_empty() {
+    if words.is_empty() || text.chars().count() <= 2 * CUE_CHARS {
         return vec![(at, at + seconds, text.to_string())];
     }
     let mut cues: Vec<(f64, f64, String)> = Vec::new();
@@ -497,7 +499,8 @@ mod tests {
         let words: Vec<(String, f64, f64)> = (0..12)
             .map(|i| (format!("word{i}"), i as f64 * 0.5, i as f64 * 0.5 + 0.4))
             .collect();
-        let cues = line_cues("ignored", &words, 10.0, 5.5);
+        let long = "a line too long for the two rows of one subtitle, so it is split into groups of words";
+        let cues = line_cues(long, &words, 10.0, 5.5);
         assert!(cues.len() > 1, "{cues:?}");
         assert_eq!(cues[0].0, 10.0);
         assert!(cues.iter().all(|c| c.2.chars().count() <= CUE_CHARS && c.0 < c.1));
@@ -505,5 +508,11 @@ mod tests {
         assert_eq!(all.len(), 12);
         assert_eq!(cues.last().map(|c| c.1), Some(15.5));
         assert_eq!(line_cues("Hi", &[], 1.0, 2.0), [(1.0, 3.0, "Hi".to_string())]);
+        // A line that fits one subtitle stays one cue, word timestamps or not.
+        let words = [("Hi".to_string(), 0.0, 0.5), ("there".to_string(), 0.5, 1.0)];
+        assert_eq!(
+            line_cues("Hi there", &words, 1.0, 2.0),
+            [(1.0, 3.0, "Hi there".to_string())]
+        );
     }
 }

@@ -128,7 +128,8 @@ async fn an_episode_becomes_one_vertical_mp4_with_speech_and_a_subtitle_track() 
     let dir = tempfile::tempdir().unwrap();
     let path = download(&s, &cut.url, dir.path()).await;
     let duration: f64 = probe(&path, "format=duration").parse().unwrap();
-    assert!((duration - 6.0).abs() <= 0.2, "{duration}");
+    // Each scene lasts its 2 s line plus its pauses, in whole seconds: 3 s.
+    assert!((duration - 9.0).abs() <= 0.2, "{duration}");
     let streams = probe(&path, "stream=codec_type,codec_name,width,height");
     assert!(streams.contains("h264,video,720,1280"), "{streams}");
     assert!(streams.contains("aac,audio"), "{streams}");
@@ -189,7 +190,8 @@ async fn a_missing_clip_falls_back_to_its_still_and_burned_subtitles_work() {
     let dir = tempfile::tempdir().unwrap();
     let path = download(&s, &cut.url, dir.path()).await;
     let duration: f64 = probe(&path, "format=duration").parse().unwrap();
-    assert!((duration - 6.0).abs() <= 0.2, "{duration}");
+    // Each scene lasts its 2 s line plus its pauses, in whole seconds: 3 s.
+    assert!((duration - 9.0).abs() <= 0.2, "{duration}");
     let streams = probe(&path, "stream=codec_type");
     assert!(!streams.contains("subtitle"), "burned in, not a track: {streams}");
 }
@@ -269,12 +271,18 @@ async fn exports_parse_round_trip_and_list_every_file() {
     assert_eq!(rows.len(), 1 + 9);
     let line = rows.iter().find(|r| r[2] == "ep1-sc1-aud").unwrap();
     assert_eq!(line[4], "Line 1, \"quoted\", spoken.");
-    assert_eq!(line[5], "2");
+    // Its scene's length, timed from the speech (2 s and its pauses).
+    assert_eq!(line[5], "3");
     assert_eq!(line[10], "Ava");
 
     let srt = String::from_utf8(get(ExportFormat::Srt).await).unwrap();
     let times = cue_times(&srt);
-    assert_eq!(times, [(0.0, 2.0), (2.0, 4.0), (4.0, 6.0)], "{srt}");
+    // One cue per line, each heard inside its scene (3 s each, timed from the speech).
+    assert_eq!(times.len(), 3, "{srt}");
+    for (i, (start, end)) in times.iter().enumerate() {
+        let scene = 3.0 * i as f64;
+        assert!(scene <= *start && start < end && *end <= scene + 3.0, "{srt}");
+    }
 
     let zip = get(ExportFormat::Zip).await;
     let names = python(
