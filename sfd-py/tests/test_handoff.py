@@ -57,17 +57,24 @@ def api_base(api) -> str:
     return api.base_url.rstrip("/")
 
 
+def videos(ep):
+    """The episode's shots in cut order: each scene's video assets, in order."""
+    return [a for sc in ep["scenes"] for a in sc["assets"] if a["kind"] == "video"]
+
+
 def scene_frames(ep):
-    """Each scene's frames as the assembly cut it: its clip's duration."""
-    out = []
-    for sc in ep["scenes"]:
-        video = next(a for a in sc["assets"] if a["kind"] == "video")
-        out.append(video["duration"] * RATE)
-    return out
+    """Each shot's frames as the assembly cut it: its clip's duration."""
+    return [v["duration"] * RATE for v in videos(ep)]
 
 
 def lines(ep):
-    return [sc for sc in ep["scenes"] if any(a["kind"] == "audio" and a.get("url") for a in sc["assets"])]
+    """The rendered dialogue lines: every scene's audio assets with a file."""
+    return [a for sc in ep["scenes"] for a in sc["assets"] if a["kind"] == "audio" and a.get("url")]
+
+
+def music(ep):
+    """The episode's rendered music, if any (one audio track more)."""
+    return [a for a in ep.get("assets", []) if a["kind"] == "audio" and a.get("url")]
 
 
 def test_otio_loads_and_matches_the_cut(cut):
@@ -76,26 +83,31 @@ def test_otio_loads_and_matches_the_cut(cut):
     timeline = otio.adapters.read_from_string(api.export(drama["id"], "otio", ep["id"]).decode(), "otio_json")
     video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     audio = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
-    assert len(video) == 1 and len(audio) == 1
+    assert len(video) == 1 and len(audio) == 1 + len(music(ep))
     shots = list(video[0].find_clips())
-    assert len(shots) == len(ep["scenes"])
+    assert len(shots) == len(videos(ep))
     assert [c.source_range.duration.to_frames() for c in shots] == scene_frames(ep)
     assert all(c.source_range.start_time.to_frames() == 0 for c in shots)
     assert all(c.source_range.duration.rate == RATE for c in shots)
     assert timeline.duration().to_frames() == result["frames"]
     assert video[0].duration().to_seconds() == pytest.approx(result["duration"])
     # By URL: the server names its own address; the embedded Studio has none.
-    for clip, sc in zip(shots, ep["scenes"]):
-        url = next(a["url"] for a in sc["assets"] if a["kind"] == "video")
+    for clip, shot in zip(shots, videos(ep)):
+        url = shot["url"]
         expected = url if isinstance(api, sfd.Studio) else f"{api_base(api)}{url}"
         assert clip.media_reference.target_url == expected
     spoken = list(audio[0].find_clips())
     assert len(spoken) == len(lines(ep))
     for clip in spoken:
-        scene = video[0].range_of_child_at_index(
-            next(i for i, s in enumerate(shots) if s.metadata["sfd"]["scene_id"] == clip.metadata["sfd"]["scene_id"])
-        )
-        assert audio[0].range_of_child(clip).start_time == scene.start_time
+        # A line is heard inside its scene: from its first shot's start to its last shot's end.
+        mine = [
+            video[0].range_of_child_at_index(i)
+            for i, s in enumerate(shots)
+            if s.metadata["sfd"]["scene_id"] == clip.metadata["sfd"]["scene_id"]
+        ]
+        heard = audio[0].range_of_child(clip)
+        assert mine[0].start_time <= heard.start_time
+        assert heard.end_time_exclusive() <= mine[-1].end_time_exclusive()
     assert len(video[0].markers) == result["cues"]
 
 
@@ -121,11 +133,11 @@ def test_edl_reads_as_one_event_per_shot_adding_up_to_the_cut(cut):
     timeline = otio.adapters.read_from_string(edl, "cmx_3600", rate=RATE)
     (track,) = timeline.video_tracks()
     clips = list(track.find_clips())
-    assert len(clips) == len(ep["scenes"])
+    assert len(clips) == len(videos(ep))
     assert [c.source_range.duration.to_frames() for c in clips] == scene_frames(ep)
     assert track.duration().to_frames() == result["frames"]
     events = [line.split() for line in edl.splitlines() if re.match(r"\d{3}  ", line)]
-    assert [e[0] for e in events] == [f"{n:03d}" for n in range(1, len(ep["scenes"]) + 1)]
+    assert [e[0] for e in events] == [f"{n:03d}" for n in range(1, len(videos(ep)) + 1)]
     # The same through the async call.
     assert asyncio.run(api.export_async(drama["id"], "edl", ep["id"])).decode() == edl
 
@@ -203,7 +215,7 @@ def test_fcpxml_follows_the_dtd_and_matches_the_cut(cut, tmp_path):
         assert asset.find("media-rep").get("kind") == "original-media"
     sequence = root.find("library/event/project/sequence")
     shots = sequence.findall("spine/asset-clip")
-    assert len(shots) == len(ep["scenes"])
+    assert len(shots) == len(videos(ep))
     durations = [rational(c.get("duration")) for c in shots]
     assert [d * RATE for d in durations] == scene_frames(ep)
     assert sum(durations) == rational(sequence.get("duration")) == Fraction(result["frames"], RATE)
@@ -234,8 +246,11 @@ def test_capcut_draft_loads_in_pyjianyingdraft_and_matches_the_cut(cut, tmp_path
     script = draft.DraftFolder(str(tmp_path)).load_template(stem)
     tracks = {t.track_type.name: t for t in script.imported_tracks}
     assert set(tracks) == {"video", "audio", "text"}
-    assert len(tracks["video"].segments) == len(ep["scenes"])
-    assert len(tracks["audio"].segments) == len(lines(ep))
+    assert len(tracks["video"].segments) == len(videos(ep))
+    # Dialogue on one audio track, music on another when rendered.
+    audio = [t for t in script.imported_tracks if t.track_type.name == "audio"]
+    assert len(audio) == 1 + len(music(ep))
+    assert sum(len(t.segments) for t in audio) == len(lines(ep)) + len(music(ep))
     assert len(tracks["text"].segments) == result["cues"]
     total = round(result["frames"] * 1_000_000 / RATE)
     assert script.duration == total
@@ -250,7 +265,7 @@ def test_capcut_draft_loads_in_pyjianyingdraft_and_matches_the_cut(cut, tmp_path
     meta = json.loads((folder / "draft_meta_info.json").read_text())
     assert meta["tm_duration"] == total
     files = [m["file_Path"] for group in meta["draft_materials"] for m in group["value"]]
-    assert len(files) == len(ep["scenes"]) + len(lines(ep))
+    assert len(files) == len(videos(ep)) + len(lines(ep)) + len(music(ep))
     content = json.loads((folder / "draft_content.json").read_text())
     paths = [m["path"] for m in content["materials"]["videos"] + content["materials"]["audios"]]
     for path in files + paths:

@@ -207,9 +207,11 @@ def test_a_png_over_a_portrait_changes_it_and_marks_the_scenes_stale(server, dri
     open_drama(driver, server, drama_id)
     _, drama, _ = server.api("GET", f"/dramas/{drama_id}")
     scenes = [s for e in drama["episodes"] for s in e["scenes"]]
-    cid = next(c["id"] for c in drama["characters"]
-               if any(c["id"] in a["depends_on"] for s in scenes for a in s["assets"]))
-    users = {s["id"] for s in scenes if any(cid in a["depends_on"] for a in s["assets"])}
+    # A character drawn in a picture (a line's speaker is its voice, not its portrait).
+    drawn = [(s, a) for s in scenes for a in s["assets"] if a["kind"] != "audio"]
+    cid = next(c["id"] for c in drama["characters"] if any(c["id"] in a["depends_on"] for _, a in drawn))
+    users = {s["id"] for s, a in drawn if cid in a["depends_on"]}
+    pictures = {a["id"] for _, a in drawn if a["kind"] == "image" and cid in a["depends_on"]}
     old = next(a for c in drama["characters"] if c["id"] == cid for a in c["assets"] if a["id"] == f"{cid}-portrait")["url"]
     assert not driver.find_elements(By.CSS_SELECTOR, ".scene[data-stale]")
 
@@ -224,7 +226,7 @@ def test_a_png_over_a_portrait_changes_it_and_marks_the_scenes_stale(server, dri
     # What became stale is listed, with a way to render it.
     stale = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .stale-list")))
     listed = {li.get_attribute("data-id") for li in stale.find_elements(By.TAG_NAME, "li")}
-    assert {f"{s}-img" for s in users} <= listed
+    assert pictures <= listed
     assert driver.switch_to.active_element.tag_name == "button"  # the focus is in the dialog
     driver.find_element(By.XPATH, '//dialog//button[normalize-space()="Later"]').click()
 
