@@ -34,8 +34,22 @@ REPORT = os.environ.get("SFD_FUZZ_REPORT")
 DRAMA = "seed_drama"
 
 
+# Every seeded image was rendered as best-of-2, so `…/choose` has a candidate to keep.
+CANDIDATE = "media/seed_drama/candidate-2.png"
+
+
 def _asset(aid, depends_on=()):
-    return {"id": aid, "kind": "image", "prompt": "a keyframe", "depends_on": list(depends_on)}
+    render = {
+        "provider": "simulated", "model": "simulated", "promptHash": "", "inputsHash": "", "bytes": 1,
+        "contentType": "image/png", "renderedAt": 0,
+        "candidates": [
+            {"key": "media/seed_drama/candidate-1.png", "url": "/media/seed_drama/candidate-1.png", "score": 0.9,
+             "reason": "seeded"},
+            {"key": CANDIDATE, "url": "/" + CANDIDATE, "score": 0.8, "reason": "seeded"},
+        ],
+    }
+    return {"id": aid, "kind": "image", "prompt": "a keyframe", "depends_on": list(depends_on),
+            "metadata": {"render": render}}
 
 
 SEED = {
@@ -185,6 +199,8 @@ def before_call(ctx, case, kwargs):
         for name in [k for k, v in case.headers.items() if not _is_http_field_value(v)]:
             del case.headers[name]
     _reset_seed()
+    if case.path.endswith("/choose") and isinstance(case.body, dict):
+        case.body["key"] = CANDIDATE
     if (case.path_parameters or {}).get("assetId") == LIBRARY_PLACEHOLDER:
         case.path_parameters["assetId"] = _upload_library_seed()
 
