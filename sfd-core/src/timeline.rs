@@ -289,18 +289,8 @@ impl Timeline {
                 if text.is_empty() {
                     continue;
                 }
-                let speaker = line.speaker.and_then(|id| drama.character(id)).map(|c| c.name.trim());
-                let text = match speaker {
-                    Some(name) if !name.is_empty() => format!("{name}: {text}"),
-                    _ => text.to_string(),
-                };
-                // Blank lines would end the cue early in every player.
-                let text = text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                let speaker = line.speaker.and_then(|id| drama.character(id)).map(|c| c.name.as_str());
+                let text = cues::cue_text(speaker, text);
                 let words = crate::timing::words(line.audio);
                 let (line_at, line_seconds) = (from as f64 / f64::from(rate), duration as f64 / f64::from(rate));
                 let words = if words.is_empty() || speaker.is_none() {

@@ -23,17 +23,7 @@ pub fn cues(shots: &[Shot<'_>], spoken: impl Fn(usize) -> Option<f64>) -> Vec<Cu
         .filter_map(|(i, s)| {
             let line = s.line()?;
             let length = spoken(i).filter(|l| *l > 0.0).unwrap_or(s.duration).min(s.duration);
-            let text = match s.speaker {
-                Some(name) => format!("{}: {line}", name.trim()),
-                None => line.to_string(),
-            };
-            // Blank lines would end the cue early in every player.
-            let text = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = cue_text(s.speaker, line);
             Some(Cue {
                 start: s.start,
                 end: s.start + length,
@@ -41,4 +31,19 @@ pub fn cues(shots: &[Shot<'_>], spoken: impl Fn(usize) -> Option<f64>) -> Vec<Cu
             })
         })
         .collect()
+}
+
+/// A subtitle's text: `Name: line` (the line alone for a narrator or a
+/// nameless speaker), without blank rows, which would end the cue early in
+/// every player.
+pub(crate) fn cue_text(speaker: Option<&str>, line: &str) -> String {
+    let text = match speaker.map(str::trim) {
+        Some(name) if !name.is_empty() => format!("{name}: {line}"),
+        _ => line.to_string(),
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
