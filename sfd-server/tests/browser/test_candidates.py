@@ -68,6 +68,9 @@ def test_each_image_shows_its_candidates_and_another_one_can_be_used(server, dri
     for s in episode["scenes"]:
         wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.scene[data-id="{s["id"]}"] > .candidates-open')))
     assert panel.find_elements(By.CSS_SELECTOR, ".scene > .candidates-open")
+    # Portraits were rendered as best-of-3 too.
+    for c in drama["characters"]:
+        driver.find_element(By.CSS_SELECTOR, f'.character[data-id="{c["id"]}"] > .candidates-open')
 
     label = f"Compare the candidates of scene {scene['id']}"
     driver.find_element(By.CSS_SELECTOR, f'.scene[data-id="{scene["id"]}"] > .candidates-open').click()
@@ -93,7 +96,11 @@ def test_each_image_shows_its_candidates_and_another_one_can_be_used(server, dri
     # Keep the lowest-scored candidate of the scene's first image.
     first = dialog.find_element(By.CSS_SELECTOR, f'.candidate-set[data-asset="{image["id"]}"]')
     chosen = min(image["metadata"]["render"]["candidates"], key=lambda c: c["score"])
-    first.find_element(By.CSS_SELECTOR, f'.candidate[data-key="{chosen["key"]}"] button.use').click()
+    # From the keyboard: the button takes the focus and Enter presses it.
+    use = first.find_element(By.CSS_SELECTOR, f'.candidate[data-key="{chosen["key"]}"] button.use')
+    driver.execute_script("arguments[0].focus()", use)
+    assert driver.switch_to.active_element == use
+    use.send_keys(Keys.ENTER)
     status = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .candidates-status")))
     wait(driver, lambda d: "now uses candidate" in status.text)
     kept = driver.find_element(By.CSS_SELECTOR, f'dialog .candidate-set[data-asset="{image["id"]}"] .candidate[aria-current="true"]')
