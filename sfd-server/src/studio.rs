@@ -76,6 +76,8 @@ const FILES: &[File] = &[
         "text/plain; charset=utf-8"
     ),
     embed!("library.js", JS),
+    embed!("candidates.js", JS),
+    embed!("sheet.js", JS),
 ];
 
 /// The `/docs` page (served by `openapi::docs_page`, its files from here).

@@ -26,8 +26,21 @@ export function counts(plan) {
 
 const owner = (o) => (typeof o === "string" ? o : JSON.stringify(o));
 
+/** Best-of-N in a plan: `{images, count, judge, judgeCostUsd}` of the nodes that render candidates, or null. */
+export function bestOf(plan) {
+  const nodes = (plan.nodes || []).filter((n) => n.candidates && n.candidates.count > 1);
+  if (nodes.length === 0) return null;
+  return {
+    images: nodes.length,
+    count: Math.max(...nodes.map((n) => n.candidates.count)),
+    judge: nodes[0].candidates.judge,
+    judgeCostUsd: nodes.reduce((s, n) => s + (Number(n.candidates.judgeCostUsd) || 0), 0),
+  };
+}
+
 function planView(plan) {
   const byKind = counts(plan);
+  const best = bestOf(plan);
   const kinds = Object.keys(byKind);
   const stale = (plan.nodes || []).filter((n) => n.action === "stale" || n.action === "blocked");
   const todo = kinds.reduce((s, k) => s + byKind[k].render + byKind[k].stale, 0);
@@ -42,6 +55,9 @@ function planView(plan) {
           ACTIONS.map(([a]) => h("td", { "data-action": a, text: String(byKind[k][a] || 0) })))))),
     h("p", { class: "cost" }, "Estimated cost: ", h("strong", { text: usd(plan.estimatedCostUsd) }),
       ` · ${todo} to render in ${plan.levels ?? "?"} step(s)`),
+    best && h("p", { class: "best-of", "data-count": best.count },
+      `Best of ${best.count}: ${best.images} image(s) render ${best.count} candidates each, judged by ${best.judge}; judging is estimated at `,
+      h("strong", { text: usd(best.judgeCostUsd) }), " (in the cost above)."),
     stale.length > 0 && h("details", { open: true },
       h("summary", { text: `Stale or blocked (${stale.length})` }),
       h("ul", {}, stale.map((n) => h("li", { text: `${n.assetId} (${owner(n.owner)}, ${n.kind}): ${n.action}${n.reason ? ` — ${n.reason}` : ""}` })))),
@@ -58,6 +74,10 @@ export async function openRender(session, { what, select, asset, kinds, force: f
   const id = session.dramaId;
   const kindBoxes = KINDS.map((k) => h("input", { type: "checkbox", id: `render-kind-${k}`, name: "kinds", value: k, checked: !kinds || kinds.includes(k) }));
   const force = h("input", { type: "checkbox", id: "render-force", name: "force", checked: forced });
+  // Best-of-N: the server's default until the user sets a number.
+  const perImage = h("input", { type: "number", id: "render-candidates", name: "candidates", min: 1, max: 8, step: 1, inputmode: "numeric", class: "narrow" });
+  let touched = false;
+  perImage.addEventListener("input", () => { touched = true; });
   const area = h("div", { class: "plan-area", "aria-live": "polite" }, h("p", { class: "muted", text: "Planning…" }));
   const start = h("button", { type: "submit", value: "start", text: "Start render", disabled: true });
   const form = h("form", { method: "dialog", class: "render-form" },
@@ -65,13 +85,17 @@ export async function openRender(session, { what, select, asset, kinds, force: f
     !asset && h("fieldset", {}, h("legend", { text: "Kinds" }),
       KINDS.map((k, i) => h("label", { class: "check", for: `render-kind-${k}` }, kindBoxes[i], ` ${k}`))),
     h("label", { class: "check", for: "render-force" }, force, " Render again even when up to date"),
+    h("div", { class: "candidates-field" },
+      h("label", { for: "render-candidates", text: "Candidates per image (best of N, a judge keeps the best)" }), perImage),
     area,
     h("div", { class: "buttons" }, start, h("button", { type: "submit", value: "close", class: "secondary", text: "Close" })));
   const { dialog, closed } = modal("render-title", form);
 
   const body = (dryRun) => {
     const kinds = KINDS.filter((_, i) => kindBoxes[i].checked);
-    return { ...select, ...(asset ? {} : { kinds }), force: force.checked, ...(dryRun ? { dryRun: true } : {}) };
+    const n = Number(perImage.value);
+    const candidates = touched && perImage.value !== "" && Number.isInteger(n) ? { candidates: n } : {};
+    return { ...select, ...(asset ? {} : { kinds }), force: force.checked, ...candidates, ...(dryRun ? { dryRun: true } : {}) };
   };
   let asked = 0;
   const plan = async () => {
@@ -82,6 +106,8 @@ export async function openRender(session, { what, select, asset, kinds, force: f
       if (mine !== asked) return;
       const view = planView(data);
       area.replaceChildren(view);
+      const images = (data.nodes || []).some((n) => n.kind === "image" && (n.action === "render" || n.action === "stale"));
+      if (!touched && images) perImage.value = String(bestOf(data)?.count || 1);
       start.disabled = Number(view.dataset.todo) === 0;
     } catch (err) {
       if (mine !== asked) return;
@@ -96,7 +122,8 @@ export async function openRender(session, { what, select, asset, kinds, force: f
     e.preventDefault();
     start.disabled = true;
     try {
-      const { data } = asset
+      // An asset's own route takes no candidates: asked for, the drama's route renders it.
+      const { data } = asset && !("candidates" in body(false))
         ? await request("POST", `${asset.url}/render`, { body: { force: force.checked } })
         : await request("POST", path("dramas", id, "render"), { body: body(false) });
       trackJob(data.dramaId, data.jobId);

@@ -4,6 +4,8 @@
 import { h, initials, path, safeUrl, toast } from "./dom.js";
 import { field } from "./edit.js";
 import { dropTarget, replaceControl } from "./replace.js";
+import { assetOwner, candidatesButton, characterOwner, sceneOwner } from "./candidates.js";
+import { sheetForm, sheetView } from "./sheet.js";
 
 /** The plan's word for an asset (`stale`, `render`, …), when a plan was read. */
 const planned = (session, id) => session.plan?.nodes?.find((n) => n.assetId === id) || null;
@@ -61,7 +63,8 @@ export function assetRow(session, ownerUrl, asset, onRender) {
       h("span", { class: "asset-id", text: asset.id }),
       h("span", { class: stale ? "badge stale" : "muted", text: state }),
       h("button", { type: "button", class: "secondary small", text: "Render", "aria-label": `Render ${asset.id}`, onclick: () => onRender(asset, url) }),
-      control),
+      control,
+      candidatesButton(session, assetOwner(ownerUrl, asset), [asset])),
     status,
     field(session, { key: `${url}#prompt`, label: `Prompt of ${asset.id}`, url, name: "prompt", value: asset.prompt, quiet: true }));
 }
@@ -80,6 +83,7 @@ export function sceneCard(session, episode, scene, onRender) {
   dropTarget(session, shown, assets.map((a) => ({ asset: a, url: `${url}/assets/${encodeURIComponent(a.id)}` })), status);
   return h("li", { class: "scene", "data-id": scene.id, "data-stale": stale.length ? "true" : undefined },
     shown, status,
+    candidatesButton(session, sceneOwner(session.dramaId, episode.id, scene.id), assets),
     stale.length > 0 && h("p", { class: "badge stale", title: `Stale: ${stale.join(", ")}`, text: `stale: ${stale.join(", ")}` }),
     audio && h("audio", { src: audio, controls: true, preload: "none", "aria-label": `Audio of ${name}` }),
     h("h4", { class: "scene-id", text: scene.id }),
@@ -108,10 +112,13 @@ export function castStrip(session, onRender) {
         h("strong", { text: c.name }),
         c.main && h("span", { class: "badge", text: "main" })),
       h("p", { class: "character-description muted", text: c.description }),
+      sheetView(c),
+      candidatesButton(session, characterOwner(session.dramaId, c), assets),
       h("details", {},
         h("summary", { text: "Edit", "aria-label": `Edit ${c.name}` }),
         field(session, { key: `${url}#name`, label: "Name", url, name: "name", value: c.name }),
         field(session, { key: `${url}#description`, label: "Description", url, name: "description", value: c.description }),
+        sheetForm(session, c, url),
         assets.map((a) => assetRow(session, url, a, onRender))));
   });
   return h("section", { class: "cast", "aria-labelledby": "cast-heading" },
