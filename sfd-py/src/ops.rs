@@ -12,7 +12,8 @@ use crate::media;
 use crate::target::{R, Target};
 
 /// Runs `op` with JSON `args` and returns JSON.
-/// `data` is the content of an upload, when it is given as bytes.
+/// `data` is the content of an upload (or of a generation's reference image),
+/// when it is given as bytes.
 pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option<Vec<u8>>) -> R<String> {
     let a = parse(args)?;
     if let Some(v) = level_op(target, op, &a).await? {
