@@ -28,6 +28,23 @@ pub(crate) fn generation_request(a: &Value) -> R<GenerationRequest> {
     })
 }
 
+/// The main character's reference image of a generation: the upload's
+/// `data`, or the file at `reference_path` (read whole: it is one picture);
+/// `None` when neither is given.
+pub(crate) async fn reference_image(a: &Value, data: Option<Vec<u8>>) -> R<Option<Vec<u8>>> {
+    match (data, arg::<Option<String>>(a, "reference_path")?) {
+        (Some(d), None) => Ok(Some(d)),
+        (None, Some(p)) => tokio::fs::read(&p)
+            .await
+            .map(Some)
+            .map_err(|e| OpError::Args(format!("cannot read '{p}': {e}"))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(OpError::Args(
+            "give the reference image as bytes or as a path, not both".into(),
+        )),
+    }
+}
+
 pub(crate) fn patch<P: Patch>(a: &Value) -> R<P> {
     P::from_value(a.get("patch").cloned().unwrap_or(Value::Null))
         .map_err(|p| OpError::Core(sfd_core::Error::Invalid(p)))

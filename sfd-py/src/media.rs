@@ -1,5 +1,5 @@
 //! The media operations shared by `Studio` and `Client`: renders and their
-//! plans, uploads, downloads, episode cuts and exports. Uploads take their
+//! plans, the choice of a best-of-N candidate, uploads, downloads, episode cuts and exports. Uploads take their
 //! content as bytes or stream it from a `path`; downloads and exports write
 //! to a `path`, or come back as bytes through [`fetch`].
 
@@ -54,6 +54,16 @@ pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<
             )
             .await?,
         )?,
+        "choose_candidate" => to_json(
+            &s.choose_candidate(
+                &drama(a)?,
+                &owner(a)?,
+                &arg::<String>(a, "asset_id")?,
+                &arg::<String>(a, "key")?,
+            )
+            .await?
+            .value,
+        )?,
         "upload" => {
             let body: ByteStream = match content(a, data)? {
                 Content::Bytes(d) => futures::stream::once(async move { Ok(Bytes::from(d)) }).boxed(),
@@ -104,6 +114,16 @@ pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data:
                 .await?)
             .await?
         }
+        "choose_candidate" => to_json(
+            &c.choose_candidate(
+                &drama(a)?,
+                &owner(a)?,
+                &arg::<String>(a, "asset_id")?,
+                &arg::<String>(a, "key")?,
+            )
+            .await?
+            .value,
+        )?,
         "upload" => {
             let (d, o, id, ty) = (
                 drama(a)?,

@@ -6,13 +6,14 @@ use std::time::Duration;
 use serde_json::Value;
 use sfd_core::{Drama, DramaPatch, EditExt, ListOptions, StorageExt, Studio};
 
-use crate::args::{arg, generation_request, parse, patch, to_json};
+use crate::args::{arg, generation_request, parse, patch, reference_image, to_json};
 use crate::levels::level_op;
 use crate::media;
 use crate::target::{R, Target};
 
 /// Runs `op` with JSON `args` and returns JSON.
-/// `data` is the content of an upload, when it is given as bytes.
+/// `data` is the content of an upload (or of a generation's reference image),
+/// when it is given as bytes.
 pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option<Vec<u8>>) -> R<String> {
     let a = parse(args)?;
     if let Some(v) = level_op(target, op, &a).await? {
@@ -20,6 +21,9 @@ pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option
     }
     if op.starts_with("library_") {
         return Ok(crate::library::op(target, op, &a, data).await?.to_string());
+    }
+    if op == "start_generation" {
+        return Ok(start_generation(target, &a, data).await?.to_string());
     }
     let out = match target {
         Target::Studio(s) => match studio_op(s, op, &a).await? {
@@ -32,6 +36,28 @@ pub(crate) async fn dispatch(target: &Target, op: &str, args: &str, data: Option
         },
     };
     Ok(out.to_string())
+}
+
+/// Queues a generation, with the main character's reference image when
+/// one is given (the upload's `data` or `reference_path`): the embedded
+/// core stores it as the server does, the client sends the multipart
+/// `POST /dramas`. Answers the job.
+async fn start_generation(target: &Target, a: &Value, data: Option<Vec<u8>>) -> R<Value> {
+    let req = generation_request(a)?;
+    let image = reference_image(a, data).await?;
+    match target {
+        Target::Studio(s) => to_json(&match image {
+            Some(i) => s.start_generation_with_reference(req, i.into()).await?,
+            None => s.start_generation(req).await?,
+        }),
+        Target::Client(c) => {
+            let r = match image {
+                Some(i) => c.generate_drama_with_reference(&req, i).await?,
+                None => c.generate_drama(&req).await?,
+            };
+            to_json(&c.get_job(&r.drama_id, &r.job_id).await?)
+        }
+    }
 }
 
 /// A document operation of the studio; `None` for an operation it does not know.
@@ -59,7 +85,6 @@ async fn studio_op(s: &Studio, op: &str, a: &Value) -> R<Option<Value>> {
             st.delete_drama(&arg::<String>(a, "id")?, None).await?;
             Value::Null
         }
-        "start_generation" => to_json(&s.start_generation(generation_request(a)?).await?)?,
         "start_improvement" => to_json(
             &s.start_improvement(
                 &arg::<String>(a, "id")?,
@@ -106,10 +131,6 @@ async fn client_op(c: &sfd_client::Client, op: &str, a: &Value) -> R<Option<Valu
         "delete_drama" => {
             c.delete_drama(&arg::<String>(a, "id")?, None).await?;
             Value::Null
-        }
-        "start_generation" => {
-            let r = c.generate_drama(&generation_request(a)?).await?;
-            to_json(&c.get_job(&r.drama_id, &r.job_id).await?)?
         }
         "start_improvement" => {
             let r = c

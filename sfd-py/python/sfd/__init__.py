@@ -7,7 +7,8 @@ written against one works against the other::
     import sfd
     studio = sfd.Studio(storage="memory://", llm="simulated", render="simulated")
     drama = studio.generate("A corgi becomes a tycoon, 3 episodes")
-    drama = studio.render(drama["id"])
+    drama = studio.render(drama["id"], candidates=3)  # best of 3 per image
+    sfd.candidates(drama["episodes"][0]["scenes"][0]["assets"][0])  # scored
     sfd.storyboard(drama, studio)  # renders in Jupyter
 """
 
@@ -26,21 +27,26 @@ from ._sfd import (
     ValidationError,
     validate_drama,
 )
+from .casting import Candidate, SheetEntry, candidates, sheet
 from .storyboard import Storyboard, storyboard
 
 __version__: str = _sfd.__version__
 
 __all__ = [
+    "Candidate",
     "Client",
     "ConflictError",
     "Document",
     "LlmError",
     "NotFoundError",
     "SfdError",
+    "SheetEntry",
     "StorageError",
     "Storyboard",
     "Studio",
     "ValidationError",
+    "candidates",
+    "sheet",
     "storyboard",
     "validate_drama",
 ]

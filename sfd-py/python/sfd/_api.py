@@ -4,11 +4,12 @@ that returns an awaitable. Documents are plain dicts and lists."""
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Optional
 
 from ._base import Document
 from ._library import _Library
-from ._media import _Media
+from ._media import Content, _Media
 from ._progress import Progress
 
 
@@ -21,6 +22,17 @@ def _generation(
 ) -> Dict[str, Any]:
     """The arguments of a generation request, as every layer names them."""
     return dict(premise=premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode)
+
+
+def _reference(image: Optional[Content]) -> Dict[str, Any]:
+    """The native arguments of a generation's reference image: its bytes as
+    the upload's `data`, or the `reference_path` of a file; none without one.
+    Its type is told from its bytes (PNG, JPEG or WebP)."""
+    if image is None:
+        return {}
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return {"data": bytes(image)}
+    return {"reference_path": os.fspath(image)}
 
 
 def _owner(episode_id: Optional[str], scene_id: Optional[str], character_id: Optional[str]) -> Dict[str, Optional[str]]:
@@ -230,10 +242,18 @@ class _Api(_Media, _Library):
         model: Optional[str] = None,
         episodes: Optional[int] = None,
         scenes_per_episode: Optional[int] = None,
+        reference_image: Optional[Content] = None,
     ) -> Document:
         """Queues the generation of a drama; returns the job. Counts out of
-        range (episodes 1-20, scenes per episode 1-12) raise at once."""
-        return self._call("start_generation", **_generation(premise, id, model, episodes, scenes_per_episode))
+        range (episodes 1-20, scenes per episode 1-12) raise at once.
+        `reference_image` (a PNG, JPEG or WebP, as bytes or a path) becomes
+        the main character's portrait, so every shot of them is drawn from
+        it; another type raises `SfdError` at once."""
+        return self._call(
+            "start_generation",
+            **_generation(premise, id, model, episodes, scenes_per_episode),
+            **_reference(reference_image),
+        )
 
     async def start_generation_async(
         self,
@@ -242,8 +262,13 @@ class _Api(_Media, _Library):
         model: Optional[str] = None,
         episodes: Optional[int] = None,
         scenes_per_episode: Optional[int] = None,
+        reference_image: Optional[Content] = None,
     ) -> Document:
-        return await self._acall("start_generation", **_generation(premise, id, model, episodes, scenes_per_episode))
+        return await self._acall(
+            "start_generation",
+            **_generation(premise, id, model, episodes, scenes_per_episode),
+            **_reference(reference_image),
+        )
 
     def start_improvement(
         self, id: str, feedback: str, new_id: Optional[str] = None, model: Optional[str] = None
@@ -293,11 +318,14 @@ class _Api(_Media, _Library):
         episodes: Optional[int] = None,
         progress: Progress = None,
         scenes_per_episode: Optional[int] = None,
+        reference_image: Optional[Content] = None,
     ) -> Document:
         """Generates a drama and returns it (starts the job and waits;
-        `progress` as in `wait_job`)."""
+        `progress` as in `wait_job`, `reference_image` as in
+        `start_generation`)."""
         job = self.start_generation(
-            premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode
+            premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode,
+            reference_image=reference_image,
         )
         self._finished(self.wait_job(job["dramaId"], job["jobId"], progress=progress))
         return self.get_drama(job["dramaId"])
@@ -310,9 +338,11 @@ class _Api(_Media, _Library):
         episodes: Optional[int] = None,
         progress: Progress = None,
         scenes_per_episode: Optional[int] = None,
+        reference_image: Optional[Content] = None,
     ) -> Document:
         job = await self.start_generation_async(
-            premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode
+            premise, id=id, model=model, episodes=episodes, scenes_per_episode=scenes_per_episode,
+            reference_image=reference_image,
         )
         self._finished(await self.wait_job_async(job["dramaId"], job["jobId"], progress=progress))
         return await self.get_drama_async(job["dramaId"])

@@ -1,6 +1,6 @@
-"""Producing a drama from Python: renders and their plans, uploads of your
-own files, downloads, episode cuts and exports. Every method has an
-`_async` twin."""
+"""Producing a drama from Python: renders and their plans (best-of-N
+candidates, and picking another), uploads of your own files, downloads,
+episode cuts and exports. Every method has an `_async` twin."""
 
 from __future__ import annotations
 
@@ -57,12 +57,15 @@ def _request(
     assets: Optional[List[str]],
     kinds: Optional[List[str]],
     force: bool,
+    candidates: Optional[int] = None,
 ) -> Dict[str, Any]:
     """A render request as the wire spells it (camelCase, empty: everything)."""
     r: Dict[str, Any] = {"force": force}
     for key, value in (("episodes", episodes), ("characters", characters), ("assets", assets), ("kinds", kinds)):
         if value is not None:
             r[key] = list(value)
+    if candidates is not None:
+        r["candidates"] = candidates
     return r
 
 
@@ -76,11 +79,14 @@ class _Media(_Base):
         assets: Optional[List[str]] = None,
         kinds: Optional[List[str]] = None,
         force: bool = False,
+        candidates: Optional[int] = None,
     ) -> Document:
         """What a render would do and cost, asset by asset (`nodes` with an
-        `action` of render, skip, stale or blocked, and `estimatedCostUsd`).
+        `action` of render, skip, stale or blocked, and `estimatedCostUsd`;
+        with `candidates`, each image's `candidates` count and judge cost).
         Calls no provider and writes nothing."""
-        return self._call("render_plan", drama_id=drama_id, request=_request(episodes, characters, assets, kinds, force))
+        request = _request(episodes, characters, assets, kinds, force, candidates)
+        return self._call("render_plan", drama_id=drama_id, request=request)
 
     async def render_plan_async(
         self,
@@ -90,10 +96,10 @@ class _Media(_Base):
         assets: Optional[List[str]] = None,
         kinds: Optional[List[str]] = None,
         force: bool = False,
+        candidates: Optional[int] = None,
     ) -> Document:
-        return await self._acall(
-            "render_plan", drama_id=drama_id, request=_request(episodes, characters, assets, kinds, force)
-        )
+        request = _request(episodes, characters, assets, kinds, force, candidates)
+        return await self._acall("render_plan", drama_id=drama_id, request=request)
 
     def start_render(
         self,
@@ -103,10 +109,15 @@ class _Media(_Base):
         assets: Optional[List[str]] = None,
         kinds: Optional[List[str]] = None,
         force: bool = False,
+        candidates: Optional[int] = None,
     ) -> Document:
         """Queues a render of the selected assets (all when none is named:
-        what is missing or stale, in `depends_on` order); returns the job."""
-        return self._call("render", drama_id=drama_id, request=_request(episodes, characters, assets, kinds, force))
+        what is missing or stale, in `depends_on` order); returns the job.
+        `candidates` (1-8, default the server's `SFD_RENDER_CANDIDATES`):
+        images are rendered that many times side by side and a judge keeps
+        the best; see `sfd.candidates` and `choose_candidate`."""
+        request = _request(episodes, characters, assets, kinds, force, candidates)
+        return self._call("render", drama_id=drama_id, request=request)
 
     async def start_render_async(
         self,
@@ -116,8 +127,10 @@ class _Media(_Base):
         assets: Optional[List[str]] = None,
         kinds: Optional[List[str]] = None,
         force: bool = False,
+        candidates: Optional[int] = None,
     ) -> Document:
-        return await self._acall("render", drama_id=drama_id, request=_request(episodes, characters, assets, kinds, force))
+        request = _request(episodes, characters, assets, kinds, force, candidates)
+        return await self._acall("render", drama_id=drama_id, request=request)
 
     def render(
         self,
@@ -128,10 +141,12 @@ class _Media(_Base):
         kinds: Optional[List[str]] = None,
         force: bool = False,
         progress: Progress = None,
+        candidates: Optional[int] = None,
     ) -> Document:
         """Renders the selected assets and returns the drama with their
-        `url`s (starts the job and waits; `progress` as in `wait_job`)."""
-        job = self.start_render(drama_id, episodes, characters, assets, kinds, force)
+        `url`s (starts the job and waits; `progress` as in `wait_job`,
+        `candidates` as in `start_render`)."""
+        job = self.start_render(drama_id, episodes, characters, assets, kinds, force, candidates)
         self._finished(self.wait_job(drama_id, job["jobId"], progress=progress))
         return self._call("get_drama", id=drama_id)
 
@@ -144,10 +159,44 @@ class _Media(_Base):
         kinds: Optional[List[str]] = None,
         force: bool = False,
         progress: Progress = None,
+        candidates: Optional[int] = None,
     ) -> Document:
-        job = await self.start_render_async(drama_id, episodes, characters, assets, kinds, force)
+        job = await self.start_render_async(drama_id, episodes, characters, assets, kinds, force, candidates)
         self._finished(await self.wait_job_async(drama_id, job["jobId"], progress=progress))
         return await self._acall("get_drama", id=drama_id)
+
+    def choose_candidate(
+        self,
+        drama_id: str,
+        asset_id: str,
+        key: str,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> Document:
+        """Keeps another candidate of a best-of-N image: `key` is its media
+        key or URL (see `sfd.candidates`); the owner is named as in
+        `create_asset`. Returns the asset, whose `url` is the candidate's;
+        what is drawn from it (the scene's video) becomes stale. A key that
+        is not one of the asset's candidates raises `ValidationError`."""
+        return self._call(
+            "choose_candidate", drama_id=drama_id, asset_id=asset_id, key=key, episode_id=episode_id,
+            scene_id=scene_id, character_id=character_id,
+        )
+
+    async def choose_candidate_async(
+        self,
+        drama_id: str,
+        asset_id: str,
+        key: str,
+        episode_id: Optional[str] = None,
+        scene_id: Optional[str] = None,
+        character_id: Optional[str] = None,
+    ) -> Document:
+        return await self._acall(
+            "choose_candidate", drama_id=drama_id, asset_id=asset_id, key=key, episode_id=episode_id,
+            scene_id=scene_id, character_id=character_id,
+        )
 
     # Upload and download ------------------------------------------------------
     def upload(

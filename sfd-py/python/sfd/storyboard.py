@@ -1,12 +1,16 @@
 """A storyboard of a drama for Jupyter (`_repr_html_`): rendered images
-shown, video and audio playable inline, and missing or stale assets marked.
-Every text is escaped."""
+shown, video and audio playable inline, and missing or stale assets marked;
+each character's casting sheet (portrait, views, variants), and an image's
+best-of-N candidates with their scores, the kept one marked. Every text is
+escaped."""
 
 from __future__ import annotations
 
 import base64
 from html import escape
 from typing import Any, Dict, List, Optional
+
+from .casting import candidates, sheet
 
 #: Files up to this size are inlined when they come from an embedded Studio.
 INLINE_LIMIT = 16 * 1024 * 1024
@@ -82,14 +86,47 @@ class Storyboard:
             return f'<audio src="{src}" controls preload="none"></audio>'
         return f'<a href="{src}">{_e(asset.get("id"))}</a>'
 
-    def _asset(self, asset: Dict[str, Any]) -> str:
+    def _asset(self, asset: Dict[str, Any], label: Optional[str] = None) -> str:
         state = self.state(asset)
         mark = "" if state == "ready" else f' <span class="sfd-{state}" style="color:#b00">[{state}]</span>'
         duration = f" ({_e(asset.get('duration'))} s)" if asset.get("duration") else ""
         return (
-            f'<div class="sfd-asset" data-state="{state}"><b>{_e(asset.get("kind"))}</b>{duration}{mark}: '
-            f"{_e(asset.get('prompt'))}<br>{self._media(asset)}</div>"
+            f'<div class="sfd-asset" data-state="{state}"><b>{_e(label or asset.get("kind"))}</b>{duration}{mark}: '
+            f"{_e(asset.get('prompt'))}<br>{self._media(asset)}{self._candidates(asset)}</div>"
         )
+
+    def _candidates(self, asset: Dict[str, Any]) -> str:
+        """An image's best-of-N candidates, best score first, the kept one marked."""
+        made = sorted(candidates(asset), key=lambda c: -c["score"])
+        if not made:
+            return ""
+        parts = ['<div class="sfd-candidates"><small>candidates:</small>']
+        for c in made:
+            kept = ' <b class="sfd-kept">kept</b>' if c["kept"] else ""
+            border = "3px solid #2a2" if c["kept"] else "1px solid #ccc"
+            parts.append(
+                f'<figure class="sfd-candidate" data-kept="{str(c["kept"]).lower()}" data-key="{_e(c["key"])}" '
+                f'style="display:inline-block;margin:2px;border:{border}">'
+                f'<img src="{_e(self._src(c["url"]))}" alt="{_e(c["key"])}" style="max-width:90px;max-height:160px">'
+                f'<figcaption>score {c["score"]:.3f}{kept}<br><small>{_e(c["reason"])}</small></figcaption></figure>'
+            )
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _character(self, c: Dict[str, Any]) -> str:
+        """A character: who they are, their casting sheet, then their other assets."""
+        lead = " (lead)" if c.get("main") else ""
+        by_id = {a.get("id"): a for a in c.get("assets") or []}
+        shown = set()
+        pictures = []
+        for entry in sheet(self.drama, c["id"]) if c.get("id") else []:
+            label = entry["role"] if entry["name"] is None else f"{entry['role']}: {entry['name']}"
+            asset = by_id.get(entry["id"]) or {"id": entry["id"], "kind": "image", "url": entry["url"]}
+            shown.add(entry["id"])
+            pictures.append(self._asset(asset, label))
+        cast_sheet = f'<div class="sfd-sheet">{"".join(pictures)}</div>' if pictures else ""
+        others = "".join(self._asset(a) for a in c.get("assets") or [] if a.get("id") not in shown)
+        return f"<li><b>{_e(c.get('name'))}</b>{_e(lead)}: {_e(c.get('description'))}{cast_sheet}{others}</li>"
 
     def _repr_html_(self) -> str:
         d = self.drama
@@ -101,10 +138,7 @@ class Storyboard:
         cast = d.get("characters") or []
         if cast:
             parts.append("<h3>Cast</h3><ul>")
-            for c in cast:
-                lead = " (lead)" if c.get("main") else ""
-                assets = "".join(self._asset(a) for a in c.get("assets") or [])
-                parts.append(f"<li><b>{_e(c.get('name'))}</b>{_e(lead)}: {_e(c.get('description'))}{assets}</li>")
+            parts.extend(self._character(c) for c in cast)
             parts.append("</ul>")
         for ep in d.get("episodes") or []:
             parts.append(f"<h3>{_e(ep.get('id'))}: {_e(ep.get('title'))}</h3><p>{_e(ep.get('description'))}</p>")
