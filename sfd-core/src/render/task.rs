@@ -211,7 +211,7 @@ impl TaskRenderer {
                         tracing::info!(provider, task = %id, "resuming a provider task saved before");
                         return Ok(id.clone());
                     }
-                    None => match self.unanswered(&r).await? {
+                    None => match self.unanswered(&r, ledger).await? {
                         Some(id) => {
                             ledger.created(r, &id, &v).await?;
                             return Ok(id);
@@ -231,12 +231,11 @@ impl TaskRenderer {
             };
             let id = match self.create(request, &record.idempotency_key).await {
                 Ok(id) => id,
-                Err(e) => {
-                    if nothing_created(&e) {
-                        ledger.clear().await?;
-                    }
+                Err(e) if nothing_created(&e) => {
+                    ledger.clear().await?;
                     return Err(e);
                 }
+                Err(e) => return Err(self.unknown_outcome(e)),
             };
             ledger.created(record, &id, &version).await?;
             return Ok(id);
@@ -247,24 +246,61 @@ impl TaskRenderer {
         ))
     }
 
+    /// The error of a create whose answer was lost (a timeout, a dropped
+    /// connection, a 5xx): the provider may have made the task, so the
+    /// node fails saying what the next render does instead of resending.
+    fn unknown_outcome(&self, e: Error) -> Error {
+        let Error::Render {
+            provider,
+            kind,
+            status,
+            message,
+            attempts,
+        } = e
+        else {
+            return e;
+        };
+        let next = if self.api.idempotent() {
+            "the next render sends it again with the same idempotency key, which the provider answers with the same task"
+        } else {
+            "the next render asks the provider for it by its key before creating another, and where the provider cannot be asked it stops and says so"
+        };
+        Error::Render {
+            provider,
+            kind,
+            status,
+            message: format!(
+                "{message}; the create call's outcome is unknown (the provider may have made and charged for the task), so it was not sent again: {next}"
+            ),
+            attempts,
+        }
+    }
+
     /// The task a create whose answer was lost made: `Some` when known,
     /// `None` when creating again is safe, an error when it cannot be known.
-    async fn unanswered(&self, record: &TaskRecord) -> Result<Option<String>> {
+    /// When it cannot be known the record is released once this is said,
+    /// so a render asked for after checking makes a new task.
+    async fn unanswered(&self, record: &TaskRecord, ledger: &TaskLedger) -> Result<Option<String>> {
         if self.api.idempotent() {
             return Ok(None);
         }
         match self.call(async || self.api.find(&record.idempotency_key).await).await? {
             Lookup::Found(id) => Ok(Some(id)),
             Lookup::Missing => Ok(None),
-            Lookup::Unsupported => Err(self.error(
-                LlmErrorKind::Timeout,
-                format!(
-                    "a create sent at {} ms got no answer and {} cannot be asked whether it made the task; \
-                     it is not sent again blindly (it may be paid for): check the provider's console, then render again",
-                    record.created_at,
-                    self.api.provider()
-                ),
-            )),
+            Lookup::Unsupported => {
+                ledger.clear().await?;
+                Err(self.error(
+                    LlmErrorKind::Timeout,
+                    format!(
+                        "a create sent at {} ms (key {}) got no answer, so its outcome is unknown, and {} cannot be \
+                         asked whether it made the task; it was not sent again (it may be paid for): check the \
+                         provider's console, then render again to create a new task",
+                        record.created_at,
+                        record.idempotency_key,
+                        self.api.provider()
+                    ),
+                ))
+            }
         }
     }
 

@@ -26,6 +26,7 @@ mod render_e2e;
 mod render_fetch;
 mod render_image_providers;
 mod render_jobs;
+mod render_lost_create;
 mod render_paid_once;
 mod render_plan;
 mod render_providers;

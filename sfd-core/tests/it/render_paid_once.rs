@@ -20,13 +20,16 @@ use crate::render_support::{sample, simulated, studio_with};
 use crate::render_task_providers::MP4;
 
 /// A scripted video provider: tasks run until released (or, with `auto`,
-/// succeed at their second poll); counts creates and tasks in flight.
+/// succeed at their second poll once `together` tasks have been in flight
+/// at once, a barrier that only concurrent tasks pass); counts creates and
+/// tasks in flight.
 #[derive(Debug)]
 struct Script {
     creates: Mutex<HashMap<String, usize>>,
     polls: watch::Sender<usize>,
     release: watch::Sender<bool>,
     auto: bool,
+    together: usize,
     seen: Mutex<HashMap<String, usize>>,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
@@ -34,11 +37,16 @@ struct Script {
 
 impl Script {
     fn new(auto: bool) -> Arc<Self> {
+        Self::together(auto, 1)
+    }
+
+    fn together(auto: bool, together: usize) -> Arc<Self> {
         Arc::new(Script {
             creates: Mutex::default(),
             polls: watch::channel(0).0,
             release: watch::channel(false).0,
             auto,
+            together,
             seen: Mutex::default(),
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
@@ -74,7 +82,8 @@ impl TaskApi for Script {
             *n += 1;
             *n
         };
-        Ok(if *self.release.borrow() || (self.auto && seen >= 2) {
+        let met = self.peak.load(Ordering::SeqCst) >= self.together;
+        Ok(if *self.release.borrow() || (self.auto && seen >= 2 && met) {
             TaskState::Succeeded(json!({"id": id}))
         } else {
             TaskState::Running
@@ -149,7 +158,9 @@ async fn two_jobs_on_one_provider_with_a_limit_of_two_never_have_more_than_two_t
     for id in ["drama_limit1", "drama_limit2"] {
         storage.create_drama(&sample(id, 1, 1, 4, 5, false)).await.unwrap();
     }
-    let script = Script::new(true);
+    // No task ends before two were in flight together: a render that ran
+    // them one at a time would never finish.
+    let script = Script::together(true, 2);
     let studio = studio_with(Arc::clone(&storage), config(&script, 2));
     let a = studio.start_render("drama_limit1", RenderRequest::all()).await.unwrap();
     let b = studio.start_render("drama_limit2", RenderRequest::all()).await.unwrap();
@@ -159,5 +170,5 @@ async fn two_jobs_on_one_provider_with_a_limit_of_two_never_have_more_than_two_t
     }
     assert_eq!(script.creates(), 8);
     let peak = script.peak.load(Ordering::SeqCst);
-    assert!((1..=2).contains(&peak), "{peak} tasks were in flight at once");
+    assert_eq!(peak, 2, "{peak} tasks were in flight at once");
 }

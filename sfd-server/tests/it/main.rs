@@ -24,6 +24,7 @@ mod old_viewer;
 mod openapi_pin;
 mod paid_once;
 mod preconditions;
+mod provider_keys;
 mod reference;
 mod replica;
 mod replicas;
