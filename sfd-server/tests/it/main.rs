@@ -32,3 +32,4 @@ mod slots;
 mod storm;
 mod studio;
 mod summaries;
+mod voice;
