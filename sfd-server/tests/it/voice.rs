@@ -22,9 +22,7 @@ fn wav(seconds: u32) -> Vec<u8> {
     w.extend_from_slice(b"RIFF");
     w.extend_from_slice(&(36 + data).to_le_bytes());
     w.extend_from_slice(b"WAVEfmt ");
-    for v in [16u32] {
-        w.extend_from_slice(&v.to_le_bytes());
-    }
+    w.extend_from_slice(&16u32.to_le_bytes());
     for v in [1u16, 1] {
         w.extend_from_slice(&v.to_le_bytes());
     }
