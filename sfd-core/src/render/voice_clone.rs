@@ -110,6 +110,7 @@ impl VoiceSample {
 
 /// Records `voice_id`, cloned by `provider` from the sample of hash
 /// `sample_hash`, on `metadata` (unless the sample changed since).
+#[cfg_attr(not(feature = "jobs"), allow(dead_code))]
 pub(crate) fn keep_clone(metadata: &mut Map<String, Value>, provider: &str, sample_hash: &str, voice_id: &str) -> bool {
     let same = metadata
         .get(VOICE_SAMPLE_METADATA)
