@@ -38,6 +38,7 @@ mod render_support;
 mod render_task_providers;
 mod render_task_providers2;
 mod render_user_reference;
+mod render_voice_clone;
 mod render_voices;
 mod scripted;
 mod summaries;

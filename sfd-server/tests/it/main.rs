@@ -33,3 +33,4 @@ mod slots;
 mod storm;
 mod studio;
 mod summaries;
+mod voice;
