@@ -2,7 +2,8 @@
 //!
 //! One episode of 5 scenes, each of 3 shots and two spoken lines, rendered
 //! once into a local folder (lines first, shots as long as the speech, each
-//! clip brought to the cut's format when rendered). Then, in the same run (each assembly run followed by a floor run, so both see the same load):
+//! clip brought to the cut's format when rendered). Then, in the same run
+//! (each assembly followed by a floor run, so both see the same load):
 //!
 //! - assembly: `Studio::start_assembly` to the end of its job (subtitle
 //!   track, lines at their times, picture stream-copied, one 9:16
