@@ -427,6 +427,17 @@ mod tests {
             ]
         );
         assert!(FULL.encoder_args().contains(&OsString::from("128000")));
+        let wav = Sound {
+            total: 1.0,
+            lines: vec![Placed {
+                wav: true,
+                ..at(8000, 1)
+            }],
+            ..Default::default()
+        };
+        let (args, _) = mix(&wav, 0, "a");
+        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(args[..4], ["-f", "wav", "-probesize", "32"]);
     }
 
     #[test]
