@@ -38,5 +38,6 @@ mod render_task_providers;
 mod render_task_providers2;
 mod render_user_reference;
 mod render_voices;
+mod retry_after;
 mod scripted;
 mod summaries;
