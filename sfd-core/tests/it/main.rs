@@ -40,5 +40,6 @@ mod render_task_providers2;
 mod render_user_reference;
 mod render_voice_clone;
 mod render_voices;
+mod retry_after;
 mod scripted;
 mod summaries;
