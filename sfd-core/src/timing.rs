@@ -150,6 +150,27 @@ pub fn retimed(scene: &Scene, length: impl Fn(&Asset) -> Option<f64>, durations:
     (old.iter().zip(&new).any(|(o, n)| *o != Some(*n))).then_some(new)
 }
 
+/// Writes on every scene of `drama` the shot lengths [`retimed`] gives from
+/// its lines' [`recorded_length`]s; the number of shots changed.
+pub fn retime_drama(drama: &mut crate::model::Drama, durations: &Durations) -> usize {
+    let mut changed = 0;
+    for scene in drama.episodes.iter_mut().flat_map(|e| e.scenes.iter_mut()) {
+        let Some(lengths) = retimed(scene, recorded_length, durations) else {
+            continue;
+        };
+        let ids: Vec<String> = scene.shots().iter().map(|s| s.video.id.clone()).collect();
+        for (id, seconds) in ids.iter().zip(lengths) {
+            if let Some(a) = scene.assets.iter_mut().find(|a| &a.id == id)
+                && a.duration != Some(seconds)
+            {
+                a.duration = Some(seconds);
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,8 +224,7 @@ mod tests {
             s.assets.extend([img, vid]);
         }
         for k in 1..=lines {
-            s.assets
-                .push(Asset::new(format!("ln{k}"), AssetKind::Audio, "words"));
+            s.assets.push(Asset::new(format!("ln{k}"), AssetKind::Audio, "words"));
         }
         s
     }
