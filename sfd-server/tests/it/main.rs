@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod assemble;
+mod assemble_copy;
 mod assemble_timed;
 mod bad_input;
 mod binary;
