@@ -29,6 +29,7 @@ mod reference;
 mod replica;
 mod replicas;
 mod routes;
+mod screenplay_example;
 mod slots;
 mod storm;
 mod studio;
