@@ -32,6 +32,7 @@ mod render_plan;
 mod render_providers;
 mod render_races;
 mod render_references;
+mod render_retimed;
 mod render_shot_references;
 mod render_speech_providers;
 mod render_support;
