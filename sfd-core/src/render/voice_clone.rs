@@ -38,7 +38,8 @@ pub struct VoiceSample {
     pub media_type: MediaType,
     /// Its size in bytes.
     pub bytes: u64,
-    /// Its length in milliseconds, when known (WAV files tell it).
+    /// Its length in milliseconds, when known (a WAV's header tells it;
+    /// ffprobe, when installed at upload, the other formats').
     pub millis: Option<u64>,
     /// The voice already cloned from it, when one was.
     pub clone: Option<ClonedVoice>,
@@ -245,9 +246,29 @@ pub(crate) fn plan_note(
         None => format!("price not known (set {provider}-{CLONE_PRICE} in SFD_PRICES)"),
     };
     Some(Ok((
-        format!("clone step: {provider} clones {cid}'s voice sample once, for every line of {cid} ({cost})"),
+        format!(
+            "clone step: {provider} clones {cid}'s voice sample once, for every line of {cid} ({cost}){}",
+            unchecked_length(&limits, sample)
+        ),
         price.unwrap_or(0.0),
     )))
+}
+
+/// What the clone step adds when the sample's length is not known (no
+/// ffprobe to read a non-WAV clip at upload) and `limits` bound it.
+fn unchecked_length(limits: &CloneLimits, sample: &VoiceSample) -> String {
+    if sample.millis.is_some() {
+        return String::new();
+    }
+    let bounds = match (limits.min_seconds, limits.max_seconds) {
+        (Some(min), Some(max)) => format!("{min} s to {max} s"),
+        (Some(min), None) => format!("at least {min} s"),
+        (None, Some(max)) => format!("at most {max} s"),
+        (None, None) => return String::new(),
+    };
+    format!(
+        "; its length is not known (ffprobe was missing, or could not read it, at upload), so the {bounds} it clones from is not checked"
+    )
 }
 
 /// The price-table entry (`{provider}-voice-clone`, `perCall`) of a clone.

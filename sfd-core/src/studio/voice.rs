@@ -3,7 +3,9 @@
 //! (`media/{dramaId}/{cid}-voice-{sha256}.{ext}`, like a portrait upload)
 //! and recorded as the character's `metadata.voice_sample`. Providers that
 //! clone voices clone it once (see `render/cloning.rs`); its hash is part
-//! of the character's lines' inputs, so a new clip makes them stale.
+//! of the character's lines' inputs, so a new clip makes them stale. Its
+//! length (`seconds`) comes from a WAV's header, or from ffprobe for the
+//! other formats when ffprobe is installed.
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -13,7 +15,7 @@ use crate::model::{AssetKind, Character, MediaType};
 use crate::render::run::media_of;
 use crate::render::{VOICE_CLONE_METADATA, VOICE_SAMPLE_METADATA, VoiceSample};
 use crate::storage::{ByteStream, MediaStoreExt, StorageExt, Versioned};
-use crate::{EntityKind, Error, Result};
+use crate::{EntityKind, Error, Ffmpeg, Result};
 
 /// The largest voice sample kept (20 MiB, MiniMax's documented cap; the
 /// server's media limit applies too).
@@ -29,6 +31,30 @@ fn looks_like(declared: MediaType, bytes: &[u8]) -> bool {
         Some(t) if t == declared => true,
         Some(MediaType::Mp4) => declared == MediaType::M4a,
         _ => false,
+    }
+}
+
+/// The length in seconds of a clip whose header does not tell it (any but
+/// a PCM WAV), read by ffprobe from a copy in a work folder; `None` when
+/// ffprobe is missing or cannot read it (the length is then not checked
+/// against a provider's limits, and the plan says so).
+async fn probe_seconds(ffmpeg: &Ffmpeg, media_type: MediaType, bytes: &Bytes) -> Option<f64> {
+    let dir = crate::assemble::cut::Workdir::new().ok()?;
+    let path = dir.0.join(format!("sample.{}", media_type.ext()));
+    if let Err(e) = tokio::fs::write(&path, bytes).await {
+        tracing::warn!(error = %e, "cannot write the voice sample for ffprobe: its length is not known");
+        return None;
+    }
+    match ffmpeg.duration(&path).await {
+        Ok(seconds) => seconds,
+        Err(e @ Error::ToolMissing { .. }) => {
+            tracing::debug!(error = %e, "no ffprobe: the voice sample's length is not known");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "ffprobe cannot read the voice sample: its length is not known");
+            None
+        }
     }
 }
 
@@ -79,6 +105,10 @@ impl Studio {
         let seconds = match media_type {
             MediaType::Wav => crate::render::wav_seconds(&bytes),
             _ => None,
+        };
+        let seconds = match seconds {
+            Some(s) => Some(s),
+            None => probe_seconds(self.render_config().ffmpeg(), media_type, &bytes).await,
         };
         let size = bytes.len() as u64;
         let info = media_of(&**self.storage())?

@@ -415,3 +415,102 @@ async fn bad_samples_are_refused() {
         .unwrap_err();
     assert!(matches!(e, sfd_core::Error::MediaTooLarge { limit: 1000 }), "{e}");
 }
+
+/// A clip of `seconds` seconds of a sine made by ffmpeg into `ext` (mp3,
+/// m4a); `None` without ffmpeg.
+fn encoded(ext: &str, seconds: u32) -> Option<Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(format!("clip.{ext}"));
+    let made = std::process::Command::new(sfd_core::Ffmpeg::from_env().path())
+        .args(["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:sample_rate=22050:duration={seconds}"))
+        .args(["-ac", "1", "-b:a", "32k"])
+        .arg(&out)
+        .status()
+        .ok()?;
+    assert!(made.success(), "ffmpeg could not make a {ext}");
+    Some(std::fs::read(&out).unwrap())
+}
+
+/// The notes the plan gives `config`'s provider for `cid`'s lines, and
+/// whether one of them is blocked (and why).
+fn clone_notes(d: &sfd_core::Drama, config: &RenderConfig, cid: &str) -> (Vec<String>, Option<String>) {
+    let plan = plan_render(d, &audio(), config).unwrap();
+    let mut notes = Vec::new();
+    let mut blocked = None;
+    for a in d.episodes[0].scenes.iter().flat_map(|s| &s.assets) {
+        if a.kind != AssetKind::Audio || a.depends_on.first().map(String::as_str) != Some(cid) {
+            continue;
+        }
+        let n = plan.node(&a.id).unwrap();
+        if n.action == PlanAction::Blocked {
+            blocked = n.reason.clone();
+        }
+        notes.extend(n.sent.iter().flat_map(|s| s.notes.clone()));
+    }
+    (notes, blocked)
+}
+
+#[tokio::test]
+async fn ffprobe_tells_an_mp3_or_m4a_samples_length_so_the_plan_checks_it() {
+    let (Some(mp3), Some(m4a)) = (encoded("mp3", 4), encoded("m4a", 12)) else {
+        eprintln!("skipped: no ffmpeg (apt-get install ffmpeg)");
+        return;
+    };
+    let storage: Arc<dyn Storage> = Arc::new(StorageBuilder::memory().build().unwrap());
+    storage.create_drama(&sample(DRAMA, 2, 1, 4, 4, true)).await.unwrap();
+    let minimax = config_for(Arc::new(MiniMaxSpeech::new(config_of("speech-02-hd")).unwrap()));
+    let studio = studio_with(Arc::clone(&storage), minimax.clone());
+
+    // A 4 s MP3: its length is read at upload, and MiniMax refuses it.
+    let hero = upload(&studio, "char-0", "audio/mpeg", mp3).await.unwrap();
+    let s = VoiceSample::of(&hero).unwrap();
+    assert_eq!(s.media_type, MediaType::Mpeg);
+    assert!(s.millis.is_some_and(|ms| ms.abs_diff(4_000) < 200), "{:?}", s.millis);
+    let d = storage.get_drama(DRAMA).await.unwrap().value;
+    let (_, blocked) = clone_notes(&d, &minimax, "char-0");
+    assert!(blocked.is_some_and(|r| r.contains("at least 10 s")));
+
+    // A 12 s M4A: long enough, cloned, and the note does not hedge.
+    let hero = upload(&studio, "char-0", "audio/mp4", m4a.clone()).await.unwrap();
+    let s = VoiceSample::of(&hero).unwrap();
+    assert!(s.millis.is_some_and(|ms| ms.abs_diff(12_000) < 200), "{:?}", s.millis);
+    let d = storage.get_drama(DRAMA).await.unwrap().value;
+    let (notes, blocked) = clone_notes(&d, &minimax, "char-0");
+    assert_eq!(blocked, None);
+    let step: Vec<&String> = notes.iter().filter(|n| n.starts_with("clone step: minimax")).collect();
+    assert!(step.len() == 1 && !step[0].contains("not checked"), "{notes:?}");
+
+    // Without ffprobe the length is not known: not refused, and the plan says it is not checked.
+    let no_probe = studio_with(
+        Arc::clone(&storage),
+        config_for(Arc::new(MiniMaxSpeech::new(config_of("speech-02-hd")).unwrap()))
+            .with_ffmpeg("/nonexistent/sfd/ffmpeg"),
+    );
+    let hero = no_probe
+        .upload_voice_sample(
+            DRAMA,
+            "char-0",
+            "audio/mpeg",
+            futures::stream::iter([Ok(Bytes::from(encoded("mp3", 3).unwrap()))]).boxed(),
+            1 << 30,
+        )
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(VoiceSample::of(&hero).unwrap().millis, None);
+    assert!(
+        hero.metadata.as_ref().unwrap()[sfd_core::VOICE_SAMPLE_METADATA]
+            .get("seconds")
+            .is_none()
+    );
+    let d = storage.get_drama(DRAMA).await.unwrap().value;
+    let (notes, blocked) = clone_notes(&d, &minimax, "char-0");
+    assert_eq!(blocked, None);
+    assert!(
+        notes.iter().any(|n| n.starts_with("clone step: minimax")
+            && n.contains("length is not known")
+            && n.contains("10 s to 300 s it clones from is not checked")),
+        "{notes:?}"
+    );
+}
