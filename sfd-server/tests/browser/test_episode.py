@@ -24,12 +24,23 @@ from conftest import TARGET, Server, new_id, open_drama, png, small_drama, store
 
 LONG = 300  # seconds an assembly may take on a loaded 2-core machine
 
-KNOWN_TYPES = {
-    "fountain": "text/plain",
-    "srt": "application/x-subrip",
-    "csv": "text/csv",
-    "zip": "application/zip",
+# The Content-Type of each export, by format and bundle.
+TYPES = {
+    ("fountain", ""): "text/plain",
+    ("csv", ""): "text/csv",
+    ("zip", ""): "application/zip",
+    ("srt", ""): "application/x-subrip",
+    ("otio", ""): "application/json",
+    ("otio", "zip"): "application/zip",
+    ("fcpxml", ""): "application/xml",
+    ("fcpxml", "zip"): "application/zip",
+    ("edl", ""): "text/plain",
+    ("edl", "zip"): "application/zip",
+    ("capcut", ""): "application/zip",
 }
+DRAMA_WIDE = [("fountain", ""), ("csv", ""), ("zip", "")]
+PER_EPISODE = [("srt", ""), ("otio", ""), ("otio", "zip"), ("fcpxml", ""), ("fcpxml", "zip"),
+               ("edl", ""), ("edl", "zip"), ("capcut", "")]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +83,8 @@ def assembled(server, driver):
     """Premise → generate → render → assemble, all through the page; the drama id."""
     visit(driver, server.url + "/")
     wait(driver, EC.element_to_be_clickable((By.ID, "premise"))).send_keys("A corgi runs a night bakery")
-    for field_id, value in (("episodes", "1"), ("scenes", "2")):
+    # Two episodes: a one-episode export asked for the drama would be refused.
+    for field_id, value in (("episodes", "2"), ("scenes", "1")):
         box = driver.find_element(By.ID, field_id)
         box.clear()
         box.send_keys(value)
@@ -169,15 +181,20 @@ def test_the_episode_view_with_its_player_at_desktop_and_390_px(server, driver, 
 def test_every_export_format_downloads_for_the_drama_and_the_episode(server, driver, assembled):
     drama_id = assembled
     open_drama(driver, server, drama_id)
+    _, drama, _ = server.api("GET", f"/dramas/{drama_id}")
+    episodes = [e["id"] for e in drama["episodes"]]
+    assert len(episodes) == 2
     spec = server.api("GET", "/openapi.json")[1]
     param = next(p for p in spec["paths"]["/dramas/{id}/export"]["get"]["parameters"] if p["name"] == "format")
-    formats = param["schema"]["enum"]
-    for box in driver.find_elements(By.CSS_SELECTOR, "details.downloads"):
-        box.find_element(By.TAG_NAME, "summary").click()
-    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".download-list a")) == 2 * len(formats))
+    assert sorted(param["schema"]["enum"]) == sorted({f for f, _ in TYPES})
+    # Every format is offered where it answers: the drama-wide ones for the
+    # drama, the one-episode ones (with their bundles) for each episode.
+    expected = {"": DRAMA_WIDE, **{e: PER_EPISODE for e in episodes}}
+    count = sum(len(v) for v in expected.values())
+    wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".download-list a")) == count)
     links = driver.find_elements(By.CSS_SELECTOR, ".download-list a")
-    for scope in ("", "ep1"):
-        shown = [a.get_attribute("data-format") for a in links
+    for scope, formats in expected.items():
+        shown = [(a.get_attribute("data-format"), a.get_attribute("data-bundle")) for a in links
                  if a.find_element(By.XPATH, "ancestor::details").get_attribute("data-episode") == scope]
         assert shown == formats, scope
     for a in links:
@@ -186,15 +203,20 @@ def test_every_export_format_downloads_for_the_drama_and_the_episode(server, dri
             assert res.status == 200, href
             kind = res.headers["Content-Type"].split(";")[0]
             body = res.read()
-        fmt = a.get_attribute("data-format")
-        assert kind == KNOWN_TYPES.get(fmt, kind) and body, (href, kind)
+        assert kind == TYPES[(a.get_attribute("data-format"), a.get_attribute("data-bundle"))] and body, (href, kind)
+    # Why the drama's list holds no one-episode format: asked without an
+    # episode, the server refuses it for a drama of two.
+    for fmt, _ in PER_EPISODE:
+        status, body, _ = server.api("GET", f"/dramas/{drama_id}/export?format={fmt}")
+        assert status == 422 and body["error"], (fmt, status, body)
 
     # A click saves the file in the browser (fetched with the key, if any).
     folder = tempfile.mkdtemp(prefix="sfd-downloads-")
     try:
         driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": folder})
+        driver.find_element(By.CSS_SELECTOR, 'details.downloads[data-episode=""] summary').click()
         link = next(a for a in links if a.get_attribute("data-format") == "csv")
-        link.click()
+        wait(driver, EC.element_to_be_clickable(link)).click()
         saved = pathlib.Path(folder)
         wait(driver, lambda d: [p for p in saved.iterdir() if p.suffix == ".csv"])
     finally:
@@ -209,7 +231,10 @@ def test_a_png_over_a_portrait_changes_it_and_marks_the_scenes_stale(server, dri
     scenes = [s for e in drama["episodes"] for s in e["scenes"]]
     # A character drawn in a picture (a line's speaker is its voice, not its portrait).
     drawn = [(s, a) for s in scenes for a in s["assets"] if a["kind"] != "audio"]
-    cid = next(c["id"] for c in drama["characters"] if any(c["id"] in a["depends_on"] for _, a in drawn))
+    # One drawn in the first episode, the one assembled, so its cut becomes stale.
+    first = drama["episodes"][0]
+    cid = next(c["id"] for c in drama["characters"]
+               if any(c["id"] in a["depends_on"] for s in first["scenes"] for a in s["assets"] if a["kind"] != "audio"))
     users = {s["id"] for s, a in drawn if cid in a["depends_on"]}
     pictures = {a["id"] for _, a in drawn if a["kind"] == "image" and cid in a["depends_on"]}
     old = next(a for c in drama["characters"] if c["id"] == cid for a in c["assets"] if a["id"] == f"{cid}-portrait")["url"]
@@ -239,7 +264,7 @@ def test_a_png_over_a_portrait_changes_it_and_marks_the_scenes_stale(server, dri
     marked = {c.get_attribute("data-id") for c in driver.find_elements(By.CSS_SELECTOR, ".scene[data-stale]")}
     assert marked == users
     # The cut no longer shows what the scenes hold.
-    assert driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden]) .cut").get_attribute("data-state") == "stale"
+    assert driver.find_element(By.CSS_SELECTOR, f'.cut[data-episode="{first["id"]}"]').get_attribute("data-state") == "stale"
 
 
 def test_an_upload_over_the_limit_shows_the_servers_message(driver, files, console):
