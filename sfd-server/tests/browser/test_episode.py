@@ -6,6 +6,8 @@ One drama is made for the module (generation, render and assembly take a
 while on a small machine) and each test continues from it.
 """
 
+import base64
+import io
 import json
 import pathlib
 import shutil
@@ -13,6 +15,7 @@ import subprocess
 import tempfile
 import urllib.error
 import urllib.request
+import wave
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -268,10 +271,11 @@ def test_a_png_over_a_portrait_changes_it_and_marks_the_scenes_stale(server, dri
 
 
 def test_an_upload_over_the_limit_shows_the_servers_message(driver, files, console):
-    s = Server("--simulated-media", env={"SFD_MEDIA_LIMIT": "1000"})
+    s = Server("--simulated-media", env={"SFD_MEDIA_LIMIT": str(1024 * 1024)})
     try:
         drama_id = store(s, small_drama(new_id()))
-        body = png(40, 40, (10, 200, 10)) + b"\x00" * 2000  # over 1000 bytes
+        # 20 MB: the browser is still sending when the server has decided.
+        body = png(40, 40, (10, 200, 10)) + b"\x00" * (20 * 1000 * 1000)
         big = files / "big.png"
         big.write_bytes(body)
         req = urllib.request.Request(f"{s.url}/dramas/{drama_id}/episodes/ep1/scenes/ep1-sc1/assets/ep1-sc1-img/content",
@@ -346,3 +350,111 @@ def test_with_api_keys_downloads_and_uploads_send_the_key(driver, files, console
         driver.execute_script("sessionStorage.clear()")
         visit(driver, "about:blank")
         keyed.stop()
+
+
+# Drops `file` (bytes given as base64) on `el` as a user dragging it from
+# their desktop would: a DataTransfer holding a File, in dragover and drop
+# events. Every state the scene's upload status goes through is recorded
+# in `window.sfdSeen` (the upload may finish before selenium could look).
+DROP = """
+const [el, b64, name, type] = arguments;
+const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const data = new DataTransfer();
+data.items.add(new File([bytes], name, { type }));
+const status = el.closest(".scene").querySelector(":scope > .replace-status");
+window.sfdSeen = [];
+const note = () => window.sfdSeen.push([status.dataset.state || "", !!status.querySelector("progress")]);
+new MutationObserver(note).observe(status, { attributes: true, childList: true, subtree: true });
+for (const kind of ["dragenter", "dragover", "drop"]) {
+  el.dispatchEvent(new DragEvent(kind, { dataTransfer: data, bubbles: true, cancelable: true }));
+}
+"""
+
+
+def finished(server, drama_id, job_id):
+    """Follows the job's event stream to its end; returns the final record."""
+    req = urllib.request.Request(f"{server.url}/dramas/{drama_id}/jobs/{job_id}/events")
+    with urllib.request.urlopen(req, timeout=LONG) as res:
+        for line in res:
+            if line.startswith(b"event: end"):
+                break
+    return server.api("GET", f"/dramas/{drama_id}/jobs/{job_id}")[1]
+
+
+def tiny_mp4(folder):
+    """A valid one-second 64×64 H.264 clip, made by ffmpeg."""
+    out = folder / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=blue:s=64x64:d=1:r=24",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)], check=True)
+    return out.read_bytes()
+
+
+def tiny_wav():
+    """A valid half-second silent mono WAV."""
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * 4000)
+    return buf.getvalue()
+
+
+def test_dropping_a_clip_a_voice_and_an_image_replaces_them_and_renders_what_became_stale(server, driver, files):
+    status, job, _ = server.api("POST", "/dramas", {"premise": "A corgi runs a night bakery", "episodes": 1, "scenes_per_episode": 1})
+    assert status == 202, job
+    drama_id = job["dramaId"]
+    assert finished(server, drama_id, job["jobId"])["status"] == "completed"
+    status, job, _ = server.api("POST", f"/dramas/{drama_id}/render", {})
+    assert status == 202, job
+    assert finished(server, drama_id, job["jobId"])["status"] == "completed"
+    open_drama(driver, server, drama_id)
+    _, drama, _ = server.api("GET", f"/dramas/{drama_id}")
+    scene = drama["episodes"][0]["scenes"][0]
+
+    def first(kind, d):
+        s = next(x for x in d["episodes"][0]["scenes"] if x["id"] == scene["id"])
+        return next(a for a in s["assets"] if a["kind"] == kind)
+
+    def drop(data, name, kind):
+        frame = driver.find_element(By.CSS_SELECTOR, f'.scene[data-id="{scene["id"]}"] .frame')
+        driver.execute_script(DROP, frame, base64.b64encode(data).decode(), name, kind)
+        wait(driver, lambda d: any(state == "done" for state, _ in d.execute_script("return window.sfdSeen")))
+        seen = driver.execute_script("return window.sfdSeen")
+        # The progress bar showed while the file went up, then the upload completed.
+        assert ["uploading", True] in seen, seen
+        assert not any(state == "error" for state, _ in seen), seen
+
+    card = f'.scene[data-id="{scene["id"]}"]'
+    for data, name, kind, shown in (
+        (tiny_mp4(files), "clip.mp4", "video/mp4", f"{card} .frame video"),
+        (tiny_wav(), "voice.wav", "audio/wav", f"{card} audio"),
+    ):
+        asset_kind = kind.split("/")[0]
+        old = first(asset_kind, drama)["url"]
+        drop(data, name, kind)
+        wait(driver, lambda d: first(asset_kind, server.api("GET", f"/dramas/{drama_id}")[1])["url"] != old)
+        new = first(asset_kind, server.api("GET", f"/dramas/{drama_id}")[1])
+        assert new["metadata"]["render"]["provider"] == "upload" and new["metadata"]["render"]["contentType"] == kind
+        # The card shows the new file (nothing depends on a clip or a voice: no stale dialog).
+        wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, shown).get_attribute("src") == server.url + new["url"])
+        assert not driver.find_elements(By.CSS_SELECTOR, "dialog[open]")
+
+    # An image: what was made from it (or from what changed) is stale, and the dialog renders it.
+    drop(png(48, 48, (250, 200, 0)), "still.png", "image/png")
+    stale = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .stale-list")))
+    listed = {li.get_attribute("data-id") for li in stale.find_elements(By.TAG_NAME, "li")}
+    _, plan, _ = server.api("POST", f"/dramas/{drama_id}/render", {"dryRun": True})
+    assert listed == {n["assetId"] for n in plan["nodes"] if n["action"] == "stale"} != set()
+    _, before, _ = server.api("GET", f"/dramas/{drama_id}")
+    urls = {a["id"]: a["url"] for a in next(s for s in before["episodes"][0]["scenes"] if s["id"] == scene["id"])["assets"]}
+    driver.find_element(By.XPATH, '//dialog//button[starts-with(normalize-space(), "Render the stale assets")]').click()
+    wait(driver, EC.element_to_be_clickable((By.XPATH, '//dialog//button[normalize-space()="Start render"]'))).click()
+    long_wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="render_drama"]')))
+    long_wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, f"{card}[data-stale]"))
+    _, plan, _ = server.api("POST", f"/dramas/{drama_id}/render", {"dryRun": True})
+    assert not [n["assetId"] for n in plan["nodes"] if n["action"] == "stale"]
+    _, after, _ = server.api("GET", f"/dramas/{drama_id}")
+    for a in next(s for s in after["episodes"][0]["scenes"] if s["id"] == scene["id"])["assets"]:
+        if a["id"] in listed:
+            assert a["url"] != urls[a["id"]] and a["metadata"]["render"]["provider"] != "upload", a
