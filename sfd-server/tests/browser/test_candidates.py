@@ -67,10 +67,13 @@ def test_each_image_shows_its_candidates_and_another_one_can_be_used(server, dri
     panel = driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden])")
     for s in episode["scenes"]:
         wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.scene[data-id="{s["id"]}"] > .candidates-open')))
+        # Once per scene: its card's button covers its images (their rows have none).
+        assert len(driver.find_elements(By.CSS_SELECTOR, f'.scene[data-id="{s["id"]}"] .candidates-open')) == 1
     assert panel.find_elements(By.CSS_SELECTOR, ".scene > .candidates-open")
     # Portraits were rendered as best-of-3 too.
     for c in drama["characters"]:
         driver.find_element(By.CSS_SELECTOR, f'.character[data-id="{c["id"]}"] > .candidates-open')
+        assert len(driver.find_elements(By.CSS_SELECTOR, f'.character[data-id="{c["id"]}"] .candidates-open')) == 1
 
     label = f"Compare the candidates of scene {scene['id']}"
     driver.find_element(By.CSS_SELECTOR, f'.scene[data-id="{scene["id"]}"] > .candidates-open').click()
