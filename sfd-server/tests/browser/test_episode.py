@@ -23,7 +23,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import TARGET, Server, new_id, open_drama, png, small_drama, store, visit, wait
+from conftest import TARGET, Server, check_dialog, new_id, open_drama, png, small_drama, store, unnamed_controls, visit, wait
 
 LONG = 300  # seconds an assembly may take on a loaded 2-core machine
 
@@ -458,3 +458,54 @@ def test_dropping_a_clip_a_voice_and_an_image_replaces_them_and_renders_what_bec
     for a in next(s for s in after["episodes"][0]["scenes"] if s["id"] == scene["id"])["assets"]:
         if a["id"] in listed:
             assert a["url"] != urls[a["id"]] and a["metadata"]["render"]["provider"] != "upload", a
+
+
+def test_every_control_is_named_with_the_cut_the_jobs_and_each_dialog(server, driver, assembled, files):
+    """Item 8 with everything on the page: the player and the cut's controls,
+    job rows that can be cancelled and retried, and each dialog open."""
+    drama_id = assembled
+    _, drama, _ = server.api("GET", f"/dramas/{drama_id}")
+    episode = drama["episodes"][0]
+    scene = episode["scenes"][0]
+    at = f"/dramas/{drama_id}/episodes/{episode['id']}/scenes/{scene['id']}/assets"
+    images = [a for a in scene["assets"] if a["kind"] == "image"]
+    held = None
+    try:
+        # A failed job (Retry) and a running one (Cancel): the simulated
+        # provider refuses prompts marked [fail] and holds those marked [hold].
+        for asset, mark in ((images[0], "[fail]"), (images[-1], "[hold]")):
+            status, body, _ = server.api("PATCH", f"{at}/{asset['id']}", {"prompt": f"{asset['prompt']} {mark}"})
+            assert status == 200, body
+        status, failed, _ = server.api("POST", f"{at}/{images[0]['id']}/render", {})
+        assert status == 202, failed
+        assert finished(server, drama_id, failed["jobId"])["status"] == "failed"
+        status, held, _ = server.api("POST", f"{at}/{images[-1]['id']}/render", {})
+        assert status == 202, held
+        open_drama(driver, server, drama_id)
+        wait(driver, lambda d: d.find_elements(By.XPATH, f'//*[@data-job-id="{failed["jobId"]}"]//button[normalize-space()="Retry"]')
+             and d.find_elements(By.XPATH, f'//*[@data-job-id="{held["jobId"]}"]//button[normalize-space()="Cancel"]'))
+        wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, ".episode:not([hidden]) .cut video.cut-player")))
+        assert driver.find_elements(By.CSS_SELECTOR, ".episode:not([hidden]) .cut button")
+        for details in driver.find_elements(By.CSS_SELECTOR, "details:not([open]) > summary"):
+            if details.is_displayed():
+                details.click()
+        assert unnamed_controls(driver) == []
+
+        # Each dialog: the focus goes in, every control is named, and comes back.
+        cut = driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden]) .cut button")
+        assert check_dialog(driver, cut).startswith("Assemble")
+        render = driver.find_element(By.XPATH, '//main//button[normalize-space()="Render…"]')
+        assert check_dialog(driver, render).startswith("Render")
+        retry = driver.find_element(By.XPATH, f'//*[@data-job-id="{failed["jobId"]}"]//button[normalize-space()="Retry"]')
+        assert check_dialog(driver, retry).startswith("Render")
+        # Replacing a picture opens the dialog of what became stale.
+        picture = files / "sweep.png"
+        picture.write_bytes(png(32, 32, (1, 120, 240)))
+        chooser = driver.find_element(By.CSS_SELECTOR, f'.scene[data-id="{scene["id"]}"] input[type=file][data-asset="{images[0]["id"]}"]')
+        driver.execute_script("arguments[0].focus()", chooser)
+        # (Its chooser lies in the scene's "Prompts" box, closed again when
+        # the drama is drawn anew after the upload: the focus cannot go back.)
+        assert check_dialog(driver, chooser, lambda: chooser.send_keys(str(picture)), close="Later", back=False).startswith("Replaced")
+    finally:
+        if held:
+            server.api("POST", f"/dramas/{drama_id}/jobs/{held['jobId']}/cancel")
