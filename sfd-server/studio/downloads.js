@@ -81,7 +81,7 @@ async function save(link) {
 export function downloads(dramaId, episodeId, title) {
   const list = h("ul", { class: "download-list", "aria-label": `Downloads of ${title}` },
     h("li", { class: "muted", text: "Reading the formats…" }));
-  const box = h("details", { class: "downloads", "data-episode": episodeId || "" },
+  const box = h("details", { class: "downloads", "data-episode": episodeId || "", "data-key": `downloads:${episodeId || ""}` },
     h("summary", { text: "Downloads", "aria-label": `Downloads of ${title}` }), list);
   exportFormats().then(({ formats, perEpisode, bundled }) => {
     const entries = episodeId

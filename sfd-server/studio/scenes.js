@@ -93,7 +93,7 @@ export function sceneCard(session, episode, scene, onRender) {
     audio && h("audio", { src: audio, controls: true, preload: "none", "aria-label": `Audio of ${name}` }),
     h("h4", { class: "scene-id", text: scene.id }),
     field(session, { key: `${url}#description`, label: `Description of ${name}`, url, name: "description", value: scene.description, quiet: true }),
-    assets.length > 0 && h("details", { class: "prompts" },
+    assets.length > 0 && h("details", { class: "prompts", "data-key": `prompts:${episode.id}/${scene.id}` },
       h("summary", { text: `Prompts (${assets.length})` }),
       assets.map((a) => assetRow(session, url, a, onRender, true))));
 }
@@ -119,7 +119,7 @@ export function castStrip(session, onRender) {
       h("p", { class: "character-description muted", text: c.description }),
       sheetView(c),
       candidatesButton(session, characterOwner(session.dramaId, c), assets),
-      h("details", {},
+      h("details", { "data-key": `edit:${c.id}` },
         h("summary", { text: "Edit", "aria-label": `Edit ${c.name}` }),
         field(session, { key: `${url}#name`, label: "Name", url, name: "name", value: c.name }),
         field(session, { key: `${url}#description`, label: "Description", url, name: "description", value: c.description }),
