@@ -40,7 +40,9 @@ pub(crate) async fn create(state: &AppState, headers: &HeaderMap, body: Incoming
         .unwrap_or_default();
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| HttpError::bad_request("the multipart body has no boundary"))?;
-    crate::media::check_declared_length(headers, limit)?;
+    if let Err(refused) = crate::media::check_declared_length(headers, limit) {
+        return Err(crate::media::refuse_unread(headers, body, refused).await);
+    }
     let form_limit = state.inner.body_limit as u64;
     let sizes = multer::SizeLimit::new()
         .whole_stream(limit.saturating_add(form_limit))

@@ -176,7 +176,9 @@ pub async fn upload(state: &AppState, headers: &HeaderMap, body: Incoming) -> An
             "an upload is a multipart/form-data body",
         )
     })?;
-    crate::media::check_declared_length(headers, limit)?;
+    if let Err(refused) = crate::media::check_declared_length(headers, limit) {
+        return Err(crate::media::refuse_unread(headers, body, refused).await);
+    }
     let form_limit = state.inner.body_limit as u64;
     let sizes = multer::SizeLimit::new()
         .whole_stream(limit.saturating_add(form_limit))

@@ -84,11 +84,7 @@ pub async fn get(state: &AppState, headers: &HeaderMap, key: &str) -> Answer {
 
 /// 413 when the declared `Content-Length` is past `limit`, before a byte is read.
 pub fn check_declared_length(headers: &HeaderMap, limit: u64) -> Result<(), HttpError> {
-    match headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-    {
+    match declared_length(headers) {
         Some(len) if len > limit => Err(sfd_core::Error::MediaTooLarge { limit }.into()),
         _ => Ok(()),
     }
@@ -122,13 +118,17 @@ pub async fn voice_sample(state: &AppState, headers: &HeaderMap, drama_id: &str,
     let content_type = content_type(headers);
     // A type that is not audio, or a declared size past the limit, is
     // refused before a byte is read.
-    if sfd_core::MediaType::from_mime(&content_type).ok().map(|t| t.kind()) != Some(sfd_core::AssetKind::Audio) {
-        return Err(sfd_core::Error::UnsupportedMediaType(format!(
+    let checked = if sfd_core::MediaType::from_mime(&content_type).ok().map(|t| t.kind()) != Some(sfd_core::AssetKind::Audio) {
+        Err(sfd_core::Error::UnsupportedMediaType(format!(
             "a voice sample must be audio/mpeg, audio/wav, audio/mp4 (m4a), audio/ogg or audio/webm, not '{content_type}'"
         ))
-        .into());
+        .into())
+    } else {
+        check_declared_length(headers, limit)
+    };
+    if let Err(refused) = checked {
+        return Err(refuse_unread(headers, body, refused).await);
     }
-    check_declared_length(headers, limit)?;
     let saved = state
         .studio()
         .upload_voice_sample(drama_id, cid, &content_type, stream_of(body), limit)
@@ -141,6 +141,38 @@ pub async fn voice_sample(state: &AppState, headers: &HeaderMap, drama_id: &str,
 pub async fn remove_voice_sample(state: &AppState, drama_id: &str, cid: &str) -> Answer {
     let saved = state.studio().remove_voice_sample(drama_id, cid).await?;
     Ok(h::with_etag(h::json(StatusCode::OK, &saved.value), &saved.version))
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The most of a refused upload's body [`refuse_unread`] reads and throws
+/// away before answering.
+pub const DISCARD_AT_MOST: u64 = 64 * 1024 * 1024;
+
+/// `refused`, once the body of the request it refuses has been read and
+/// thrown away (chunk by chunk, nothing kept), when it is declared at most
+/// [`DISCARD_AT_MOST`] bytes long (or not declared: then at most that much
+/// is read). A client still sending its body when the answer comes must
+/// read that answer: a socket closed with unread bytes sends a reset,
+/// and a browser then reports a network error instead of the server's
+/// message (nginx's "lingering close" does the same).
+pub async fn refuse_unread(headers: &HeaderMap, body: Incoming, refused: HttpError) -> HttpError {
+    if declared_length(headers).is_none_or(|len| len <= DISCARD_AT_MOST) {
+        let mut stream = body.into_data_stream();
+        let mut read = 0u64;
+        while let Some(Ok(chunk)) = stream.next().await {
+            read = read.saturating_add(chunk.len() as u64);
+            if read > DISCARD_AT_MOST {
+                break;
+            }
+        }
+    }
+    refused
 }
 
 /// `PUT …/assets/{aid}/content`: the body becomes the asset's file.
@@ -156,8 +188,12 @@ pub async fn upload(
     let content_type = content_type(headers);
     // Checked before a byte is read: a wrong type or a declared size past
     // the limit is refused at once.
-    sfd_core::MediaType::from_mime(&content_type)?;
-    check_declared_length(headers, limit)?;
+    let checked = sfd_core::MediaType::from_mime(&content_type)
+        .map_err(HttpError::from)
+        .and_then(|_| check_declared_length(headers, limit));
+    if let Err(refused) = checked {
+        return Err(refuse_unread(headers, body, refused).await);
+    }
     let stream = stream_of(body);
     let saved = state
         .studio()

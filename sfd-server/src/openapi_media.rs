@@ -221,8 +221,15 @@ pub fn operation(endpoint: E, template: &str, m: &Method) -> Option<Value> {
         params.push(
             json!({"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": formats}}),
         );
-        params.push(json!({"name": "episode", "in": "query", "schema": {"type": "string", "pattern": ID_PATTERN}, "description": "the episode of an SRT or a timeline (otio, fcpxml, edl, capcut); may be left out when the drama has one"}));
-        params.push(json!({"name": "bundle", "in": "query", "schema": {"type": "string", "enum": ["zip"]}, "description": "a timeline as a ZIP with its media under relative paths, instead of by URL"}));
+        // Which formats each option applies to, as `x-formats`, so a client
+        // (the studio's downloads) offers a one-episode format per episode
+        // and a bundle only where it changes the answer.
+        use sfd_core::ExportFormat as F;
+        let names = |keep: fn(&F) -> bool| F::ALL.iter().filter(|f| keep(f)).map(|f| f.name()).collect::<Vec<_>>();
+        let per_episode = names(|f| *f == F::Srt || f.is_timeline());
+        let bundled = names(|f| f.is_timeline() && *f != F::Capcut);
+        params.push(json!({"name": "episode", "in": "query", "schema": {"type": "string", "pattern": ID_PATTERN}, "x-formats": per_episode, "description": "the episode of an SRT or a timeline (otio, fcpxml, edl, capcut), the formats in x-formats; may be left out when the drama has one"}));
+        params.push(json!({"name": "bundle", "in": "query", "schema": {"type": "string", "enum": ["zip"]}, "x-formats": bundled, "description": "a timeline as a ZIP with its media under relative paths, instead of by URL (the formats in x-formats; a CapCut draft always carries its media)"}));
     }
     if endpoint == E::Media {
         params.push(json!({"name": "Range", "in": "header", "schema": {"type": "string"}, "description": "bytes=start-end, one range"}));

@@ -2,7 +2,7 @@
 // generate again from the premise, render, reload and delete.
 
 import { request } from "./api.js";
-import { h, modal, path, toast } from "./dom.js";
+import { h, modal, path, refocus, toast } from "./dom.js";
 import { trackJob } from "./jobs.js";
 
 const SCORES = [
@@ -13,8 +13,12 @@ const SCORES = [
   ["visual_clarity", "Visual clarity"],
 ];
 
-/** Runs `fn`, showing its error; the button is disabled meanwhile. */
+/**
+ * Runs `fn`, showing its error; the button is disabled meanwhile, and
+ * gets back the focus it had (see `refocus`).
+ */
 async function busy(button, fn) {
+  const focused = document.activeElement === button;
   button.disabled = true;
   try {
     await fn();
@@ -22,6 +26,7 @@ async function busy(button, fn) {
     toast(err.message);
   } finally {
     button.disabled = false;
+    if (focused) refocus(button);
   }
 }
 

@@ -68,6 +68,22 @@ function restoreFocus({ el, label }) {
 }
 
 /**
+ * Gives the focus back to `button` (or an input) after an action of its
+ * own that disabled it (a disabled button loses the focus, and a dialog it
+ * opened could not give it back) or drew it again (then its twin, the
+ * control of the same aria-label, gets it); unless the user put the focus
+ * elsewhere.
+ */
+export function refocus(button) {
+  const now = document.activeElement;
+  if (now && now !== document.body && now.id !== "main") return;
+  const label = button.getAttribute("aria-label");
+  const twin = button.isConnected ? button
+    : label && [...document.querySelectorAll("button, input")].find((b) => b.getAttribute("aria-label") === label);
+  if (twin) twin.focus();
+}
+
+/**
  * A modal dialog built from `content`; resolves with its return value when
  * closed. The focus moves into it, and back to where it was on closing.
  */

@@ -60,6 +60,7 @@ function draw(main, session) {
   const cover = (d.assets || []).find((a) => a.id === "cover");
   const coverUrl = cover && safeUrl(cover.url);
   session.fields = new Map();
+  const open = openBoxes(main, d.id);
   main.replaceChildren(h("article", { class: "drama", "data-id": d.id },
     h("p", { class: "crumbs" }, h("a", { href: "#/", text: "Dramas" }), " / ", h("span", { text: d.id })),
     h("h1", { class: "sr-only", text: d.title || d.id }),
@@ -81,6 +82,17 @@ function draw(main, session) {
       h("h2", { id: "drama-assets-heading", text: "Drama assets" }),
       d.assets.map((a) => assetRow(session, url, a, onAssetRender))),
     jobsPanel(session)));
+  for (const box of main.querySelectorAll("details[data-key]")) if (open.has(box.dataset.key)) box.open = true;
+}
+
+/**
+ * The keys of the `<details>` boxes open in the view of drama `id` (none
+ * for another drama's): a redraw opens them again, so a box the user
+ * opened (and a control in it that had the focus) stays where it was.
+ */
+function openBoxes(main, id) {
+  if (main.querySelector(".drama")?.dataset.id !== id) return new Set();
+  return new Set([...main.querySelectorAll("details[open][data-key]")].map((box) => box.dataset.key));
 }
 
 function episodes(session, render, onAssetRender) {

@@ -5,7 +5,7 @@
 // tokens its generations used.
 
 import { request } from "./api.js";
-import { h, path, time, toast, usd } from "./dom.js";
+import { h, path, refocus, time, toast, usd } from "./dom.js";
 import { isDone, jobName, trackJob } from "./jobs.js";
 import { openRender } from "./render.js";
 
@@ -89,6 +89,7 @@ function jobRow(session, job, refresh) {
   const act = (text, label, fn, cls = "secondary small") => {
     const b = h("button", { type: "button", class: cls, text, "aria-label": label });
     b.addEventListener("click", async () => {
+      const focused = document.activeElement === b;
       b.disabled = true;
       try {
         await fn();
@@ -97,6 +98,7 @@ function jobRow(session, job, refresh) {
         toast(`${text} failed: ${err.message}`);
       } finally {
         b.disabled = false;
+        if (focused) refocus(b);
       }
     });
     return b;
@@ -140,7 +142,10 @@ export function jobsPanel(session) {
     const rank = (j) => (!isDone(j.status) ? 0 : j.status === "completed" ? 2 : 1);
     jobs.sort((a, b) => rank(a) - rank(b));
     const shown = all ? jobs : jobs.slice(0, SHOWN);
+    // Drawn again as jobs move on: a button of the list that had the focus keeps it.
+    const focused = list.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
     list.replaceChildren(...shown.map((j) => jobRow(session, j, refresh)));
+    if (focused) [...list.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === focused)?.focus();
     if (jobs.length === 0) list.replaceChildren(h("li", { class: "muted", text: "No jobs yet." }));
     more.hidden = all || jobs.length <= SHOWN;
   };

@@ -3,7 +3,7 @@
 // refuses the type or the size, then see what became stale and render it.
 
 import { upload } from "./api.js";
-import { h, modal, toast } from "./dom.js";
+import { h, modal, refocus, toast } from "./dom.js";
 import { currentPlan, openRender } from "./render.js";
 
 /** The types the upload route takes, by asset kind. */
@@ -15,8 +15,18 @@ export const ACCEPT = {
 
 const WORD = { image: "image", video: "clip", audio: "voice" };
 
-/** Uploads `file` over `asset` (at `assetUrl`), showing progress in `status`. */
-async function replace(session, asset, assetUrl, file, status) {
+/**
+ * Uploads `file` over `asset` (at `assetUrl`), showing progress in
+ * `status`; the focus goes back to `opener` (the file chooser, or its twin
+ * once the view is drawn again) when it is over.
+ */
+async function replace(session, asset, assetUrl, file, status, opener = null) {
+  await uploadOver(session, asset, assetUrl, file, status);
+  if (opener) refocus(opener);
+}
+
+/** The upload itself, then what became stale. */
+async function uploadOver(session, asset, assetUrl, file, status) {
   const bar = h("progress", { max: file.size || 1, value: 0, "aria-label": `Upload of ${file.name}` });
   const note = h("span", { class: "muted small", text: `Uploading ${file.name}…` });
   status.replaceChildren(bar, note);
@@ -72,7 +82,7 @@ export function replaceControl(session, asset, assetUrl) {
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
     input.value = "";
-    if (file) replace(session, asset, assetUrl, file, status);
+    if (file) replace(session, asset, assetUrl, file, status, input);
   });
   const control = h("label", { class: "button secondary small replace" }, input, "Replace…");
   control.dataset.asset = asset.id;

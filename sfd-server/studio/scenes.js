@@ -49,8 +49,13 @@ function frame(name, image, video) {
   return el;
 }
 
-/** One asset: kind, whether it has a file, its prompt (editable), and Render. */
-export function assetRow(session, ownerUrl, asset, onRender) {
+/**
+ * One asset: kind, whether it has a file, its prompt (editable), and
+ * Render; its "Candidates" button only when its card has none
+ * (`cardHasCandidates`: a scene's or a character's card shows one for all
+ * its images).
+ */
+export function assetRow(session, ownerUrl, asset, onRender, cardHasCandidates = false) {
   const url = `${ownerUrl}/assets/${encodeURIComponent(asset.id)}`;
   const rendered = Boolean(safeUrl(asset.url));
   const stale = planned(session, asset.id)?.action === "stale";
@@ -64,7 +69,7 @@ export function assetRow(session, ownerUrl, asset, onRender) {
       h("span", { class: stale ? "badge stale" : "muted", text: state }),
       h("button", { type: "button", class: "secondary small", text: "Render", "aria-label": `Render ${asset.id}`, onclick: () => onRender(asset, url) }),
       control,
-      candidatesButton(session, assetOwner(ownerUrl, asset), [asset])),
+      !cardHasCandidates && candidatesButton(session, assetOwner(ownerUrl, asset), [asset])),
     status,
     field(session, { key: `${url}#prompt`, label: `Prompt of ${asset.id}`, url, name: "prompt", value: asset.prompt, quiet: true }));
 }
@@ -88,9 +93,9 @@ export function sceneCard(session, episode, scene, onRender) {
     audio && h("audio", { src: audio, controls: true, preload: "none", "aria-label": `Audio of ${name}` }),
     h("h4", { class: "scene-id", text: scene.id }),
     field(session, { key: `${url}#description`, label: `Description of ${name}`, url, name: "description", value: scene.description, quiet: true }),
-    assets.length > 0 && h("details", { class: "prompts" },
+    assets.length > 0 && h("details", { class: "prompts", "data-key": `prompts:${episode.id}/${scene.id}` },
       h("summary", { text: `Prompts (${assets.length})` }),
-      assets.map((a) => assetRow(session, url, a, onRender))));
+      assets.map((a) => assetRow(session, url, a, onRender, true))));
 }
 
 /** The cast strip: portraits from each character's `{id}-portrait` asset. */
@@ -114,12 +119,12 @@ export function castStrip(session, onRender) {
       h("p", { class: "character-description muted", text: c.description }),
       sheetView(c),
       candidatesButton(session, characterOwner(session.dramaId, c), assets),
-      h("details", {},
+      h("details", { "data-key": `edit:${c.id}` },
         h("summary", { text: "Edit", "aria-label": `Edit ${c.name}` }),
         field(session, { key: `${url}#name`, label: "Name", url, name: "name", value: c.name }),
         field(session, { key: `${url}#description`, label: "Description", url, name: "description", value: c.description }),
         sheetForm(session, c, url),
-        assets.map((a) => assetRow(session, url, a, onRender))));
+        assets.map((a) => assetRow(session, url, a, onRender, true))));
   });
   return h("section", { class: "cast", "aria-labelledby": "cast-heading" },
     h("h2", { id: "cast-heading", text: `Cast (${characters.length})` }),

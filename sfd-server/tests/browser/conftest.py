@@ -220,3 +220,54 @@ def scene_field(driver, drama_id, episode, scene, name="description"):
     """The in-place editor of one field of a scene."""
     key = f"/dramas/{drama_id}/episodes/{episode}/scenes/{scene}#{name}"
     return driver.find_element(By.CSS_SELECTOR, f'.field[data-key="{key}"]')
+
+
+# Every control (within `arguments[0]`, or the page) that has no accessible
+# name: its label, aria-label, aria-labelledby, or (for a button, a link or
+# a summary) its text.
+UNNAMED = """
+const root = arguments[0] || document;
+const name = (el) => (el.labels && el.labels.length && el.labels[0].textContent.trim())
+    || el.getAttribute('aria-label') || (el.getAttribute('aria-labelledby')
+        && document.getElementById(el.getAttribute('aria-labelledby'))?.textContent.trim())
+    || (el.matches('input, textarea, select') ? '' : el.textContent.trim());
+return [...root.querySelectorAll('a[href], button, input, textarea, select, summary, [role=tab], video, audio')]
+    .filter((el) => !el.matches('video, audio') || el.controls)
+    .filter((el) => !name(el)).map((el) => el.outerHTML.slice(0, 160));
+"""
+
+
+def unnamed_controls(driver, root=None):
+    """The controls of the page (or of `root`) that a screen reader could not name."""
+    return driver.execute_script(UNNAMED, root)
+
+
+def check_dialog(driver, opener, open_it=None, close="escape", back=True):
+    """Opens a dialog from `opener` (a click, or `open_it()`): the focus moves
+    into it, every control in it is named, and closing it (Escape, or a click
+    on the button named `close`) gives the focus back to the opener (or, when
+    the view was drawn again meanwhile, to its twin: the control of the same
+    name; not checked with `back=False`). Returns the dialog's heading."""
+    from selenium.webdriver.common.keys import Keys
+
+    label = opener.get_attribute("aria-label") or opener.text
+    (open_it or opener.click)()
+    dialog = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog[open]")))
+    wait(driver, lambda d: d.execute_script("return !!document.activeElement.closest('dialog[open]')"))
+    assert unnamed_controls(driver, dialog) == [], dialog.get_attribute("outerHTML")[:200]
+    heading = dialog.find_element(By.CSS_SELECTOR, "h2").text
+    if close == "escape":
+        driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    else:
+        dialog.find_element(By.XPATH, f'.//button[normalize-space()="{close}"]').click()
+    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    def returned(d):
+        try:
+            return d.execute_script("return document.activeElement === arguments[0]", opener)
+        except StaleElementReferenceException:  # drawn again: its twin
+            a = d.switch_to.active_element
+            return (a.get_attribute("aria-label") or a.text) == label
+
+    if back:
+        WebDriverWait(driver, WAIT).until(returned, f"the focus goes back to {label}")
+    return heading

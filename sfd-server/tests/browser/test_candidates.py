@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import TARGET, Server, new_id, open_drama, small_drama, store, visit, wait
+from conftest import TARGET, Server, check_dialog, new_id, open_drama, small_drama, store, visit, wait
 from test_media import finished, generated
 
 
@@ -67,12 +67,18 @@ def test_each_image_shows_its_candidates_and_another_one_can_be_used(server, dri
     panel = driver.find_element(By.CSS_SELECTOR, ".episode:not([hidden])")
     for s in episode["scenes"]:
         wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f'.scene[data-id="{s["id"]}"] > .candidates-open')))
+        # Once per scene: its card's button covers its images (their rows have none).
+        assert len(driver.find_elements(By.CSS_SELECTOR, f'.scene[data-id="{s["id"]}"] .candidates-open')) == 1
     assert panel.find_elements(By.CSS_SELECTOR, ".scene > .candidates-open")
     # Portraits were rendered as best-of-3 too.
     for c in drama["characters"]:
         driver.find_element(By.CSS_SELECTOR, f'.character[data-id="{c["id"]}"] > .candidates-open')
+        assert len(driver.find_elements(By.CSS_SELECTOR, f'.character[data-id="{c["id"]}"] .candidates-open')) == 1
 
     label = f"Compare the candidates of scene {scene['id']}"
+    # The dialog's controls are named, and Escape gives the focus back to its button.
+    opener = driver.find_element(By.CSS_SELECTOR, f'.scene[data-id="{scene["id"]}"] > .candidates-open')
+    assert check_dialog(driver, opener).startswith("Candidates")
     driver.find_element(By.CSS_SELECTOR, f'.scene[data-id="{scene["id"]}"] > .candidates-open').click()
     dialog = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .candidates-form")))
     assert driver.switch_to.active_element.find_elements(By.XPATH, "ancestor::dialog"), "the focus moves into the dialog"

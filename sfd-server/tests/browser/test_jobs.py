@@ -6,6 +6,8 @@ The simulated renderer refuses prompts marked `[fail]`: that is the
 provider failure here.
 """
 
+import json
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -87,6 +89,39 @@ def test_a_running_job_can_be_cancelled_from_the_panel(driver):
         assert s.api("GET", f"/dramas/{drama_id}/jobs/{started['jobId']}")[1]["status"] == "cancelled"
         # What was rendered before the cancel shows (the page reads the drama again).
         wait(driver, lambda d: d.execute_script("return [...document.images].every(i => i.complete)"))
+        visit(driver, "about:blank")
+    finally:
+        s.stop()
+
+
+def test_a_priced_render_shows_its_spend_from_the_files_and_the_job(driver, tmp_path):
+    # The simulated model at a price (SFD_PRICES adds a model's prices):
+    # its render then costs what a paid provider's would.
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"simulated": {"perImage": 0.05, "perSecond": 0.1, "perMillionCharacters": 15}}))
+    s = Server("--simulated-media", env={"SFD_PRICES": str(prices)})
+    try:
+        drama_id = store(s, small_drama(new_id()))
+        open_drama(driver, s, drama_id)
+        # The estimate before the render is not free either.
+        driver.find_element(By.XPATH, '//main//button[normalize-space()="Render…"]').click()
+        estimate = wait(driver, EC.visibility_of_element_located((By.CSS_SELECTOR, "dialog .plan .cost")))
+        assert "$0.00" not in estimate.text, estimate.text
+        wait(driver, EC.element_to_be_clickable((By.XPATH, '//dialog//button[normalize-space()="Start render"]'))).click()
+        wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, '.job[data-status="completed"][data-type="render_drama"]')))
+
+        _, drama, _ = s.api("GET", f"/dramas/{drama_id}")
+        _, jobs, _ = s.api("GET", f"/dramas/{drama_id}/jobs")
+        assets = drama.get("assets", []) + [a for c in drama["characters"] for a in c.get("assets", [])] + [
+            a for e in drama["episodes"] for a in e.get("assets", []) + [x for sc in e["scenes"] for x in sc["assets"]]]
+        files = sum(a["metadata"]["render"]["costUsd"] for a in assets if a.get("metadata", {}).get("render"))
+        spent = sum(j["result"]["costUsd"] for j in jobs["jobs"] if (j.get("result") or {}).get("costUsd") is not None)
+        assert files > 0 and spent > 0, (files, spent)
+
+        def shown(which, value):
+            return f"${value:.{4 if 0 < value < 0.01 else 2}f}" == driver.find_element(By.CSS_SELECTOR, f'.spend [data-spend="{which}"]').text
+
+        wait(driver, lambda d: shown("files", files) and shown("jobs", spent))
         visit(driver, "about:blank")
     finally:
         s.stop()

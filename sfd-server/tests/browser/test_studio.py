@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from conftest import TARGET, Server, new_id, open_drama, scene_field, small_drama, store, visit, wait
+from conftest import TARGET, Server, new_id, open_drama, scene_field, small_drama, store, unnamed_controls, visit, wait
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -151,15 +151,7 @@ def test_markup_in_a_document_shows_as_text_and_runs_nothing(server, driver):
 def test_every_control_is_labelled_and_reachable_by_keyboard(server, driver):
     drama_id = store(server, small_drama(new_id()))
     open_drama(driver, server, drama_id)
-    unnamed = driver.execute_script("""
-        const name = (el) => (el.labels && el.labels.length && el.labels[0].textContent.trim())
-            || el.getAttribute('aria-label') || (el.getAttribute('aria-labelledby')
-                && document.getElementById(el.getAttribute('aria-labelledby'))?.textContent.trim())
-            || (el.matches('input, textarea, select') ? '' : el.textContent.trim());
-        return [...document.querySelectorAll('a[href], button, input, textarea, select, summary, [role=tab]')]
-            .filter((el) => !name(el)).map((el) => el.outerHTML.slice(0, 120));
-    """)
-    assert unnamed == []
+    assert unnamed_controls(driver) == []
     # Every control is in the tab order (none removed with a negative tabindex but the inactive tabs).
     untabbable = driver.execute_script("""
         return [...document.querySelectorAll('a[href], button, input, textarea, summary')]
