@@ -142,6 +142,19 @@ pub(crate) async fn watchdog(slot: &WorkSlot, limit: Duration) {
     }
 }
 
+/// `task`, to be spawned by a job, run as part of that job: its waits
+/// give the job's slot back and its work counts on the job's clock (a
+/// spawned task does not see the job's slot otherwise).
+pub(crate) fn carried<F: Future>(task: F) -> impl Future<Output = F::Output> {
+    let slot = SLOT.try_with(Arc::clone).ok();
+    async move {
+        match slot {
+            Some(slot) => SLOT.scope(slot, task).await,
+            None => task.await,
+        }
+    }
+}
+
 /// Runs `wait` (a wait on a provider) without holding the job's slot.
 /// Outside a job, or nested in another wait, it only runs `wait`.
 pub(crate) async fn waiting<F: Future>(wait: F) -> F::Output {
