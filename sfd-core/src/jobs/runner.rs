@@ -15,7 +15,7 @@ use super::events::{EventHub, JobEventKind};
 use super::work;
 use super::{RunnerConfig, queue};
 use crate::llm::Llm;
-use crate::llm::slot::{WaitingLlm, WorkSlot, working};
+use crate::llm::slot::{WaitingLlm, WorkSlot, watchdog, working};
 use crate::model::id::new_job_id;
 use crate::model::{Job, JobStatus, Object, Progress, now_ms};
 use crate::render::RenderConfig;
@@ -435,12 +435,14 @@ impl Inner {
         let timeout = self.config.job_timeout;
         let outcome = {
             let run = async {
-                // The job waits its turn to work; its timeout starts then.
-                let slot = WorkSlot::take(slots).await;
+                // The job waits its turn to work; its timeout counts the
+                // time it works from then on, not the time it waits on
+                // providers with its slot given back.
+                let held = WorkSlot::take(slots).await;
                 let work = std::panic::AssertUnwindSafe(crate::llm::notice::reporting(
                     notices,
                     working(
-                        slot,
+                        Arc::clone(&held),
                         work::execute(
                             &self.storage,
                             self.llm.as_deref(),
@@ -452,7 +454,11 @@ impl Inner {
                     ),
                 ))
                 .catch_unwind();
-                tokio::time::timeout(timeout, work).await
+                tokio::select! {
+                    biased;
+                    r = work => Ok(r),
+                    () = watchdog(&held, timeout) => Err(()),
+                }
             };
             tokio::select! {
                 r = run => match r {

@@ -9,11 +9,18 @@
 //! work; every wait on a provider runs inside [`waiting`], which gives the
 //! slot back for its length and takes one again (waiting its turn) before
 //! the job goes on working.
+//!
+//! The slot also keeps the job's work clock: it runs only while the job
+//! works (holds its slot), so [`watchdog`] bounds the time a job works
+//! (`SFD_JOB_TIMEOUT`), never the time it waits in the queue, on
+//! providers or for a slot to work on again.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 /// The slot of one job: held while it works, given back while it waits.
 #[derive(Debug)]
@@ -27,6 +34,16 @@ struct State {
     permit: Option<OwnedSemaphorePermit>,
     /// Waits in progress (branches of one job may wait together).
     waits: usize,
+    /// Time worked before the current stretch of work.
+    worked: Duration,
+    /// When the current stretch of work began (`None` while waiting).
+    since: Option<Instant>,
+}
+
+impl State {
+    fn worked(&self) -> Duration {
+        self.worked + self.since.map_or(Duration::ZERO, |t| t.elapsed())
+    }
 }
 
 tokio::task_local! {
@@ -40,7 +57,12 @@ impl WorkSlot {
         let permit = Arc::clone(&slots).acquire_owned().await.ok();
         Arc::new(WorkSlot {
             slots,
-            state: Mutex::new(State { permit, waits: 0 }),
+            state: Mutex::new(State {
+                permit,
+                waits: 0,
+                worked: Duration::ZERO,
+                since: Some(Instant::now()),
+            }),
         })
     }
 
@@ -54,11 +76,18 @@ impl WorkSlot {
         self.state().permit.is_some()
     }
 
+    /// How long the job has worked (held its slot) so far.
+    pub(crate) fn worked(&self) -> Duration {
+        self.state().worked()
+    }
+
     fn release(&self) {
         let mut s = self.state();
         s.waits += 1;
         if s.waits == 1 {
             s.permit = None;
+            s.worked = s.worked();
+            s.since = None;
         }
     }
 
@@ -70,8 +99,9 @@ impl WorkSlot {
         // A closed semaphore (the runner stopping) lets the job finish.
         let permit = Arc::clone(&self.slots).acquire_owned().await.ok();
         let mut s = self.state();
-        if s.waits == 0 && s.permit.is_none() {
+        if s.waits == 0 && s.since.is_none() {
             s.permit = permit;
+            s.since = Some(Instant::now());
         }
     }
 
@@ -97,6 +127,32 @@ impl Drop for Waiting<'_> {
 /// Runs a job's `work` holding `slot`.
 pub(crate) async fn working<F: Future>(slot: Arc<WorkSlot>, work: F) -> F::Output {
     SLOT.scope(slot, work).await
+}
+
+/// Ends once `slot`'s job has worked longer than `limit`: raced against
+/// the job's work, it stops a job that works too long, however long it
+/// waits. It sleeps until the work left could be used up, then looks again.
+pub(crate) async fn watchdog(slot: &WorkSlot, limit: Duration) {
+    loop {
+        let worked = slot.worked();
+        if worked >= limit {
+            return;
+        }
+        tokio::time::sleep(limit - worked).await;
+    }
+}
+
+/// `task`, to be spawned by a job, run as part of that job: its waits
+/// give the job's slot back and its work counts on the job's clock (a
+/// spawned task does not see the job's slot otherwise).
+pub(crate) fn carried<F: Future>(task: F) -> impl Future<Output = F::Output> {
+    let slot = SLOT.try_with(Arc::clone).ok();
+    async move {
+        match slot {
+            Some(slot) => SLOT.scope(slot, task).await,
+            None => task.await,
+        }
+    }
 }
 
 /// Runs `wait` (a wait on a provider) without holding the job's slot.

@@ -386,7 +386,8 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
         }
         let task_id = flight
             .set
-            .spawn(render_node(
+            // The node is part of the job: its waits on providers give the job's slot back.
+            .spawn(crate::llm::slot::carried(render_node(
                 Arc::clone(ctx),
                 Task {
                     node,
@@ -394,7 +395,7 @@ fn start_ready<'a>(flight: &mut Flight<'a>, graph: &Graph, files: &HashMap<Strin
                     candidates,
                 },
                 call,
-            ))
+            )))
             .id();
         flight.running.insert(task_id, id);
     }

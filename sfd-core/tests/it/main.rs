@@ -38,6 +38,7 @@ mod render_speech_providers;
 mod render_support;
 mod render_task_providers;
 mod render_task_providers2;
+mod render_timeout;
 mod render_user_reference;
 mod render_voice_clone;
 mod render_voices;
