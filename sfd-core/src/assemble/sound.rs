@@ -317,14 +317,17 @@ pub(crate) fn mix(sound: &Sound, first: usize, out: &str) -> (Vec<OsString>, Str
             parts.len() + 1
         ));
     };
-    layer("speech", &lines, &mut graph);
+    // A layer is made only where its output is used: an unconnected
+    // output is an error to ffmpeg.
     if bed.is_empty() {
+        layer("speech", &lines, &mut graph);
         graph.push(format!("[speech]anull[{out}]"));
     } else {
         layer("bed", &bed, &mut graph);
         if lines.is_empty() {
             graph.push(format!("[bed]anull[{out}]"));
         } else {
+            layer("speech", &lines, &mut graph);
             graph.push("[speech]asplit=2[voice][key]".into());
             graph.push(format!("[bed][key]{DUCK}[ducked]"));
             graph.push(format!(
@@ -479,6 +482,20 @@ mod tests {
         assert!(graph.contains("[3:a]") && graph.contains("volume=0.5"), "{graph}");
         assert!(graph.contains("[bed][key]sidechaincompress"), "{graph}");
         assert!(graph.ends_with("[a]"), "{graph}");
+    }
+
+    #[test]
+    fn without_lines_the_bed_is_the_sound_and_no_layer_is_left_unconnected() {
+        let sound = Sound {
+            total: 2.0,
+            music: vec![placed("m.wav", 0.0, 2.0)],
+            ..Default::default()
+        };
+        let (_, graph) = mix(&sound, 0, "a");
+        // ffmpeg refuses a graph with an unused output ("amix has an
+        // unconnected output"): no speech layer is made when nothing speaks.
+        assert!(!graph.contains("[speech"), "{graph}");
+        assert!(graph.ends_with("[bed]anull[a]"), "{graph}");
     }
 
     #[test]

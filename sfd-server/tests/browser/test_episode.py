@@ -255,8 +255,6 @@ def test_assembling_without_subtitles_and_with_mixed_sound_shows_its_progress(se
     assert [s["codec_name"] for s in subtitle_streams(server.url + first["episodes"][0]["url"])] == ["mov_text"]
 
 
-@pytest.mark.xfail(strict=True, reason="burned subtitles fail in sfd-core's assembly: ffmpeg says "
-                   "'Filter amix:default has an unconnected output' (the subtitles filter added to the sound graph)")
 def test_assembling_with_burned_subtitles_and_the_clips_sound(server, driver, assembled, gate):
     job, call = assemble_second_episode(driver, server, assembled, "burn", "video", gate=gate)
     panel = f'.episode[data-id="{job["result"]["episodeId"]}"]'
