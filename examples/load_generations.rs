@@ -7,7 +7,7 @@
 //! ```text
 //! cargo build --release -p sfd-server
 //! cargo run --release -p sfd-examples --example load_generations -- \
-//!     [--bin target/release/sfd-server] [--jobs 50] [--latency-ms 2000] [--storage s3://…] [-- extra server env K=V …]
+//!     [--bin target/release/sfd-server] [--jobs 50] [--latency-ms 2000] [--storage s3://…] [--trace] [-- extra server env K=V …]
 //! ```
 //!
 //! Without `--storage` the server uses a fresh local folder. The mock
@@ -19,6 +19,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -53,13 +54,24 @@ async fn main() {
         .collect();
 
     let llm = MockServer::start().await;
+    let calls: Calls = Arc::default();
+    let seen = Arc::clone(&calls);
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
         .respond_with(move |r: &Request| {
             let body: Value = r.body_json().unwrap_or_default();
-            ResponseTemplate::new(200)
-                .set_body_json(answer(&body))
-                .set_delay(latency)
+            let text = String::from_utf8_lossy(&r.body);
+            let schema = body["response_format"]["json_schema"]["name"]
+                .as_str()
+                .unwrap_or("?")
+                .to_string();
+            let arrived = now_ms();
+            let answer = answer(&body);
+            // The delay runs from here: the simulator's own time adds to it.
+            if let Ok(mut c) = seen.lock() {
+                c.push((arrived, now_ms(), take_of(&text), schema));
+            }
+            ResponseTemplate::new(200).set_body_json(answer).set_delay(latency)
         })
         .mount(&llm)
         .await;
@@ -95,6 +107,7 @@ async fn main() {
         let client = client.clone();
         async move {
             let req = GenerationRequest::new(format!("a heist on a rainy rooftop, take {k}"));
+            let sent = now_ms();
             let job = client.generate_drama(&req).await.expect("the job is queued");
             let queued = started.elapsed();
             let done = client
@@ -102,12 +115,25 @@ async fn main() {
                 .await
                 .expect("the job ends");
             assert_eq!(done.status, JobStatus::Completed, "{:?}", done.error);
-            (started.elapsed(), queued)
+            let trace = Trace {
+                take: k,
+                sent,
+                created: done.created_at,
+                claimed: done.started_at.unwrap_or_default(),
+                completed: done.completed_at.unwrap_or_default(),
+                seen: now_ms(),
+            };
+            (started.elapsed(), queued, trace)
         }
     });
     let results = futures::future::join_all(runs).await;
-    let queued = results.iter().map(|(_, q)| *q).max().unwrap_or_default();
-    let mut ends: Vec<Duration> = results.into_iter().map(|(e, _)| e).collect();
+    let queued = results.iter().map(|(_, q, _)| *q).max().unwrap_or_default();
+    if std::env::args().any(|a| a == "--trace") {
+        let traces: Vec<Trace> = results.iter().map(|(_, _, t)| t.clone()).collect();
+        let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
+        print_trace(&traces, &calls, latency);
+    }
+    let mut ends: Vec<Duration> = results.into_iter().map(|(e, _, _)| e).collect();
     ends.sort();
     let calls = llm.received_requests().await.map_or(0, |r| r.len());
     let ideal = latency * 2;
@@ -126,6 +152,113 @@ async fn main() {
     println!("{}", storage_ops(&addr, jobs).await);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Each chat call the mock received: when it arrived and when its answer
+/// was ready (ms since the epoch; the latency runs from then), the take its
+/// prompt names (when it names one), and its schema's name.
+type Calls = Arc<Mutex<Vec<(u64, u64, Option<usize>, String)>>>;
+
+/// One generation's timestamps, ms since the epoch.
+#[derive(Debug, Clone)]
+struct Trace {
+    take: usize,
+    /// The client sent its `POST /dramas`.
+    sent: u64,
+    /// The job record was created (queued).
+    created: u64,
+    /// A runner first claimed it.
+    claimed: u64,
+    /// Its end was stamped.
+    completed: u64,
+    /// The client saw it end.
+    seen: u64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The `k` of "take {k}" in a prompt.
+fn take_of(text: &str) -> Option<usize> {
+    let at = text.find("take ")? + 5;
+    let digits: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Where each generation's time went, as percentiles over the jobs (ms):
+/// each step from the previous one, the LLM latency taken out of the rounds.
+fn print_trace(traces: &[Trace], calls: &[(u64, u64, Option<usize>, String)], latency: Duration) {
+    let lat = latency.as_millis() as u64;
+    let t0 = traces.iter().map(|t| t.sent).min().unwrap_or_default();
+    let mut steps: Vec<(&str, Vec<i64>)> = [
+        "POST → created",
+        "created → claimed",
+        "claimed → outline call sent",
+        "mock's own time on the outline call",
+        "outline answered → end stamped, less 1 round",
+        "end stamped → client saw it",
+        "total (sent → seen)",
+    ]
+    .iter()
+    .map(|n| (*n, Vec::new()))
+    .collect();
+    let mut unmatched = 0;
+    for t in traces {
+        // Only the outline's prompt names the take; the episodes' round
+        // shows in the arrival spread below.
+        let Some(&(sent, ready, _, _)) = calls.iter().filter(|c| c.2 == Some(t.take)).min_by_key(|c| c.0) else {
+            unmatched += 1;
+            continue;
+        };
+        let d = |a: u64, b: u64| b as i64 - a as i64;
+        let gaps = [
+            d(t.sent, t.created),
+            d(t.created, t.claimed),
+            d(t.claimed, sent),
+            d(sent, ready),
+            d(ready + 2 * lat, t.completed),
+            d(t.completed, t.seen),
+            d(t.sent, t.seen),
+        ];
+        for (s, g) in steps.iter_mut().zip(gaps) {
+            s.1.push(g);
+        }
+    }
+    println!(
+        "trace over {} jobs ({unmatched} without calls naming their take), ms: min / median / p90 / max",
+        traces.len()
+    );
+    for (name, mut v) in steps {
+        v.sort_unstable();
+        let at = |q: f64| {
+            v.get(((v.len().max(1) - 1) as f64 * q).round() as usize)
+                .copied()
+                .unwrap_or(0)
+        };
+        println!(
+            "  {name:<42} {:>6} {:>6} {:>6} {:>6}",
+            at(0.0),
+            at(0.5),
+            at(0.9),
+            at(1.0)
+        );
+    }
+    let mut by_schema: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    for c in calls {
+        by_schema.entry(c.3.as_str()).or_default().push(c.0.saturating_sub(t0));
+    }
+    for (schema, mut v) in by_schema {
+        v.sort_unstable();
+        println!(
+            "  calls {schema}: {} arriving from {} to {} ms after the first POST",
+            v.len(),
+            v.first().copied().unwrap_or(0),
+            v.last().copied().unwrap_or(0)
+        );
+    }
 }
 
 /// The server's storage operations per generation, by operation, from its

@@ -27,7 +27,7 @@ impl Inner {
         let result: std::result::Result<Object, Stop> = match outcome {
             Ok(Outcome::Drama { drama, usage }) => {
                 // Nothing becomes visible unless the job is still ours.
-                match self.update(slot, |j| j.lease_until = Some(now_ms() + lease_ms)).await {
+                match self.still_ours(slot, lease_ms).await {
                     Ok(None) => {}
                     Ok(Some(other)) => {
                         self.events.publish(JobEventKind::Status, &other);
@@ -143,6 +143,25 @@ impl Inner {
             }
             Err(e) => tracing::warn!(job = %slot.job.job_id, error = %e, "could not record the end of a job"),
         }
+    }
+
+    /// Whether the job is still this runner's, to make its drama visible:
+    /// `Ok(None)` when it is, the record as it now stands when it is not.
+    /// While the lease stored in the record holds for half a lease yet, a
+    /// read finding the record as this runner last wrote it is proof (no
+    /// other runner may claim it before the lease runs out, and a cancel
+    /// changes it); otherwise, or when the record changed, the lease is
+    /// renewed by a conditional write, as every renewal is. A read is one
+    /// storage round trip cheaper than a write on the job's critical path.
+    async fn still_ours(&self, slot: &mut Slot, lease_ms: u64) -> Result<Option<Job>> {
+        let held = slot.job.lease_until.unwrap_or(0);
+        if held >= now_ms() + lease_ms / 2 {
+            let current = self.storage.get_job(&slot.job.drama_id, &slot.job.job_id).await?;
+            if current.version == slot.version {
+                return Ok(None);
+            }
+        }
+        self.update(slot, |j| j.lease_until = Some(now_ms() + lease_ms)).await
     }
 
     /// Saves a job's drama with `PutMode::Create`, without its summary; a
