@@ -117,8 +117,11 @@ pub async fn voice_sample(state: &AppState, headers: &HeaderMap, drama_id: &str,
     let limit = state.inner.media_limit.min(sfd_core::VOICE_SAMPLE_LIMIT);
     let content_type = content_type(headers);
     // A type that is not audio, or a declared size past the limit, is
-    // refused before a byte is read.
-    let checked = if sfd_core::MediaType::from_mime(&content_type).ok().map(|t| t.kind()) != Some(sfd_core::AssetKind::Audio) {
+    // refused before a byte is stored (the body is read and dropped so the
+    // client hears the answer).
+    let checked = if sfd_core::MediaType::from_mime(&content_type).ok().map(|t| t.kind())
+        != Some(sfd_core::AssetKind::Audio)
+    {
         Err(sfd_core::Error::UnsupportedMediaType(format!(
             "a voice sample must be audio/mpeg, audio/wav, audio/mp4 (m4a), audio/ogg or audio/webm, not '{content_type}'"
         ))
