@@ -123,6 +123,38 @@ async fn main() {
         ideal.as_secs_f64(),
         last.as_secs_f64() / ideal.as_secs_f64(),
     );
+    println!("{}", storage_ops(&addr, jobs).await);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The server's storage operations per generation, by operation, from its
+/// `GET /metrics` (Prometheus text): how many round trips each job cost.
+async fn storage_ops(addr: &str, jobs: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut text = String::new();
+    if let Ok(mut conn) = tokio::net::TcpStream::connect(addr).await {
+        let ask = format!("GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+        if conn.write_all(ask.as_bytes()).await.is_ok() {
+            let _ = conn.read_to_string(&mut text).await;
+        }
+    }
+    let mut by_op: std::collections::BTreeMap<String, f64> = Default::default();
+    for line in text.lines().filter(|l| l.starts_with("sfd_storage_operations_total{")) {
+        let op = line
+            .split("op=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("?");
+        let count: f64 = line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        *by_op.entry(op.to_string()).or_default() += count;
+    }
+    let total: f64 = by_op.values().sum();
+    let per = |n: f64| n / jobs.max(1) as f64;
+    let parts: Vec<String> = by_op.iter().map(|(op, n)| format!("{op} {:.1}", per(*n))).collect();
+    format!(
+        "storage operations per generation: {:.1} ({})",
+        per(total),
+        parts.join(", ")
+    )
 }

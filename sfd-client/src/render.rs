@@ -4,7 +4,8 @@
 use futures::Stream;
 use reqwest::Method;
 use sfd_core::{
-    Asset, AssetOwner, AssetRenderRequest, ChooseCandidate, GenerationRequest, JobResponse, RenderPlan, RenderRequest,
+    Asset, AssetOwner, AssetRenderRequest, Character, ChooseCandidate, GenerationRequest, JobResponse, RenderPlan,
+    RenderRequest,
 };
 use tokio::io::AsyncWrite;
 
@@ -14,6 +15,14 @@ use crate::{Error, Result};
 
 fn asset_path(drama_id: &str, owner: &AssetOwner, asset_id: &str, verb: &str) -> String {
     format!("{}/{verb}", member_path::<Asset>(drama_id, owner, asset_id))
+}
+
+fn voice_sample_path(drama_id: &str, character_id: &str) -> String {
+    format!(
+        "/dramas/{}/characters/{}/voice_sample",
+        enc(drama_id),
+        enc(character_id)
+    )
 }
 
 impl Client {
@@ -159,6 +168,50 @@ impl Client {
             return Err(api_error(resp).await);
         }
         decode(resp).await
+    }
+
+    /// Stores `body` (`content_type`: audio/mpeg, audio/wav, audio/mp4,
+    /// audio/ogg or audio/webm; up to 20 MiB) as the reference voice clip of
+    /// character `character_id` (`PUT …/characters/{cid}/voice_sample`) and
+    /// returns the character, its `metadata.voice_sample` set. Speech
+    /// providers that clone voices (ElevenLabs, MiniMax) clone it once, and
+    /// every line of the character speaks in that voice; its lines become
+    /// stale. Not retried: a stream cannot be sent twice.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sfd_client::Client) -> sfd_client::Result<()> {
+    /// let clip = std::fs::read("ava.wav").unwrap_or_default();
+    /// let ava = client.upload_voice_sample("my_drama", "char-ava", "audio/wav", clip).await?;
+    /// println!("{:?}", ava.value.metadata);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_voice_sample(
+        &self,
+        drama_id: &str,
+        character_id: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Result<Versioned<Character>> {
+        let path = voice_sample_path(drama_id, character_id);
+        let resp = self
+            .request(Method::PUT, &path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(Error::from_send)?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        decode(resp).await
+    }
+
+    /// Removes character `character_id`'s reference voice clip and the voice
+    /// cloned from it (`DELETE …/characters/{cid}/voice_sample`): its lines
+    /// speak in its `metadata.voice` again.
+    pub async fn remove_voice_sample(&self, drama_id: &str, character_id: &str) -> Result<Versioned<Character>> {
+        let path = voice_sample_path(drama_id, character_id);
+        self.call::<Character, ()>(Method::DELETE, &path, None, None).await
     }
 
     /// [`Client::upload_asset_content`] from a stream of byte chunks.

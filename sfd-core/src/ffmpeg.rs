@@ -70,8 +70,15 @@ impl Ffmpeg {
         }
     }
 
-    /// [`Error::ToolMissing`] unless both programs run.
+    /// [`Error::ToolMissing`] unless both programs run. Once they have
+    /// run, later checks of the same programs pass without starting them
+    /// again (a program removed since then fails when it is next run).
     pub async fn check(&self) -> Result<()> {
+        static RAN: std::sync::Mutex<Vec<Ffmpeg>> = std::sync::Mutex::new(Vec::new());
+        let ran = || RAN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ran().contains(self) {
+            return Ok(());
+        }
         for tool in [&self.ffmpeg, &self.ffprobe] {
             let status = Command::new(tool)
                 .arg("-version")
@@ -85,6 +92,7 @@ impl Ffmpeg {
                 return Err(self.missing(tool));
             }
         }
+        ran().push(self.clone());
         Ok(())
     }
 
@@ -169,20 +177,60 @@ impl Ffmpeg {
 
     /// Whether a media file has a sound stream.
     pub async fn has_audio(&self, path: &Path) -> Result<bool> {
+        Ok(self.sound(path).await?.is_some())
+    }
+
+    /// The first sound stream of a media file (`None` when it has none),
+    /// with the file's length when its container says.
+    pub(crate) async fn sound(&self, path: &Path) -> Result<Option<Sound>> {
         let text = self
             .probe(
                 path,
                 &[
                     "-select_streams",
-                    "a",
+                    "a:0",
                     "-show_entries",
-                    "stream=index",
+                    "stream=sample_rate,channels:format=duration",
                     "-of",
-                    "csv=p=0",
+                    "default=noprint_wrappers=1",
                 ],
             )
             .await?;
-        Ok(!text.is_empty())
+        Ok(Sound::parse(&text))
+    }
+}
+
+/// A sound stream as ffprobe or a WAV header describes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Sound {
+    /// Samples a second.
+    pub rate: u32,
+    /// Channels.
+    pub channels: u32,
+    /// Seconds of the file, when known.
+    pub seconds: Option<f64>,
+}
+
+impl Sound {
+    /// The sound described by ffprobe's `key=value` lines; `None` when they
+    /// name no sound stream.
+    fn parse(text: &str) -> Option<Sound> {
+        let field = |key: &str| {
+            text.lines()
+                .filter_map(|l| l.split_once('='))
+                .find(|(k, _)| k.trim() == key)
+                .map(|(_, v)| v.trim())
+        };
+        let rate = field("sample_rate")?.parse::<u32>().ok().filter(|r| *r > 0)?;
+        let channels = field("channels")?.parse::<u32>().ok().filter(|c| *c > 0)?;
+        let seconds = field("duration")
+            .and_then(|d| d.parse::<f64>().ok())
+            .filter(|d| d.is_finite() && *d >= 0.0);
+        Some(Sound {
+            rate,
+            channels,
+            seconds,
+        })
     }
 }
 
@@ -209,9 +257,41 @@ fn tail(stderr: &[u8]) -> String {
     if tail.is_empty() { "no message".into() } else { tail }
 }
 
+/// The arguments that write a silent H.264 test clip of `source` (a lavfi
+/// `color=…` description) to `out`.
+#[cfg(test)]
+pub(crate) fn test_clip_args(source: &str, out: &Path) -> Vec<OsString> {
+    ["-f", "lavfi", "-i", source, "-c:v", "libx264", "-preset", "ultrafast"]
+        .iter()
+        .map(OsString::from)
+        .chain([out.as_os_str().to_owned()])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sound_stream_is_read_from_ffprobe_lines() {
+        assert_eq!(
+            Sound::parse("sample_rate=32000\nchannels=1\nduration=2.500000\n"),
+            Some(Sound {
+                rate: 32000,
+                channels: 1,
+                seconds: Some(2.5)
+            })
+        );
+        assert_eq!(
+            Sound::parse("sample_rate=48000\nchannels=2\nduration=N/A"),
+            Some(Sound {
+                rate: 48000,
+                channels: 2,
+                seconds: None
+            })
+        );
+        assert_eq!(Sound::parse("duration=3.000000"), None);
+    }
 
     #[test]
     fn progress_lines_and_tails() {
@@ -252,20 +332,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("t.mp4");
         let seen = std::sync::Mutex::new(Vec::new());
-        let args: Vec<OsString> = [
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=32x32:r=10:d=2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ]
-        .iter()
-        .map(OsString::from)
-        .chain([out.clone().into_os_string()])
-        .collect();
+        let args = test_clip_args("color=c=red:s=32x32:r=10:d=2", &out);
         ff.run(&args, &|s| seen.lock().unwrap().push(s)).await.unwrap();
         let seen = seen.into_inner().unwrap();
         assert!(seen.last().is_some_and(|s| (*s - 2.0).abs() < 0.2), "{seen:?}");

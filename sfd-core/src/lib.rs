@@ -111,6 +111,10 @@ pub use render::{
 };
 pub use render::{BestOf, ChatJudge, DEFAULT_JUDGE_MODEL, Judge, MAX_CANDIDATES, Verdict};
 #[cfg(feature = "render")]
+pub use render::{
+    CloneLimits, ClonedVoice, VOICE_CLONE_METADATA, VOICE_SAMPLE_METADATA, VoiceCloner, VoiceSample, clone_name,
+};
+#[cfg(feature = "render")]
 pub use render::{ElevenLabs, GeminiImages, MiniMaxSpeech, SPEECH_METADATA, Seedream, SpeechTiming, SpokenWord};
 #[cfg(feature = "simulator")]
 pub use render::{SimulatedCall, SimulatedRenderer};
@@ -122,6 +126,6 @@ pub use storage::{
     sha256_hex,
 };
 #[cfg(feature = "jobs")]
-pub use studio::{CollectOptions, Export, Studio, StudioBuilder};
+pub use studio::{CollectOptions, Export, Studio, StudioBuilder, VOICE_SAMPLE_LIMIT};
 #[cfg(feature = "render")]
 pub use timeline::{Clip, ClipMedia, ClipSource, Span, Timeline, Track, TrackKind};

@@ -150,6 +150,27 @@ pub fn retimed(scene: &Scene, length: impl Fn(&Asset) -> Option<f64>, durations:
     (old.iter().zip(&new).any(|(o, n)| *o != Some(*n))).then_some(new)
 }
 
+/// Writes on every scene of `drama` the shot lengths [`retimed`] gives from
+/// its lines' [`recorded_length`]s; the number of shots changed.
+pub fn retime_drama(drama: &mut crate::model::Drama, durations: &Durations) -> usize {
+    let mut changed = 0;
+    for scene in drama.episodes.iter_mut().flat_map(|e| e.scenes.iter_mut()) {
+        let Some(lengths) = retimed(scene, recorded_length, durations) else {
+            continue;
+        };
+        let ids: Vec<String> = scene.shots().iter().map(|s| s.video.id.clone()).collect();
+        for (id, seconds) in ids.iter().zip(lengths) {
+            if let Some(a) = scene.assets.iter_mut().find(|a| &a.id == id)
+                && a.duration != Some(seconds)
+            {
+                a.duration = Some(seconds);
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +211,62 @@ mod tests {
         assert_eq!(shot_lengths(30.0, 2, &Durations::Range { min: 4, max: 10 }), [10, 10]);
         assert_eq!(shot_lengths(2.5, 3, &Durations::Range { min: 4, max: 10 }), [4, 4, 4]);
         assert!(shot_lengths(3.0, 0, &Durations::Any).is_empty());
+    }
+
+    /// A scene of `shots` shots (no lengths yet) and lines named `ln1`, `ln2`…
+    fn scene(shots: usize, lines: usize) -> Scene {
+        use crate::model::AssetKind;
+        let mut s = Scene::new("s", "x");
+        for k in 1..=shots {
+            let img = Asset::new(format!("sh{k}-img"), AssetKind::Image, "keyframe");
+            let mut vid = Asset::new(format!("sh{k}-vid"), AssetKind::Video, "clip");
+            vid.depends_on = vec![img.id.clone()];
+            s.assets.extend([img, vid]);
+        }
+        for k in 1..=lines {
+            s.assets.push(Asset::new(format!("ln{k}"), AssetKind::Audio, "words"));
+        }
+        s
+    }
+
+    /// Sets the lengths `retimed` gave on the scene's shots, as the render does.
+    fn apply(scene: &mut Scene, lengths: &[i64]) {
+        let ids: Vec<String> = scene.shots().iter().map(|s| s.video.id.clone()).collect();
+        for (id, l) in ids.iter().zip(lengths) {
+            scene.assets.iter_mut().find(|a| &a.id == id).unwrap().duration = Some(*l);
+        }
+    }
+
+    #[test]
+    fn shots_are_retimed_only_when_their_lines_lengths_change_them() {
+        let lengths = |l: [f64; 2]| move |a: &Asset| Some(if a.id == "ln1" { l[0] } else { l[1] });
+        let mut s = scene(3, 2);
+        // Two lines of 2 s: 4 s of speech and 1 s of pauses make 5 s over 3 shots.
+        let first = retimed(&s, lengths([2.0, 2.0]), &Durations::Any).unwrap();
+        assert_eq!(first, [2, 2, 1]);
+        apply(&mut s, &first);
+        // Nothing changed: nothing to write (the clips stay up to date).
+        assert_eq!(retimed(&s, lengths([2.0, 2.0]), &Durations::Any), None);
+        // A line a little longer that still fits the same whole seconds.
+        assert_eq!(retimed(&s, lengths([2.0, 1.9]), &Durations::Any), None);
+        // The second line now lasts 3.2 s: 6.2 s need 7, the first and last
+        // shots grow and the middle one keeps its length.
+        let second = retimed(&s, lengths([2.0, 3.2]), &Durations::Any).unwrap();
+        assert_eq!(second, [3, 2, 2]);
+        // Lengths snap to what the provider accepts.
+        assert_eq!(
+            retimed(&s, lengths([2.0, 3.2]), &Durations::Set(vec![5, 10])).unwrap(),
+            [5, 5, 5]
+        );
+        // A line not rendered yet, or a scene without lines or shots: no timing.
+        let one_missing = |a: &Asset| (a.id == "ln1").then_some(2.0);
+        assert_eq!(retimed(&s, one_missing, &Durations::Any), None);
+        assert_eq!(retimed(&scene(2, 0), |_| Some(1.0), &Durations::Any), None);
+        assert_eq!(retimed(&scene(0, 2), |_| Some(1.0), &Durations::Any), None);
+        // Shots with lengths set by hand are retimed too: the speech decides.
+        let mut s = scene(2, 1);
+        apply(&mut s, &[10, 10]);
+        assert_eq!(retimed(&s, |_| Some(2.6), &Durations::Any).unwrap(), [2, 2]);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The media operations shared by `Studio` and `Client`: renders and their
-//! plans, the choice of a best-of-N candidate, uploads, downloads, episode cuts and exports. Uploads take their
-//! content as bytes or stream it from a `path`; downloads and exports write
-//! to a `path`, or come back as bytes through [`fetch`].
+//! plans, the choice of a best-of-N candidate, uploads (an asset's content,
+//! a character's voice sample), downloads, episode cuts and exports.
+//! Uploads take their content as bytes or stream it from a `path`;
+//! downloads and exports write to a `path`, or come back as bytes through
+//! [`fetch`].
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -40,6 +42,28 @@ fn content(a: &Value, data: Option<Vec<u8>>) -> R<Content> {
     }
 }
 
+/// The character of a voice sample operation.
+fn character(a: &Value) -> R<String> {
+    arg(a, "character_id")
+}
+
+/// The file at `path`, opened to stream an upload.
+async fn open(path: &str) -> R<tokio::fs::File> {
+    tokio::fs::File::open(path)
+        .await
+        .map_err(|e| OpError::Args(format!("cannot read '{path}': {e}")))
+}
+
+/// An upload's content as the studio takes it: one chunk, or the file streamed.
+async fn stream_of(content: Content) -> R<ByteStream> {
+    Ok(match content {
+        Content::Bytes(d) => futures::stream::once(async move { Ok(Bytes::from(d)) }).boxed(),
+        Content::File(p) => ReaderStream::new(open(&p).await?)
+            .map_err(move |e| sfd_core::Error::invalid("path", format!("reading the file: {e}")))
+            .boxed(),
+    })
+}
+
 /// A media operation of the studio.
 pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<u8>>) -> R<Value> {
     Ok(match op {
@@ -65,17 +89,7 @@ pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<
             .value,
         )?,
         "upload" => {
-            let body: ByteStream = match content(a, data)? {
-                Content::Bytes(d) => futures::stream::once(async move { Ok(Bytes::from(d)) }).boxed(),
-                Content::File(p) => {
-                    let file = tokio::fs::File::open(&p)
-                        .await
-                        .map_err(|e| OpError::Args(format!("cannot read '{p}': {e}")))?;
-                    ReaderStream::new(file)
-                        .map_err(move |e| sfd_core::Error::invalid("path", format!("reading the file: {e}")))
-                        .boxed()
-                }
-            };
+            let body = stream_of(content(a, data)?).await?;
             let asset = s
                 .upload_asset_content(
                     &drama(a)?,
@@ -88,6 +102,12 @@ pub(crate) async fn studio_op(s: &Studio, op: &str, a: &Value, data: Option<Vec<
                 .await?;
             to_json(&asset.value)?
         }
+        "upload_voice_sample" => {
+            let body = stream_of(content(a, data)?).await?;
+            let (d, ch, ty) = (drama(a)?, character(a)?, arg::<String>(a, "content_type")?);
+            to_json(&s.upload_voice_sample(&d, &ch, &ty, body, u64::MAX).await?.value)?
+        }
+        "remove_voice_sample" => to_json(&s.remove_voice_sample(&drama(a)?, &character(a)?).await?.value)?,
         "assemble" => to_json(
             &s.start_assembly(&drama(a)?, &arg::<String>(a, "episode_id")?, assemble_request(a)?)
                 .await?,
@@ -137,6 +157,15 @@ pub(crate) async fn client_op(c: &sfd_client::Client, op: &str, a: &Value, data:
             };
             to_json(&asset.value)?
         }
+        "upload_voice_sample" => {
+            let (d, ch, ty) = (drama(a)?, character(a)?, arg::<String>(a, "content_type")?);
+            let sample = match content(a, data)? {
+                Content::Bytes(b) => c.upload_voice_sample(&d, &ch, &ty, b).await?,
+                Content::File(p) => c.upload_voice_sample(&d, &ch, &ty, open(&p).await?).await?,
+            };
+            to_json(&sample.value)?
+        }
+        "remove_voice_sample" => to_json(&c.remove_voice_sample(&drama(a)?, &character(a)?).await?.value)?,
         "assemble" => {
             let (d, e) = (drama(a)?, arg::<String>(a, "episode_id")?);
             job(c.assemble_episode(&d, &e, &assemble_request(a)?).await?).await?

@@ -1,5 +1,7 @@
-//! Media files: `GET /media/{key}` (ETag, 304, ranges, immutable caching)
-//! and `PUT …/assets/{aid}/content` (a user's own file, streamed to storage).
+//! Media files: `GET /media/{key}` (ETag, 304, ranges, immutable caching),
+//! `PUT …/assets/{aid}/content` (a user's own file, streamed to storage)
+//! and `PUT|DELETE …/characters/{cid}/voice_sample` (a character's
+//! reference voice clip, for providers that clone voices).
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -92,6 +94,55 @@ pub fn check_declared_length(headers: &HeaderMap, limit: u64) -> Result<(), Http
     }
 }
 
+/// The essence of the request's `Content-Type`, lowercased.
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The body as a stream of chunks.
+fn stream_of(body: Incoming) -> ByteStream {
+    body.into_data_stream()
+        .map(|chunk: Result<Bytes, hyper::Error>| {
+            chunk.map_err(|e| sfd_core::Error::invalid("body", format!("the upload was cut short: {e}")))
+        })
+        .boxed()
+}
+
+/// `PUT /dramas/{id}/characters/{cid}/voice_sample`: the body (audio/mpeg,
+/// audio/wav, audio/mp4, audio/ogg or audio/webm, up to 20 MiB and
+/// `SFD_MEDIA_LIMIT`) becomes the character's reference voice clip; the
+/// answer is the character.
+pub async fn voice_sample(state: &AppState, headers: &HeaderMap, drama_id: &str, cid: &str, body: Incoming) -> Answer {
+    let limit = state.inner.media_limit.min(sfd_core::VOICE_SAMPLE_LIMIT);
+    let content_type = content_type(headers);
+    // A type that is not audio, or a declared size past the limit, is
+    // refused before a byte is read.
+    if sfd_core::MediaType::from_mime(&content_type).ok().map(|t| t.kind()) != Some(sfd_core::AssetKind::Audio) {
+        return Err(sfd_core::Error::UnsupportedMediaType(format!(
+            "a voice sample must be audio/mpeg, audio/wav, audio/mp4 (m4a), audio/ogg or audio/webm, not '{content_type}'"
+        ))
+        .into());
+    }
+    check_declared_length(headers, limit)?;
+    let saved = state
+        .studio()
+        .upload_voice_sample(drama_id, cid, &content_type, stream_of(body), limit)
+        .await?;
+    Ok(h::with_etag(h::json(StatusCode::OK, &saved.value), &saved.version))
+}
+
+/// `DELETE /dramas/{id}/characters/{cid}/voice_sample`: the character
+/// speaks in its `metadata.voice` again; the answer is the character.
+pub async fn remove_voice_sample(state: &AppState, drama_id: &str, cid: &str) -> Answer {
+    let saved = state.studio().remove_voice_sample(drama_id, cid).await?;
+    Ok(h::with_etag(h::json(StatusCode::OK, &saved.value), &saved.version))
+}
+
 /// `PUT …/assets/{aid}/content`: the body becomes the asset's file.
 pub async fn upload(
     state: &AppState,
@@ -102,22 +153,12 @@ pub async fn upload(
     body: Incoming,
 ) -> Answer {
     let limit = state.inner.media_limit;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let content_type = content_type(headers);
     // Checked before a byte is read: a wrong type or a declared size past
     // the limit is refused at once.
     sfd_core::MediaType::from_mime(&content_type)?;
     check_declared_length(headers, limit)?;
-    let stream: ByteStream = body
-        .into_data_stream()
-        .map(|chunk: Result<Bytes, hyper::Error>| {
-            chunk.map_err(|e| sfd_core::Error::invalid("body", format!("the upload was cut short: {e}")))
-        })
-        .boxed();
+    let stream = stream_of(body);
     let saved = state
         .studio()
         .upload_asset_content(drama_id, owner, asset_id, &content_type, stream, limit)

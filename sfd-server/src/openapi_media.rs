@@ -29,6 +29,14 @@ fn binary() -> Value {
     Value::Object(types.collect())
 }
 
+/// The types a voice sample may have.
+fn voice_types() -> Value {
+    let types = ["audio/mpeg", "audio/wav", "audio/mp4", "audio/ogg", "audio/webm"]
+        .iter()
+        .map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}})));
+    Value::Object(types.collect())
+}
+
 fn error() -> Value {
     json!({"description": "error", "content": {"application/json": {"schema": r("ErrorResponse")}}})
 }
@@ -117,6 +125,18 @@ pub fn operation(endpoint: E, template: &str, m: &Method) -> Option<Value> {
             "Store your own file as the asset's content (streamed; 413 past SFD_MEDIA_LIMIT, 415 for other types)",
             Some(json!({"required": true, "content": binary()})),
             vec![ok(200, r("Asset"))],
+            &[400, 401, 404, 413, 415, 422, 429, 503],
+        ),
+        (E::VoiceSample, "DELETE") => (
+            "Remove the character's reference voice clip (and the voice cloned from it): its lines speak in metadata.voice again, and become stale",
+            None,
+            vec![ok(200, r("Character"))],
+            &[400, 401, 404, 429, 503],
+        ),
+        (E::VoiceSample, _) => (
+            "Store a reference voice clip of the character (the raw audio: audio/mpeg, audio/wav, audio/mp4, audio/ogg or audio/webm; 413 past 20 MiB or SFD_MEDIA_LIMIT, 415 for other types or bytes that are not that type) as its metadata.voice_sample {key, url, hash, contentType, bytes, seconds?}. Speech providers that clone voices (ElevenLabs, MiniMax) clone it once and every line of the character speaks in that voice (kept as metadata.voice_clone); its lines become stale",
+            Some(json!({"required": true, "content": voice_types()})),
+            vec![ok(200, r("Character"))],
             &[400, 401, 404, 413, 415, 422, 429, 503],
         ),
         (E::DramaGenerate, _) => (

@@ -230,6 +230,15 @@ fixed: [
         GET => render::get_audition(c.state, &id, &ch).await,
         POST => render::audition(c.state, &id, &ch, c.json).await,
     }
+    /// `/dramas/{id}/characters/{cid}/voice_sample`: the character's reference
+    /// voice clip (PUT, the raw audio; DELETE removes it).
+    VoiceSample(id, ch) "/dramas/{id}/characters/{cid}/voice_sample" stream {
+        PUT => {
+            let body = c.stream()?;
+            media::voice_sample(c.state, c.headers(), &id, &ch, body).await
+        },
+        DELETE => media::remove_voice_sample(c.state, &id, &ch).await,
+    }
     /// `/dramas/{id}/cover_photo`
     Cover(id) "/dramas/{id}/cover_photo" {
         GET => render::get_cover(c.state, &id).await,

@@ -161,17 +161,6 @@ async fn fetch_all(media: &dyn MediaStore, plan: &Timeline, dir: &Path) -> Resul
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Seconds of the sound file at `path`: a WAV's from its header, any other
-/// from ffprobe.
-async fn sound_seconds(ffmpeg: &Ffmpeg, path: &Path) -> Result<Option<f64>> {
-    if let Ok(bytes) = tokio::fs::read(path).await
-        && let Some(s) = crate::render::wav_seconds(&bytes)
-    {
-        return Ok(Some(s));
-    }
-    ffmpeg.duration(path).await
-}
-
 /// Runs the assembly of `episode_id` and records the cut.
 pub(crate) async fn run(
     storage: Arc<dyn Storage>,
@@ -207,14 +196,26 @@ pub(crate) async fn run(
     }
     let dir = Workdir::new()?;
     let files = fetch_all(media, &plan, &dir.0).await?;
-    // Each line as long as its speech turned out.
+    // What each line and the music hold: each line as long as its speech
+    // turned out, and the rate and channels the mix is made at.
+    let mut heard: HashMap<String, super::sound::Source> = HashMap::new();
     let mut spoken: HashMap<String, f64> = HashMap::new();
-    for clip in plan.clips(TrackKind::Dialogue) {
-        if let Some(path) = file_of(&files, clip.media(), AssetKind::Audio)
-            && let Some(s) = sound_seconds(&ffmpeg, path).await?
-            && let Some(m) = clip.media()
+    let sounds: Vec<(bool, String, String)> = [TrackKind::Dialogue, TrackKind::Music]
+        .into_iter()
+        .flat_map(|t| plan.clips(t).iter().map(move |c| (t, c)))
+        .filter_map(|(t, c)| {
+            let m = c.media().filter(|m| m.kind == AssetKind::Audio)?;
+            Some((t == TrackKind::Dialogue, m.asset_id.clone(), m.url.clone()))
+        })
+        .collect();
+    for (line, asset_id, url) in sounds {
+        if let Some(path) = files.get(&url)
+            && let Some(h) = super::sound::heard(&ffmpeg, path).await?
         {
-            spoken.insert(m.asset_id.clone(), s);
+            if line && let Some(s) = h.sound.seconds {
+                spoken.insert(asset_id, s);
+            }
+            heard.insert(url, h);
         }
     }
     let cut = Timeline::of_episode(&drama, episode, config.video_duration(), size, |id| {
@@ -278,7 +279,7 @@ pub(crate) async fn run(
         .zip(pictures)
         .map(|((path, _), p)| (path.clone(), p.record.duration))
         .collect();
-    let sound = super::sound::of_timeline(&cut, request.audio, &files, &ffmpeg).await?;
+    let sound = super::sound::of_timeline(&cut, request.audio, &files, &heard, &ffmpeg).await?;
     let list_path = dir.0.join("pictures.txt");
     let subs_path = dir.0.join("subtitles.srt");
     let cues: Vec<Cue> = cut.cues();
@@ -329,15 +330,8 @@ pub(crate) async fn run(
         // Every shot is in the cut's format: its frames are copied.
         args.extend(os(&["-c:v", "copy"]));
     }
+    args.extend(sound.format().encoder_args());
     args.extend(os(&[
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
         "-t",
         &format!("{total:.6}"),
         "-map_metadata",

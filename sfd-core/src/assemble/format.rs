@@ -203,20 +203,7 @@ mod tests {
         let ff = Ffmpeg::from_env();
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("src.mp4");
-        let args: Vec<OsString> = [
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=72x128:r=5:d=3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ]
-        .iter()
-        .map(OsString::from)
-        .chain([src.clone().into_os_string()])
-        .collect();
+        let args = crate::ffmpeg::test_clip_args("color=c=red:s=72x128:r=5:d=3", &src);
         ff.run(&args, &|_| {}).await.unwrap();
         let bytes = Bytes::from(std::fs::read(&src).unwrap());
         let format = CutFormat {

@@ -1,5 +1,8 @@
 //! Taking jobs from the durable queue, and handing them back on a graceful stop.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use super::events::JobEventKind;
 use super::queue;
 use super::runner::{Inner, Slot};
@@ -11,6 +14,40 @@ use crate::{Error, Result};
 const PAGE: usize = 256;
 /// Job records read (and claimed) at once while looking for work.
 const READS: usize = 16;
+/// Records this process queued and remembers, so claiming them needs no
+/// read of what it just wrote.
+const FRESH: usize = 1024;
+/// How long a remembered record is worth keeping (another process may
+/// have taken the job meanwhile: then the claim's conditional write fails
+/// and the job is read from storage like any other).
+const FRESH_MS: u64 = 60_000;
+
+/// The records of jobs this process queued and has not claimed yet, each
+/// with its version: the claim's compare-and-swap starts from them instead
+/// of a read. At most [`FRESH`] are kept, none older than [`FRESH_MS`].
+#[derive(Default)]
+pub(super) struct Fresh(Mutex<HashMap<String, (u64, Job, Version)>>);
+
+impl Fresh {
+    /// Remembers a record just written at `version`.
+    pub(super) fn keep(&self, job: &Job, version: Version) {
+        let now = now_ms();
+        let mut fresh = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if fresh.len() >= FRESH {
+            fresh.retain(|_, (at, _, _)| *at + FRESH_MS > now);
+        }
+        if fresh.len() < FRESH {
+            fresh.insert(job.job_id.clone(), (now, job.clone(), version));
+        }
+    }
+
+    /// The remembered record of `job_id`, forgotten (one claim uses it).
+    fn take(&self, job_id: &str) -> Option<Versioned<Job>> {
+        let mut fresh = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, value, version) = fresh.remove(job_id)?;
+        (at + FRESH_MS > now_ms()).then_some(Versioned { value, version })
+    }
+}
 
 impl Inner {
     /// Takes up to `max` (at least one) of the oldest jobs this runner may
@@ -81,8 +118,12 @@ impl Inner {
         (!self.is_running(&job_id)).then_some((entry, drama_id, job_id))
     }
 
-    /// Reads the job record of a candidate entry.
+    /// Reads the job record of a candidate entry (unless this process
+    /// queued it and remembers what it wrote).
     async fn read(&self, (entry, drama_id, job_id): (Listed, String, String)) -> (Listed, Result<Versioned<Job>>) {
+        if let Some(known) = self.fresh.take(&job_id) {
+            return (entry, Ok(known));
+        }
         let read = self.storage.get_job(&drama_id, &job_id).await;
         (entry, read)
     }

@@ -5,6 +5,7 @@ mod claim;
 mod events;
 #[cfg(test)]
 mod fault_tests;
+mod finish;
 mod queue;
 mod runner;
 mod subscribe;

@@ -8,12 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
-use serde_json::json;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{AbortHandle, JoinHandle};
 
 use super::events::{EventHub, JobEventKind};
-use super::work::{self, Outcome, made_by, usage_json};
+use super::work;
 use super::{RunnerConfig, queue};
 use crate::llm::Llm;
 use crate::llm::slot::{WaitingLlm, WorkSlot, working};
@@ -29,7 +28,7 @@ use crate::{Error, Result, telemetry};
 const HELD_PER_SLOT: usize = 16;
 
 /// How a running job stopped without a result.
-enum Stop {
+pub(super) enum Stop {
     Cancelled,
     TimedOut(Duration),
     Failed(Error),
@@ -83,6 +82,8 @@ pub(super) struct Inner {
     stopping: AtomicBool,
     /// Queue entries that could not be moved aside, logged once each.
     pub(super) unmovable: Mutex<std::collections::HashSet<String>>,
+    /// Records this process queued, for claiming them without a read.
+    pub(super) fresh: super::claim::Fresh,
 }
 
 /// Runs drama jobs stored in a [`Storage`]; several runners (in one process
@@ -171,6 +172,7 @@ impl JobRunner {
             running: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             unmovable: Mutex::default(),
+            fresh: Default::default(),
         });
         let main = tokio::spawn(Inner::run(Arc::clone(&inner), Arc::new(Semaphore::new(concurrency))));
         // `concurrency` bounds jobs working; jobs waiting on providers hold
@@ -208,9 +210,12 @@ impl JobRunner {
         // The queue entry first: a runner that finds an entry whose record is
         // not there yet leaves it alone for a while (see `claim_next`).
         queue::push(&*self.inner.storage, &job).await?;
-        if let Err(e) = self.inner.storage.put_job(&job, WriteMode::Create).await {
-            queue::remove(&*self.inner.storage, &job).await;
-            return Err(e);
+        match self.inner.storage.put_job(&job, WriteMode::Create).await {
+            Ok(version) => self.inner.fresh.keep(&job, version),
+            Err(e) => {
+                queue::remove(&*self.inner.storage, &job).await;
+                return Err(e);
+            }
         }
         self.inner.wake.notify_one();
         telemetry::job(&telemetry::label(job.kind), "pending", None);
@@ -484,12 +489,20 @@ impl Inner {
         let lease_ms = self.config.lease.as_millis() as u64;
         let every = (self.config.lease / 3).min(self.config.progress_interval);
         let every_ms = every.as_millis() as u64;
+        // The lease is renewed when a third of it has gone by; between
+        // renewals a tick writes only progress nobody has seen in storage.
+        let renew_ms = (lease_ms / 3).max(every_ms);
         let mut held_until = slot.lock().await.job.lease_until.unwrap_or(0);
         loop {
             tokio::time::sleep(every).await;
             let progress = lock(&latest).clone();
             let mut s = slot.lock().await;
-            let until = now_ms() + lease_ms;
+            let now = now_ms();
+            let renewal_due = held_until.saturating_sub(lease_ms) + renew_ms <= now;
+            if !renewal_due && (progress.is_none() || progress == s.job.progress) {
+                continue;
+            }
+            let until = now + lease_ms;
             let renewed = self
                 .update(&mut s, |j| {
                     j.lease_until = Some(until);
@@ -512,135 +525,5 @@ impl Inner {
                 Err(e) => tracing::warn!(job = %s.job.job_id, error = %e, "could not renew the lease"),
             }
         }
-    }
-
-    async fn finish(&self, slot: &mut Slot, outcome: std::result::Result<Outcome, Stop>, progress: Option<Progress>) {
-        let lease_ms = self.config.lease.as_millis() as u64;
-        let mut saved_drama = None;
-        let result: std::result::Result<Object, Stop> = match outcome {
-            Ok(Outcome::Drama { drama, usage }) => {
-                // Nothing becomes visible unless the job is still ours.
-                match self.update(slot, |j| j.lease_until = Some(now_ms() + lease_ms)).await {
-                    Ok(None) => {}
-                    Ok(Some(other)) => {
-                        self.events.publish(JobEventKind::Status, &other);
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(job = %slot.job.job_id, error = %e, "could not confirm the lease; the job will be retried");
-                        return;
-                    }
-                }
-                match self.save(&drama, &slot.job).await {
-                    Ok(()) => {
-                        saved_drama = Some(drama.id.clone());
-                        let mut r = Object::new();
-                        r.insert("dramaId".into(), json!(drama.id));
-                        r.insert("usage".into(), usage_json(&usage));
-                        Ok(r)
-                    }
-                    Err(e) => Err(Stop::Failed(e)),
-                }
-            }
-            Ok(Outcome::Result(r)) => Ok(r),
-            Err(Stop::LeaseLost) => return,
-            Ok(Outcome::Failed { error, result }) => Err(Stop::Partial(error, result)),
-            Err(stop) => Err(stop),
-        };
-        let now = now_ms();
-        let attempts = slot.job.attempts;
-        let written = match result {
-            Ok(r) => {
-                self.update(slot, |j| {
-                    j.status = JobStatus::Completed;
-                    j.completed_at = Some(now);
-                    j.result = Some(r.clone());
-                    j.error = None;
-                    j.owner = None;
-                    j.lease_until = None;
-                    if progress.is_some() {
-                        j.progress.clone_from(&progress);
-                    }
-                })
-                .await
-            }
-            Err(Stop::Cancelled) => match self.storage.get_job(&slot.job.drama_id, &slot.job.job_id).await {
-                Ok(v) => Ok(Some(v.value)),
-                Err(e) => Err(e),
-            },
-            Err(stop) => {
-                let mut partial = None;
-                let message = match stop {
-                    Stop::TimedOut(d) => format!("timed out: the job ran longer than {} s", d.as_secs()),
-                    Stop::Failed(e) => e.to_string(),
-                    Stop::Panicked(m) => format!("internal error: the job panicked ({m}); this is a bug in sfd"),
-                    Stop::Partial(e, result) => {
-                        partial = Some(result);
-                        e
-                    }
-                    Stop::Cancelled | Stop::LeaseLost => "cancelled".to_string(),
-                };
-                let message = final_error(&message, attempts);
-                tracing::warn!(job = %slot.job.job_id, error = %message, "job failed");
-                self.update(slot, |j| {
-                    j.status = JobStatus::Failed;
-                    j.completed_at = Some(now);
-                    j.error = Some(message.clone());
-                    if partial.is_some() {
-                        j.result.clone_from(&partial);
-                    }
-                    j.owner = None;
-                    j.lease_until = None;
-                    if progress.is_some() {
-                        j.progress.clone_from(&progress);
-                    }
-                })
-                .await
-            }
-        };
-        match written {
-            Ok(None) => {
-                record_end(&slot.job);
-                // The record says how it ended: told at once; the queue
-                // entry goes after (a scan drops an ended job's entry too).
-                self.events.publish(JobEventKind::Status, &slot.job);
-                queue::remove(&*self.storage, &slot.job).await;
-            }
-            Ok(Some(other)) => {
-                // Cancelled (or taken over) while finishing: leave nothing behind.
-                if let Some(id) = saved_drama
-                    && other.status != JobStatus::Completed
-                {
-                    let _ = self.storage.delete_drama(&id, None).await;
-                }
-                self.events.publish(JobEventKind::Status, &other);
-            }
-            Err(e) => tracing::warn!(job = %slot.job.job_id, error = %e, "could not record the end of a job"),
-        }
-    }
-
-    /// Saves a job's drama with `PutMode::Create`; a drama this same job saved
-    /// before an interruption counts as saved.
-    async fn save(&self, drama: &crate::model::Drama, job: &Job) -> Result<()> {
-        match self.storage.create_drama(drama).await {
-            Ok(_) => Ok(()),
-            Err(Error::AlreadyExists { kind, id }) => match self.storage.get_drama(&id).await {
-                Ok(existing) if made_by(&existing.value, job) => Ok(()),
-                _ => Err(Error::AlreadyExists { kind, id }),
-            },
-            Err(e) => Err(e),
-        }
-    }
-}
-
-/// A failed job's error as its final word: what went wrong, and that the
-/// job ends here (a failure is never run again; only an interrupted run is).
-fn final_error(message: &str, runs: u32) -> String {
-    match runs {
-        0 | 1 => format!("{message} (the job failed; it is not retried)"),
-        n => format!(
-            "{message} (the job failed on its run {n}, after {} interrupted; it is not retried)",
-            n - 1
-        ),
     }
 }

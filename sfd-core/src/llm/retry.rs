@@ -1,6 +1,6 @@
 //! Retry timing: exponential backoff with full jitter, honouring `Retry-After`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// When and how often to retry a failed LLM request.
 ///
@@ -64,10 +64,18 @@ impl RetryPolicy {
     }
 }
 
-/// Reads `Retry-After` (seconds) or `retry-after-ms` (milliseconds) values.
-/// A value too large for a `Duration` (`1e20`) is the longest one; the
-/// policy's `max_delay` caps it anyway.
+/// Reads `Retry-After` or `retry-after-ms` (milliseconds) values.
+///
+/// `Retry-After` is either a number of seconds or an HTTP-date
+/// (<https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3>; a date already
+/// past is no pause). A value too large for a `Duration` (`1e20`) is the
+/// longest one; the policy's `max_delay` caps it anyway.
 pub(crate) fn parse_retry_after(seconds: Option<&str>, millis: Option<&str>) -> Option<Duration> {
+    retry_after_at(seconds, millis, SystemTime::now())
+}
+
+/// [`parse_retry_after`] at the time `now`.
+fn retry_after_at(seconds: Option<&str>, millis: Option<&str>, now: SystemTime) -> Option<Duration> {
     let secs = |v: f64| (v.is_finite() && v >= 0.0).then(|| Duration::try_from_secs_f64(v).unwrap_or(Duration::MAX));
     if let Some(d) = millis
         .and_then(|v| v.trim().parse::<f64>().ok())
@@ -75,7 +83,14 @@ pub(crate) fn parse_retry_after(seconds: Option<&str>, millis: Option<&str>) -> 
     {
         return Some(d);
     }
-    secs(seconds?.trim().parse::<f64>().ok()?)
+    let value = seconds?.trim();
+    match value.parse::<f64>() {
+        Ok(v) => secs(v),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +125,19 @@ mod tests {
         );
         assert!(parse_retry_after(None, Some("1e300")).is_some());
         assert_eq!(parse_retry_after(Some("inf"), None), None);
+    }
+
+    #[test]
+    fn parses_an_http_date() {
+        // Sun, 06 Nov 1994 08:49:37 GMT.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let at = |v: &str| retry_after_at(Some(v), None, now);
+        assert_eq!(at("Sun, 06 Nov 1994 08:51:07 GMT"), Some(Duration::from_secs(90)));
+        // The obsolete forms RFC 9110 asks recipients to read too.
+        assert_eq!(at("Sunday, 06-Nov-94 08:49:47 GMT"), Some(Duration::from_secs(10)));
+        assert_eq!(at("Sun Nov  6 08:49:57 1994"), Some(Duration::from_secs(20)));
+        // A date already past is no pause.
+        assert_eq!(at("Sat, 05 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(Some("Sun, 06 Nov 1994"), None), None);
     }
 }

@@ -56,17 +56,29 @@ pub enum MediaType {
     /// `audio/wav`.
     #[serde(rename = "audio/wav")]
     Wav,
+    /// `audio/mp4` (M4A, AAC in an MP4 box; voice samples).
+    #[serde(rename = "audio/mp4")]
+    M4a,
+    /// `audio/ogg` (voice samples).
+    #[serde(rename = "audio/ogg")]
+    Ogg,
+    /// `audio/webm` (voice samples, as browsers record them).
+    #[serde(rename = "audio/webm")]
+    Webm,
 }
 
 impl MediaType {
     /// Every media type.
-    pub const ALL: [MediaType; 6] = [
+    pub const ALL: [MediaType; 9] = [
         MediaType::Png,
         MediaType::Jpeg,
         MediaType::Webp,
         MediaType::Mp4,
         MediaType::Mpeg,
         MediaType::Wav,
+        MediaType::M4a,
+        MediaType::Ogg,
+        MediaType::Webm,
     ];
 
     /// The MIME type, as sent in `Content-Type`.
@@ -78,6 +90,9 @@ impl MediaType {
             MediaType::Mp4 => "video/mp4",
             MediaType::Mpeg => "audio/mpeg",
             MediaType::Wav => "audio/wav",
+            MediaType::M4a => "audio/mp4",
+            MediaType::Ogg => "audio/ogg",
+            MediaType::Webm => "audio/webm",
         }
     }
 
@@ -90,6 +105,9 @@ impl MediaType {
             MediaType::Mp4 => "mp4",
             MediaType::Mpeg => "mp3",
             MediaType::Wav => "wav",
+            MediaType::M4a => "m4a",
+            MediaType::Ogg => "ogg",
+            MediaType::Webm => "webm",
         }
     }
 
@@ -98,7 +116,7 @@ impl MediaType {
         match self {
             MediaType::Png | MediaType::Jpeg | MediaType::Webp => AssetKind::Image,
             MediaType::Mp4 => AssetKind::Video,
-            MediaType::Mpeg | MediaType::Wav => AssetKind::Audio,
+            MediaType::Mpeg | MediaType::Wav | MediaType::M4a | MediaType::Ogg | MediaType::Webm => AssetKind::Audio,
         }
     }
 
@@ -113,6 +131,9 @@ impl MediaType {
             "video/mp4" => MediaType::Mp4,
             "audio/mpeg" | "audio/mp3" => MediaType::Mpeg,
             "audio/wav" | "audio/wave" | "audio/x-wav" | "audio/vnd.wave" => MediaType::Wav,
+            "audio/mp4" | "audio/m4a" | "audio/x-m4a" => MediaType::M4a,
+            "audio/ogg" | "audio/opus" => MediaType::Ogg,
+            "audio/webm" => MediaType::Webm,
             _ => return Err(Error::UnsupportedMediaType(value.to_string())),
         })
     }
@@ -122,7 +143,8 @@ impl MediaType {
         Self::ALL.into_iter().find(|t| t.ext() == ext)
     }
 
-    /// Recognises a file by its first bytes (PNG, JPEG, WebP, MP4, WAV, MP3);
+    /// Recognises a file by its first bytes (PNG, JPEG, WebP, MP4, WAV,
+    /// MP3, M4A by its `M4A ` brand, Ogg, WebM);
     /// [`SNIFF_BYTES`] of them are enough.
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
         let at = |i: usize, sig: &[u8]| bytes.get(i..i + sig.len()) == Some(sig);
@@ -134,8 +156,14 @@ impl MediaType {
             Some(MediaType::Webp)
         } else if at(0, b"RIFF") && at(8, b"WAVE") {
             Some(MediaType::Wav)
+        } else if at(4, b"ftyp") && at(8, b"M4A ") {
+            Some(MediaType::M4a)
         } else if at(4, b"ftyp") {
             Some(MediaType::Mp4)
+        } else if at(0, b"OggS") {
+            Some(MediaType::Ogg)
+        } else if at(0, b"\x1a\x45\xdf\xa3") {
+            Some(MediaType::Webm)
         } else if at(0, b"ID3") || (bytes.len() > 1 && bytes[0] == 0xff && bytes[1] & 0xe0 == 0xe0) {
             Some(MediaType::Mpeg)
         } else {

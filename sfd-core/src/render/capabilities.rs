@@ -94,6 +94,39 @@ pub struct ModelCapabilities {
     pub subject_references: bool,
     /// Whether its clips carry sound of their own.
     pub native_audio: bool,
+    /// Speech: whether it clones voices from a reference clip, and what
+    /// clips it takes.
+    pub clones_voices: Option<super::CloneLimits>,
+}
+
+/// The speech providers that clone voices, and the samples they take:
+/// ElevenLabs Instant Voice Cloning (<https://elevenlabs.io/docs/api-reference/add-voice>,
+/// no documented length or size limit; the formats its uploads take),
+/// MiniMax quick cloning (<https://platform.minimax.io/docs/guides/speech-voice-clone>:
+/// mp3, m4a or wav, 10 s to 5 min, up to 20 MB).
+fn clone_limits(provider: &str, model: &str) -> Option<super::CloneLimits> {
+    use crate::model::MediaType;
+    match provider {
+        "elevenlabs" => Some(super::CloneLimits {
+            formats: vec![
+                MediaType::Mpeg,
+                MediaType::Wav,
+                MediaType::M4a,
+                MediaType::Ogg,
+                MediaType::Webm,
+            ],
+            min_seconds: None,
+            max_seconds: None,
+            max_bytes: None,
+        }),
+        "minimax" if model.starts_with("speech") => Some(super::CloneLimits {
+            formats: vec![MediaType::Mpeg, MediaType::M4a, MediaType::Wav],
+            min_seconds: Some(10),
+            max_seconds: Some(300),
+            max_bytes: Some(20 * 1024 * 1024),
+        }),
+        _ => None,
+    }
 }
 
 fn ratios(list: &[(u32, u32)]) -> Vec<AspectRatio> {
@@ -116,6 +149,7 @@ impl ModelCapabilities {
             references_with_frames: true,
             subject_references: false,
             native_audio: false,
+            clones_voices: None,
         }
     }
 
@@ -136,10 +170,16 @@ impl ModelCapabilities {
             references_with_frames: with_frames,
             subject_references: false,
             native_audio: audio,
+            clones_voices: None,
         };
         const WIDE_TALL: &[(u32, u32)] = &[(16, 9), (9, 16)];
         const WIDE_TALL_SQUARE: &[(u32, u32)] = &[(16, 9), (9, 16), (1, 1)];
-        if m.starts_with("sora") {
+        if let Some(limits) = clone_limits(provider, &m) {
+            ModelCapabilities {
+                clones_voices: Some(limits),
+                ..ModelCapabilities::any(name)
+            }
+        } else if m.starts_with("sora") {
             let mut c = video(Durations::Set(vec![4, 8, 12]), WIDE_TALL, 1, false, false, true);
             c.sizes = vec![(720, 1280), (1280, 720)];
             if m.contains("pro") {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::{AspectRatio, Frames, RenderConfig, Voice, voice};
+use super::{AspectRatio, Frames, RenderConfig, Voice, voice, voice_clone};
 use crate::model::{
     Asset, AssetKind, AssetOwner, Drama, MediaKey, PlanAction, PlanCandidates, PlanNode, Problem, Problems, RenderPlan,
     RenderRecord, RenderRequest,
@@ -24,7 +24,8 @@ pub fn prompt_hash(kind: AssetKind, prompt: &str, duration: Option<u32>, aspect_
 }
 
 /// The hash that decides whether an asset's inputs changed: each input's
-/// id and file (its content hash, or its URL), and the voice.
+/// id and file (its content hash, or its URL), and the voice (with the
+/// hash of the speaker's reference clip, when it has one).
 pub fn inputs_hash(inputs: &[(String, Option<String>)], voice: Option<&Voice>) -> String {
     let mut lines: Vec<String> = inputs
         .iter()
@@ -37,6 +38,9 @@ pub fn inputs_hash(inputs: &[(String, Option<String>)], voice: Option<&Voice>) -
             v.name,
             v.instructions.as_deref().unwrap_or_default()
         ));
+        if let Some(sample) = &v.sample {
+            lines.push(format!("voice_sample={}", sample.hash));
+        }
     }
     crate::storage::sha256_hex(lines.join("\n").as_bytes())
 }
@@ -437,6 +441,7 @@ pub(crate) fn plan_graph(
         }
     }
     let mut actions: HashMap<&str, PlanAction> = HashMap::new();
+    let mut cloned = HashSet::new();
     let mut nodes = Vec::new();
     for n in graph.nodes.iter().filter(|n| wanted.contains_key(&n.id)) {
         let blocked_by = n
@@ -498,11 +503,28 @@ pub(crate) fn plan_graph(
             }
             _ => (action, reason, None),
         };
+        // A speaker's reference clip: cloned once, refused, or not used.
+        let mut clone_cost = 0.0;
+        let (action, reason, sent) = match (sent, config.renderer(n.kind), &n.voice) {
+            (Some(mut s), Some(r), Some(v)) => match voice_clone::plan_note(&**r, config.prices(), v, &mut cloned) {
+                Some(Err(limit)) => (PlanAction::Blocked, limit, None),
+                Some(Ok((note, cost))) => {
+                    s.notes.push(note);
+                    clone_cost = cost;
+                    (action, reason, Some(s))
+                }
+                None => (action, reason, Some(s)),
+            },
+            (sent, _, _) => (action, reason, sent),
+        };
         actions.insert(&n.id, action);
         let estimated_cost_usd = match (&sent, config.renderer(n.kind)) {
-            (Some(s), Some(r)) => config
-                .prices()
-                .estimate(r.model(), n.kind, s.duration_seconds, &n.prompt),
+            (Some(s), Some(r)) => {
+                config
+                    .prices()
+                    .estimate(r.model(), n.kind, s.duration_seconds, &n.prompt)
+                    + clone_cost
+            }
             _ => 0.0,
         };
         // Best-of-N: images render several candidates, and a judge scores each.

@@ -42,6 +42,8 @@ mod best_of;
 mod candidates;
 mod capabilities;
 mod chat_images;
+#[cfg(feature = "jobs")]
+mod cloning;
 mod config;
 #[cfg(feature = "jobs")]
 mod dag;
@@ -76,6 +78,7 @@ mod timing;
 mod turns;
 mod videos;
 mod voice;
+mod voice_clone;
 
 use std::fmt;
 
@@ -118,6 +121,9 @@ pub use task::{Lookup, TaskApi, TaskRenderer, TaskState};
 pub use timing::{SPEECH_METADATA, SpeechTiming, SpokenWord};
 pub use videos::{DEFAULT_VIDEO_MODEL, OpenAiVideos, VideoPolling};
 pub use voice::{NARRATOR, VOICES, voice_for};
+pub use voice_clone::{
+    CloneLimits, ClonedVoice, VOICE_CLONE_METADATA, VOICE_SAMPLE_METADATA, VoiceCloner, VoiceSample, clone_name,
+};
 
 /// A file given to a provider as an input: a portrait for a scene image,
 /// the scene image for its clip.
@@ -148,6 +154,10 @@ pub struct Voice {
     pub name: String,
     /// How to speak, from the character's `voice_description`.
     pub instructions: Option<String>,
+    /// The character's reference clip, for providers that clone voices
+    /// (its `metadata.voice_sample`); `None` for the narrator and for
+    /// characters without one.
+    pub sample: Option<VoiceSample>,
 }
 
 /// One render call.
@@ -271,6 +281,12 @@ pub trait Renderer: fmt::Debug + Send + Sync {
     /// The task driver, for providers whose API is an asynchronous task:
     /// the render job then saves the task before polling it (paid once).
     fn tasks(&self) -> Option<&TaskRenderer> {
+        None
+    }
+
+    /// The voice cloner, for speech providers that clone a voice from a
+    /// character's reference clip (the render job clones once per sample).
+    fn cloner(&self) -> Option<&dyn VoiceCloner> {
         None
     }
 }

@@ -106,6 +106,46 @@ struct Ctx {
     library: LibraryProject,
     /// Candidates per node, from the plan (best-of-N images).
     candidates: HashMap<String, u32>,
+    /// Voice clones, one per character with a reference clip: its lines
+    /// wait for the one clone (see `cloning.rs`).
+    clones: HashMap<String, Arc<CloneCell>>,
+}
+
+/// The voice id cloned for one character, or why it could not be.
+type CloneCell = tokio::sync::OnceCell<std::result::Result<String, (crate::LlmErrorKind, String)>>;
+
+/// The voice id a line of `node` speaks in when its speaker has a
+/// reference clip and `renderer` clones voices (cloned once per job,
+/// reused across jobs); `None` otherwise.
+async fn cloned_voice(ctx: &Ctx, renderer: &Arc<dyn Renderer>, node: &Node) -> Result<Option<String>> {
+    let sample = node.voice.as_ref().and_then(|v| v.sample.as_ref());
+    let (Some(sample), Some(cloner)) = (sample, renderer.cloner()) else {
+        return Ok(None);
+    };
+    if renderer.capabilities().clones_voices.is_none() {
+        return Ok(None);
+    }
+    let resolve = async || {
+        super::cloning::voice_id(&ctx.storage, &ctx.drama_id, &ctx.job_id, cloner, sample)
+            .await
+            .map_err(|e| match e {
+                Error::Render { kind, message, .. } => (kind, message),
+                other => (crate::LlmErrorKind::Server, other.to_string()),
+            })
+    };
+    let out = match ctx.clones.get(&sample.character_id) {
+        Some(cell) => cell.get_or_init(resolve).await.clone(),
+        None => resolve().await,
+    };
+    out.map(Some).map_err(|(kind, message)| {
+        super::render_error(
+            renderer.provider(),
+            kind,
+            None,
+            format!("cloning {}'s voice: {message}", sample.character_id),
+            0,
+        )
+    })
 }
 
 /// One input of a node: the dependency, its file's URL, key (in sfd's
@@ -236,6 +276,10 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         voice: node.voice.clone(),
         candidate: 0,
     };
+    let mut request = request;
+    if let (Some(id), Some(v)) = (cloned_voice(&ctx, &renderer, node).await?, request.voice.as_mut()) {
+        v.name = id;
+    }
     // The plan fitted the same request: snapped duration, capped references.
     let request = super::capabilities::fit_request(&renderer.capabilities(), request)
         .map_err(|limit| super::render_error(renderer.provider(), crate::LlmErrorKind::BadRequest, None, limit, 0))?;
@@ -427,6 +471,12 @@ pub(crate) async fn run(
         candidates: plan
             .to_render()
             .filter_map(|n| Some((n.asset_id.clone(), n.candidates.as_ref()?.count)))
+            .collect(),
+        clones: graph
+            .nodes
+            .iter()
+            .filter_map(|n| n.voice.as_ref()?.sample.as_ref())
+            .map(|s| (s.character_id.clone(), Arc::new(CloneCell::new())))
             .collect(),
     });
     if let Some(n) = plan.to_render().next() {

@@ -2,44 +2,32 @@
 //! then each scene's shots get their lengths from its lines
 //! ([`crate::timing::retimed`], one CAS edit), then the pictures, the
 //! clips at those lengths. A shot whose lines changed after it was rendered gets a new
-//! length, which makes it stale (its prompt hash covers its length).
+//! length, which makes it stale (its prompt hash covers its length); a
+//! render of the lines alone writes the new lengths too, so the plan shows
+//! those shots stale before their clips are rendered again.
 
 use std::sync::Arc;
 
 use crate::model::{AssetKind, ProgressFn, RenderRequest, RenderResult};
 use crate::render::RenderConfig;
 use crate::storage::{Storage, StorageExt};
-use crate::timing::{recorded_length, retimed};
+use crate::timing::retime_drama;
 use crate::{Error, Result};
 
 /// Writes the lengths of the shots of every scene whose lines are all
-/// rendered; the number of shots changed.
+/// rendered ([`retime_drama`]); the number of shots changed.
 pub(crate) async fn retime(storage: &dyn Storage, drama_id: &str, config: &RenderConfig) -> Result<usize> {
     let Ok(renderer) = config.require(AssetKind::Video) else {
         return Ok(0);
     };
     let durations = renderer.capabilities().durations;
+    // Most renders change no length: those write nothing.
+    let mut now = storage.get_drama(drama_id).await?.value;
+    if retime_drama(&mut now, &durations) == 0 {
+        return Ok(0);
+    }
     let changed = storage
-        .modify_drama(drama_id, None, |d| {
-            let mut changed = 0;
-            for episode in &mut d.episodes {
-                for scene in &mut episode.scenes {
-                    let Some(lengths) = retimed(scene, recorded_length, &durations) else {
-                        continue;
-                    };
-                    let ids: Vec<String> = scene.shots().iter().map(|s| s.video.id.clone()).collect();
-                    for (id, seconds) in ids.iter().zip(lengths) {
-                        if let Some(a) = scene.assets.iter_mut().find(|a| &a.id == id)
-                            && a.duration != Some(seconds)
-                        {
-                            a.duration = Some(seconds);
-                            changed += 1;
-                        }
-                    }
-                }
-            }
-            Ok::<_, Error>(changed)
-        })
+        .modify_drama(drama_id, None, |d| Ok::<_, Error>(retime_drama(d, &durations)))
         .await?;
     Ok(changed.value)
 }
@@ -62,7 +50,13 @@ pub(crate) async fn run(
         if !request.dry_run && has_video {
             retime(&*storage, drama_id, &config).await?;
         }
-        return super::run::run(storage, config, drama_id, request, job_id, progress).await;
+        let result = super::run::run(storage.clone(), config.clone(), drama_id, request, job_id, progress).await?;
+        // Lines spoken again give their shots new lengths now, so the
+        // plan shows those shots stale before their clips are rendered.
+        if !request.dry_run && has_audio {
+            retime(&*storage, drama_id, &config).await?;
+        }
+        return Ok(result);
     }
     // Speech needs no picture (a line's speaker is its voice, not an
     // input), so the lines go first and the pictures keep their own

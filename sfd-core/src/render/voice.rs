@@ -23,7 +23,8 @@ fn fnv(text: &str) -> u64 {
 
 /// The voice of `character`: `metadata.voice` when set, otherwise one picked
 /// from its id (among lower or higher voices when its gender says so), with
-/// instructions from its `voice_description`.
+/// instructions from its `voice_description`, and its reference clip
+/// (`metadata.voice_sample`) for providers that clone voices.
 pub fn voice_for(character: &Character) -> Voice {
     let chosen = character
         .metadata
@@ -49,7 +50,11 @@ pub fn voice_for(character: &Character) -> Voice {
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(|d| format!("You are {}. Speak like this: {d}", character.name));
-    Voice { name, instructions }
+    Voice {
+        name,
+        instructions,
+        sample: super::VoiceSample::of(character),
+    }
 }
 
 /// The voice id a provider is sent for `voice`: a provider's own id (set
@@ -68,6 +73,7 @@ pub(crate) fn narrator() -> Voice {
     Voice {
         name: NARRATOR.to_string(),
         instructions: Some("Narrate like a calm storyteller, warm and clear.".to_string()),
+        sample: None,
     }
 }
 

@@ -22,6 +22,18 @@ const LIST_CONCURRENCY: usize = 32;
 /// The largest page.
 pub const MAX_PAGE: usize = 1000;
 
+/// [`StorageExt::create_drama`] without the drama's summary: the caller
+/// writes it with [`super::summary::write_summary`] (a job writes it while
+/// it records its end, not before).
+pub(crate) async fn create_drama_alone<S: Storage + ?Sized>(storage: &S, drama: &Drama) -> Result<Version> {
+    let key = Key::drama(&drama.id)?;
+    let problems = validate(drama);
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    storage.put(&key, Bytes::from(drama.to_vec()), WriteMode::Create).await
+}
+
 /// A value with the version of the document it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Versioned<T> {
@@ -127,12 +139,7 @@ pub trait StorageExt: Storage {
     /// [`Error::Invalid`] if the document breaks the rules.
     fn create_drama(&self, drama: &Drama) -> impl Future<Output = Result<Version>> + Send {
         async move {
-            let key = Key::drama(&drama.id)?;
-            let problems = validate(drama);
-            if !problems.is_empty() {
-                return Err(Error::Invalid(problems));
-            }
-            let version = self.put(&key, Bytes::from(drama.to_vec()), WriteMode::Create).await?;
+            let version = create_drama_alone(self, drama).await?;
             summary::write_summary(self, drama, &version).await;
             Ok(version)
         }

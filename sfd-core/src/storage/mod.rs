@@ -51,6 +51,8 @@ pub use builder::StorageBuilder;
 pub use cache::{DEFAULT_CACHE_BYTES, DramaCache};
 pub use commit::GroupCommit;
 pub use cursor::Cursor;
+#[cfg(feature = "jobs")]
+pub(crate) use ext::create_drama_alone;
 pub use ext::{ListOptions, StorageExt, Versioned};
 pub use key::Key;
 pub use local::KeyLocks;
@@ -60,6 +62,8 @@ pub(crate) use media::{STAGING_PREFIX, sniffed};
 pub use migrate::{Migration, MigrationAction};
 pub use object::ObjectStorage;
 pub use summary::SummaryRepair;
+#[cfg(feature = "jobs")]
+pub(crate) use summary::write_summary;
 
 /// The version of a stored object (its e-tag). Opaque: compare, don't parse.
 ///

@@ -1,7 +1,8 @@
 //! [`Studio`]: one facade over storage, the LLM, the renderers and jobs:
 //! the typed functions that the server and the Python bindings both call.
 //! Its media functions are in `render.rs`, its exports in `export.rs` and
-//! `handoff.rs` (editors' timelines), its assembly in `assemble.rs`.
+//! `handoff.rs` (editors' timelines), its assembly in `assemble.rs`, a
+//! character's reference voice clip in `voice.rs`.
 
 mod assemble;
 #[cfg(feature = "jobs")]
@@ -11,6 +12,7 @@ mod export;
 mod handoff;
 pub(crate) mod reference;
 mod render;
+mod voice;
 
 use std::sync::Arc;
 
@@ -24,6 +26,7 @@ use crate::{Error, Result};
 
 pub use export::Export;
 pub use render::CollectOptions;
+pub use voice::VOICE_SAMPLE_LIMIT;
 
 /// Storage, an optional LLM and a job runner, started together.
 #[derive(Debug)]

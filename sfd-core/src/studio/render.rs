@@ -50,6 +50,8 @@ fn referenced(drama: &Drama, into: &mut HashSet<String>) {
     for c in &drama.characters {
         add(c.url.as_deref());
         add(c.premise_url.as_deref());
+        // A reference voice clip stays while the character names it.
+        add(crate::render::VoiceSample::of(c).map(|s| s.key).as_deref());
     }
     for e in &drama.episodes {
         add(e.url.as_deref());

@@ -179,6 +179,7 @@ async fn refusals_and_auth_errors_are_typed_and_not_retried() {
     let voice = Voice {
         name: "coral".into(),
         instructions: None,
+        sample: None,
     };
     let e = speech.speech("hello", voice).await.unwrap_err();
     assert_eq!(render_kind(&e), LlmErrorKind::Auth);
@@ -194,6 +195,7 @@ async fn refusals_and_auth_errors_are_typed_and_not_retried() {
             Voice {
                 name: "x".into(),
                 instructions: None,
+                sample: None,
             },
         )
         .await
@@ -422,6 +424,7 @@ async fn speech_sends_voice_and_instructions_and_measures_the_wav() {
     let voice = Voice {
         name: "coral".into(),
         instructions: Some("bright".into()),
+        sample: None,
     };
     let out = r.speech("Fetch the stars.", voice.clone()).await.unwrap();
     assert_eq!(

@@ -21,6 +21,7 @@ fn voice(name: &str) -> Voice {
     Voice {
         name: name.into(),
         instructions: Some("warm, wry".into()),
+        sample: None,
     }
 }
 

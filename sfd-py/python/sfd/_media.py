@@ -1,6 +1,7 @@
 """Producing a drama from Python: renders and their plans (best-of-N
-candidates, and picking another), uploads of your own files, downloads,
-episode cuts and exports. Every method has an `_async` twin."""
+candidates, and picking another), uploads of your own files (an asset's
+content, a character's voice sample), downloads, episode cuts and exports.
+Every method has an `_async` twin."""
 
 from __future__ import annotations
 
@@ -36,16 +37,33 @@ def _sniff(data: bytes) -> Optional[str]:
     return None
 
 
-def _content(content: Content, content_type: Optional[str]) -> Dict[str, Any]:
-    """The native arguments of an upload: `data` bytes or a `path`, and its type."""
+def _sniff_audio(data: bytes) -> Optional[str]:
+    """The audio type of a voice sample's first bytes (an MP4 container is M4A)."""
+    if data.startswith(b"OggS"):
+        return "audio/ogg"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "audio/webm"
+    if len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0:
+        return "audio/mpeg"
+    mime = _sniff(data)
+    return "audio/mp4" if mime == "video/mp4" else mime
+
+
+def _content(content: Content, content_type: Optional[str], audio: bool = False) -> Dict[str, Any]:
+    """The native arguments of an upload: `data` bytes or a `path`, and its
+    type (with `audio`, a voice sample's: MP4 and WebM files are audio)."""
     if isinstance(content, (bytes, bytearray, memoryview)):
         data = bytes(content)
-        mime = content_type or _sniff(data)
+        mime = content_type or (_sniff_audio(data) if audio else _sniff(data))
         if mime is None:
             raise ValueError("cannot tell the content's type from its bytes: pass content_type")
         return {"data": data, "content_type": mime}
     path = os.fspath(content)
-    mime = content_type or mimetypes.guess_type(path)[0]
+    mime = content_type
+    if mime is None:
+        mime = mimetypes.guess_type(path)[0]
+        if audio and mime in ("video/mp4", "video/webm"):
+            mime = "audio/" + mime.split("/")[1]
     if mime is None:
         raise ValueError(f"cannot tell the type of '{path}' from its name: pass content_type")
     return {"path": path, "content_type": mime}
@@ -232,6 +250,39 @@ class _Media(_Base):
             "upload", drama_id=drama_id, asset_id=asset_id, episode_id=episode_id, scene_id=scene_id,
             character_id=character_id, **_content(content, content_type),
         )
+
+    def upload_voice_sample(
+        self, drama_id: str, character_id: str, content: Content, content_type: Optional[str] = None
+    ) -> Document:
+        """Stores a reference clip of the character's voice (bytes, or a path
+        streamed from disk: MP3, WAV, M4A, Ogg or WebM, up to 20 MiB) and
+        returns the character, its `metadata.voice_sample` set (`key`, `url`,
+        `hash`, `contentType`, `bytes`, and `seconds` when its length is
+        known). Speech providers that clone voices (ElevenLabs, MiniMax)
+        clone it once and every line of the character speaks in that voice;
+        its lines become stale. The type is guessed as in `upload`; a type
+        that is not audio, or bytes that are not that type, raise `SfdError`."""
+        return self._call(
+            "upload_voice_sample", drama_id=drama_id, character_id=character_id,
+            **_content(content, content_type, audio=True),
+        )
+
+    async def upload_voice_sample_async(
+        self, drama_id: str, character_id: str, content: Content, content_type: Optional[str] = None
+    ) -> Document:
+        return await self._acall(
+            "upload_voice_sample", drama_id=drama_id, character_id=character_id,
+            **_content(content, content_type, audio=True),
+        )
+
+    def remove_voice_sample(self, drama_id: str, character_id: str) -> Document:
+        """Removes the character's reference clip and the voice cloned from
+        it; returns the character, whose lines speak in its
+        `metadata.voice` again (and are stale)."""
+        return self._call("remove_voice_sample", drama_id=drama_id, character_id=character_id)
+
+    async def remove_voice_sample_async(self, drama_id: str, character_id: str) -> Document:
+        return await self._acall("remove_voice_sample", drama_id=drama_id, character_id=character_id)
 
     def download(self, url: str, path: Optional[Union[str, "os.PathLike[str]"]] = None) -> Union[bytes, int]:
         """The stored file at an asset's `url`: its bytes, or, given `path`,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod assemble;
+mod assemble_copy;
 mod assemble_timed;
 mod bad_input;
 mod binary;
@@ -29,7 +30,9 @@ mod reference;
 mod replica;
 mod replicas;
 mod routes;
+mod screenplay_example;
 mod slots;
 mod storm;
 mod studio;
 mod summaries;
+mod voice;

@@ -13,15 +13,25 @@
 //!
 //! A character's voice is the id in its `metadata.voice`, or the stable pick
 //! of [`crate::render::VOICES`] mapped to a premade ElevenLabs voice of the
-//! same register (<https://elevenlabs.io/docs/voices/premade-voices>).
+//! same register (<https://elevenlabs.io/docs/voices/premade-voices>), or
+//! the voice cloned from its reference clip.
+//!
+//! Instant Voice Cloning, <https://elevenlabs.io/docs/api-reference/add-voice>
+//! (as <https://pipedream.com/apps/elevenlabs/actions/add-voice.md> and
+//! <https://www.mintlify.com/elevenlabs/elevenlabs-python/api-reference/voices/clone>
+//! document it): `POST {base}/v1/voices/add` with `xi-api-key` and a
+//! multipart form of `name` and `files`, answering `{voice_id,
+//! requires_verification}`. A clone whose answer was lost is found by its
+//! name in `GET {base}/v1/voices` (`{voices: [{voice_id, name, category}]}`,
+//! <https://skills.sh/vm0-ai/vm0-skills/elevenlabs>).
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::super::provider::{Http, decode_base64, media_type_of};
+use super::super::provider::{Http, decode_base64, file_part, media_type_of};
 use super::super::timing::{SpeechTiming, alignment};
-use super::super::{Media, MediaRequest, ProviderConfig, Renderer, voice};
-use super::call;
+use super::super::{Lookup, Media, MediaRequest, ProviderConfig, Reference, Renderer, VoiceCloner, voice};
+use super::{call, field};
 use crate::model::MediaUsage;
 use crate::{LlmErrorKind, Result};
 
@@ -68,6 +78,51 @@ impl ElevenLabs {
     pub fn request_body(&self, request: &MediaRequest) -> Value {
         json!({"text": request.prompt, "model_id": self.http.config.model()})
     }
+
+    /// `rb` with the `xi-api-key` header when there is a key.
+    fn keyed(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.http.key() {
+            Some(k) => rb.header("xi-api-key", k),
+            None => rb,
+        }
+    }
+}
+
+#[async_trait]
+impl VoiceCloner for ElevenLabs {
+    fn provider(&self) -> &str {
+        self.http.name
+    }
+
+    async fn clone_voice(&self, name: &str, sample: &Reference) -> Result<String> {
+        let url = self.http.url("v1/voices/add");
+        // Sent once: a lost answer is looked up by name, never re-sent blindly.
+        let v = call(&self.http, false, |c| {
+            let form = reqwest::multipart::Form::new().text("name", name.to_string()).part(
+                "files",
+                file_part(&sample.name, sample.media_type, sample.bytes.clone())?,
+            );
+            Ok(self.keyed(c.post(&url)).multipart(form))
+        })
+        .await?;
+        let id = field(&self.http, &v, "/voice_id")?.to_string();
+        if v["requires_verification"].as_bool() == Some(true) {
+            tracing::warn!(voice = %id, "ElevenLabs asks to verify the cloned voice before it speaks");
+        }
+        Ok(id)
+    }
+
+    async fn find_voice(&self, name: &str) -> Result<Lookup> {
+        let url = self.http.url("v1/voices");
+        let v = call(&self.http, true, |c| Ok(self.keyed(c.get(&url)))).await?;
+        let found = v["voices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|voice| voice["name"].as_str() == Some(name))
+            .and_then(|voice| voice["voice_id"].as_str());
+        Ok(found.map_or(Lookup::Missing, |id| Lookup::Found(id.to_string())))
+    }
 }
 
 #[async_trait]
@@ -90,15 +145,7 @@ impl Renderer for ElevenLabs {
             "v1/text-to-speech/{voice_id}/with-timestamps?output_format=mp3_44100_128"
         ));
         let body = self.request_body(&request);
-        let key = self.http.key().map(str::to_string);
-        let v = call(&self.http, true, |c| {
-            let rb = c.post(&url).json(&body);
-            Ok(match &key {
-                Some(k) => rb.header("xi-api-key", k),
-                None => rb,
-            })
-        })
-        .await?;
+        let v = call(&self.http, true, |c| Ok(self.keyed(c.post(&url)).json(&body))).await?;
         let audio = v["audio_base64"].as_str().and_then(decode_base64).ok_or_else(|| {
             self.http
                 .error(LlmErrorKind::Decode, "the answer has no audio_base64", 1)
@@ -124,5 +171,9 @@ impl Renderer for ElevenLabs {
 
     fn model(&self) -> &str {
         self.http.config.model()
+    }
+
+    fn cloner(&self) -> Option<&dyn VoiceCloner> {
+        Some(self)
     }
 }

@@ -14,14 +14,27 @@
 //!
 //! A character's voice is the id in its `metadata.voice` (a system voice
 //! or a cloned one), or the stable pick of [`crate::render::VOICES`] mapped
-//! to a MiniMax system voice of the same register.
+//! to a MiniMax system voice of the same register, or the voice cloned from
+//! its reference clip.
+//!
+//! Quick cloning, <https://platform.minimax.io/docs/guides/speech-voice-clone>:
+//! the clip is uploaded with `POST {base}/v1/files/upload` (multipart
+//! `purpose=voice_clone` and `file`, answering `{file: {file_id, …},
+//! base_resp}`, <https://platform.minimax.io/docs/api-reference/voice-cloning-uploadcloneaudio.md>),
+//! then `POST {base}/v1/voice_clone` with `{file_id, voice_id}` (a voice id
+//! the caller picks; <https://platform.minimax.io/docs/api-reference/voice-cloning-clone.md>)
+//! answers `{base_resp, …}`. Both with `Authorization: Bearer`. A clone
+//! whose answer was lost is found in `POST {base}/v1/get_voice` with
+//! `{voice_type: "voice_cloning"}` (`{voice_cloning: [{voice_id, …}]}`, as
+//! MiniMax's own MCP server reads it:
+//! <https://app.unpkg.com/minimax-mcp-js@0.0.17/files/build/api/voice.js>).
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::super::provider::{Http, media_type_of};
+use super::super::provider::{Http, file_part, media_type_of};
 use super::super::timing::{SpeechTiming, SpokenWord};
-use super::super::{Media, MediaRequest, ProviderConfig, Renderer, voice};
+use super::super::{Lookup, Media, MediaRequest, ProviderConfig, Reference, Renderer, VoiceCloner, voice};
 use super::bearer;
 use super::minimax::envelope;
 use crate::model::MediaUsage;
@@ -96,6 +109,87 @@ impl MiniMaxSpeech {
     }
 }
 
+/// The voice id a clone named `name` is made under: MiniMax takes ids the
+/// caller picks (letters first, then letters, digits, `-` and `_`).
+pub(crate) fn clone_voice_id(name: &str) -> String {
+    let id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let id = id.trim_end_matches(['-', '_']);
+    if id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id.to_string()
+    } else {
+        format!("sfd{id}")
+    }
+}
+
+#[async_trait]
+impl VoiceCloner for MiniMaxSpeech {
+    fn provider(&self) -> &str {
+        self.http.name
+    }
+
+    async fn clone_voice(&self, name: &str, sample: &Reference) -> Result<String> {
+        // Uploading is not paid for: retried like any read.
+        let url = self.http.url("v1/files/upload");
+        let reply = self
+            .http
+            .send_raw(true, |c| {
+                let form = reqwest::multipart::Form::new().text("purpose", "voice_clone").part(
+                    "file",
+                    file_part(&sample.name, sample.media_type, sample.bytes.clone())?,
+                );
+                Ok(bearer(&self.http, c.post(&url)).multipart(form))
+            })
+            .await?;
+        let v = envelope(&self.http, &reply.body)?;
+        let file_id = v["file"]["file_id"].clone();
+        if file_id.is_null() {
+            return Err(self
+                .http
+                .error(LlmErrorKind::Decode, "the upload's answer has no file.file_id", 1));
+        }
+        // The clone is sent once: a lost answer is looked up, never re-sent blindly.
+        let voice_id = clone_voice_id(name);
+        let url = self.http.url("v1/voice_clone");
+        let body = json!({"file_id": file_id, "voice_id": voice_id});
+        let reply = self
+            .http
+            .send_raw(false, |c| Ok(bearer(&self.http, c.post(&url)).json(&body)))
+            .await?;
+        envelope(&self.http, &reply.body)?;
+        Ok(voice_id)
+    }
+
+    async fn find_voice(&self, name: &str) -> Result<Lookup> {
+        let voice_id = clone_voice_id(name);
+        let url = self.http.url("v1/get_voice");
+        let body = json!({"voice_type": "voice_cloning"});
+        let reply = self
+            .http
+            .send_raw(true, |c| Ok(bearer(&self.http, c.post(&url)).json(&body)))
+            .await?;
+        let v = envelope(&self.http, &reply.body)?;
+        let found = v["voice_cloning"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|voice| voice["voice_id"].as_str() == Some(voice_id.as_str()));
+        Ok(if found {
+            Lookup::Found(voice_id)
+        } else {
+            Lookup::Missing
+        })
+    }
+}
+
 /// The bytes of a hex string.
 fn from_hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
@@ -153,6 +247,10 @@ impl Renderer for MiniMaxSpeech {
     fn model(&self) -> &str {
         self.http.config.model()
     }
+
+    fn cloner(&self) -> Option<&dyn VoiceCloner> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]
@@ -161,5 +259,14 @@ mod tests {
     fn hex_decodes() {
         assert_eq!(super::from_hex("49443303").unwrap(), b"ID3\x03");
         assert!(super::from_hex("4").is_none() && super::from_hex("zz").is_none());
+    }
+
+    #[test]
+    fn clone_voice_ids_start_with_a_letter() {
+        assert_eq!(
+            super::clone_voice_id("sfd-d1-char-a-0a1b2c3d"),
+            "sfd-d1-char-a-0a1b2c3d"
+        );
+        assert_eq!(super::clone_voice_id("1x y_"), "sfd1x-y");
     }
 }
