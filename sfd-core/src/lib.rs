@@ -103,10 +103,11 @@ pub use render::FetchRules;
 pub use render::SimulatedJudge;
 #[cfg(feature = "render")]
 pub use render::{
-    AspectRatio, ChatImages, ComfyUi, Durations, Fal, Kling, Lookup, Media, MediaRequest, MiniMax, ModelCapabilities,
-    OpenAiImages, OpenAiSpeech, OpenAiVideos, PROVIDERS, Price, PriceTable, ProviderConfig, ProviderLimit,
-    RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, Replicate, Seedance, SpeechFormat,
-    TaskApi, TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render, provider_var,
+    AspectRatio, ChatImages, ComfyUi, Durations, Fal, Frames, Kling, Lookup, Media, MediaRequest, MiniMax,
+    ModelCapabilities, OpenAiImages, OpenAiSpeech, OpenAiVideos, PROVIDERS, Price, PriceTable, ProviderConfig,
+    ProviderLimit, RENDER_SETTINGS, Reference, RenderConfig, RenderSetting, Renderer, RendererExt, Replicate, Seedance,
+    SpeechFormat, TaskApi, TaskPermit, TaskRenderer, TaskState, Veo, VideoPolling, Voice, Wan, fit, plan_render,
+    provider_var,
 };
 pub use render::{BestOf, ChatJudge, DEFAULT_JUDGE_MODEL, Judge, MAX_CANDIDATES, Verdict};
 #[cfg(feature = "render")]

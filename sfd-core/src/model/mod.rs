@@ -49,7 +49,7 @@ pub use media::{ByteRange, MEDIA_PREFIX, MediaKey, MediaType};
 pub use patch::{AssetPatch, CharacterPatch, DramaPatch, EpisodePatch, Patch, ScenePatch};
 pub use render::{
     AssetRenderRequest, CollectedMedia, FailedAsset, MediaUsage, PlanAction, PlanNode, PlanSent, RENDER_METADATA,
-    RenderPlan, RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
+    ReferenceRole, RenderPlan, RenderRecord, RenderRequest, RenderResult, RenderedAsset, SkippedAsset,
 };
 pub use renderable::{
     AUDITION_SECONDS, COVER_ID, audition_asset, audition_id, cover_prompt, look_of, make_renderable, portrait_id,

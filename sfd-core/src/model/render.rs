@@ -97,10 +97,25 @@ pub struct PlanSent {
     pub duration_seconds: Option<u32>,
     /// The frame asked for.
     pub aspect_ratio: String,
-    /// The inputs sent, in order (the first is a video's first frame).
+    /// The inputs sent, in order.
     pub references: Vec<String>,
+    /// What each input is sent as (parallel to `references`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<ReferenceRole>,
     /// What was changed to fit the provider, in words.
     pub notes: Vec<String>,
+}
+
+/// What a provider is asked to do with one input image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceRole {
+    /// The clip starts on it.
+    FirstFrame,
+    /// The clip ends on it (a video's `metadata.last_frame`).
+    LastFrame,
+    /// A look to keep (a character, a place), not a frame of the result.
+    Reference,
 }
 
 /// One asset of a [`RenderPlan`].

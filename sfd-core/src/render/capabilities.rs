@@ -17,7 +17,7 @@
 //! MiniMax Hailuo <https://platform.minimax.io/docs/api-reference/video-generation-t2v>.
 
 use super::{AspectRatio, MediaRequest};
-use crate::model::{AssetKind, PlanSent as Fitted};
+use crate::model::{AssetKind, PlanSent as Fitted, ReferenceRole};
 
 /// The clip lengths a provider accepts, in whole seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +87,11 @@ pub struct ModelCapabilities {
     pub last_frame: bool,
     /// Whether subject references can be sent together with a first frame.
     pub references_with_frames: bool,
+    /// Whether a clip can be made from subject references alone, with no
+    /// first frame (Kling's `multi-image2video`, Seedance's
+    /// `reference_image`); without it a clip with no keyframe starts on its
+    /// first input.
+    pub subject_references: bool,
     /// Whether its clips carry sound of their own.
     pub native_audio: bool,
     /// Speech: whether it clones voices from a reference clip, and what
@@ -142,6 +147,7 @@ impl ModelCapabilities {
             first_frame: true,
             last_frame: true,
             references_with_frames: true,
+            subject_references: false,
             native_audio: false,
             clones_voices: None,
         }
@@ -162,6 +168,7 @@ impl ModelCapabilities {
             first_frame: true,
             last_frame: last,
             references_with_frames: with_frames,
+            subject_references: false,
             native_audio: audio,
             clones_voices: None,
         };
@@ -190,21 +197,30 @@ impl ModelCapabilities {
                 audio,
             )
         } else if m.contains("kling") {
-            video(Durations::Set(vec![5, 10]), WIDE_TALL_SQUARE, 4, true, false, false)
+            // `multi-image2video` takes 1 to 4 subject images, on kling-v1-6 only
+            // <https://app.klingai.com/global/dev/document-api/apiReference/model/multiImageToVideo>.
+            let mut c = video(Durations::Set(vec![5, 10]), WIDE_TALL_SQUARE, 4, true, false, false);
+            c.subject_references = m.contains("v1-6");
+            c
         } else if m.contains("seedance") {
+            // First/last frames and `reference_image` never mix; reference images
+            // are 1 to 4 on 1.0 lite i2v, up to 9 on 2.0; 1.0 pro fast takes a
+            // first frame only <https://docs.byteplus.com/en/docs/ModelArk/1520757>.
             const ARK: &[(u32, u32)] = &[(16, 9), (4, 3), (1, 1), (3, 4), (9, 16), (21, 9)];
-            if m.contains("seedance-2") {
+            let mut c = if m.contains("seedance-2") {
                 video(Durations::Range { min: 4, max: 15 }, ARK, 9, true, false, true)
             } else {
                 video(
                     Durations::Range { min: 2, max: 12 },
                     ARK,
                     4,
-                    true,
+                    !m.contains("pro-fast"),
                     false,
                     m.contains("1-5"),
                 )
-            }
+            };
+            c.subject_references = m.contains("seedance-2") || m.contains("lite-i2v");
+            c
         } else if m.starts_with("wan") {
             let audio = m.contains("2.5") || m.contains("2.6");
             video(
@@ -264,14 +280,26 @@ impl ModelCapabilities {
     }
 }
 
+/// Which of a video's inputs are frames. The graph puts the clip's own
+/// keyframe first and its `metadata.last_frame` right after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Frames {
+    /// The first input is the clip's keyframe, to start on.
+    pub first: bool,
+    /// The input after the keyframe is the frame to end on.
+    pub last: bool,
+}
+
 /// Fits a `kind` call asking `duration` seconds at `ratio` with
-/// `references` to `caps`; `Err` names the limit it cannot meet.
+/// `references` (whose leading `frames` are frames) to `caps`; `Err` names
+/// the limit it cannot meet.
 pub fn fit(
     caps: &ModelCapabilities,
     kind: AssetKind,
     duration: Option<u32>,
     ratio: AspectRatio,
     references: &[String],
+    frames: Frames,
 ) -> Result<Fitted, String> {
     let name = &caps.name;
     let mut notes = Vec::new();
@@ -293,17 +321,9 @@ pub fn fit(
         (_, d) => d,
     };
     let mut kept: Vec<String> = references.to_vec();
-    if kind == AssetKind::Video && !kept.is_empty() && !caps.first_frame && caps.max_references == Some(0) {
-        return Err(format!(
-            "{name} takes no image input, and this clip starts from {}",
-            kept[0]
-        ));
-    }
-    let cap = match (kind, caps.references_with_frames) {
-        // The first input is the first frame; the rest are subject references,
-        // which some APIs refuse beside a frame.
-        (AssetKind::Video, false) if caps.first_frame => Some(1),
-        _ => caps.max_references,
+    let (mut roles, cap) = match kind {
+        AssetKind::Video if !kept.is_empty() => video_roles(caps, &kept, frames)?,
+        _ => (Vec::new(), caps.max_references),
     };
     if let Some(cap) = cap
         && kept.len() > cap
@@ -316,27 +336,87 @@ pub fn fit(
             dropped.join(", ")
         ));
     }
+    if kind == AssetKind::Video {
+        roles.truncate(kept.len());
+        roles.resize(kept.len(), ReferenceRole::Reference);
+    }
     Ok(Fitted {
         duration_seconds: duration,
         aspect_ratio: ratio.to_string(),
         references: kept,
+        roles,
         notes,
     })
+}
+
+/// The frames of a video's `references` and how many inputs it may send:
+/// frames (first, then last) when it has a keyframe or the provider makes
+/// no clip from subjects alone, else subject references only.
+fn video_roles(
+    caps: &ModelCapabilities,
+    references: &[String],
+    frames: Frames,
+) -> Result<(Vec<ReferenceRole>, Option<usize>), String> {
+    let name = &caps.name;
+    if frames.last && !frames.first {
+        return Err(format!(
+            "the last frame {} needs a first frame: the clip has no keyframe of its own",
+            references[0]
+        ));
+    }
+    if !frames.first && caps.subject_references {
+        return Ok((Vec::new(), caps.max_references));
+    }
+    if !caps.first_frame {
+        return Err(format!(
+            "{name} takes no first frame, and this clip starts from {}",
+            references[0]
+        ));
+    }
+    let mut roles = vec![ReferenceRole::FirstFrame];
+    if frames.last {
+        let last = references.get(1).map_or("", String::as_str);
+        if !caps.last_frame {
+            return Err(format!(
+                "{name} takes no last frame, and this clip ends on {last} (metadata.last_frame)"
+            ));
+        }
+        roles.push(ReferenceRole::LastFrame);
+    }
+    // Subject references beside frames, where the API takes them.
+    let cap = match caps.references_with_frames {
+        true => caps.max_references.map(|m| m.max(roles.len())),
+        false => Some(roles.len()),
+    };
+    Ok((roles, cap))
 }
 
 /// Fits `request` to `caps` as [`fit`] does: snaps its duration and keeps
 /// the references within the cap; `Err` names the limit.
 pub(crate) fn fit_request(caps: &ModelCapabilities, mut request: MediaRequest) -> Result<MediaRequest, String> {
     let names: Vec<String> = request.references.iter().map(|r| r.name.clone()).collect();
-    let fitted = fit(caps, request.kind, request.duration, request.aspect_ratio, &names)?;
+    let fitted = fit(
+        caps,
+        request.kind,
+        request.duration,
+        request.aspect_ratio,
+        &names,
+        request.frames,
+    )?;
     request.duration = fitted.duration_seconds;
     request.references.truncate(fitted.references.len());
+    request.roles = fitted.roles;
     Ok(request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEYFRAME: Frames = Frames {
+        first: true,
+        last: false,
+    };
 
     fn caps_5_or_10() -> ModelCapabilities {
         ModelCapabilities::of("kling", "kling-v2-1")
@@ -356,7 +436,15 @@ mod tests {
 
     #[test]
     fn a_seven_second_clip_is_snapped_and_says_so() {
-        let f = fit(&caps_5_or_10(), AssetKind::Video, Some(7), AspectRatio::PORTRAIT, &[]).unwrap();
+        let f = fit(
+            &caps_5_or_10(),
+            AssetKind::Video,
+            Some(7),
+            AspectRatio::PORTRAIT,
+            &[],
+            Frames::default(),
+        )
+        .unwrap();
         assert_eq!(f.duration_seconds, Some(5));
         assert_eq!(f.notes, ["7 s snapped to 5 s (kling-v2-1 accepts 5 or 10 s)"]);
     }
@@ -370,6 +458,7 @@ mod tests {
             Some(8),
             square,
             &[],
+            Frames::default(),
         )
         .unwrap_err();
         assert_eq!(e, "veo-3.1-generate-preview makes only 16:9, 9:16 frames, not 1:1");
@@ -378,7 +467,15 @@ mod tests {
             max_references: Some(4),
             ..ModelCapabilities::any("m")
         };
-        let f = fit(&img, AssetKind::Image, None, AspectRatio::PORTRAIT, &refs).unwrap();
+        let f = fit(
+            &img,
+            AssetKind::Image,
+            None,
+            AspectRatio::PORTRAIT,
+            &refs,
+            Frames::default(),
+        )
+        .unwrap();
         assert_eq!(f.references, ["p1", "p2", "p3", "p4"]);
         assert!(
             f.notes[0].contains("4 of 6 references") && f.notes[0].contains("at most 4"),
@@ -392,6 +489,7 @@ mod tests {
             Some(8),
             AspectRatio::PORTRAIT,
             &refs[..2],
+            KEYFRAME,
         )
         .unwrap();
         assert_eq!(v.references, ["p1"]);

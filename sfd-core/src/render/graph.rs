@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
-use super::{AspectRatio, RenderConfig, Voice, voice, voice_clone};
+use super::{AspectRatio, Frames, RenderConfig, Voice, voice, voice_clone};
 use crate::model::{
     Asset, AssetKind, AssetOwner, Drama, MediaKey, PlanAction, PlanCandidates, PlanNode, Problem, Problems, RenderPlan,
     RenderRecord, RenderRequest,
@@ -60,8 +60,11 @@ pub(crate) struct Node {
     pub id: String,
     pub owner: AssetOwner,
     pub kind: AssetKind,
-    /// The assets whose files it takes, in `depends_on` order.
+    /// The assets whose files it takes, most important first (a video's
+    /// keyframe, then its last frame).
     pub edges: Vec<String>,
+    /// Which leading edges are a video's frames.
+    pub frames: Frames,
     /// The library assets it takes as references (`library:{asset_id}` in `depends_on`).
     pub library: Vec<String>,
     /// The voice (speech).
@@ -151,12 +154,48 @@ fn legacy_portrait(drama: &Drama, owner: &AssetOwner, asset: &Asset) -> Option<S
     }
 }
 
+/// A video's frames: its first input when that is not a character's (the
+/// clip's own keyframe), and `metadata.last_frame` (one of its inputs) put
+/// right after it; a last frame that is not an input is a problem.
+fn frames_of(
+    asset: &Asset,
+    mut edges: Vec<String>,
+    is_character_asset: &dyn Fn(&str) -> bool,
+    problems: &mut Vec<Problem>,
+) -> (Vec<String>, Frames) {
+    let asked = asset
+        .metadata
+        .as_ref()
+        .and_then(|m| m.get("last_frame"))
+        .filter(|v| !v.is_null());
+    let (AssetKind::Video, Some(asked)) = (asset.kind, asked) else {
+        let first = asset.kind == AssetKind::Video && edges.first().is_some_and(|e| !is_character_asset(e));
+        return (edges, Frames { first, last: false });
+    };
+    let Some(at) = asked.as_str().and_then(|id| edges.iter().position(|e| e == id)) else {
+        problems.push(problem(
+            format!("{}.metadata.last_frame", asset.id),
+            format!("{asked} is not one of this video's image inputs (its depends_on)"),
+        ));
+        return (edges, Frames::default());
+    };
+    let last = edges.remove(at);
+    let first = edges.first().is_some_and(|e| !is_character_asset(e));
+    edges.insert(usize::from(first), last);
+    (edges, Frames { first, last: true })
+}
+
 /// Builds the graph of `drama`; dangling references and cycles are
 /// [`Error::Invalid`], naming the ids.
 pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
     let assets = owned_assets(drama);
     let asset_ids: HashSet<&str> = assets.iter().map(|(_, a)| a.id.as_str()).collect();
     let kinds: HashMap<&str, AssetKind> = assets.iter().map(|(_, a)| (a.id.as_str(), a.kind)).collect();
+    let character_assets: HashSet<&str> = assets
+        .iter()
+        .filter(|(o, _)| matches!(o, AssetOwner::Character(_)))
+        .map(|(_, a)| a.id.as_str())
+        .collect();
     let mut problems = Vec::new();
     // Named after cycles, which say more.
     let mut wrong_kinds = Vec::new();
@@ -202,6 +241,16 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
             }
         }
         let edges = super::references::choose(drama, owner, a, edges, &|id| asset_ids.contains(id));
+        let (edges, frames) = frames_of(a, edges, &|id| character_assets.contains(id), &mut problems);
+        // A clip asked to end elsewhere is another clip.
+        let hashed = match frames.last {
+            true => format!(
+                "{}\0last_frame={}",
+                a.prompt,
+                edges.get(usize::from(frames.first)).map_or("", String::as_str)
+            ),
+            false => a.prompt.clone(),
+        };
         let voice = (a.kind == AssetKind::Audio).then(|| speaker.map(voice::voice_for).unwrap_or_else(voice::narrator));
         let (duration, aspect_ratio) = (duration_of(a, config), aspect_of(a, config));
         nodes.push(Node {
@@ -209,10 +258,11 @@ pub(crate) fn build(drama: &Drama, config: &RenderConfig) -> Result<Graph> {
             owner: owner.clone(),
             kind: a.kind,
             edges,
+            frames,
             library,
             voice,
             level: 0,
-            prompt_hash: prompt_hash(a.kind, &a.prompt, duration, aspect_ratio),
+            prompt_hash: prompt_hash(a.kind, &hashed, duration, aspect_ratio),
             prompt: a.prompt.clone(),
             duration,
             aspect_ratio,
@@ -439,7 +489,14 @@ pub(crate) fn plan_graph(
         // What the provider will be sent, or why it cannot take it.
         let (action, reason, sent) = match (action.renders(), config.renderer(n.kind)) {
             (true, Some(r)) => {
-                match super::capabilities::fit(&r.capabilities(), n.kind, n.duration, n.aspect_ratio, &n.edges) {
+                match super::capabilities::fit(
+                    &r.capabilities(),
+                    n.kind,
+                    n.duration,
+                    n.aspect_ratio,
+                    &n.edges,
+                    n.frames,
+                ) {
                     Ok(sent) => (action, reason, Some(sent)),
                     Err(limit) => (PlanAction::Blocked, format!("{}: {limit}", r.provider()), None),
                 }

@@ -86,12 +86,12 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::Result;
-use crate::model::{AssetKind, MediaType, MediaUsage};
+use crate::model::{AssetKind, MediaType, MediaUsage, ReferenceRole};
 
 pub use crate::llm::ProviderConfig;
 pub use aspect::AspectRatio;
 pub use best_of::{BestOf, MAX_CANDIDATES};
-pub use capabilities::{Durations, ModelCapabilities, fit};
+pub use capabilities::{Durations, Frames, ModelCapabilities, fit};
 pub use chat_images::{ChatImages, DEFAULT_CHAT_IMAGE_MODEL};
 pub use config::{RENDER_SETTINGS, RenderConfig, RenderSetting};
 pub use fetch::FetchRules;
@@ -169,8 +169,13 @@ pub struct MediaRequest {
     pub label: String,
     /// What to show or say.
     pub prompt: String,
-    /// Input files, in `depends_on` order.
+    /// Input files, most important first (see `references.rs`).
     pub references: Vec<Reference>,
+    /// Which leading references are a video's frames, as the graph found them.
+    pub frames: Frames,
+    /// What each reference is sent as, once fitted to the provider
+    /// (parallel to `references`); empty before, see [`MediaRequest::role`].
+    pub roles: Vec<ReferenceRole>,
     /// The frame, asked of the provider as a size.
     pub aspect_ratio: AspectRatio,
     /// Seconds (video length; speech ignores it).
@@ -190,11 +195,32 @@ impl MediaRequest {
             label: String::new(),
             prompt: prompt.into(),
             references: Vec::new(),
+            frames: Frames::default(),
+            roles: Vec::new(),
             aspect_ratio,
             duration: None,
             voice: None,
             candidate: 0,
         }
+    }
+
+    /// What reference `i` is sent as: its fitted role, or before fitting
+    /// a video's first input as its first frame and the rest as references.
+    pub fn role(&self, i: usize) -> ReferenceRole {
+        match self.roles.get(i) {
+            Some(r) => *r,
+            None if i == 0 && self.kind == AssetKind::Video => ReferenceRole::FirstFrame,
+            None => ReferenceRole::Reference,
+        }
+    }
+
+    /// The references sent as `role`, in order.
+    pub fn with_role(&self, role: ReferenceRole) -> impl Iterator<Item = &Reference> {
+        self.references
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.role(*i) == role)
+            .map(|(_, r)| r)
     }
 }
 

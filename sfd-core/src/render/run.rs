@@ -269,6 +269,8 @@ async fn render_node(ctx: Arc<Ctx>, task: Task, _call: OwnedSemaphorePermit) -> 
         label: node.id.clone(),
         prompt: node.prompt.clone(),
         references,
+        frames: node.frames,
+        roles: Vec::new(),
         aspect_ratio: node.aspect_ratio,
         duration: node.duration,
         voice: node.voice.clone(),

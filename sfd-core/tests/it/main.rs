@@ -24,6 +24,7 @@ mod render_candidates;
 mod render_capabilities;
 mod render_e2e;
 mod render_fetch;
+mod render_frames;
 mod render_image_providers;
 mod render_jobs;
 mod render_lost_create;

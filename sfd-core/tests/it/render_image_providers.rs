@@ -152,7 +152,15 @@ async fn gpt_image_edits_take_up_to_sixteen_image_parts_in_order() {
     // Twenty references asked: the table's cap keeps the first sixteen.
     let caps = r.capabilities();
     let names: Vec<String> = refs(20).iter().map(|r| r.name.clone()).collect();
-    let fitted = sfd_core::fit(&caps, AssetKind::Image, None, AspectRatio::PORTRAIT, &names).unwrap();
+    let fitted = sfd_core::fit(
+        &caps,
+        AssetKind::Image,
+        None,
+        AspectRatio::PORTRAIT,
+        &names,
+        Default::default(),
+    )
+    .unwrap();
     assert_eq!(fitted.references.len(), 16);
     assert!(fitted.notes[0].contains("at most 16"), "{:?}", fitted.notes);
     let mut kept = refs(20);

@@ -5,8 +5,13 @@
 //! every call carries `Authorization: Bearer {jwt}`, an HS256 token whose
 //! `iss` is the access key, signed with the secret key, valid 30 minutes.
 //! `POST {base}/v1/videos/text2video` (`model_name`, `prompt`, `duration`
-//! as a string, `aspect_ratio`) or `/v1/videos/image2video` (`image` and
-//! `image_tail` as raw base64), with our `external_task_id`; answers
+//! as a string, `aspect_ratio`), `/v1/videos/image2video` (the first frame
+//! as `image`, the last as `image_tail`, raw base64; an end frame asks for
+//! `mode: pro`, the only mode several models take it in) or
+//! `/v1/videos/multi-image2video` (1 to 4 subject references as
+//! `image_list: [{image}]`, kling-v1-6 only,
+//! <https://app.klingai.com/global/dev/document-api/apiReference/model/multiImageToVideo>),
+//! with our `external_task_id`; answers
 //! `{code: 0, data: {task_id, task_status}}`. `GET` the same path
 //! `/{task_id}` until `task_status` is `succeed` (`data.task_result.videos[0].url`)
 //! or `failed` (`task_status_msg`). A task can be looked up by its
@@ -20,7 +25,7 @@ use sha2::{Digest, Sha256};
 use super::super::provider::Http;
 use super::super::{Lookup, Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
 use super::{base64_of, download, field, json, task_failed, task_id, video_only};
-use crate::model::MediaUsage;
+use crate::model::{MediaUsage, ReferenceRole};
 use crate::{Error, Result};
 
 /// The global Kling API base.
@@ -90,12 +95,15 @@ impl Kling {
         rb.bearer_auth(token(&self.access_key, &self.secret_key, now))
     }
 
-    /// `text2video` or `image2video`, by whether the request has a frame.
+    /// `text2video`, `image2video` (from a first frame) or
+    /// `multi-image2video` (from subject references alone).
     fn endpoint(request: &MediaRequest) -> &'static str {
         if request.references.is_empty() {
             "text2video"
-        } else {
+        } else if request.with_role(ReferenceRole::FirstFrame).next().is_some() {
             "image2video"
+        } else {
+            "multi-image2video"
         }
     }
 
@@ -108,14 +116,25 @@ impl Kling {
             "mode": "std",
             "external_task_id": external_id,
         });
-        match request.references.as_slice() {
-            [] => body["aspect_ratio"] = json!(request.aspect_ratio.to_string()),
-            [first, rest @ ..] => {
-                body["image"] = json!(base64_of(first));
-                if let Some(last) = rest.first() {
+        match Self::endpoint(request) {
+            "image2video" => {
+                if let Some(first) = request.with_role(ReferenceRole::FirstFrame).next() {
+                    body["image"] = json!(base64_of(first));
+                }
+                if let Some(last) = request.with_role(ReferenceRole::LastFrame).next() {
                     body["image_tail"] = json!(base64_of(last));
+                    body["mode"] = json!("pro");
                 }
             }
+            "multi-image2video" => {
+                let list: Vec<Value> = request
+                    .with_role(ReferenceRole::Reference)
+                    .map(|r| json!({"image": base64_of(r)}))
+                    .collect();
+                body["image_list"] = json!(list);
+                body["aspect_ratio"] = json!(request.aspect_ratio.to_string());
+            }
+            _ => body["aspect_ratio"] = json!(request.aspect_ratio.to_string()),
         }
         body
     }
@@ -196,7 +215,7 @@ impl TaskApi for Kling {
     }
 
     async fn find(&self, idempotency_key: &str) -> Result<Lookup> {
-        for endpoint in ["image2video", "text2video"] {
+        for endpoint in ["image2video", "text2video", "multi-image2video"] {
             // The single-task query takes a task id or our external_task_id.
             let url = self.http.url(&format!(
                 "v1/videos/{endpoint}/{}",

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
 use super::{bearer, download, inline, json, task_failed, task_id, video_only};
-use crate::model::MediaUsage;
+use crate::model::{MediaUsage, ReferenceRole};
 use crate::{LlmErrorKind, Result};
 
 /// The international MiniMax base.
@@ -46,10 +46,10 @@ impl MiniMax {
             "duration": request.duration.unwrap_or(6),
             "resolution": "768P",
         });
-        if let Some(r) = request.references.first() {
+        if let Some(r) = request.with_role(ReferenceRole::FirstFrame).next() {
             body["first_frame_image"] = json!(inline(r));
         }
-        if let Some(r) = request.references.get(1) {
+        if let Some(r) = request.with_role(ReferenceRole::LastFrame).next() {
             body["last_frame_image"] = json!(inline(r));
         }
         body

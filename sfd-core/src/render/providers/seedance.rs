@@ -21,7 +21,7 @@ use super::super::provider::Http;
 use super::super::{MediaRequest, ProviderConfig, TaskApi, TaskState};
 use super::{bearer, call, download, field, inline, task_failed, task_id, video_only};
 use crate::Result;
-use crate::model::MediaUsage;
+use crate::model::{MediaUsage, ReferenceRole};
 
 /// The public Ark v3 base.
 pub const ARK_API_BASE: &str = "https://ark.cn-beijing.volces.com/api/v3";
@@ -45,14 +45,13 @@ impl Seedance {
     /// The body of the create call.
     pub fn request_body(&self, request: &MediaRequest) -> Value {
         let mut content = vec![json!({"type": "text", "text": request.prompt})];
-        // One input is the first frame; with two, the second is the last;
-        // more are subject references (a mode that excludes frames).
-        let n = request.references.len();
+        // Each input in the role it was fitted to: frames, or (a mode that
+        // excludes frames) subject references.
         for (i, r) in request.references.iter().enumerate() {
-            let role = match (n, i) {
-                (1 | 2, 0) => "first_frame",
-                (2, 1) => "last_frame",
-                _ => "reference_image",
+            let role = match request.role(i) {
+                ReferenceRole::FirstFrame => "first_frame",
+                ReferenceRole::LastFrame => "last_frame",
+                ReferenceRole::Reference => "reference_image",
             };
             content.push(json!({"type": "image_url", "image_url": {"url": inline(r)}, "role": role}));
         }

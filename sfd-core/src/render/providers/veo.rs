@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::super::provider::Http;
 use super::super::{Media, MediaRequest, ProviderConfig, TaskApi, TaskState};
 use super::{MAX_DOWNLOAD, base64_of, call, fetch_capped, field, task_failed, task_id, video_only};
-use crate::model::{AssetKind, MediaUsage};
+use crate::model::{AssetKind, MediaUsage, ReferenceRole};
 use crate::{LlmErrorKind, Result};
 
 /// The Gemini API base.
@@ -39,20 +39,20 @@ impl Veo {
         })
     }
 
-    /// The body of the create call: the first input is the first frame, a
-    /// second the last frame.
+    /// The body of the create call: the first frame as `image`, the last
+    /// as `lastFrame`.
     pub fn request_body(request: &MediaRequest) -> Value {
-        let image = |i: usize| {
+        let image = |role| {
             request
-                .references
-                .get(i)
+                .with_role(role)
+                .next()
                 .map(|r| json!({"bytesBase64Encoded": base64_of(r), "mimeType": r.media_type.mime()}))
         };
         let mut instance = json!({"prompt": request.prompt});
-        if let Some(first) = image(0) {
+        if let Some(first) = image(ReferenceRole::FirstFrame) {
             instance["image"] = first;
         }
-        if let Some(last) = image(1) {
+        if let Some(last) = image(ReferenceRole::LastFrame) {
             instance["lastFrame"] = last;
         }
         let mut parameters = json!({"aspectRatio": request.aspect_ratio.to_string()});
