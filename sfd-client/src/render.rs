@@ -157,17 +157,7 @@ impl Client {
         body: impl Into<reqwest::Body>,
     ) -> Result<Versioned<Asset>> {
         let path = asset_path(drama_id, owner, asset_id, "content");
-        let resp = self
-            .request(Method::PUT, &path)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .map_err(Error::from_send)?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        decode(resp).await
+        self.put_file(&path, content_type, body).await
     }
 
     /// Stores `body` (`content_type`: audio/mpeg, audio/wav, audio/mp4,
@@ -193,17 +183,7 @@ impl Client {
         body: impl Into<reqwest::Body>,
     ) -> Result<Versioned<Character>> {
         let path = voice_sample_path(drama_id, character_id);
-        let resp = self
-            .request(Method::PUT, &path)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .map_err(Error::from_send)?;
-        if !resp.status().is_success() {
-            return Err(api_error(resp).await);
-        }
-        decode(resp).await
+        self.put_file(&path, content_type, body).await
     }
 
     /// Removes character `character_id`'s reference voice clip and the voice
@@ -317,5 +297,28 @@ impl Client {
             error: "bad_answer".into(),
             message: "the cover answer has no url".into(),
         })
+    }
+}
+
+impl Client {
+    /// `PUT path` with `body` as a file of `content_type`, decoding the
+    /// answer. Not retried: a stream cannot be sent twice.
+    async fn put_file<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Result<Versioned<T>> {
+        let resp = self
+            .request(Method::PUT, path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(Error::from_send)?;
+        if !resp.status().is_success() {
+            return Err(api_error(resp).await);
+        }
+        decode(resp).await
     }
 }
